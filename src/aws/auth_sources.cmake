@@ -1,0 +1,4 @@
+# SigV4 signer and credential providers.
+target_sources(tgwark_aws PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/sigv4.cc
+)

@@ -1,0 +1,86 @@
+// The EC2 seam: one object per region exposing the typed calls tgwark makes.
+// Ec2Client (ec2_client.h) implements it over the Query API; engine tests use
+// fakes. Describe* calls follow NextToken to the end unless a page size is
+// given and `singlePage` is set.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aws/ec2_types.h"
+#include "common/clock.h"
+#include "common/error.h"
+
+namespace tgwark::aws {
+
+struct CallOptions {
+  bool dryRun = false;
+  // Absolute deadline for the whole call including retries; nullopt = none.
+  std::optional<MonoTime> deadline;
+};
+
+struct DescribeOptions {
+  std::vector<std::string> ids;
+  std::vector<Filter> filters;
+  std::optional<int> maxResults;  // page size sent to EC2
+  CallOptions call;
+};
+
+// True when an error is EC2's answer to a permitted DryRun request.
+bool isDryRunSuccess(const Error& error);
+
+class Ec2Api {
+ public:
+  virtual ~Ec2Api() = default;
+  virtual const std::string& region() const = 0;
+
+  virtual Result<std::vector<RouteTable>> describeRouteTables(const DescribeOptions& opts) = 0;
+  // destination: an IPv4 or IPv6 CIDR; the client picks DestinationCidrBlock or
+  // DestinationIpv6CidrBlock from its form.
+  virtual Result<void> createRoute(const std::string& routeTableId, const std::string& destination,
+                                   const RouteTarget& target, const CallOptions& call = {}) = 0;
+  virtual Result<void> replaceRoute(const std::string& routeTableId, const std::string& destination,
+                                    const RouteTarget& target, const CallOptions& call = {}) = 0;
+  virtual Result<void> deleteRoute(const std::string& routeTableId, const std::string& destination,
+                                   const CallOptions& call = {}) = 0;
+
+  virtual Result<std::vector<NetworkInterface>> describeNetworkInterfaces(
+      const DescribeOptions& opts) = 0;
+  virtual Result<void> modifyNetworkInterfaceSourceDestCheck(const std::string& networkInterfaceId,
+                                                             bool enabled,
+                                                             const CallOptions& call = {}) = 0;
+  virtual Result<std::vector<Vpc>> describeVpcs(const DescribeOptions& opts) = 0;
+
+  virtual Result<std::vector<TransitGateway>> describeTransitGateways(
+      const DescribeOptions& opts) = 0;
+  virtual Result<std::vector<TransitGatewayAttachment>> describeTransitGatewayAttachments(
+      const DescribeOptions& opts) = 0;
+  virtual Result<std::vector<TransitGatewayVpcAttachment>> describeTransitGatewayVpcAttachments(
+      const DescribeOptions& opts) = 0;
+  virtual Result<std::vector<TransitGatewayPeeringAttachment>>
+  describeTransitGatewayPeeringAttachments(const DescribeOptions& opts) = 0;
+  virtual Result<std::vector<TransitGatewayRouteTable>> describeTransitGatewayRouteTables(
+      const DescribeOptions& opts) = 0;
+  // opts.ids is ignored; the table is the first argument.
+  virtual Result<std::vector<TransitGatewayRouteTableAssociation>>
+  getTransitGatewayRouteTableAssociations(const std::string& transitGatewayRouteTableId,
+                                          const DescribeOptions& opts) = 0;
+  virtual Result<SearchTransitGatewayRoutesResult> searchTransitGatewayRoutes(
+      const std::string& transitGatewayRouteTableId, const std::vector<Filter>& filters,
+      std::optional<int> maxResults, const CallOptions& call = {}) = 0;
+  // Exactly one of attachmentId / blackhole.
+  virtual Result<void> createTransitGatewayRoute(const std::string& transitGatewayRouteTableId,
+                                                 const std::string& destination,
+                                                 const std::string& attachmentId, bool blackhole,
+                                                 const CallOptions& call = {}) = 0;
+  virtual Result<void> replaceTransitGatewayRoute(const std::string& transitGatewayRouteTableId,
+                                                  const std::string& destination,
+                                                  const std::string& attachmentId, bool blackhole,
+                                                  const CallOptions& call = {}) = 0;
+  virtual Result<void> deleteTransitGatewayRoute(const std::string& transitGatewayRouteTableId,
+                                                 const std::string& destination,
+                                                 const CallOptions& call = {}) = 0;
+};
+
+}  // namespace tgwark::aws

@@ -1,0 +1,1 @@
+# transport + EC2 client tests
