@@ -1,5 +1,6 @@
 # HTTP transport, endpoints, retries, EC2 Query client.
 target_sources(tgwark_aws PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/http_client.cc
+  ${CMAKE_CURRENT_LIST_DIR}/aws_error.cc
   ${CMAKE_CURRENT_LIST_DIR}/ec2_api.cc
 )

@@ -1,0 +1,38 @@
+// Turning AWS error responses into tgwark::Error: parses the EC2 Query error
+// body and the STS/IAM one, and maps AWS error codes to the ErrorCategory that
+// tells callers whether to retry, give up or report a conflict.
+#pragma once
+
+#include <string_view>
+
+#include "aws/http_client.h"
+#include "common/error.h"
+
+namespace tgwark::aws {
+
+// Category of an AWS error code (HTTP status used for codes not known here,
+// and alone when there is no code).
+//  - throttling codes                          -> kThrottled
+//  - InternalError, ServiceUnavailable, any unknown 5xx, ... -> kRetryable
+//  - *.NotFound                                -> kNotFound
+//  - *.Malformed, InvalidParameter*, ...       -> kInvalid
+//  - UnauthorizedOperation, AuthFailure, ...   -> kPermission. ExpiredToken and
+//    RequestExpired are kPermission too; the retry layer retries them once
+//    after asking the credentials provider again (see isExpiredCredentialsCode).
+//  - RouteAlreadyExists, IncorrectState, *.Duplicate, ... -> kConflict
+//  - DryRunOperation -> kInvalid (never retried); callers recognise it with
+//    isDryRunSuccess() from ec2_api.h.
+ErrorCategory categorizeAwsCode(std::string_view code, int httpStatus);
+
+// Codes meaning "the credentials used have expired": worth one retry with
+// freshly fetched credentials.
+bool isExpiredCredentialsCode(std::string_view code);
+
+// Parses an error response (any non-2xx). Handles
+//   <Response><Errors><Error><Code/><Message/></Error></Errors><RequestID/></Response>  (EC2)
+//   <ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>  (STS, IAM)
+// and falls back to a message naming the HTTP status when the body is empty or
+// not one of these (a proxy's HTML page, a truncated body). Never throws.
+Error parseAwsError(const HttpResponse& response);
+
+}  // namespace tgwark::aws
