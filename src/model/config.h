@@ -1,0 +1,76 @@
+// tgwark's configuration (INTERFACE.md, TOML), parsed and validated. Every
+// error names the key and the line; a Config that parses is internally
+// consistent (at least two nodes, unique names and ENIs, well-formed IDs).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+#include "model/net.h"
+
+namespace tgwark::model {
+
+struct NodeConfig {
+  std::string name;
+  std::string region;
+  std::string eni;
+  std::string instanceId;  // optional
+};
+
+struct VpcOverride {
+  std::string id;
+  std::string transitGateway;
+};
+
+struct RegionOverride {
+  std::string endpointUrl;
+  std::string roleArn;
+};
+
+struct AwsConfig {
+  std::string endpointUrl;
+  std::string profile;
+  bool useFips = false;          // extension: ec2-fips endpoints
+  int maxAttempts = 3;           // extension: per-call attempts (AWS_MAX_ATTEMPTS overrides)
+  int restoreTimeoutS = 300;
+  int quickcheckTimeoutS = 100;
+  int applyConcurrency = 16;     // extension: in-flight calls per region
+  std::map<std::string, RegionOverride> regions;
+};
+
+struct Config {
+  std::string sourceName;  // file path, for messages
+  std::string vipText;     // as written
+  Prefix vip;              // the host prefix (/32 or /128)
+  bool createMissing = true;
+  // extension: let restore turn off source/dest check on the local ENI when it is on.
+  bool fixSourceDestCheck = false;
+  std::vector<NodeConfig> nodes;
+  std::vector<std::string> vpcRouteTables;
+  std::vector<std::string> tgwRouteTables;
+  std::vector<std::string> regions;  // extra regions
+  std::vector<VpcOverride> vpcs;
+  AwsConfig aws;
+
+  const NodeConfig* findNode(std::string_view name) const;
+  const NodeConfig* findNodeByInstanceId(std::string_view instanceId) const;
+  // The nodes' regions plus `regions`, de-duplicated, in first-seen order.
+  std::vector<std::string> allRegions() const;
+  // The VIP destination as AWS writes it: "192.168.10.10/32".
+  std::string vipDestination() const { return vip.toString(); }
+};
+
+// Parses TOML text. Errors are kInvalidConfig with messages like
+// "tgwark.toml:7: node[1].eni: 'eni-xyz' is not a valid ENI id (eni- followed by 8 or 17 hex digits)".
+Result<Config> parseConfig(std::string_view text, std::string_view sourceName = "config");
+Result<Config> loadConfigFile(const std::string& path);
+
+// AWS id syntax: prefix + '-' + 8 or 17 lower-case hex digits.
+bool isValidAwsId(std::string_view id, std::string_view prefix);
+bool isValidRegionName(std::string_view region);
+
+}  // namespace tgwark::model

@@ -1,0 +1,105 @@
+// The in-memory picture of the network in scope: regions, VPCs, their route
+// tables, ENIs, transit gateways, VPC and peering attachments, TGW route
+// tables with their associations, and the cluster's nodes resolved onto them.
+// Built by discovery (engine/discovery.h) or from the config's explicit lists;
+// consumed by the planner (plan/) which never calls AWS.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/net.h"
+
+namespace tgwark::model {
+
+struct VpcInfo {
+  std::string id;
+  std::string region;
+  std::vector<Prefix> cidrs;  // IPv4 and IPv6 blocks
+  // The TGW this VPC sends the VIP to, when it is attached to several TGWs in
+  // scope the config's [[vpc]] override decides; empty when attached to none.
+  std::string transitGatewayId;
+};
+
+struct VpcRouteTableInfo {
+  std::string id;
+  std::string region;
+  std::string vpcId;
+  bool main = false;     // the VPC's main route table
+  bool managed = false;  // tgwark writes the VIP route here
+  std::string why;       // why it is (or is not) managed, for `discover` output
+};
+
+struct EniInfo {
+  std::string id;
+  std::string region;
+  std::string vpcId;
+  std::string subnetId;
+  std::string instanceId;
+  bool sourceDestCheck = true;
+  std::string status;
+};
+
+struct TgwInfo {
+  std::string id;
+  std::string region;
+  std::string ownerId;
+  std::string state;
+};
+
+enum class AttachmentKind { kVpc, kPeering, kOther };
+
+// A TGW attachment as seen from one TGW. A peering attachment has one id shared
+// by both sides; it appears here once per side (key: id + tgwId).
+struct AttachmentInfo {
+  std::string id;
+  std::string tgwId;
+  std::string region;
+  AttachmentKind kind = AttachmentKind::kOther;
+  std::string resourceId;  // VPC id for kVpc; the peer TGW id for kPeering
+  std::string peerRegion;  // kPeering only
+  std::string state;       // "available", "pendingAcceptance", ...
+  std::string associatedRouteTableId;  // the TGW route table used for traffic entering from it
+};
+
+struct TgwRouteTableInfo {
+  std::string id;
+  std::string tgwId;
+  std::string region;
+  bool managed = false;
+};
+
+struct NodeInfo {
+  std::string name;
+  std::string region;
+  std::string eniId;
+  std::string vpcId;
+  std::string tgwId;            // the TGW the node's VPC uses
+  std::string vpcAttachmentId;  // att(V_N) on that TGW
+};
+
+struct Topology {
+  std::map<std::string, VpcInfo> vpcs;
+  std::map<std::string, VpcRouteTableInfo> vpcRouteTables;
+  std::map<std::string, EniInfo> enis;
+  std::map<std::string, TgwInfo> tgws;
+  std::vector<AttachmentInfo> attachments;
+  std::map<std::string, TgwRouteTableInfo> tgwRouteTables;
+  std::vector<NodeInfo> nodes;
+
+  const NodeInfo* findNode(std::string_view name) const;
+  const NodeInfo* findNodeByEni(std::string_view eniId) const;
+  // The attachment of `tgwId` whose id is `attachmentId` (either side of a peering).
+  const AttachmentInfo* findAttachment(std::string_view tgwId, std::string_view attachmentId) const;
+  // The (available) VPC attachment of vpcId on tgwId.
+  const AttachmentInfo* vpcAttachment(std::string_view tgwId, std::string_view vpcId) const;
+  // Peering attachments of tgwId, as seen from tgwId.
+  std::vector<const AttachmentInfo*> peerings(std::string_view tgwId) const;
+  std::vector<const VpcRouteTableInfo*> managedVpcTables() const;
+  std::vector<const TgwRouteTableInfo*> managedTgwTables() const;
+};
+
+}  // namespace tgwark::model
