@@ -1,0 +1,28 @@
+// Pacemaker OCF resource agent front end (`tgwark ocf ACTION`). Parameters come
+// from OCF_RESKEY_*; exit codes follow the OCF standard. The agent keeps a tiny
+// local state file so monitor can tell "not running here" (7) from "running
+// here but unhealthy" (1), as Pacemaker's probes require.
+#pragma once
+
+#include <string>
+
+namespace tgwark::ocf {
+
+enum OcfExit : int {
+  kSuccess = 0,
+  kErrGeneric = 1,
+  kErrArgs = 2,
+  kErrUnimplemented = 3,
+  kErrPerm = 4,
+  kErrInstalled = 5,
+  kErrConfigured = 6,
+  kNotRunning = 7,
+};
+
+// The agent's meta-data XML (OCF 1.1).
+std::string metadataXml();
+
+// The thin agent script installed at /usr/lib/ocf/resource.d/tgwark/tgwark.
+std::string agentScript(const std::string& tgwarkPath);
+
+}  // namespace tgwark::ocf
