@@ -9,10 +9,10 @@
 namespace tgwark::cli {
 
 enum class PermissionTier {
-  kMinimal,      // the vendor TGW kit's set: enough when create_missing = false
-  kDiscovery,    // read-only extras for pre-flight checks and full discovery
-  kCreate,       // needed when create_missing = true
-  kSourceDest,   // needed when fix_source_dest_check = true
+  kMinimal,     // the vendor TGW kit's set: enough when create_missing = false
+  kDiscovery,   // read-only extras for pre-flight checks and full discovery
+  kCreate,      // needed when create_missing = true
+  kSourceDest,  // needed when fix_source_dest_check = true
 };
 
 struct Permission {

@@ -36,7 +36,8 @@ class SystemClock final : public Clock {
 // or sleepFor(). Thread-safe so concurrent engine code can share it.
 class FakeClock final : public Clock {
  public:
-  explicit FakeClock(WallTime start = WallTime{std::chrono::seconds{1440936960}})  // 2015-08-30T12:16:00Z
+  explicit FakeClock(WallTime start = WallTime{std::chrono::seconds{
+                         1440936960}})  // 2015-08-30T12:16:00Z
       : wall_(start) {}
   WallTime now() const override;
   MonoTime monotonic() const override;

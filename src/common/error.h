@@ -46,8 +46,8 @@ using Result = std::expected<T, Error>;
 inline std::unexpected<Error> makeError(ErrorCategory category, std::string message,
                                         std::string awsCode = {}, std::string requestId = {},
                                         int httpStatus = 0) {
-  return std::unexpected<Error>(Error{category, std::move(message), std::move(awsCode),
-                                      std::move(requestId), httpStatus});
+  return std::unexpected<Error>(
+      Error{category, std::move(message), std::move(awsCode), std::move(requestId), httpStatus});
 }
 
 }  // namespace tgwark

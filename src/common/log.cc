@@ -13,8 +13,8 @@ void initLogging(const LogOptions& options) {
   std::vector<spdlog::sink_ptr> sinks;
   sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
   if (options.syslog) {
-    sinks.push_back(std::make_shared<spdlog::sinks::syslog_sink_mt>(options.ident, LOG_PID,
-                                                                     LOG_DAEMON, false));
+    sinks.push_back(
+        std::make_shared<spdlog::sinks::syslog_sink_mt>(options.ident, LOG_PID, LOG_DAEMON, false));
   }
   auto logger = std::make_shared<spdlog::logger>(options.ident, sinks.begin(), sinks.end());
   std::string pattern = "%Y-%m-%dT%H:%M:%S.%e %^%l%$ ";

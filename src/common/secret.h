@@ -40,7 +40,9 @@ class SecretString {
   // What logs show instead of the value.
   static constexpr std::string_view kRedacted = "****";
 
-  friend bool operator==(const SecretString& a, const SecretString& b) { return a.value_ == b.value_; }
+  friend bool operator==(const SecretString& a, const SecretString& b) {
+    return a.value_ == b.value_;
+  }
 
  private:
   void wipe() noexcept {

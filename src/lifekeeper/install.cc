@@ -51,9 +51,9 @@ Result<void> writeExecutable(const fs::path& path, const std::string& text) {
   std::error_code ec;
   fs::rename(tmp, path, ec);
   if (ec) {
-    return makeError(ErrorCategory::kInvalidConfig,
-                     fmt::format("cannot rename {} to {}: {}", tmp.string(), path.string(),
-                                 ec.message()));
+    return makeError(
+        ErrorCategory::kInvalidConfig,
+        fmt::format("cannot rename {} to {}: {}", tmp.string(), path.string(), ec.message()));
   }
   return {};
 }
@@ -85,17 +85,18 @@ std::string scriptText(const InstallOptions& options, const std::string& action)
 
 Result<InstallResult> installScripts(const InstallOptions& options) {
   if (!isValidTag(options.tag)) {
-    return makeError(ErrorCategory::kInvalidConfig,
-                     fmt::format("--tag '{}' is not a valid LifeKeeper tag (letters, digits, - _ .)",
-                                 options.tag));
+    return makeError(
+        ErrorCategory::kInvalidConfig,
+        fmt::format("--tag '{}' is not a valid LifeKeeper tag (letters, digits, - _ .)",
+                    options.tag));
   }
   if (options.tgwarkPath.empty() || options.tgwarkPath.front() != '/') {
     return makeError(ErrorCategory::kInvalidConfig,
                      "the tgwark binary path must be absolute: " + options.tgwarkPath);
   }
   InstallResult result;
-  result.directory = options.directory.empty() ? "/opt/tgwark/lifekeeper/" + options.tag
-                                               : options.directory;
+  result.directory =
+      options.directory.empty() ? "/opt/tgwark/lifekeeper/" + options.tag : options.directory;
   std::error_code ec;
   fs::create_directories(result.directory, ec);
   if (ec) {
@@ -117,7 +118,7 @@ std::string setupInstructions(const InstallOptions& options, const InstallResult
   std::string appInfo = options.configPath.empty() ? "/etc/tgwark/tgwark.toml" : options.configPath;
   cli::PolicyOptions policyOptions{options.createMissing, options.fixSourceDestCheck, true};
   return fmt::format(
-      R"(Wrote the LifeKeeper gen/app action scripts for resource "{tag}":
+      R"TXT(Wrote the LifeKeeper gen/app action scripts for resource "{tag}":
   {dir}/restore
   {dir}/remove
   {dir}/quickCheck
@@ -161,7 +162,7 @@ With create_missing = false, the minimal set (the vendor TGW kit's own) is enoug
   ec2:ReplaceTransitGatewayRoute
 (pre-flight checks that need more are then reported as skipped). Check it with:
   tgwark validate{config}
-)",
+)TXT",
       fmt::arg("tag", options.tag), fmt::arg("dir", dir), fmt::arg("appinfo", appInfo),
       fmt::arg("ipTag", ipTag), fmt::arg("create", options.createMissing ? "true" : "false"),
       fmt::arg("policy", cli::policyDocument(policyOptions)),

@@ -14,10 +14,10 @@ namespace tgwark::lifekeeper {
 inline constexpr const char* kActions[] = {"restore", "remove", "quickCheck", "recover"};
 
 struct InstallOptions {
-  std::string tag;          // LifeKeeper resource tag, e.g. "tgwark-vip"
-  std::string configPath;   // baked into the scripts when set
-  std::string directory;    // where the scripts go; default /opt/tgwark/lifekeeper/TAG
-  std::string tgwarkPath;   // absolute path of the tgwark binary
+  std::string tag;            // LifeKeeper resource tag, e.g. "tgwark-vip"
+  std::string configPath;     // baked into the scripts when set
+  std::string directory;      // where the scripts go; default /opt/tgwark/lifekeeper/TAG
+  std::string tgwarkPath;     // absolute path of the tgwark binary
   std::string ipResourceTag;  // the IP resource the gen/app resource depends on, if known
   bool createMissing = true;
   bool fixSourceDestCheck = false;
