@@ -15,6 +15,12 @@ namespace tgwark::aws {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
+// Error::awsCode of transport failures (no HTTP response at all), so retries
+// can charge timeouts more and metrics can count them by kind. They never come
+// from AWS itself; the "Transport." prefix keeps them apart from AWS codes.
+inline constexpr std::string_view kTransportTimeoutCode = "Transport.Timeout";
+inline constexpr std::string_view kTransportErrorCode = "Transport.Error";
+
 // Case-insensitive lookup of the first header with this name; empty if absent.
 std::string_view findHeader(const Headers& headers, std::string_view name);
 

@@ -1,0 +1,131 @@
+#include "aws/endpoints.h"
+
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+namespace tgwark::aws {
+namespace {
+
+bool allOf(std::string_view s, bool (*pred)(char)) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!pred(c)) return false;
+  }
+  return true;
+}
+bool isLower(char c) {
+  return c >= 'a' && c <= 'z';
+}
+bool isDigit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+std::string lookup(const EndpointOptions& options, std::string_view name) {
+  if (!options.env) return {};
+  return options.env(name).value_or(std::string{});
+}
+
+Result<std::string> normalizeUrl(std::string_view url, std::string_view source) {
+  std::string_view rest;
+  if (url.starts_with("https://")) {
+    rest = url.substr(8);
+  } else if (url.starts_with("http://")) {
+    rest = url.substr(7);
+  } else {
+    return makeError(
+        ErrorCategory::kInvalidConfig,
+        fmt::format("endpoint URL from {} must start with http:// or https://: '{}'", source, url));
+  }
+  std::string_view host = rest.substr(0, rest.find_first_of("/?#"));
+  if (host.empty() || host.find_first_of(" \t@") != std::string_view::npos) {
+    return makeError(ErrorCategory::kInvalidConfig,
+                     fmt::format("endpoint URL from {} has no valid host: '{}'", source, url));
+  }
+  if (rest.find_first_of("?#") != std::string_view::npos) {
+    return makeError(
+        ErrorCategory::kInvalidConfig,
+        fmt::format("endpoint URL from {} must not carry a query or fragment: '{}'", source, url));
+  }
+  std::string out(url);
+  while (out.ends_with('/')) out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+EnvLookup processEnvironment() {
+  return [](std::string_view name) -> std::optional<std::string> {
+    const char* value = std::getenv(std::string(name).c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+bool isValidRegionName(std::string_view region) {
+  if (region.size() < 4 || region.size() > 40) return false;
+  // parts: letters-letters...-digits; at least "xx-yyyy-N".
+  std::size_t parts = 0;
+  std::string_view rest = region;
+  std::string_view part;
+  while (true) {
+    std::size_t dash = rest.find('-');
+    part = rest.substr(0, dash);
+    ++parts;
+    if (dash == std::string_view::npos) break;
+    if (!allOf(part, isLower)) return false;
+    rest = rest.substr(dash + 1);
+  }
+  return parts >= 3 && allOf(part, isDigit) && region.substr(0, 2).find('-') == std::string::npos;
+}
+
+Result<Endpoint> resolveEc2Endpoint(std::string_view region, const EndpointOptions& options) {
+  if (!isValidRegionName(region)) {
+    return makeError(
+        ErrorCategory::kInvalidConfig,
+        fmt::format("'{}' is not a valid AWS region name (expected e.g. us-east-1)", region));
+  }
+  Endpoint endpoint;
+  endpoint.signingRegion = std::string(region);
+
+  auto useOverride = [&](std::string_view url, std::string_view source) -> Result<Endpoint> {
+    auto normalized = normalizeUrl(url, source);
+    if (!normalized) return std::unexpected(normalized.error());
+    endpoint.url = std::move(*normalized);
+    endpoint.source = std::string(source);
+    return endpoint;
+  };
+
+  if (auto it = options.regionEndpointUrls.find(region);
+      it != options.regionEndpointUrls.end() && !it->second.empty()) {
+    return useOverride(it->second, "region-config");
+  }
+  if (std::string env = lookup(options, "AWS_ENDPOINT_URL_EC2"); !env.empty()) {
+    return useOverride(env, "AWS_ENDPOINT_URL_EC2");
+  }
+  if (std::string env = lookup(options, "AWS_ENDPOINT_URL"); !env.empty()) {
+    return useOverride(env, "AWS_ENDPOINT_URL");
+  }
+  if (!options.configEndpointUrl.empty()) return useOverride(options.configEndpointUrl, "config");
+
+  std::string fipsEnv = lookup(options, "AWS_USE_FIPS_ENDPOINT");
+  bool fips = options.useFips || fipsEnv == "true" || fipsEnv == "TRUE" || fipsEnv == "True";
+  endpoint.source = "default";
+  if (region.starts_with("cn-")) {
+    if (fips) {
+      return makeError(
+          ErrorCategory::kInvalidConfig,
+          fmt::format("no FIPS EC2 endpoint exists in the China partition ({})", region));
+    }
+    endpoint.url = fmt::format("https://ec2.{}.amazonaws.com.cn", region);
+  } else if (region.starts_with("us-gov-")) {
+    // GovCloud's regular EC2 endpoints are already FIPS 140 validated; AWS
+    // publishes the FIPS variant under the same host name.
+    endpoint.url = fmt::format("https://ec2.{}.amazonaws.com", region);
+  } else {
+    endpoint.url = fmt::format("https://{}.{}.amazonaws.com", fips ? "ec2-fips" : "ec2", region);
+  }
+  return endpoint;
+}
+
+}  // namespace tgwark::aws

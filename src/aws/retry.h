@@ -1,0 +1,133 @@
+// AWS SDK "standard" retry mode: a bounded number of attempts, full-jitter
+// exponential backoff with a cap, and a client-side retry quota (token bucket)
+// that stops retry storms when a region is sick. Time and randomness come from
+// the injected Clock and Random, so tests are deterministic and never sleep.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "common/clock.h"
+#include "common/error.h"
+
+namespace tgwark::aws {
+
+struct RetryOptions {
+  // Total attempts including the first (AWS_MAX_ATTEMPTS; the caller passes it in).
+  int maxAttempts = 3;
+  // Delay before retry n (n = 1, 2, ...) is random(0..1) * base * 2^(n-1), capped.
+  Millis baseDelay{1000};
+  Millis maxBackoff{20000};
+  // Retry quota (SDK defaults).
+  int quotaCapacity = 500;
+  int retryCost = 5;
+  int timeoutRetryCost = 10;
+  int noRetryIncrement = 1;
+};
+
+// Token bucket shared by all calls of one client (one region). Thread-safe.
+class RetryQuota {
+ public:
+  explicit RetryQuota(int capacity = 500) : capacity_(capacity), available_(capacity) {}
+  // Takes `cost` tokens; false (and nothing taken) when not enough are left.
+  bool tryAcquire(int cost);
+  // Returns tokens after a success, never above capacity.
+  void release(int amount);
+  int available() const;
+
+ private:
+  mutable std::mutex mu_;
+  int capacity_;
+  int available_;
+};
+
+struct AttemptContext {
+  int attempt = 1;  // 1-based
+  // Absolute deadline of the whole call; the attempt should bound its own
+  // timeout by it.
+  std::optional<MonoTime> deadline;
+  // Set on the extra attempt made after an expired-credentials error.
+  bool credentialsExpired = false;
+};
+
+struct RetryStats {
+  int attempts = 0;
+  bool throttled = false;  // at least one attempt was throttled
+  std::optional<Error> lastError;
+};
+
+// One attempt: the HTTP exchange, returning the parsed error for non-2xx.
+template <class T>
+using AttemptFn = std::function<Result<T>(const AttemptContext&)>;
+
+class RetryPolicy {
+ public:
+  RetryPolicy(RetryOptions options, std::shared_ptr<Clock> clock, std::shared_ptr<Random> random,
+              std::shared_ptr<RetryQuota> quota = nullptr);
+
+  const RetryOptions& options() const { return options_; }
+  Clock& clock() const { return *clock_; }
+  RetryQuota& quota() const { return *quota_; }
+
+  // Backoff before retry number `retry` (1 = first retry).
+  Millis backoff(int retry) const;
+  // Whether an error is worth another attempt by category (quota and
+  // attempts aside): throttling, 5xx, transport failures. Never permission,
+  // validation, not-found or conflict errors.
+  static bool isRetryable(const Error& error);
+  // Transport timeouts cost more quota than other failures.
+  static bool isTimeout(const Error& error);
+
+  // Runs `attempt` until it succeeds, fails with a non-retryable error, runs
+  // out of attempts or quota, or the next backoff would cross the deadline
+  // (then the last error is returned; kDeadlineExceeded when the deadline had
+  // passed before any attempt). An expired-credentials error (ExpiredToken,
+  // RequestExpired) gets exactly one immediate extra attempt, flagged in the
+  // context so the caller fetches credentials again.
+  template <class T>
+  Result<T> run(std::optional<MonoTime> deadline, const AttemptFn<T>& attempt,
+                RetryStats* stats = nullptr) const {
+    RetryStats local;
+    RetryStats& s = stats ? *stats : local;
+    Result<T> result = std::unexpected(Error{});
+    Loop loop(*this, deadline, s);
+    while (loop.next()) {
+      result = attempt(loop.context());
+      if (loop.finish(result.has_value() ? nullptr : &result.error())) return result;
+    }
+    return std::unexpected(loop.finalError());
+  }
+
+ private:
+  // The non-template part of run(): decides whether and when to try again.
+  class Loop {
+   public:
+    Loop(const RetryPolicy& policy, std::optional<MonoTime> deadline, RetryStats& stats);
+    // Sleeps the backoff if needed; false when no further attempt may be made.
+    bool next();
+    const AttemptContext& context() const { return context_; }
+    // Records an attempt's outcome (error == nullptr for success); true when
+    // that outcome is final and should be returned as is.
+    bool finish(const Error* error);
+    Error finalError() const;
+
+   private:
+    const RetryPolicy& policy_;
+    RetryStats& stats_;
+    AttemptContext context_;
+    int retries_ = 0;
+    int quotaHeld_ = 0;
+    bool expiredRetryUsed_ = false;
+    Millis pendingDelay_{0};
+    std::optional<Error> stopError_;
+  };
+
+  RetryOptions options_;
+  std::shared_ptr<Clock> clock_;
+  std::shared_ptr<Random> random_;
+  std::shared_ptr<RetryQuota> quota_;
+};
+
+}  // namespace tgwark::aws
