@@ -45,4 +45,25 @@ Result<std::vector<DesiredRoute>> desiredRoutes(const model::Topology& topology,
                                                 const std::string& activeNode,
                                                 const model::Prefix& vip);
 
+// Extension: the same computation, table by table, so a caller can still
+// write the tables that have a target when others do not (a failover must not
+// be blocked by one remote TGW whose peering is down). desiredRoutes() is this
+// with "any problem is an error".
+struct TableProblem {
+  model::TableKind tableKind = model::TableKind::kVpc;
+  std::string region;
+  std::string tableId;
+  std::string message;  // names the table and what is missing
+};
+
+struct DesiredRoutesReport {
+  std::vector<DesiredRoute> routes;   // home tables first
+  std::vector<TableProblem> problems;  // tables with no computable target
+};
+
+// kInvalidConfig only when the node itself is unknown or the VIP is not a host prefix.
+Result<DesiredRoutesReport> desiredRoutesReport(const model::Topology& topology,
+                                                const std::string& activeNode,
+                                                const model::Prefix& vip);
+
 }  // namespace tgwark::plan

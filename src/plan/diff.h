@@ -50,7 +50,12 @@ Plan diff(const std::vector<DesiredRoute>& desired, const model::ObservedState& 
 
 // Which node a route currently serves: for each node, compute the desired
 // target of this table and compare. Empty when none matches.
+// When several nodes match (a client VPC's route to a TGW that is right for
+// every node behind it), their names joined by ",": "node-a,node-b".
 std::string servedNode(const model::Topology& topology, const model::Prefix& vip,
                        const model::ObservedTable& table);
+// Extension: the same, as a list (empty when none matches).
+std::vector<std::string> servedNodes(const model::Topology& topology, const model::Prefix& vip,
+                                     const model::ObservedTable& table);
 
 }  // namespace tgwark::plan

@@ -1,0 +1,620 @@
+#include "model/config.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <toml++/toml.h>
+
+namespace tgwark::model {
+namespace {
+
+// Bounds that catch typos (a timeout in milliseconds, an extra zero) rather
+// than policy: anything inside them is the operator's choice.
+constexpr std::int64_t kMaxTimeoutS = 3600;
+constexpr std::int64_t kMaxAttempts = 20;
+constexpr std::int64_t kMaxApplyConcurrency = 256;
+
+bool isLowerHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+
+std::size_t editDistance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t above = row[j];
+      std::size_t substitution = diagonal + (std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                                                     std::tolower(static_cast<unsigned char>(b[j - 1]))
+                                                 ? 0
+                                                 : 1);
+      row[j] = std::min({above + 1, row[j - 1] + 1, substitution});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string typeName(toml::node_type type) {
+  switch (type) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    case toml::node_type::none: break;
+  }
+  return "nothing";
+}
+
+bool isValidEndpointUrl(std::string_view url) {
+  std::string_view rest;
+  if (url.starts_with("https://")) {
+    rest = url.substr(8);
+  } else if (url.starts_with("http://")) {
+    rest = url.substr(7);
+  } else {
+    return false;
+  }
+  if (rest.empty() || rest.front() == '/' || rest.front() == ':') return false;
+  return std::none_of(url.begin(), url.end(), [](char c) {
+    return std::isspace(static_cast<unsigned char>(c)) || std::iscntrl(static_cast<unsigned char>(c));
+  });
+}
+
+bool isValidRoleArn(std::string_view arn) {
+  std::string_view rest;
+  for (std::string_view partition : {"arn:aws:iam::", "arn:aws-cn:iam::", "arn:aws-us-gov:iam::"}) {
+    if (arn.starts_with(partition)) {
+      rest = arn.substr(partition.size());
+      break;
+    }
+  }
+  if (rest.size() < 12 + 6) return false;
+  for (std::size_t i = 0; i < 12; ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(rest[i]))) return false;
+  }
+  rest = rest.substr(12);
+  if (!rest.starts_with(":role/")) return false;
+  std::string_view name = rest.substr(6);
+  if (name.empty() || name.back() == '/') return false;
+  // IAM role names and paths: alphanumerics and +=,.@_- (plus / in paths).
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("+=,.@_-/", c) != nullptr;
+  });
+}
+
+struct Problem {
+  std::uint32_t line = 0;  // 0: no position (a missing top-level key)
+  std::string text;
+};
+
+// Walks the parsed document, turning every problem into "source:line: path: what".
+// All problems are collected so one run shows the operator everything to fix.
+class Validator {
+ public:
+  explicit Validator(std::string source) : source_(std::move(source)) {}
+
+  void add(std::uint32_t line, const std::string& path, const std::string& what) {
+    problems_.push_back({line, fmt::format("{}: {}", path, what)});
+  }
+  void add(const toml::node& node, const std::string& path, const std::string& what) {
+    add(node.source().begin.line, path, what);
+  }
+
+  // Reports keys not in `known`, with a hint when one is close.
+  void checkKeys(const toml::table& table, const std::string& prefix,
+                 std::initializer_list<std::string_view> known) {
+    for (auto&& [key, value] : table) {
+      std::string_view name = key.str();
+      if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+      std::string hint;
+      std::size_t best = 3;
+      for (std::string_view candidate : known) {
+        std::size_t distance = editDistance(name, candidate);
+        if (distance < best && distance <= std::max<std::size_t>(1, candidate.size() / 3)) {
+          best = distance;
+          hint = fmt::format(" (did you mean \"{}\"?)", candidate);
+        }
+      }
+      std::vector<std::string> names(known.begin(), known.end());
+      add(key.source().begin.line ? key.source().begin.line : value.source().begin.line,
+          join(prefix, name),
+          fmt::format("unknown key{}; known keys here: {}", hint, fmt::join(names, ", ")));
+    }
+  }
+
+  static std::string join(const std::string& prefix, std::string_view key) {
+    return prefix.empty() ? std::string(key) : fmt::format("{}.{}", prefix, key);
+  }
+
+  std::optional<std::string> string(const toml::table& table, const std::string& prefix,
+                                    std::string_view key, bool required, std::uint32_t parentLine) {
+    const toml::node* node = table.get(key);
+    std::string path = join(prefix, key);
+    if (!node) {
+      if (required) add(parentLine, path, "required key is missing");
+      return std::nullopt;
+    }
+    if (!node->is_string()) {
+      add(*node, path, fmt::format("expected a string, got {}", typeName(node->type())));
+      return std::nullopt;
+    }
+    return node->as_string()->get();
+  }
+
+  std::optional<bool> boolean(const toml::table& table, const std::string& prefix,
+                              std::string_view key) {
+    const toml::node* node = table.get(key);
+    if (!node) return std::nullopt;
+    if (!node->is_boolean()) {
+      add(*node, join(prefix, key),
+          fmt::format("expected a boolean (true or false), got {}", typeName(node->type())));
+      return std::nullopt;
+    }
+    return node->as_boolean()->get();
+  }
+
+  std::optional<int> integer(const toml::table& table, const std::string& prefix,
+                             std::string_view key, std::int64_t min, std::int64_t max) {
+    const toml::node* node = table.get(key);
+    if (!node) return std::nullopt;
+    std::string path = join(prefix, key);
+    if (!node->is_integer()) {
+      add(*node, path, fmt::format("expected an integer, got {}", typeName(node->type())));
+      return std::nullopt;
+    }
+    std::int64_t value = node->as_integer()->get();
+    if (value < min || value > max) {
+      add(*node, path, fmt::format("{} is out of range ({}..{})", value, min, max));
+      return std::nullopt;
+    }
+    return static_cast<int>(value);
+  }
+
+  // An array of strings; each element is checked by `validate`, which returns
+  // an error text or "".
+  template <class Check>
+  std::vector<std::string> stringList(const toml::table& table, std::string_view key,
+                                      Check validate) {
+    std::vector<std::string> out;
+    const toml::node* node = table.get(key);
+    if (!node) return out;
+    std::string path(key);
+    const toml::array* array = node->as_array();
+    if (!array) {
+      add(*node, path, fmt::format("expected an array of strings, got {}", typeName(node->type())));
+      return out;
+    }
+    std::map<std::string, std::size_t> seen;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      const toml::node& element = *array->get(i);
+      std::string elementPath = fmt::format("{}[{}]", path, i);
+      if (!element.is_string()) {
+        add(element, elementPath,
+            fmt::format("expected a string, got {}", typeName(element.type())));
+        continue;
+      }
+      std::string value = element.as_string()->get();
+      if (std::string why = validate(value); !why.empty()) {
+        add(element, elementPath, why);
+        continue;
+      }
+      if (auto [it, inserted] = seen.emplace(value, i); !inserted) {
+        add(element, elementPath,
+            fmt::format("\"{}\" is listed twice (also {}[{}])", value, path, it->second));
+        continue;
+      }
+      out.push_back(std::move(value));
+    }
+    return out;
+  }
+
+  // Array-of-tables elements ([[node]], [[vpc]]).
+  std::vector<const toml::table*> tables(const toml::table& root, std::string_view key) {
+    std::vector<const toml::table*> out;
+    const toml::node* node = root.get(key);
+    if (!node) return out;
+    const toml::array* array = node->as_array();
+    if (!array) {
+      add(*node, std::string(key),
+          fmt::format("expected an array of tables ([[{}]]), got {}", key, typeName(node->type())));
+      return out;
+    }
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      const toml::node& element = *array->get(i);
+      if (!element.is_table()) {
+        add(element, fmt::format("{}[{}]", key, i),
+            fmt::format("expected a table ([[{}]]), got {}", key, typeName(element.type())));
+        continue;
+      }
+      out.push_back(element.as_table());
+    }
+    return out;
+  }
+
+  bool ok() const { return problems_.empty(); }
+
+  Error error() const {
+    std::vector<Problem> sorted = problems_;
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const Problem& a, const Problem& b) { return a.line < b.line; });
+    std::vector<std::string> lines;
+    for (const auto& problem : sorted) {
+      lines.push_back(problem.line ? fmt::format("{}:{}: {}", source_, problem.line, problem.text)
+                                   : fmt::format("{}: {}", source_, problem.text));
+    }
+    return Error{ErrorCategory::kInvalidConfig, fmt::format("{}", fmt::join(lines, "\n"))};
+  }
+
+ private:
+  std::string source_;
+  std::vector<Problem> problems_;
+};
+
+std::string idProblem(std::string_view value, std::string_view prefix, std::string_view what) {
+  if (isValidAwsId(value, prefix)) return {};
+  return fmt::format("\"{}\" is not a valid {} id ({}- followed by 8 or 17 hex digits)", value,
+                     what, prefix);
+}
+
+std::string regionProblem(std::string_view value) {
+  if (isValidRegionName(value)) return {};
+  return fmt::format("\"{}\" is not a valid AWS region name (like \"us-east-1\")", value);
+}
+
+void parseNodes(Validator& v, const toml::table& root, Config& config) {
+  auto nodes = v.tables(root, "node");
+  std::map<std::string, std::string> names;  // name -> path
+  std::map<std::string, std::string> enis;
+  std::map<std::string, std::string> instances;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const toml::table& table = *nodes[i];
+    std::string prefix = fmt::format("node[{}]", i);
+    std::uint32_t line = table.source().begin.line;
+    v.checkKeys(table, prefix, {"name", "region", "eni", "instance_id"});
+    NodeConfig node;
+    if (auto name = v.string(table, prefix, "name", true, line)) {
+      const toml::node& at = *table.get("name");
+      bool printable = std::all_of(name->begin(), name->end(), [](char c) {
+        return std::isgraph(static_cast<unsigned char>(c));
+      });
+      if (name->empty() || !printable) {
+        v.add(at, prefix + ".name", fmt::format("\"{}\" is not a valid node name (non-empty, "
+                                                "no spaces or control characters)",
+                                                *name));
+      } else if (auto [it, inserted] = names.emplace(*name, prefix); !inserted) {
+        v.add(at, prefix + ".name",
+              fmt::format("duplicate node name \"{}\" (also {})", *name, it->second));
+      } else {
+        node.name = *name;
+      }
+    }
+    if (auto region = v.string(table, prefix, "region", true, line)) {
+      if (auto why = regionProblem(*region); !why.empty()) {
+        v.add(*table.get("region"), prefix + ".region", why);
+      } else {
+        node.region = *region;
+      }
+    }
+    if (auto eni = v.string(table, prefix, "eni", true, line)) {
+      const toml::node& at = *table.get("eni");
+      if (auto why = idProblem(*eni, "eni", "ENI"); !why.empty()) {
+        v.add(at, prefix + ".eni", why);
+      } else if (auto [it, inserted] = enis.emplace(*eni, prefix); !inserted) {
+        v.add(at, prefix + ".eni",
+              fmt::format("ENI \"{}\" is already used by {}: each node needs its own ENI", *eni,
+                          it->second));
+      } else {
+        node.eni = *eni;
+      }
+    }
+    if (auto instance = v.string(table, prefix, "instance_id", false, line)) {
+      const toml::node& at = *table.get("instance_id");
+      if (auto why = idProblem(*instance, "i", "instance"); !why.empty()) {
+        v.add(at, prefix + ".instance_id", why);
+      } else if (auto [it, inserted] = instances.emplace(*instance, prefix); !inserted) {
+        v.add(at, prefix + ".instance_id",
+              fmt::format("instance \"{}\" is already used by {}", *instance, it->second));
+      } else {
+        node.instanceId = *instance;
+      }
+    }
+    config.nodes.push_back(std::move(node));
+  }
+  if (nodes.size() < 2 && root.get("node") == nullptr) {
+    v.add(0, "node", "no [[node]] defined: at least two nodes are required");
+  } else if (nodes.size() < 2) {
+    v.add(*root.get("node"), "node",
+          fmt::format("{} [[node]] defined: at least two nodes are required", nodes.size()));
+  }
+}
+
+void parseVpcs(Validator& v, const toml::table& root, Config& config) {
+  auto vpcs = v.tables(root, "vpc");
+  std::map<std::string, std::string> seen;
+  for (std::size_t i = 0; i < vpcs.size(); ++i) {
+    const toml::table& table = *vpcs[i];
+    std::string prefix = fmt::format("vpc[{}]", i);
+    std::uint32_t line = table.source().begin.line;
+    v.checkKeys(table, prefix, {"id", "transit_gateway"});
+    VpcOverride vpc;
+    bool good = true;
+    if (auto id = v.string(table, prefix, "id", true, line)) {
+      const toml::node& at = *table.get("id");
+      if (auto why = idProblem(*id, "vpc", "VPC"); !why.empty()) {
+        v.add(at, prefix + ".id", why);
+        good = false;
+      } else if (auto [it, inserted] = seen.emplace(*id, prefix); !inserted) {
+        v.add(at, prefix + ".id", fmt::format("VPC \"{}\" is already listed as {}", *id, it->second));
+        good = false;
+      }
+      vpc.id = *id;
+    } else {
+      good = false;
+    }
+    if (auto tgw = v.string(table, prefix, "transit_gateway", true, line)) {
+      if (auto why = idProblem(*tgw, "tgw", "transit gateway"); !why.empty()) {
+        v.add(*table.get("transit_gateway"), prefix + ".transit_gateway", why);
+        good = false;
+      }
+      vpc.transitGateway = *tgw;
+    } else {
+      good = false;
+    }
+    if (good) config.vpcs.push_back(std::move(vpc));
+  }
+}
+
+void parseAws(Validator& v, const toml::table& root, Config& config) {
+  const toml::node* node = root.get("aws");
+  if (!node) return;
+  const toml::table* aws = node->as_table();
+  if (!aws) {
+    v.add(*node, "aws", fmt::format("expected a table ([aws]), got {}", typeName(node->type())));
+    return;
+  }
+  const std::string prefix = "aws";
+  v.checkKeys(*aws, prefix,
+              {"endpoint_url", "profile", "restore_timeout_s", "quickcheck_timeout_s", "regions",
+               "use_fips", "max_attempts", "apply_concurrency"});
+  AwsConfig& out = config.aws;
+  std::uint32_t line = aws->source().begin.line;
+  if (auto url = v.string(*aws, prefix, "endpoint_url", false, line)) {
+    if (!isValidEndpointUrl(*url)) {
+      v.add(*aws->get("endpoint_url"), "aws.endpoint_url",
+            fmt::format("\"{}\" is not an http:// or https:// URL", *url));
+    } else {
+      out.endpointUrl = *url;
+    }
+  }
+  if (auto profile = v.string(*aws, prefix, "profile", false, line)) {
+    if (profile->empty()) {
+      v.add(*aws->get("profile"), "aws.profile", "must not be empty (omit the key instead)");
+    }
+    out.profile = *profile;
+  }
+  if (auto fips = v.boolean(*aws, prefix, "use_fips")) out.useFips = *fips;
+  if (auto attempts = v.integer(*aws, prefix, "max_attempts", 1, kMaxAttempts)) {
+    out.maxAttempts = *attempts;
+  }
+  if (auto t = v.integer(*aws, prefix, "restore_timeout_s", 1, kMaxTimeoutS)) out.restoreTimeoutS = *t;
+  if (auto t = v.integer(*aws, prefix, "quickcheck_timeout_s", 1, kMaxTimeoutS)) {
+    out.quickcheckTimeoutS = *t;
+  }
+  if (auto n = v.integer(*aws, prefix, "apply_concurrency", 1, kMaxApplyConcurrency)) {
+    out.applyConcurrency = *n;
+  }
+
+  const toml::node* regionsNode = aws->get("regions");
+  if (!regionsNode) return;
+  const toml::table* regions = regionsNode->as_table();
+  if (!regions) {
+    v.add(*regionsNode, "aws.regions",
+          fmt::format("expected a table of regions ([aws.regions.\"REGION\"]), got {}",
+                      typeName(regionsNode->type())));
+    return;
+  }
+  for (auto&& [key, value] : *regions) {
+    std::string region(key.str());
+    std::string path = fmt::format("aws.regions.\"{}\"", region);
+    std::uint32_t keyLine = key.source().begin.line ? key.source().begin.line
+                                                    : value.source().begin.line;
+    if (auto why = regionProblem(region); !why.empty()) {
+      v.add(keyLine, path, why);
+      continue;
+    }
+    const toml::table* table = value.as_table();
+    if (!table) {
+      v.add(value, path, fmt::format("expected a table, got {}", typeName(value.type())));
+      continue;
+    }
+    v.checkKeys(*table, path, {"endpoint_url", "role_arn"});
+    RegionOverride override;
+    if (auto url = v.string(*table, path, "endpoint_url", false, keyLine)) {
+      if (!isValidEndpointUrl(*url)) {
+        v.add(*table->get("endpoint_url"), path + ".endpoint_url",
+              fmt::format("\"{}\" is not an http:// or https:// URL", *url));
+      }
+      override.endpointUrl = *url;
+    }
+    if (auto arn = v.string(*table, path, "role_arn", false, keyLine)) {
+      if (!isValidRoleArn(*arn)) {
+        v.add(*table->get("role_arn"), path + ".role_arn",
+              fmt::format("\"{}\" is not an IAM role ARN "
+                          "(arn:aws[-cn|-us-gov]:iam::<12 digits>:role/NAME)",
+                          *arn));
+      }
+      override.roleArn = *arn;
+    }
+    out.regions.emplace(region, std::move(override));
+  }
+}
+
+Result<Config> validate(const toml::table& root, std::string_view sourceName) {
+  Validator v{std::string(sourceName)};
+  Config config;
+  config.sourceName = std::string(sourceName);
+  v.checkKeys(root, "",
+              {"vip", "create_missing", "fix_source_dest_check", "node", "vpc_route_tables",
+               "tgw_route_tables", "regions", "vpc", "aws"});
+
+  if (auto vip = v.string(root, "", "vip", true, 0)) {
+    config.vipText = *vip;
+    if (auto prefix = parseVipHostPrefix(*vip)) {
+      config.vip = *prefix;
+    } else {
+      v.add(*root.get("vip"), "vip", prefix.error().message);
+    }
+  }
+  if (auto b = v.boolean(root, "", "create_missing")) config.createMissing = *b;
+  if (auto b = v.boolean(root, "", "fix_source_dest_check")) config.fixSourceDestCheck = *b;
+
+  parseNodes(v, root, config);
+
+  config.vpcRouteTables = v.stringList(root, "vpc_route_tables", [](const std::string& id) {
+    return idProblem(id, "rtb", "VPC route table");
+  });
+  config.tgwRouteTables = v.stringList(root, "tgw_route_tables", [](const std::string& id) {
+    return idProblem(id, "tgw-rtb", "transit gateway route table");
+  });
+  config.regions = v.stringList(root, "regions", regionProblem);
+  parseVpcs(v, root, config);
+  parseAws(v, root, config);
+
+  // A per-region override for a region tgwark never talks to is almost always a
+  // typo, and would silently leave the real region without its role.
+  if (v.ok()) {
+    auto regions = config.allRegions();
+    const toml::node* regionsNode = root.at_path("aws.regions").node();
+    for (const auto& [region, override] : config.aws.regions) {
+      if (std::find(regions.begin(), regions.end(), region) != regions.end()) continue;
+      const toml::node* at = regionsNode && regionsNode->as_table()
+                                 ? regionsNode->as_table()->get(region)
+                                 : nullptr;
+      v.add(at ? at->source().begin.line : 0, fmt::format("aws.regions.\"{}\"", region),
+            fmt::format("region \"{}\" is neither a node's region nor listed in `regions`", region));
+    }
+  }
+
+  if (!v.ok()) return std::unexpected(v.error());
+  return config;
+}
+
+}  // namespace
+
+const NodeConfig* Config::findNode(std::string_view name) const {
+  for (const auto& node : nodes) {
+    if (node.name == name) return &node;
+  }
+  return nullptr;
+}
+
+const NodeConfig* Config::findNodeByInstanceId(std::string_view instanceId) const {
+  if (instanceId.empty()) return nullptr;
+  for (const auto& node : nodes) {
+    if (node.instanceId == instanceId) return &node;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> Config::allRegions() const {
+  std::vector<std::string> out;
+  auto addRegion = [&](const std::string& region) {
+    if (!region.empty() && std::find(out.begin(), out.end(), region) == out.end()) {
+      out.push_back(region);
+    }
+  };
+  for (const auto& node : nodes) addRegion(node.region);
+  for (const auto& region : regions) addRegion(region);
+  return out;
+}
+
+bool isValidAwsId(std::string_view id, std::string_view prefix) {
+  if (prefix.empty() || id.size() <= prefix.size() + 1) return false;
+  if (!id.starts_with(prefix) || id[prefix.size()] != '-') return false;
+  std::string_view digits = id.substr(prefix.size() + 1);
+  if (digits.size() != 8 && digits.size() != 17) return false;
+  return std::all_of(digits.begin(), digits.end(), isLowerHex);
+}
+
+bool isValidRegionName(std::string_view region) {
+  // Partition prefix (two letters), one or more words, a number:
+  // us-east-1, us-gov-west-1, cn-northwest-1, ap-southeast-4, us-isob-east-1.
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t dash = region.find('-', start);
+    parts.push_back(region.substr(start, dash == std::string_view::npos ? dash : dash - start));
+    if (dash == std::string_view::npos) break;
+    start = dash + 1;
+  }
+  if (parts.size() < 3) return false;
+  auto allLower = [](std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+  };
+  if (parts.front().size() != 2 || !allLower(parts.front())) return false;
+  for (std::size_t i = 1; i + 1 < parts.size(); ++i) {
+    if (!allLower(parts[i])) return false;
+  }
+  std::string_view number = parts.back();
+  return !number.empty() && number.size() <= 2 &&
+         std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+Result<Config> parseConfig(std::string_view text, std::string_view sourceName) {
+  try {
+#if TOML_EXCEPTIONS
+    toml::table root;
+    try {
+      root = toml::parse(text, sourceName);
+    } catch (const toml::parse_error& e) {
+      return makeError(ErrorCategory::kInvalidConfig,
+                       fmt::format("{}:{}:{}: TOML syntax error: {}", sourceName,
+                                   e.source().begin.line, e.source().begin.column, e.description()));
+    }
+    return validate(root, sourceName);
+#else
+    toml::parse_result result = toml::parse(text, sourceName);
+    if (!result) {
+      const auto& e = result.error();
+      return makeError(ErrorCategory::kInvalidConfig,
+                       fmt::format("{}:{}:{}: TOML syntax error: {}", sourceName,
+                                   e.source().begin.line, e.source().begin.column, e.description()));
+    }
+    return validate(result.table(), sourceName);
+#endif
+  } catch (const std::exception& e) {
+    return makeError(ErrorCategory::kInternal,
+                     fmt::format("{}: unexpected error while reading the configuration: {}",
+                                 sourceName, e.what()));
+  }
+}
+
+Result<Config> loadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return makeError(ErrorCategory::kInvalidConfig,
+                     fmt::format("cannot read configuration file {}: {}", path, std::strerror(errno)));
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) {
+    return makeError(ErrorCategory::kInvalidConfig,
+                     fmt::format("cannot read configuration file {}", path));
+  }
+  return parseConfig(buffer.str(), path);
+}
+
+}  // namespace tgwark::model
