@@ -1,0 +1,40 @@
+// Counts the EC2 calls an action makes (per API name, reads vs writes), by
+// wrapping the region clients. The counts are part of every report: "a second
+// apply makes zero writes" and "one DescribeRouteTables per region" are
+// promises users can check.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "engine/context.h"
+
+namespace tgwark::engine {
+
+struct ApiCallCounts {
+  std::map<std::string, int> byAction;  // "DescribeRouteTables" -> 3
+  int reads = 0;
+  int writes = 0;  // mutating calls, DryRun included
+  int total() const { return reads + writes; }
+  int count(const std::string& action) const {
+    auto it = byAction.find(action);
+    return it == byAction.end() ? 0 : it->second;
+  }
+};
+
+class ApiCallCounter {
+ public:
+  void record(const std::string& action, bool mutating);
+  ApiCallCounts snapshot() const;
+
+ private:
+  mutable std::mutex mu_;
+  ApiCallCounts counts_;
+};
+
+// A factory whose clients count every call into `counter`, then delegate.
+Ec2Factory countingFactory(Ec2Factory inner, std::shared_ptr<ApiCallCounter> counter);
+
+}  // namespace tgwark::engine

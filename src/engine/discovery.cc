@@ -1,0 +1,657 @@
+#include "engine/discovery.h"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
+#include "engine/parallel.h"
+
+namespace tgwark::engine {
+namespace {
+
+// EC2 accepts up to 200 values per filter; 100 keeps requests small and
+// matches the RouteTableId batch size used by the state reader.
+constexpr std::size_t kBatch = 100;
+constexpr int kMaxPeeringRounds = 32;
+
+using StrSet = std::set<std::string>;
+
+Error withContext(Error error, const std::string& context) {
+  error.message = context + ": " + error.message;
+  return error;
+}
+
+std::unexpected<Error> invalid(std::string message, std::string awsCode = {}) {
+  return makeError(ErrorCategory::kInvalidConfig, std::move(message), std::move(awsCode));
+}
+
+bool goneState(const std::string& state) {
+  return state == "deleted" || state == "deleting" || state == "failed" || state == "failing" ||
+         state == "rejected" || state == "rejecting";
+}
+
+bool isPeeringType(const std::string& type) {
+  return type == "peering" || type == "tgw-peering";
+}
+
+std::vector<std::vector<std::string>> batches(const StrSet& ids) {
+  std::vector<std::vector<std::string>> out;
+  for (const auto& id : ids) {
+    if (out.empty() || out.back().size() == kBatch) out.emplace_back();
+    out.back().push_back(id);
+  }
+  return out;
+}
+
+// Runs a filtered Describe once per batch of filter values and concatenates.
+template <class T, class Call>
+Result<std::vector<T>> describeBatched(const StrSet& values, const std::string& filterName,
+                                       std::vector<aws::Filter> extra, const Deadline& deadline,
+                                       Call call) {
+  std::vector<T> all;
+  for (auto& batch : batches(values)) {
+    aws::DescribeOptions opts;
+    opts.filters = extra;
+    opts.filters.push_back(aws::Filter{filterName, std::move(batch)});
+    opts.call = deadline.callOptions();
+    auto page = call(opts);
+    if (!page) return std::unexpected(page.error());
+    all.insert(all.end(), std::make_move_iterator(page->begin()),
+               std::make_move_iterator(page->end()));
+  }
+  return all;
+}
+
+// Runs fn(region) for every region in parallel; the first error (in region
+// order, so messages are deterministic) wins.
+template <class T, class Fn>
+Result<std::map<std::string, T>> perRegion(const std::vector<std::string>& regions, Fn fn) {
+  std::vector<std::optional<Result<T>>> results(regions.size());
+  parallelFor(regions.size(), regions.size(),
+              [&](std::size_t i) { results[i].emplace(fn(regions[i])); });
+  std::map<std::string, T> out;
+  for (std::size_t i = 0; i < regions.size(); ++i) {
+    if (!*results[i]) return std::unexpected(results[i]->error());
+    out.emplace(regions[i], std::move(**results[i]));
+  }
+  return out;
+}
+
+struct SeedRead {
+  std::vector<aws::NetworkInterface> enis;
+  std::vector<aws::RouteTable> listedVpcTables;
+  std::vector<aws::TransitGatewayRouteTable> listedTgwTables;
+};
+
+struct TgwRead {
+  std::vector<aws::TransitGatewayAttachment> attachments;
+  std::map<std::string, aws::TransitGatewayPeeringAttachment> peerings;  // by attachment id
+};
+
+struct ScopeRead {
+  std::vector<aws::TransitGatewayRouteTable> tgwTables;
+  std::vector<aws::Vpc> vpcs;
+  std::vector<aws::RouteTable> vpcTables;
+};
+
+class Discoverer {
+ public:
+  Discoverer(const model::Config& config, const Ec2Factory& factory, const Deadline& deadline)
+      : config_(config), factory_(factory), deadline_(deadline) {}
+
+  Result<model::Topology> run();
+
+ private:
+  Result<void> checkDeadline(std::string_view phase) const {
+    if (deadline_.expired())
+      return std::unexpected(deadlineError("discovery: " + std::string(phase)));
+    return {};
+  }
+  bool explicitMode() const {
+    return !config_.vpcRouteTables.empty() || !config_.tgwRouteTables.empty();
+  }
+  Result<SeedRead> readSeeds(const std::string& region);
+  Result<std::vector<aws::NetworkInterface>> readEnis(
+      aws::Ec2Api& api, const std::vector<const model::NodeConfig*>& nodes);
+  Result<TgwRead> readTgws(const std::string& region, const StrSet& tgws);
+  Result<ScopeRead> readScope(const std::string& region);
+  Result<void> walkTgws();
+  Result<void> assemble();
+  Result<void> resolveVpcTgws();
+  Result<void> checkPeeringPaths();
+  Result<void> checkVipOutsideCidrs();
+
+  const model::Config& config_;
+  const Ec2Factory& factory_;
+  const Deadline& deadline_;
+  model::Topology topo_;
+
+  // Raw reads, merged across rounds.
+  std::map<std::string, aws::TransitGatewayRouteTable> tgwTables_;  // in scope, by id
+  std::map<std::string, std::string> tgwTableRegion_;
+  std::map<std::string, aws::RouteTable> vpcTables_;
+  std::map<std::string, std::string> vpcTableRegion_;
+  std::map<std::string, std::string> tgwRegion_;  // TGW in scope -> region
+  std::map<std::string, std::vector<aws::TransitGatewayAttachment>> tgwAttachments_;  // by TGW
+  std::map<std::string, aws::TransitGatewayPeeringAttachment> peerings_;
+  std::map<std::string, std::string> vpcRegion_;  // VPC in scope -> region
+  StrSet listedVpcTables_;
+  StrSet listedTgwTables_;
+};
+
+Result<std::vector<aws::NetworkInterface>> Discoverer::readEnis(
+    aws::Ec2Api& api, const std::vector<const model::NodeConfig*>& nodes) {
+  auto describe = [&](std::vector<std::string> ids) {
+    aws::DescribeOptions opts;
+    opts.ids = std::move(ids);
+    opts.call = deadline_.callOptions();
+    return api.describeNetworkInterfaces(opts);
+  };
+  auto notHere = [&](const model::NodeConfig& node, const Error& error) {
+    return invalid(fmt::format("node '{}': ENI {} not found in region {} ({}); is the node's "
+                               "region right?",
+                               node.name, node.eni, api.region(),
+                               error.awsCode.empty() ? error.message : error.awsCode),
+                   error.awsCode);
+  };
+  std::vector<std::string> ids;
+  for (const auto* node : nodes) ids.push_back(node->eni);
+  auto all = describe(ids);
+  if (all) {
+    for (const auto* node : nodes) {
+      bool found = std::any_of(all->begin(), all->end(), [&](const aws::NetworkInterface& eni) {
+        return eni.networkInterfaceId == node->eni;
+      });
+      if (!found) return notHere(*node, Error{ErrorCategory::kNotFound, "not returned", {}, {}, 0});
+    }
+    return all;
+  }
+  if (all.error().category != ErrorCategory::kNotFound) {
+    return std::unexpected(
+        withContext(all.error(), "DescribeNetworkInterfaces in " + api.region()));
+  }
+  // EC2 fails the whole call when one id is unknown: ask one by one to name it.
+  for (const auto* node : nodes) {
+    auto one = describe({node->eni});
+    if (!one) {
+      if (one.error().category == ErrorCategory::kNotFound) return notHere(*node, one.error());
+      return std::unexpected(
+          withContext(one.error(), "DescribeNetworkInterfaces in " + api.region()));
+    }
+  }
+  return std::unexpected(withContext(all.error(), "DescribeNetworkInterfaces in " + api.region()));
+}
+
+Result<SeedRead> Discoverer::readSeeds(const std::string& region) {
+  auto api = apiFor(factory_, region);
+  if (!api) return std::unexpected(api.error());
+  SeedRead out;
+  std::vector<const model::NodeConfig*> nodes;
+  for (const auto& node : config_.nodes)
+    if (node.region == region) nodes.push_back(&node);
+  if (!nodes.empty()) {
+    auto enis = readEnis(**api, nodes);
+    if (!enis) return std::unexpected(enis.error());
+    out.enis = std::move(*enis);
+  }
+  // Listed tables are looked up with id filters, which (unlike RouteTableId)
+  // do not fail when a table lives in another region.
+  if (!listedVpcTables_.empty()) {
+    auto tables = describeBatched<aws::RouteTable>(
+        listedVpcTables_, "route-table-id", {}, deadline_,
+        [&](const aws::DescribeOptions& o) { return (*api)->describeRouteTables(o); });
+    if (!tables)
+      return std::unexpected(withContext(tables.error(), "DescribeRouteTables in " + region));
+    out.listedVpcTables = std::move(*tables);
+  }
+  if (!listedTgwTables_.empty()) {
+    auto tables = describeBatched<aws::TransitGatewayRouteTable>(
+        listedTgwTables_, "transit-gateway-route-table-id", {}, deadline_,
+        [&](const aws::DescribeOptions& o) {
+          return (*api)->describeTransitGatewayRouteTables(o);
+        });
+    if (!tables) {
+      return std::unexpected(
+          withContext(tables.error(), "DescribeTransitGatewayRouteTables in " + region));
+    }
+    out.listedTgwTables = std::move(*tables);
+  }
+  return out;
+}
+
+Result<TgwRead> Discoverer::readTgws(const std::string& region, const StrSet& tgws) {
+  auto api = apiFor(factory_, region);
+  if (!api) return std::unexpected(api.error());
+  TgwRead out;
+  // DescribeTransitGatewayAttachments carries each attachment's association,
+  // which saves one GetTransitGatewayRouteTableAssociations per TGW table.
+  auto atts = describeBatched<aws::TransitGatewayAttachment>(
+      tgws, "transit-gateway-id", {}, deadline_,
+      [&](const aws::DescribeOptions& o) { return (*api)->describeTransitGatewayAttachments(o); });
+  if (!atts) {
+    return std::unexpected(
+        withContext(atts.error(), "DescribeTransitGatewayAttachments in " + region));
+  }
+  StrSet peeringIds;
+  for (auto& att : *atts) {
+    if (goneState(att.state)) continue;
+    if (isPeeringType(att.resourceType)) peeringIds.insert(att.transitGatewayAttachmentId);
+    out.attachments.push_back(std::move(att));
+  }
+  if (!peeringIds.empty()) {
+    auto peers = describeBatched<aws::TransitGatewayPeeringAttachment>(
+        peeringIds, "transit-gateway-attachment-id", {}, deadline_,
+        [&](const aws::DescribeOptions& o) {
+          return (*api)->describeTransitGatewayPeeringAttachments(o);
+        });
+    if (!peers) {
+      return std::unexpected(
+          withContext(peers.error(), "DescribeTransitGatewayPeeringAttachments in " + region));
+    }
+    for (auto& p : *peers) out.peerings.emplace(p.transitGatewayAttachmentId, std::move(p));
+  }
+  return out;
+}
+
+Result<ScopeRead> Discoverer::readScope(const std::string& region) {
+  auto api = apiFor(factory_, region);
+  if (!api) return std::unexpected(api.error());
+  ScopeRead out;
+  StrSet tgws, vpcs;
+  for (const auto& [tgw, r] : tgwRegion_)
+    if (r == region) tgws.insert(tgw);
+  for (const auto& [vpc, r] : vpcRegion_)
+    if (r == region) vpcs.insert(vpc);
+  if (!explicitMode() && !tgws.empty()) {
+    auto tables = describeBatched<aws::TransitGatewayRouteTable>(
+        tgws, "transit-gateway-id", {}, deadline_, [&](const aws::DescribeOptions& o) {
+          return (*api)->describeTransitGatewayRouteTables(o);
+        });
+    if (!tables) {
+      return std::unexpected(
+          withContext(tables.error(), "DescribeTransitGatewayRouteTables in " + region));
+    }
+    out.tgwTables = std::move(*tables);
+  }
+  if (!vpcs.empty()) {
+    auto described = describeBatched<aws::Vpc>(
+        vpcs, "vpc-id", {}, deadline_,
+        [&](const aws::DescribeOptions& o) { return (*api)->describeVpcs(o); });
+    if (!described)
+      return std::unexpected(withContext(described.error(), "DescribeVpcs in " + region));
+    out.vpcs = std::move(*described);
+    if (!explicitMode()) {
+      auto tables = describeBatched<aws::RouteTable>(
+          vpcs, "vpc-id", {}, deadline_,
+          [&](const aws::DescribeOptions& o) { return (*api)->describeRouteTables(o); });
+      if (!tables) {
+        return std::unexpected(withContext(tables.error(), "DescribeRouteTables in " + region));
+      }
+      out.vpcTables = std::move(*tables);
+    }
+  }
+  return out;
+}
+
+Result<void> Discoverer::walkTgws() {
+  // Seeds: the TGWs the nodes' VPCs (and the listed VPC tables' VPCs) are
+  // attached to, and the TGWs of listed TGW tables.
+  std::map<std::string, StrSet> seedVpcs;  // region -> VPCs
+  for (const auto& [id, eni] : topo_.enis) seedVpcs[eni.region].insert(eni.vpcId);
+  for (const auto& [id, table] : vpcTables_) seedVpcs[vpcTableRegion_[id]].insert(table.vpcId);
+  std::vector<std::string> regions;
+  for (const auto& [region, vpcs] : seedVpcs) regions.push_back(region);
+  auto seeds = perRegion<std::vector<aws::TransitGatewayAttachment>>(
+      regions,
+      [&](const std::string& region) -> Result<std::vector<aws::TransitGatewayAttachment>> {
+        auto api = apiFor(factory_, region);
+        if (!api) return std::unexpected(api.error());
+        auto atts = describeBatched<aws::TransitGatewayAttachment>(
+            seedVpcs[region], "resource-id", {aws::Filter{"resource-type", {"vpc"}}}, deadline_,
+            [&](const aws::DescribeOptions& o) {
+              return (*api)->describeTransitGatewayAttachments(o);
+            });
+        if (!atts) {
+          return std::unexpected(
+              withContext(atts.error(), "DescribeTransitGatewayAttachments in " + region));
+        }
+        return std::move(*atts);
+      });
+  if (!seeds) return std::unexpected(seeds.error());
+
+  std::map<std::string, StrSet> pending;  // region -> TGWs not read yet
+  auto addTgw = [&](const std::string& tgw, const std::string& region) {
+    if (tgw.empty() || tgwRegion_.contains(tgw)) return;
+    tgwRegion_[tgw] = region;
+    pending[region].insert(tgw);
+  };
+  for (const auto& [region, atts] : *seeds)
+    for (const auto& att : atts)
+      if (!goneState(att.state)) addTgw(att.transitGatewayId, region);
+  for (const auto& [id, table] : tgwTables_) addTgw(table.transitGatewayId, tgwTableRegion_[id]);
+
+  for (int round = 0; !pending.empty(); ++round) {
+    if (round == kMaxPeeringRounds) {
+      return makeError(ErrorCategory::kInternal, "discovery: peering walk did not converge");
+    }
+    if (auto ok = checkDeadline("reading transit gateway attachments"); !ok) return ok;
+    auto current = std::move(pending);
+    pending.clear();
+    std::vector<std::string> roundRegions;
+    for (const auto& [region, tgws] : current) roundRegions.push_back(region);
+    auto reads = perRegion<TgwRead>(
+        roundRegions, [&](const std::string& region) { return readTgws(region, current[region]); });
+    if (!reads) return std::unexpected(reads.error());
+    for (auto& [region, read] : *reads) {
+      for (auto& [id, peering] : read.peerings) peerings_.emplace(id, peering);
+      for (auto& att : read.attachments) {
+        if (isPeeringType(att.resourceType)) {
+          auto it = peerings_.find(att.transitGatewayAttachmentId);
+          if (it != peerings_.end() && !goneState(it->second.state)) {
+            const auto& p = it->second;
+            const bool requester = p.requesterTgwInfo.transitGatewayId == att.transitGatewayId;
+            const auto& peer = requester ? p.accepterTgwInfo : p.requesterTgwInfo;
+            addTgw(peer.transitGatewayId, peer.region.empty() ? region : peer.region);
+          }
+        }
+        tgwAttachments_[att.transitGatewayId].push_back(std::move(att));
+      }
+    }
+  }
+  return {};
+}
+
+Result<void> Discoverer::resolveVpcTgws() {
+  // Which in-scope TGWs each VPC is attached to (by available-ish VPC attachments).
+  std::map<std::string, StrSet> attachedTo;
+  for (const auto& att : topo_.attachments)
+    if (att.kind == model::AttachmentKind::kVpc) attachedTo[att.resourceId].insert(att.tgwId);
+
+  StrSet relevant;  // VPCs whose TGW the rules need
+  for (const auto& [id, eni] : topo_.enis) relevant.insert(eni.vpcId);
+  for (const auto& [id, table] : topo_.vpcRouteTables)
+    if (table.managed) relevant.insert(table.vpcId);
+
+  std::map<std::string, std::string> overrides;
+  for (const auto& o : config_.vpcs) overrides[o.id] = o.transitGateway;
+
+  for (auto& [id, vpc] : topo_.vpcs) {
+    const auto& tgws = attachedTo[id];
+    if (auto o = overrides.find(id); o != overrides.end()) {
+      if (!tgws.contains(o->second)) {
+        return invalid(fmt::format(
+            "[[vpc]] id = \"{}\": transit_gateway {} is not attached to this VPC in scope "
+            "(attached: {})",
+            id, o->second,
+            tgws.empty() ? std::string("none") : fmt::format("{}", fmt::join(tgws, ", "))));
+      }
+      vpc.transitGatewayId = o->second;
+    } else if (tgws.size() == 1) {
+      vpc.transitGatewayId = *tgws.begin();
+    } else if (tgws.size() > 1 && relevant.contains(id)) {
+      return invalid(fmt::format(
+          "{} ({}) is attached to several transit gateways in scope ({}): add a [[vpc]] section "
+          "with id = \"{}\" and transit_gateway = the one that should carry the VIP",
+          id, vpc.region, fmt::join(tgws, ", "), id));
+    }
+  }
+  for (auto& node : topo_.nodes) {
+    const auto& vpc = topo_.vpcs.at(node.vpcId);
+    if (vpc.transitGatewayId.empty()) {
+      return invalid(
+          fmt::format("node '{}': its VPC {} ({}, ENI {}) is not attached to any transit gateway",
+                      node.name, node.vpcId, node.region, node.eniId));
+    }
+    node.tgwId = vpc.transitGatewayId;
+    for (const auto& att : topo_.attachments) {
+      if (att.kind == model::AttachmentKind::kVpc && att.tgwId == node.tgwId &&
+          att.resourceId == node.vpcId) {
+        node.vpcAttachmentId = att.id;
+        break;
+      }
+    }
+  }
+  return {};
+}
+
+Result<void> Discoverer::checkPeeringPaths() {
+  // Breadth-first over available peerings from the first node's TGW; every
+  // other node's TGW must be reachable (peerings work both ways).
+  std::map<std::string, StrSet> adj;
+  for (const auto& att : topo_.attachments) {
+    if (att.kind == model::AttachmentKind::kPeering && att.state == "available" &&
+        !att.resourceId.empty()) {
+      adj[att.tgwId].insert(att.resourceId);
+      adj[att.resourceId].insert(att.tgwId);
+    }
+  }
+  if (topo_.nodes.empty()) return {};
+  const auto& first = topo_.nodes.front();
+  StrSet seen{first.tgwId};
+  std::deque<std::string> queue{first.tgwId};
+  while (!queue.empty()) {
+    auto tgw = queue.front();
+    queue.pop_front();
+    for (const auto& next : adj[tgw])
+      if (seen.insert(next).second) queue.push_back(next);
+  }
+  for (const auto& node : topo_.nodes) {
+    if (!seen.contains(node.tgwId)) {
+      return invalid(fmt::format(
+          "no path over available transit gateway peerings between {} ({}, node '{}') and {} "
+          "({}, node '{}')",
+          first.tgwId, first.region, first.name, node.tgwId, node.region, node.name));
+    }
+  }
+  return {};
+}
+
+Result<void> Discoverer::checkVipOutsideCidrs() {
+  for (const auto& [id, vpc] : topo_.vpcs) {
+    for (const auto& cidr : vpc.cidrs) {
+      if (cidr.ipv6 == config_.vip.ipv6 && cidr.contains(config_.vip)) {
+        return invalid(fmt::format(
+            "vip {} lies inside {} ({}) CIDR {}: the overlay IP must be outside every VPC CIDR "
+            "in scope",
+            config_.vip.addressString(), id, vpc.region, cidr.toString()));
+      }
+    }
+  }
+  return {};
+}
+
+Result<void> Discoverer::assemble() {
+  // Attachments, one entry per side.
+  for (const auto& [tgw, atts] : tgwAttachments_) {
+    for (const auto& att : atts) {
+      model::AttachmentInfo info;
+      info.id = att.transitGatewayAttachmentId;
+      info.tgwId = tgw;
+      info.region = tgwRegion_[tgw];
+      info.state = att.state;
+      if (att.association &&
+          (att.association->state == "associated" || att.association->state == "associating")) {
+        info.associatedRouteTableId = att.association->transitGatewayRouteTableId;
+      }
+      if (att.resourceType == "vpc") {
+        info.kind = model::AttachmentKind::kVpc;
+        info.resourceId = att.resourceId;
+        if (!vpcRegion_.contains(att.resourceId)) vpcRegion_[att.resourceId] = info.region;
+      } else if (isPeeringType(att.resourceType)) {
+        info.kind = model::AttachmentKind::kPeering;
+        info.resourceId = att.resourceId;
+        if (auto p = peerings_.find(info.id); p != peerings_.end()) {
+          const bool requester = p->second.requesterTgwInfo.transitGatewayId == tgw;
+          const auto& peer = requester ? p->second.accepterTgwInfo : p->second.requesterTgwInfo;
+          info.resourceId = peer.transitGatewayId;
+          info.peerRegion = peer.region;
+          // The peering's own state is authoritative for both sides.
+          if (!p->second.state.empty()) info.state = p->second.state;
+        }
+      } else {
+        info.kind = model::AttachmentKind::kOther;
+        info.resourceId = att.resourceId;
+      }
+      if (!topo_.tgws.contains(tgw)) {
+        topo_.tgws[tgw] = model::TgwInfo{tgw, info.region, att.transitGatewayOwnerId, ""};
+      }
+      topo_.attachments.push_back(std::move(info));
+    }
+  }
+  for (const auto& [tgw, region] : tgwRegion_) {
+    if (!topo_.tgws.contains(tgw)) topo_.tgws[tgw] = model::TgwInfo{tgw, region, "", ""};
+  }
+
+  // Everything else in scope, one round over all regions.
+  for (const auto& [id, eni] : topo_.enis) vpcRegion_.try_emplace(eni.vpcId, eni.region);
+  for (const auto& [id, table] : vpcTables_)
+    vpcRegion_.try_emplace(table.vpcId, vpcTableRegion_[id]);
+  StrSet regionSet;
+  for (const auto& [vpc, region] : vpcRegion_) regionSet.insert(region);
+  for (const auto& [tgw, region] : tgwRegion_) regionSet.insert(region);
+  if (auto ok = checkDeadline("reading route tables and VPCs"); !ok) return ok;
+  auto scope = perRegion<ScopeRead>(std::vector<std::string>(regionSet.begin(), regionSet.end()),
+                                    [&](const std::string& region) { return readScope(region); });
+  if (!scope) return std::unexpected(scope.error());
+
+  for (auto& [region, read] : *scope) {
+    for (auto& table : read.tgwTables) {
+      if (goneState(table.state)) continue;
+      tgwTableRegion_[table.transitGatewayRouteTableId] = region;
+      tgwTables_.emplace(table.transitGatewayRouteTableId, std::move(table));
+    }
+    for (const auto& vpc : read.vpcs) {
+      model::VpcInfo info{vpc.vpcId, region, {}, ""};
+      std::vector<std::string> blocks = vpc.cidrBlocks;
+      if (!vpc.cidrBlock.empty()) blocks.push_back(vpc.cidrBlock);
+      blocks.insert(blocks.end(), vpc.ipv6CidrBlocks.begin(), vpc.ipv6CidrBlocks.end());
+      for (const auto& block : blocks) {
+        auto prefix = model::parsePrefix(block, true);
+        if (prefix &&
+            std::find(info.cidrs.begin(), info.cidrs.end(), *prefix) == info.cidrs.end()) {
+          info.cidrs.push_back(*prefix);
+        }
+      }
+      topo_.vpcs[vpc.vpcId] = std::move(info);
+    }
+    for (auto& table : read.vpcTables) {
+      vpcTableRegion_[table.routeTableId] = region;
+      vpcTables_.emplace(table.routeTableId, std::move(table));
+    }
+  }
+  for (const auto& [vpc, region] : vpcRegion_) {
+    if (!topo_.vpcs.contains(vpc)) topo_.vpcs[vpc] = model::VpcInfo{vpc, region, {}, ""};
+  }
+
+  StrSet nodeVpcs;
+  std::map<std::string, std::string> nodeOfVpc;
+  for (const auto& node : topo_.nodes) {
+    nodeVpcs.insert(node.vpcId);
+    nodeOfVpc.try_emplace(node.vpcId, node.name);
+  }
+  for (const auto& [id, table] : vpcTables_) {
+    model::VpcRouteTableInfo info;
+    info.id = id;
+    info.region = vpcTableRegion_[id];
+    info.vpcId = table.vpcId;
+    info.main = std::any_of(table.associations.begin(), table.associations.end(),
+                            [](const aws::RouteTableAssociation& a) { return a.main; });
+    if (explicitMode()) {
+      info.managed = listedVpcTables_.contains(id);
+      info.why = info.managed ? "listed in vpc_route_tables" : "not listed";
+    } else if (nodeVpcs.contains(table.vpcId)) {
+      info.managed = true;
+      info.why = "route table of node '" + nodeOfVpc[table.vpcId] + "' VPC";
+    } else {
+      const bool holdsVip =
+          std::any_of(table.routes.begin(), table.routes.end(), [&](const aws::Route& r) {
+            const auto& dest = r.destinationCidrBlock.empty() ? r.destinationIpv6CidrBlock
+                                                              : r.destinationCidrBlock;
+            auto prefix = model::parsePrefix(dest, true);
+            return prefix && *prefix == config_.vip;
+          });
+      info.managed = holdsVip;
+      info.why = holdsVip ? "already holds a route for the VIP" : "no route for the VIP";
+    }
+    topo_.vpcRouteTables[id] = std::move(info);
+  }
+  for (const auto& [id, table] : tgwTables_) {
+    if (!tgwRegion_.contains(table.transitGatewayId)) continue;
+    const bool managed = !explicitMode() || listedTgwTables_.contains(id);
+    topo_.tgwRouteTables[id] =
+        model::TgwRouteTableInfo{id, table.transitGatewayId, tgwTableRegion_[id], managed};
+  }
+  return {};
+}
+
+Result<model::Topology> Discoverer::run() {
+  for (const auto& id : config_.vpcRouteTables) listedVpcTables_.insert(id);
+  for (const auto& id : config_.tgwRouteTables) listedTgwTables_.insert(id);
+  const auto regions = config_.allRegions();
+  if (auto ok = checkDeadline("reading ENIs"); !ok) return std::unexpected(ok.error());
+
+  auto seeds = perRegion<SeedRead>(regions, [&](const std::string& r) { return readSeeds(r); });
+  if (!seeds) return std::unexpected(seeds.error());
+  for (auto& [region, read] : *seeds) {
+    for (const auto& eni : read.enis) {
+      topo_.enis[eni.networkInterfaceId] = model::EniInfo{
+          eni.networkInterfaceId, region,    eni.vpcId, eni.subnetId, eni.attachmentInstanceId,
+          eni.sourceDestCheck,    eni.status};
+    }
+    for (auto& table : read.listedVpcTables) {
+      vpcTableRegion_[table.routeTableId] = region;
+      vpcTables_.emplace(table.routeTableId, std::move(table));
+    }
+    for (auto& table : read.listedTgwTables) {
+      tgwTableRegion_[table.transitGatewayRouteTableId] = region;
+      tgwTables_.emplace(table.transitGatewayRouteTableId, std::move(table));
+    }
+  }
+  auto regionList = fmt::format("{}", fmt::join(regions, ", "));
+  for (const auto& id : listedVpcTables_) {
+    if (!vpcTables_.contains(id)) {
+      return invalid(
+          fmt::format("vpc_route_tables: {} not found in any region in scope ({}); "
+                      "add its region to `regions`",
+                      id, regionList));
+    }
+  }
+  for (const auto& id : listedTgwTables_) {
+    if (!tgwTables_.contains(id)) {
+      return invalid(
+          fmt::format("tgw_route_tables: {} not found in any region in scope ({}); "
+                      "add its region to `regions`",
+                      id, regionList));
+    }
+  }
+  for (const auto& node : config_.nodes) {
+    const auto& eni = topo_.enis.at(node.eni);
+    topo_.nodes.push_back(model::NodeInfo{node.name, node.region, node.eni, eni.vpcId, "", ""});
+  }
+
+  if (auto ok = walkTgws(); !ok) return std::unexpected(ok.error());
+  if (auto ok = assemble(); !ok) return std::unexpected(ok.error());
+  if (auto ok = resolveVpcTgws(); !ok) return std::unexpected(ok.error());
+  if (auto ok = checkPeeringPaths(); !ok) return std::unexpected(ok.error());
+  if (auto ok = checkVipOutsideCidrs(); !ok) return std::unexpected(ok.error());
+  spdlog::debug("discovery: {} VPCs, {} VPC route tables, {} TGWs, {} TGW route tables",
+                topo_.vpcs.size(), topo_.vpcRouteTables.size(), topo_.tgws.size(),
+                topo_.tgwRouteTables.size());
+  return std::move(topo_);
+}
+
+}  // namespace
+
+Result<model::Topology> discover(const model::Config& config, const Ec2Factory& factory,
+                                 const Deadline& deadline) {
+  return Discoverer(config, factory, deadline).run();
+}
+
+}  // namespace tgwark::engine
