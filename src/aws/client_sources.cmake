@@ -6,5 +6,6 @@ target_sources(tgwark_aws PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/endpoints.cc
   ${CMAKE_CURRENT_LIST_DIR}/retry.cc
   ${CMAKE_CURRENT_LIST_DIR}/ec2_xml.cc
+  ${CMAKE_CURRENT_LIST_DIR}/ec2_client.cc
   ${CMAKE_CURRENT_LIST_DIR}/ec2_api.cc
 )

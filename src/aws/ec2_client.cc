@@ -1,0 +1,362 @@
+#include "aws/ec2_client.h"
+
+#include <algorithm>
+#include <unordered_set>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "aws/aws_error.h"
+#include "aws/ec2_xml.h"
+#include "aws/query_encoding.h"
+#include "aws/sigv4.h"
+
+namespace tgwark::aws {
+namespace {
+
+constexpr std::string_view kContentType = "application/x-www-form-urlencoded; charset=utf-8";
+// A server that keeps answering with new tokens would otherwise loop forever.
+constexpr int kMaxPages = 10000;
+
+bool isIpv6(std::string_view cidr) {
+  return cidr.find(':') != std::string_view::npos;
+}
+
+void addCallOptions(QueryParams& params, const CallOptions& call) {
+  if (call.dryRun) params.addBool("DryRun", true);
+}
+
+Result<void> addRouteTarget(QueryParams& params, const RouteTarget& target) {
+  bool eni = !target.networkInterfaceId.empty();
+  bool tgw = !target.transitGatewayId.empty();
+  if (eni == tgw) {
+    return makeError(ErrorCategory::kInvalid,
+                     "a route target needs exactly one of networkInterfaceId / transitGatewayId");
+  }
+  if (eni) {
+    params.add("NetworkInterfaceId", target.networkInterfaceId);
+  } else {
+    params.add("TransitGatewayId", target.transitGatewayId);
+  }
+  return {};
+}
+
+}  // namespace
+
+Ec2Client::Ec2Client(std::string region, Endpoint endpoint,
+                     std::shared_ptr<CredentialsProvider> credentials,
+                     std::shared_ptr<HttpClient> http, std::shared_ptr<Clock> clock,
+                     std::shared_ptr<Random> random, RetryOptions retry, Ec2ClientOptions options)
+    : region_(std::move(region)),
+      endpoint_(std::move(endpoint)),
+      credentials_(std::move(credentials)),
+      http_(std::move(http)),
+      clock_(clock),
+      retry_(retry, std::move(clock), std::move(random), options.retryQuota),
+      options_(std::move(options)) {
+  // The signing region is the resource's region whatever the endpoint says.
+  endpoint_.signingRegion = region_;
+}
+
+Ec2Client::~Ec2Client() = default;
+
+void Ec2Client::logFailure(std::string_view action, const Error& error) const {
+  // Expected outcomes (a permitted DryRun, absence) are not worth a warning.
+  if (isDryRunSuccess(error) || error.category == ErrorCategory::kNotFound) {
+    spdlog::debug("EC2 {} {}: {}", region_, action, error.describe());
+  } else {
+    spdlog::warn("EC2 {} {}: {}", region_, action, error.describe());
+  }
+}
+
+Result<std::string> Ec2Client::call(const QueryParams& params, const CallOptions& options) {
+  std::string action(params.get("Action"));
+  std::string body = params.encode();
+  MonoTime start = clock_->monotonic();
+
+  AttemptFn<std::string> attempt = [&](const AttemptContext& ctx) -> Result<std::string> {
+    auto credentials = credentials_->getCredentials();
+    if (!credentials) {
+      Error error = credentials.error();
+      if (error.category == ErrorCategory::kNotFound) {
+        error.category = ErrorCategory::kPermission;
+        error.message = "no AWS credentials available: " + error.message;
+      }
+      return std::unexpected(std::move(error));
+    }
+    HttpRequest request;
+    request.method = "POST";
+    request.url = endpoint_.url + "/";
+    request.headers.emplace_back("Content-Type", std::string(kContentType));
+    request.headers.emplace_back("User-Agent", options_.userAgent);
+    request.body = body;
+    request.timeout = options_.attemptTimeout;
+    if (ctx.deadline) {
+      auto remaining = std::chrono::duration_cast<Millis>(*ctx.deadline - clock_->monotonic());
+      if (remaining.count() <= 0) {
+        return makeError(ErrorCategory::kDeadlineExceeded,
+                         fmt::format("deadline passed before {} attempt {}", action, ctx.attempt));
+      }
+      if (request.timeout.count() == 0 || remaining < request.timeout) request.timeout = remaining;
+    }
+    sigv4::SigningParams signing;
+    signing.region = region_;
+    signing.service = "ec2";
+    signing.time = clock_->now();
+    if (auto signedOk = sigv4::sign(request, *credentials, signing); !signedOk) {
+      return std::unexpected(signedOk.error());
+    }
+    auto response = http_->send(request);
+    if (!response) {
+      spdlog::debug("EC2 {} {} attempt {}: {}", region_, action, ctx.attempt,
+                    response.error().describe());
+      return std::unexpected(response.error());
+    }
+    if (response->status >= 200 && response->status < 300) return std::move(response->body);
+    Error error = parseAwsError(*response);
+    spdlog::debug("EC2 {} {} attempt {}: {}", region_, action, ctx.attempt, error.describe());
+    return std::unexpected(std::move(error));
+  };
+
+  RetryStats stats;
+  Result<std::string> result = retry_.run(options.deadline, attempt, &stats);
+  if (!result) logFailure(action, result.error());
+
+  if (options_.observer) {
+    std::string code;
+    if (!result) {
+      code = result.error().awsCode.empty() ? std::string(categoryName(result.error().category))
+                                            : result.error().awsCode;
+    }
+    CallRecord record;
+    record.region = region_;
+    record.action = action;
+    record.attempts = stats.attempts;
+    record.ok = result.has_value();
+    record.errorCode = code;
+    record.throttled = stats.throttled;
+    record.latency = std::chrono::duration_cast<Millis>(clock_->monotonic() - start);
+    options_.observer->onCall(record);
+  }
+  return result;
+}
+
+template <class T, class Parse>
+Result<std::vector<T>> Ec2Client::describeAll(std::string_view action, std::string_view idName,
+                                              const DescribeOptions& opts, Parse parse,
+                                              const std::string* tableId) {
+  std::vector<T> all;
+  std::string token;
+  std::unordered_set<std::string> seenTokens;
+  for (int page = 0; page < kMaxPages; ++page) {
+    QueryParams params(action, kApiVersion);
+    if (tableId != nullptr) params.add("TransitGatewayRouteTableId", *tableId);
+    if (!idName.empty()) params.addList(idName, opts.ids);
+    params.addFilters(opts.filters);
+    if (opts.maxResults) params.addInt("MaxResults", *opts.maxResults);
+    if (!token.empty()) params.add("NextToken", token);
+    addCallOptions(params, opts.call);
+
+    auto body = call(params, opts.call);
+    if (!body) return std::unexpected(body.error());
+    auto parsed = parse(*body);
+    if (!parsed) return std::unexpected(parsed.error());
+    std::move(parsed->items.begin(), parsed->items.end(), std::back_inserter(all));
+    token = std::move(parsed->nextToken);
+    if (token.empty()) return all;
+    if (!seenTokens.insert(token).second) {
+      return makeError(ErrorCategory::kInvalid,
+                       fmt::format("{} returned the same NextToken twice; stopping", action), {},
+                       parsed->requestId);
+    }
+  }
+  return makeError(ErrorCategory::kInvalid,
+                   fmt::format("{} still had more pages after {}", action, kMaxPages));
+}
+
+Result<void> Ec2Client::mutate(QueryParams& params, const CallOptions& options) {
+  addCallOptions(params, options);
+  auto body = call(params, options);
+  if (!body) return std::unexpected(body.error());
+  return parseMutationResponse(*body, params.get("Action"));
+}
+
+Result<std::vector<RouteTable>> Ec2Client::describeRouteTables(const DescribeOptions& opts) {
+  return describeAll<RouteTable>("DescribeRouteTables", "RouteTableId", opts,
+                                 parseDescribeRouteTables);
+}
+
+Result<void> Ec2Client::createRoute(const std::string& routeTableId, const std::string& destination,
+                                    const RouteTarget& target, const CallOptions& call) {
+  QueryParams params("CreateRoute", kApiVersion);
+  params.add("RouteTableId", routeTableId);
+  params.add(isIpv6(destination) ? "DestinationIpv6CidrBlock" : "DestinationCidrBlock",
+             destination);
+  if (auto ok = addRouteTarget(params, target); !ok) return ok;
+  return mutate(params, call);
+}
+
+Result<void> Ec2Client::replaceRoute(const std::string& routeTableId,
+                                     const std::string& destination, const RouteTarget& target,
+                                     const CallOptions& call) {
+  QueryParams params("ReplaceRoute", kApiVersion);
+  params.add("RouteTableId", routeTableId);
+  params.add(isIpv6(destination) ? "DestinationIpv6CidrBlock" : "DestinationCidrBlock",
+             destination);
+  if (auto ok = addRouteTarget(params, target); !ok) return ok;
+  return mutate(params, call);
+}
+
+Result<void> Ec2Client::deleteRoute(const std::string& routeTableId, const std::string& destination,
+                                    const CallOptions& call) {
+  QueryParams params("DeleteRoute", kApiVersion);
+  params.add("RouteTableId", routeTableId);
+  params.add(isIpv6(destination) ? "DestinationIpv6CidrBlock" : "DestinationCidrBlock",
+             destination);
+  return mutate(params, call);
+}
+
+Result<std::vector<NetworkInterface>> Ec2Client::describeNetworkInterfaces(
+    const DescribeOptions& opts) {
+  return describeAll<NetworkInterface>("DescribeNetworkInterfaces", "NetworkInterfaceId", opts,
+                                       parseDescribeNetworkInterfaces);
+}
+
+Result<void> Ec2Client::modifyNetworkInterfaceSourceDestCheck(const std::string& networkInterfaceId,
+                                                              bool enabled,
+                                                              const CallOptions& call) {
+  QueryParams params("ModifyNetworkInterfaceAttribute", kApiVersion);
+  params.add("NetworkInterfaceId", networkInterfaceId);
+  params.addBool("SourceDestCheck.Value", enabled);
+  return mutate(params, call);
+}
+
+Result<std::vector<Vpc>> Ec2Client::describeVpcs(const DescribeOptions& opts) {
+  return describeAll<Vpc>("DescribeVpcs", "VpcId", opts, parseDescribeVpcs);
+}
+
+Result<std::vector<TransitGateway>> Ec2Client::describeTransitGateways(
+    const DescribeOptions& opts) {
+  return describeAll<TransitGateway>("DescribeTransitGateways", "TransitGatewayIds", opts,
+                                     parseDescribeTransitGateways);
+}
+
+Result<std::vector<TransitGatewayAttachment>> Ec2Client::describeTransitGatewayAttachments(
+    const DescribeOptions& opts) {
+  return describeAll<TransitGatewayAttachment>("DescribeTransitGatewayAttachments",
+                                               "TransitGatewayAttachmentIds", opts,
+                                               parseDescribeTransitGatewayAttachments);
+}
+
+Result<std::vector<TransitGatewayVpcAttachment>> Ec2Client::describeTransitGatewayVpcAttachments(
+    const DescribeOptions& opts) {
+  return describeAll<TransitGatewayVpcAttachment>("DescribeTransitGatewayVpcAttachments",
+                                                  "TransitGatewayAttachmentIds", opts,
+                                                  parseDescribeTransitGatewayVpcAttachments);
+}
+
+Result<std::vector<TransitGatewayPeeringAttachment>>
+Ec2Client::describeTransitGatewayPeeringAttachments(const DescribeOptions& opts) {
+  return describeAll<TransitGatewayPeeringAttachment>(
+      "DescribeTransitGatewayPeeringAttachments", "TransitGatewayAttachmentIds", opts,
+      parseDescribeTransitGatewayPeeringAttachments);
+}
+
+Result<std::vector<TransitGatewayRouteTable>> Ec2Client::describeTransitGatewayRouteTables(
+    const DescribeOptions& opts) {
+  return describeAll<TransitGatewayRouteTable>("DescribeTransitGatewayRouteTables",
+                                               "TransitGatewayRouteTableIds", opts,
+                                               parseDescribeTransitGatewayRouteTables);
+}
+
+Result<std::vector<TransitGatewayRouteTableAssociation>>
+Ec2Client::getTransitGatewayRouteTableAssociations(const std::string& transitGatewayRouteTableId,
+                                                   const DescribeOptions& opts) {
+  return describeAll<TransitGatewayRouteTableAssociation>(
+      "GetTransitGatewayRouteTableAssociations", "", opts,
+      parseGetTransitGatewayRouteTableAssociations, &transitGatewayRouteTableId);
+}
+
+Result<SearchTransitGatewayRoutesResult> Ec2Client::searchTransitGatewayRoutes(
+    const std::string& transitGatewayRouteTableId, const std::vector<Filter>& filters,
+    std::optional<int> maxResults, const CallOptions& call) {
+  SearchTransitGatewayRoutesResult all;
+  std::string token;
+  std::unordered_set<std::string> seenTokens;
+  for (int page = 0; page < kMaxPages; ++page) {
+    QueryParams params("SearchTransitGatewayRoutes", kApiVersion);
+    params.add("TransitGatewayRouteTableId", transitGatewayRouteTableId);
+    params.addFilters(filters);
+    if (maxResults) params.addInt("MaxResults", *maxResults);
+    if (!token.empty()) params.add("NextToken", token);
+    addCallOptions(params, call);
+    auto body = this->call(params, call);
+    if (!body) return std::unexpected(body.error());
+    auto parsed = parseSearchTransitGatewayRoutes(*body);
+    if (!parsed) return std::unexpected(parsed.error());
+    std::move(parsed->result.routes.begin(), parsed->result.routes.end(),
+              std::back_inserter(all.routes));
+    // Without a NextToken, additionalRoutesAvailable says the result was cut
+    // at MaxResults and cannot be continued: the caller must narrow filters.
+    all.additionalRoutesAvailable = parsed->result.additionalRoutesAvailable;
+    token = std::move(parsed->nextToken);
+    if (token.empty()) return all;
+    if (!seenTokens.insert(token).second) {
+      return makeError(ErrorCategory::kInvalid,
+                       "SearchTransitGatewayRoutes returned the same NextToken twice; stopping", {},
+                       parsed->requestId);
+    }
+  }
+  return makeError(ErrorCategory::kInvalid, "SearchTransitGatewayRoutes had too many pages");
+}
+
+namespace {
+
+Result<void> addTgwTarget(QueryParams& params, const std::string& attachmentId, bool blackhole) {
+  if (blackhole == !attachmentId.empty()) {
+    return makeError(ErrorCategory::kInvalid,
+                     "a transit gateway route needs exactly one of an attachment or blackhole");
+  }
+  if (blackhole) {
+    params.addBool("Blackhole", true);
+  } else {
+    params.add("TransitGatewayAttachmentId", attachmentId);
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<void> Ec2Client::createTransitGatewayRoute(const std::string& transitGatewayRouteTableId,
+                                                  const std::string& destination,
+                                                  const std::string& attachmentId, bool blackhole,
+                                                  const CallOptions& call) {
+  QueryParams params("CreateTransitGatewayRoute", kApiVersion);
+  params.add("TransitGatewayRouteTableId", transitGatewayRouteTableId);
+  // TGW routes name IPv4 and IPv6 prefixes alike DestinationCidrBlock.
+  params.add("DestinationCidrBlock", destination);
+  if (auto ok = addTgwTarget(params, attachmentId, blackhole); !ok) return ok;
+  return mutate(params, call);
+}
+
+Result<void> Ec2Client::replaceTransitGatewayRoute(const std::string& transitGatewayRouteTableId,
+                                                   const std::string& destination,
+                                                   const std::string& attachmentId, bool blackhole,
+                                                   const CallOptions& call) {
+  QueryParams params("ReplaceTransitGatewayRoute", kApiVersion);
+  params.add("TransitGatewayRouteTableId", transitGatewayRouteTableId);
+  params.add("DestinationCidrBlock", destination);
+  if (auto ok = addTgwTarget(params, attachmentId, blackhole); !ok) return ok;
+  return mutate(params, call);
+}
+
+Result<void> Ec2Client::deleteTransitGatewayRoute(const std::string& transitGatewayRouteTableId,
+                                                  const std::string& destination,
+                                                  const CallOptions& call) {
+  QueryParams params("DeleteTransitGatewayRoute", kApiVersion);
+  params.add("TransitGatewayRouteTableId", transitGatewayRouteTableId);
+  params.add("DestinationCidrBlock", destination);
+  return mutate(params, call);
+}
+
+}  // namespace tgwark::aws
