@@ -1,6 +1,7 @@
 #include "model/config.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -21,7 +22,19 @@ constexpr std::int64_t kMaxTimeoutS = 3600;
 constexpr std::int64_t kMaxAttempts = 20;
 constexpr std::int64_t kMaxApplyConcurrency = 256;
 
-bool isLowerHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+constexpr std::array<std::string_view, 9> kTopLevelKeys = {"vip",
+                                                           "create_missing",
+                                                           "fix_source_dest_check",
+                                                           "node",
+                                                           "vpc_route_tables",
+                                                           "tgw_route_tables",
+                                                           "regions",
+                                                           "vpc",
+                                                           "aws"};
+
+bool isLowerHex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
 
 std::size_t editDistance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
@@ -31,10 +44,11 @@ std::size_t editDistance(std::string_view a, std::string_view b) {
     row[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
       std::size_t above = row[j];
-      std::size_t substitution = diagonal + (std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                                                     std::tolower(static_cast<unsigned char>(b[j - 1]))
-                                                 ? 0
-                                                 : 1);
+      std::size_t substitution =
+          diagonal + (std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                              std::tolower(static_cast<unsigned char>(b[j - 1]))
+                          ? 0
+                          : 1);
       row[j] = std::min({above + 1, row[j - 1] + 1, substitution});
       diagonal = above;
     }
@@ -69,7 +83,8 @@ bool isValidEndpointUrl(std::string_view url) {
   }
   if (rest.empty() || rest.front() == '/' || rest.front() == ':') return false;
   return std::none_of(url.begin(), url.end(), [](char c) {
-    return std::isspace(static_cast<unsigned char>(c)) || std::iscntrl(static_cast<unsigned char>(c));
+    return std::isspace(static_cast<unsigned char>(c)) ||
+           std::iscntrl(static_cast<unsigned char>(c));
   });
 }
 
@@ -120,13 +135,26 @@ class Validator {
       std::string_view name = key.str();
       if (std::find(known.begin(), known.end(), name) != known.end()) continue;
       std::string hint;
-      std::size_t best = 3;
+      std::size_t best = std::string_view::npos;
       for (std::string_view candidate : known) {
         std::size_t distance = editDistance(name, candidate);
-        if (distance < best && distance <= std::max<std::size_t>(1, candidate.size() / 3)) {
+        bool close = distance <= std::max<std::size_t>(1, candidate.size() / 3);
+        // "endpoint" for "endpoint_url", "eni_id" for "eni".
+        bool truncated = std::min(name.size(), candidate.size()) >= 3 &&
+                         (name.starts_with(candidate) || candidate.starts_with(name));
+        if ((close || truncated) && distance < best) {
           best = distance;
           hint = fmt::format(" (did you mean \"{}\"?)", candidate);
         }
+      }
+      if (hint.empty() && !prefix.empty() &&
+          std::find(kTopLevelKeys.begin(), kTopLevelKeys.end(), name) != kTopLevelKeys.end()) {
+        // TOML puts every key after a [table] or [[node]] header into that
+        // table: a top-level key written below one lands here.
+        hint = fmt::format(
+            " (\"{}\" is a top-level key: TOML puts it in the table above, so "
+            "move it before the first [table] or [[array]] header)",
+            name);
       }
       std::vector<std::string> names(known.begin(), known.end());
       add(key.source().begin.line ? key.source().begin.line : value.source().begin.line,
@@ -291,9 +319,10 @@ void parseNodes(Validator& v, const toml::table& root, Config& config) {
         return std::isgraph(static_cast<unsigned char>(c));
       });
       if (name->empty() || !printable) {
-        v.add(at, prefix + ".name", fmt::format("\"{}\" is not a valid node name (non-empty, "
-                                                "no spaces or control characters)",
-                                                *name));
+        v.add(at, prefix + ".name",
+              fmt::format("\"{}\" is not a valid node name (non-empty, "
+                          "no spaces or control characters)",
+                          *name));
       } else if (auto [it, inserted] = names.emplace(*name, prefix); !inserted) {
         v.add(at, prefix + ".name",
               fmt::format("duplicate node name \"{}\" (also {})", *name, it->second));
@@ -357,7 +386,8 @@ void parseVpcs(Validator& v, const toml::table& root, Config& config) {
         v.add(at, prefix + ".id", why);
         good = false;
       } else if (auto [it, inserted] = seen.emplace(*id, prefix); !inserted) {
-        v.add(at, prefix + ".id", fmt::format("VPC \"{}\" is already listed as {}", *id, it->second));
+        v.add(at, prefix + ".id",
+              fmt::format("VPC \"{}\" is already listed as {}", *id, it->second));
         good = false;
       }
       vpc.id = *id;
@@ -409,7 +439,8 @@ void parseAws(Validator& v, const toml::table& root, Config& config) {
   if (auto attempts = v.integer(*aws, prefix, "max_attempts", 1, kMaxAttempts)) {
     out.maxAttempts = *attempts;
   }
-  if (auto t = v.integer(*aws, prefix, "restore_timeout_s", 1, kMaxTimeoutS)) out.restoreTimeoutS = *t;
+  if (auto t = v.integer(*aws, prefix, "restore_timeout_s", 1, kMaxTimeoutS))
+    out.restoreTimeoutS = *t;
   if (auto t = v.integer(*aws, prefix, "quickcheck_timeout_s", 1, kMaxTimeoutS)) {
     out.quickcheckTimeoutS = *t;
   }
@@ -429,8 +460,8 @@ void parseAws(Validator& v, const toml::table& root, Config& config) {
   for (auto&& [key, value] : *regions) {
     std::string region(key.str());
     std::string path = fmt::format("aws.regions.\"{}\"", region);
-    std::uint32_t keyLine = key.source().begin.line ? key.source().begin.line
-                                                    : value.source().begin.line;
+    std::uint32_t keyLine =
+        key.source().begin.line ? key.source().begin.line : value.source().begin.line;
     if (auto why = regionProblem(region); !why.empty()) {
       v.add(keyLine, path, why);
       continue;
@@ -466,9 +497,10 @@ Result<Config> validate(const toml::table& root, std::string_view sourceName) {
   Validator v{std::string(sourceName)};
   Config config;
   config.sourceName = std::string(sourceName);
-  v.checkKeys(root, "",
-              {"vip", "create_missing", "fix_source_dest_check", "node", "vpc_route_tables",
-               "tgw_route_tables", "regions", "vpc", "aws"});
+  v.checkKeys(
+      root, "",
+      {kTopLevelKeys[0], kTopLevelKeys[1], kTopLevelKeys[2], kTopLevelKeys[3], kTopLevelKeys[4],
+       kTopLevelKeys[5], kTopLevelKeys[6], kTopLevelKeys[7], kTopLevelKeys[8]});
 
   if (auto vip = v.string(root, "", "vip", true, 0)) {
     config.vipText = *vip;
@@ -500,11 +532,11 @@ Result<Config> validate(const toml::table& root, std::string_view sourceName) {
     const toml::node* regionsNode = root.at_path("aws.regions").node();
     for (const auto& [region, override] : config.aws.regions) {
       if (std::find(regions.begin(), regions.end(), region) != regions.end()) continue;
-      const toml::node* at = regionsNode && regionsNode->as_table()
-                                 ? regionsNode->as_table()->get(region)
-                                 : nullptr;
-      v.add(at ? at->source().begin.line : 0, fmt::format("aws.regions.\"{}\"", region),
-            fmt::format("region \"{}\" is neither a node's region nor listed in `regions`", region));
+      const toml::node* at =
+          regionsNode && regionsNode->as_table() ? regionsNode->as_table()->get(region) : nullptr;
+      v.add(
+          at ? at->source().begin.line : 0, fmt::format("aws.regions.\"{}\"", region),
+          fmt::format("region \"{}\" is neither a node's region nor listed in `regions`", region));
     }
   }
 
@@ -562,7 +594,8 @@ bool isValidRegionName(std::string_view region) {
   }
   if (parts.size() < 3) return false;
   auto allLower = [](std::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](char c) { return c >= 'a' && c <= 'z'; });
   };
   if (parts.front().size() != 2 || !allLower(parts.front())) return false;
   for (std::size_t i = 1; i + 1 < parts.size(); ++i) {
@@ -580,18 +613,20 @@ Result<Config> parseConfig(std::string_view text, std::string_view sourceName) {
     try {
       root = toml::parse(text, sourceName);
     } catch (const toml::parse_error& e) {
-      return makeError(ErrorCategory::kInvalidConfig,
-                       fmt::format("{}:{}:{}: TOML syntax error: {}", sourceName,
-                                   e.source().begin.line, e.source().begin.column, e.description()));
+      return makeError(
+          ErrorCategory::kInvalidConfig,
+          fmt::format("{}:{}:{}: TOML syntax error: {}", sourceName, e.source().begin.line,
+                      e.source().begin.column, e.description()));
     }
     return validate(root, sourceName);
 #else
     toml::parse_result result = toml::parse(text, sourceName);
     if (!result) {
       const auto& e = result.error();
-      return makeError(ErrorCategory::kInvalidConfig,
-                       fmt::format("{}:{}:{}: TOML syntax error: {}", sourceName,
-                                   e.source().begin.line, e.source().begin.column, e.description()));
+      return makeError(
+          ErrorCategory::kInvalidConfig,
+          fmt::format("{}:{}:{}: TOML syntax error: {}", sourceName, e.source().begin.line,
+                      e.source().begin.column, e.description()));
     }
     return validate(result.table(), sourceName);
 #endif
@@ -605,8 +640,9 @@ Result<Config> parseConfig(std::string_view text, std::string_view sourceName) {
 Result<Config> loadConfigFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return makeError(ErrorCategory::kInvalidConfig,
-                     fmt::format("cannot read configuration file {}: {}", path, std::strerror(errno)));
+    return makeError(
+        ErrorCategory::kInvalidConfig,
+        fmt::format("cannot read configuration file {}: {}", path, std::strerror(errno)));
   }
   std::ostringstream buffer;
   buffer << in.rdbuf();

@@ -112,7 +112,8 @@ Result<Prefix> parsePrefix(std::string_view text, bool allowHostBits) {
     address = text.substr(0, slash);
     std::string_view lengthText = text.substr(slash + 1);
     int value = 0;
-    auto [ptr, ec] = std::from_chars(lengthText.data(), lengthText.data() + lengthText.size(), value);
+    auto [ptr, ec] =
+        std::from_chars(lengthText.data(), lengthText.data() + lengthText.size(), value);
     if (lengthText.empty() || ec != std::errc{} || ptr != lengthText.data() + lengthText.size() ||
         (lengthText.size() > 1 && lengthText[0] == '0')) {
       return invalid("the prefix length is not a number");

@@ -24,7 +24,8 @@ const AttachmentInfo* Topology::findAttachment(std::string_view tgwId,
   return nullptr;
 }
 
-const AttachmentInfo* Topology::vpcAttachment(std::string_view tgwId, std::string_view vpcId) const {
+const AttachmentInfo* Topology::vpcAttachment(std::string_view tgwId,
+                                              std::string_view vpcId) const {
   // A VPC can keep a deleted or deleting attachment next to its live one;
   // only the available one carries traffic.
   for (const auto& attachment : attachments) {

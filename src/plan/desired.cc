@@ -96,8 +96,8 @@ Result<TargetChoice> targetFor(const Topology& topology, const NodeInfo& node, T
     }
     auto vpc = topology.vpcs.find(table.vpcId);
     if (vpc == topology.vpcs.end()) {
-      return invalid(fmt::format("route table {}: its VPC {} is not in the topology", tableId,
-                                 table.vpcId));
+      return invalid(
+          fmt::format("route table {}: its VPC {} is not in the topology", tableId, table.vpcId));
     }
     const std::string& tgw = vpc->second.transitGatewayId;
     if (tgw.empty()) {
@@ -107,9 +107,10 @@ Result<TargetChoice> targetFor(const Topology& topology, const NodeInfo& node, T
           tableId, table.vpcId, table.region, table.vpcId, node.name));
     }
     if (node.tgwId.empty()) {
-      return invalid(fmt::format("route table {} ({}): node {}'s VPC {} is not attached to any "
-                                 "transit gateway, so no other VPC can reach it",
-                                 tableId, table.vpcId, node.name, node.vpcId));
+      return invalid(
+          fmt::format("route table {} ({}): node {}'s VPC {} is not attached to any "
+                      "transit gateway, so no other VPC can reach it",
+                      tableId, table.vpcId, node.name, node.vpcId));
     }
     // Whether that TGW can reach T_N is a property of the TGW tables (checked
     // there) and of the path (plan/reachability.h), not of this route.
@@ -122,19 +123,22 @@ Result<TargetChoice> targetFor(const Topology& topology, const NodeInfo& node, T
   }
   const auto& table = it->second;
   if (node.tgwId.empty()) {
-    return invalid(fmt::format("transit gateway route table {} ({}): node {}'s VPC {} is not "
-                               "attached to any transit gateway",
-                               tableId, table.tgwId, node.name, node.vpcId));
+    return invalid(
+        fmt::format("transit gateway route table {} ({}): node {}'s VPC {} is not "
+                    "attached to any transit gateway",
+                    tableId, table.tgwId, node.name, node.vpcId));
   }
   if (table.tgwId == node.tgwId) {
     std::string attachment = node.vpcAttachmentId;
     if (attachment.empty()) {
-      if (const auto* found = topology.vpcAttachment(node.tgwId, node.vpcId)) attachment = found->id;
+      if (const auto* found = topology.vpcAttachment(node.tgwId, node.vpcId))
+        attachment = found->id;
     }
     if (attachment.empty()) {
-      return invalid(fmt::format("transit gateway route table {} ({}): node {}'s VPC {} has no "
-                                 "available attachment to {}",
-                                 tableId, table.tgwId, node.name, node.vpcId, node.tgwId));
+      return invalid(
+          fmt::format("transit gateway route table {} ({}): node {}'s VPC {} has no "
+                      "available attachment to {}",
+                      tableId, table.tgwId, node.name, node.vpcId, node.tgwId));
     }
     return TargetChoice{{TargetKind::kTgwAttachment, attachment}, RouteRole::kNodeTgw};
   }
@@ -155,9 +159,9 @@ Result<DesiredRoutesReport> desiredRoutesReport(const Topology& topology,
   if (!node) {
     std::vector<std::string> names;
     for (const auto& n : topology.nodes) names.push_back(n.name);
-    return makeError(ErrorCategory::kInvalidConfig,
-                     fmt::format("unknown node \"{}\" (nodes: {})", activeNode,
-                                 fmt::join(names, ", ")));
+    return makeError(
+        ErrorCategory::kInvalidConfig,
+        fmt::format("unknown node \"{}\" (nodes: {})", activeNode, fmt::join(names, ", ")));
   }
   if (!vip.isHost()) {
     return makeError(ErrorCategory::kInvalidConfig,
@@ -173,12 +177,15 @@ Result<DesiredRoutesReport> desiredRoutesReport(const Topology& topology,
     }
     report.routes.push_back(DesiredRoute{kind, region, id, vip, choice->target, choice->role});
   };
-  for (const auto* table : topology.managedVpcTables()) add(TableKind::kVpc, table->id, table->region);
-  for (const auto* table : topology.managedTgwTables()) add(TableKind::kTgw, table->id, table->region);
+  for (const auto* table : topology.managedVpcTables())
+    add(TableKind::kVpc, table->id, table->region);
+  for (const auto* table : topology.managedTgwTables())
+    add(TableKind::kTgw, table->id, table->region);
   // Home routes decide success and are paced first; the rest in a stable order.
   std::stable_sort(report.routes.begin(), report.routes.end(),
                    [](const DesiredRoute& a, const DesiredRoute& b) {
-                     if (a.role != b.role) return static_cast<int>(a.role) < static_cast<int>(b.role);
+                     if (a.role != b.role)
+                       return static_cast<int>(a.role) < static_cast<int>(b.role);
                      if (a.region != b.region) return a.region < b.region;
                      return a.tableId < b.tableId;
                    });

@@ -24,8 +24,8 @@ std::string_view changeKindName(ChangeKind kind) {
 }
 
 std::size_t Plan::writeCount() const {
-  return static_cast<std::size_t>(
-      std::count_if(changes.begin(), changes.end(), [](const RouteChange& c) { return c.needsWrite(); }));
+  return static_cast<std::size_t>(std::count_if(
+      changes.begin(), changes.end(), [](const RouteChange& c) { return c.needsWrite(); }));
 }
 
 bool Plan::homeRight() const {

@@ -29,8 +29,8 @@ std::string_view traceOutcomeName(TraceOutcome outcome) {
 namespace {
 
 std::string describeRoute(const ObservedRoute& route) {
-  std::string target = route.target.kind == TargetKind::kNone ? std::string("(no target)")
-                                                              : route.target.id;
+  std::string target =
+      route.target.kind == TargetKind::kNone ? std::string("(no target)") : route.target.id;
   std::string out = fmt::format("{} -> {}", route.destination.toString(), target);
   if (route.propagated) out += " (propagated)";
   if (!route.state.empty() && route.state != "active") out += fmt::format(" [{}]", route.state);
@@ -78,8 +78,9 @@ class Tracer {
     std::string tableId = std::move(vpcTableId);
     while (true) {
       if (!visited_.insert({kind, tableId}).second) {
-        finish(TraceOutcome::kLoop,
-               fmt::format("route table {} is visited twice: the VIP's routes form a loop", tableId));
+        finish(
+            TraceOutcome::kLoop,
+            fmt::format("route table {} is visited twice: the VIP's routes form a loop", tableId));
         return;
       }
       auto next = kind == TableKind::kVpc ? vpcStep(tableId) : tgwStep(tableId);
@@ -102,7 +103,8 @@ class Tracer {
     const ObservedTable* table = observed_.find(tableId);
     if (!table || !table->known) {
       trace_.hops.push_back(Hop{kind, region, tableId, ""});
-      std::string why = !table ? "was not read (out of scope)" : fmt::format("could not be read: {}", table->error);
+      std::string why = !table ? "was not read (out of scope)"
+                               : fmt::format("could not be read: {}", table->error);
       finish(TraceOutcome::kUnknown, fmt::format("route table {} {}", tableId, why));
       return nullptr;
     }
@@ -133,10 +135,11 @@ class Tracer {
     for (const auto& route : localRoutes) candidates.push_back(&route);
 
     const ObservedRoute* route = longestMatch(candidates, vip_);
-    trace_.hops.push_back(Hop{TableKind::kVpc, region, tableId, route ? describeRoute(*route) : ""});
+    trace_.hops.push_back(
+        Hop{TableKind::kVpc, region, tableId, route ? describeRoute(*route) : ""});
     if (!route) {
-      finish(TraceOutcome::kNoRoute,
-             fmt::format("route table {} ({}) has no route for {}", tableId, vpcId, vip_.toString()));
+      finish(TraceOutcome::kNoRoute, fmt::format("route table {} ({}) has no route for {}", tableId,
+                                                 vpcId, vip_.toString()));
       return std::nullopt;
     }
     if (route->state == "blackhole") {
@@ -155,14 +158,16 @@ class Tracer {
       case TargetKind::kNetworkInterface: {
         const auto* node = topology_.findNodeByEni(route->target.id);
         if (!node) {
-          finish(TraceOutcome::kLeftScope,
-                 fmt::format("route table {} sends the VIP to {}, which is not a cluster node's ENI",
-                             tableId, route->target.id));
+          finish(
+              TraceOutcome::kLeftScope,
+              fmt::format("route table {} sends the VIP to {}, which is not a cluster node's ENI",
+                          tableId, route->target.id));
           return std::nullopt;
         }
         auto eni = topology_.enis.find(route->target.id);
-        const std::string& eniVpc =
-            eni != topology_.enis.end() && !eni->second.vpcId.empty() ? eni->second.vpcId : node->vpcId;
+        const std::string& eniVpc = eni != topology_.enis.end() && !eni->second.vpcId.empty()
+                                        ? eni->second.vpcId
+                                        : node->vpcId;
         if (!vpcId.empty() && eniVpc != vpcId) {
           finish(TraceOutcome::kNoRoute,
                  fmt::format("route table {} ({}) sends the VIP to {} of node {}, which is in {}",
@@ -194,8 +199,7 @@ class Tracer {
       }
       case TargetKind::kNone:
       case TargetKind::kTgwAttachment:
-      case TargetKind::kOther:
-        break;
+      case TargetKind::kOther: break;
     }
     finish(TraceOutcome::kLeftScope,
            fmt::format("route table {} sends the VIP to {}, outside the modelled network", tableId,
@@ -223,7 +227,8 @@ class Tracer {
     if (table->vipRoute) candidates.push_back(&*table->vipRoute);
     for (const auto& route : table->coveringRoutes) candidates.push_back(&route);
     const ObservedRoute* route = longestMatch(candidates, vip_);
-    trace_.hops.push_back(Hop{TableKind::kTgw, region, tableId, route ? describeRoute(*route) : ""});
+    trace_.hops.push_back(
+        Hop{TableKind::kTgw, region, tableId, route ? describeRoute(*route) : ""});
     if (!route) {
       finish(TraceOutcome::kNoRoute, fmt::format("transit gateway route table {} ({}) has no route "
                                                  "for {}",
@@ -232,8 +237,8 @@ class Tracer {
     }
     if (route->state == "blackhole" || route->target.kind == TargetKind::kNone) {
       finish(TraceOutcome::kBlackhole,
-             fmt::format("transit gateway route table {} ({}): the route {} is a blackhole", tableId,
-                         tgw, describeRoute(*route)));
+             fmt::format("transit gateway route table {} ({}): the route {} is a blackhole",
+                         tableId, tgw, describeRoute(*route)));
       return std::nullopt;
     }
     if (route->target.kind != TargetKind::kTgwAttachment) {
@@ -252,9 +257,8 @@ class Tracer {
       return std::nullopt;
     }
     if (attachment->state != "available") {
-      finish(TraceOutcome::kBlackhole,
-             fmt::format("attachment {} of {} is {}, not available", attachment->id, tgw,
-                         attachment->state));
+      finish(TraceOutcome::kBlackhole, fmt::format("attachment {} of {} is {}, not available",
+                                                   attachment->id, tgw, attachment->state));
       return std::nullopt;
     }
     if (attachment->kind == AttachmentKind::kVpc) {
