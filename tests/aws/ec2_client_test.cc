@@ -1,0 +1,500 @@
+#include "aws/ec2_client.h"
+
+#include <map>
+#include <mutex>
+
+#include <gtest/gtest.h>
+
+#include "aws/query_encoding.h"
+#include "support/fake_http_client.h"
+
+namespace tgwark::aws {
+namespace {
+
+using namespace std::chrono_literals;
+using Params = std::map<std::string, std::string>;
+using tgwark::testing::FakeHttpClient;
+
+class StaticCredentials : public CredentialsProvider {
+ public:
+  Result<Credentials> getCredentials() override {
+    std::lock_guard lock(mu_);
+    ++calls;
+    if (fail) return makeError(ErrorCategory::kNotFound, "no credentials in test");
+    Credentials c;
+    c.accessKeyId = "AKIDEXAMPLE";
+    c.secretAccessKey = SecretString("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+    c.source = "test";
+    return c;
+  }
+  std::mutex mu_;
+  int calls = 0;
+  bool fail = false;
+};
+
+class RecordingObserver : public CallObserver {
+ public:
+  struct Entry {
+    std::string region, action, errorCode;
+    int attempts;
+    bool ok, throttled;
+  };
+  void onCall(const CallRecord& r) override {
+    std::lock_guard lock(mu_);
+    entries.push_back({std::string(r.region), std::string(r.action), std::string(r.errorCode),
+                       r.attempts, r.ok, r.throttled});
+  }
+  std::mutex mu_;
+  std::vector<Entry> entries;
+};
+
+std::string ec2Error(std::string_view code, std::string_view message = "message") {
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>" +
+         std::string(code) + "</Code><Message>" + std::string(message) +
+         "</Message></Error></Errors><RequestID>req-" + std::string(code) +
+         "</RequestID></Response>";
+}
+
+std::string returnTrue(std::string_view action) {
+  return "<" + std::string(action) +
+         "Response xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>ok</requestId>"
+         "<return>true</return></" +
+         std::string(action) + "Response>";
+}
+
+Params paramsOf(const HttpRequest& request) {
+  Params out;
+  for (auto& [k, v] : parseFormBody(request.body)) out[k] = v;
+  return out;
+}
+
+struct Ec2ClientTest : ::testing::Test {
+  std::shared_ptr<FakeClock> clock = std::make_shared<FakeClock>();
+  std::shared_ptr<FakeHttpClient> http = std::make_shared<FakeHttpClient>();
+  std::shared_ptr<StaticCredentials> credentials = std::make_shared<StaticCredentials>();
+  std::shared_ptr<RecordingObserver> observer = std::make_shared<RecordingObserver>();
+  std::shared_ptr<RetryQuota> quota = std::make_shared<RetryQuota>(500);
+
+  std::unique_ptr<Ec2Client> makeClient(std::string region = "us-west-2",
+                                        std::string url = "https://ec2.us-west-2.amazonaws.com",
+                                        RetryOptions retry = {}) {
+    Ec2ClientOptions options;
+    options.observer = observer;
+    options.retryQuota = quota;
+    return std::make_unique<Ec2Client>(region, Endpoint{url, region, "default"}, credentials, http,
+                                       clock, std::make_shared<FixedRandom>(0.5), retry, options);
+  }
+};
+
+TEST_F(Ec2ClientTest, SignedFormPostToTheEndpoint) {
+  auto client = makeClient("eu-west-1", "http://127.0.0.1:5000");
+  http->enqueue(200, returnTrue("DeleteRoute"));
+  ASSERT_TRUE(client->deleteRoute("rtb-1", "10.0.0.1/32"));
+  HttpRequest request = http->lastRequest();
+  EXPECT_EQ(request.method, "POST");
+  EXPECT_EQ(request.url, "http://127.0.0.1:5000/");
+  EXPECT_EQ(findHeader(request.headers, "content-type"),
+            "application/x-www-form-urlencoded; charset=utf-8");
+  EXPECT_TRUE(request.body.starts_with("Action=DeleteRoute&Version=2016-11-15&"));
+  std::string auth(findHeader(request.headers, "Authorization"));
+  // Signed for the client's region even though the endpoint is an emulator.
+  EXPECT_NE(auth.find("Credential=AKIDEXAMPLE/20150830/eu-west-1/ec2/aws4_request"),
+            std::string::npos)
+      << auth;
+  EXPECT_EQ(auth.find("wJalrXUtnFEMI"), std::string::npos);
+  EXPECT_EQ(findHeader(request.headers, "X-Amz-Date"), "20150830T121600Z");
+  EXPECT_GT(request.timeout.count(), 0);
+}
+
+TEST_F(Ec2ClientTest, DescribeRouteTablesEncodingAndPagination) {
+  auto client = makeClient();
+  http->enqueue(200,
+                "<DescribeRouteTablesResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">"
+                "<requestId>p1</requestId><routeTableSet><item><routeTableId>rtb-1</routeTableId>"
+                "</item></routeTableSet><nextToken>tok/+=2</nextToken>"
+                "</DescribeRouteTablesResponse>");
+  http->enqueue(200,
+                "<DescribeRouteTablesResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">"
+                "<requestId>p2</requestId><routeTableSet><item><routeTableId>rtb-2</routeTableId>"
+                "</item></routeTableSet></DescribeRouteTablesResponse>");
+  DescribeOptions opts;
+  opts.ids = {"rtb-1", "rtb-2"};
+  opts.filters = {{"route.destination-cidr-block", {"192.168.100.10/32"}},
+                  {"vpc-id", {"vpc-a", "vpc-b"}}};
+  opts.maxResults = 5;
+  auto tables = client->describeRouteTables(opts);
+  ASSERT_TRUE(tables) << tables.error().describe();
+  ASSERT_EQ(tables->size(), 2u);
+  EXPECT_EQ((*tables)[0].routeTableId, "rtb-1");
+  EXPECT_EQ((*tables)[1].routeTableId, "rtb-2");
+  auto requests = http->requests();
+  ASSERT_EQ(requests.size(), 2u);
+  Params first{{"Action", "DescribeRouteTables"},
+               {"Version", "2016-11-15"},
+               {"RouteTableId.1", "rtb-1"},
+               {"RouteTableId.2", "rtb-2"},
+               {"Filter.1.Name", "route.destination-cidr-block"},
+               {"Filter.1.Value.1", "192.168.100.10/32"},
+               {"Filter.2.Name", "vpc-id"},
+               {"Filter.2.Value.1", "vpc-a"},
+               {"Filter.2.Value.2", "vpc-b"},
+               {"MaxResults", "5"}};
+  EXPECT_EQ(paramsOf(requests[0]), first);
+  Params second = first;
+  second["NextToken"] = "tok/+=2";
+  EXPECT_EQ(paramsOf(requests[1]), second);
+  EXPECT_NE(requests[0].body.find("Filter.1.Value.1=192.168.100.10%2F32"), std::string::npos);
+  EXPECT_NE(requests[1].body.find("NextToken=tok%2F%2B%3D2"), std::string::npos);
+  ASSERT_EQ(observer->entries.size(), 2u);  // one record per page
+}
+
+TEST_F(Ec2ClientTest, RepeatedNextTokenStops) {
+  auto client = makeClient();
+  http->setHandler([](const HttpRequest&) -> Result<HttpResponse> {
+    return HttpResponse{200,
+                        {},
+                        "<DescribeVpcsResponse><vpcSet/><nextToken>same</nextToken>"
+                        "</DescribeVpcsResponse>"};
+  });
+  auto vpcs = client->describeVpcs({});
+  ASSERT_FALSE(vpcs);
+  EXPECT_EQ(vpcs.error().category, ErrorCategory::kInvalid);
+  EXPECT_EQ(http->requestCount(), 2u);
+}
+
+TEST_F(Ec2ClientTest, RouteMutationsEncoding) {
+  auto client = makeClient();
+  http->enqueue(200, returnTrue("CreateRoute"));
+  ASSERT_TRUE(client->createRoute("rtb-1", "192.168.100.10/32",
+                                  RouteTarget{.networkInterfaceId = "eni-1"}));
+  EXPECT_EQ(paramsOf(http->lastRequest()), (Params{{"Action", "CreateRoute"},
+                                                   {"Version", "2016-11-15"},
+                                                   {"RouteTableId", "rtb-1"},
+                                                   {"DestinationCidrBlock", "192.168.100.10/32"},
+                                                   {"NetworkInterfaceId", "eni-1"}}));
+
+  http->enqueue(200, returnTrue("ReplaceRoute"));
+  ASSERT_TRUE(
+      client->replaceRoute("rtb-1", "192.168.100.10/32", RouteTarget{.transitGatewayId = "tgw-1"}));
+  EXPECT_EQ(paramsOf(http->lastRequest()), (Params{{"Action", "ReplaceRoute"},
+                                                   {"Version", "2016-11-15"},
+                                                   {"RouteTableId", "rtb-1"},
+                                                   {"DestinationCidrBlock", "192.168.100.10/32"},
+                                                   {"TransitGatewayId", "tgw-1"}}));
+
+  http->enqueue(200, returnTrue("ReplaceRoute"));
+  ASSERT_TRUE(
+      client->replaceRoute("rtb-1", "fd00::10/128", RouteTarget{.networkInterfaceId = "eni-2"}));
+  EXPECT_EQ(paramsOf(http->lastRequest()), (Params{{"Action", "ReplaceRoute"},
+                                                   {"Version", "2016-11-15"},
+                                                   {"RouteTableId", "rtb-1"},
+                                                   {"DestinationIpv6CidrBlock", "fd00::10/128"},
+                                                   {"NetworkInterfaceId", "eni-2"}}));
+
+  http->enqueue(200, returnTrue("DeleteRoute"));
+  ASSERT_TRUE(client->deleteRoute("rtb-1", "fd00::10/128"));
+  EXPECT_EQ(paramsOf(http->lastRequest()), (Params{{"Action", "DeleteRoute"},
+                                                   {"Version", "2016-11-15"},
+                                                   {"RouteTableId", "rtb-1"},
+                                                   {"DestinationIpv6CidrBlock", "fd00::10/128"}}));
+}
+
+TEST_F(Ec2ClientTest, RouteTargetMustBeExactlyOne) {
+  auto client = makeClient();
+  auto none = client->createRoute("rtb-1", "10.0.0.1/32", RouteTarget{});
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().category, ErrorCategory::kInvalid);
+  auto both = client->replaceRoute("rtb-1", "10.0.0.1/32", RouteTarget{"eni-1", "tgw-1"});
+  ASSERT_FALSE(both);
+  auto tgwBoth = client->createTransitGatewayRoute("tgw-rtb-1", "10.0.0.1/32", "att", true);
+  ASSERT_FALSE(tgwBoth);
+  auto tgwNone = client->replaceTransitGatewayRoute("tgw-rtb-1", "10.0.0.1/32", "", false);
+  ASSERT_FALSE(tgwNone);
+  EXPECT_EQ(http->requestCount(), 0u);
+}
+
+TEST_F(Ec2ClientTest, NetworkInterfaceCalls) {
+  auto client = makeClient();
+  http->enqueue(200,
+                "<DescribeNetworkInterfacesResponse><requestId>r</requestId><networkInterfaceSet>"
+                "<item><networkInterfaceId>eni-1</networkInterfaceId><vpcId>vpc-1</vpcId>"
+                "<sourceDestCheck>true</sourceDestCheck></item></networkInterfaceSet>"
+                "</DescribeNetworkInterfacesResponse>");
+  DescribeOptions opts;
+  opts.ids = {"eni-1"};
+  auto enis = client->describeNetworkInterfaces(opts);
+  ASSERT_TRUE(enis);
+  ASSERT_EQ(enis->size(), 1u);
+  EXPECT_EQ((*enis)[0].vpcId, "vpc-1");
+  EXPECT_EQ(paramsOf(http->lastRequest()), (Params{{"Action", "DescribeNetworkInterfaces"},
+                                                   {"Version", "2016-11-15"},
+                                                   {"NetworkInterfaceId.1", "eni-1"}}));
+
+  http->enqueue(200, returnTrue("ModifyNetworkInterfaceAttribute"));
+  ASSERT_TRUE(client->modifyNetworkInterfaceSourceDestCheck("eni-1", false));
+  EXPECT_EQ(paramsOf(http->lastRequest()), (Params{{"Action", "ModifyNetworkInterfaceAttribute"},
+                                                   {"Version", "2016-11-15"},
+                                                   {"NetworkInterfaceId", "eni-1"},
+                                                   {"SourceDestCheck.Value", "false"}}));
+}
+
+TEST_F(Ec2ClientTest, DescribeListNamesMatchBotocore) {
+  // Names checked against botocore's serializer for the EC2 2016-11-15 model.
+  auto client = makeClient();
+  DescribeOptions opts;
+  opts.ids = {"x-1"};
+  opts.filters = {{"state", {"available"}}};
+  auto expect = [&](std::string action, std::string idParam) {
+    Params p{{"Action", action},
+             {"Version", "2016-11-15"},
+             {"Filter.1.Name", "state"},
+             {"Filter.1.Value.1", "available"}};
+    if (!idParam.empty()) p[idParam] = "x-1";
+    EXPECT_EQ(paramsOf(http->lastRequest()), p) << action;
+  };
+  http->enqueue(200, "<DescribeVpcsResponse><vpcSet/></DescribeVpcsResponse>");
+  ASSERT_TRUE(client->describeVpcs(opts));
+  expect("DescribeVpcs", "VpcId.1");
+  http->enqueue(200,
+                "<DescribeTransitGatewaysResponse><transitGatewaySet/>"
+                "</DescribeTransitGatewaysResponse>");
+  ASSERT_TRUE(client->describeTransitGateways(opts));
+  expect("DescribeTransitGateways", "TransitGatewayIds.1");
+  http->enqueue(200,
+                "<DescribeTransitGatewayAttachmentsResponse><transitGatewayAttachments/>"
+                "</DescribeTransitGatewayAttachmentsResponse>");
+  ASSERT_TRUE(client->describeTransitGatewayAttachments(opts));
+  expect("DescribeTransitGatewayAttachments", "TransitGatewayAttachmentIds.1");
+  http->enqueue(200,
+                "<DescribeTransitGatewayVpcAttachmentsResponse><transitGatewayVpcAttachments/>"
+                "</DescribeTransitGatewayVpcAttachmentsResponse>");
+  ASSERT_TRUE(client->describeTransitGatewayVpcAttachments(opts));
+  expect("DescribeTransitGatewayVpcAttachments", "TransitGatewayAttachmentIds.1");
+  http->enqueue(200,
+                "<DescribeTransitGatewayPeeringAttachmentsResponse>"
+                "<transitGatewayPeeringAttachments/>"
+                "</DescribeTransitGatewayPeeringAttachmentsResponse>");
+  ASSERT_TRUE(client->describeTransitGatewayPeeringAttachments(opts));
+  expect("DescribeTransitGatewayPeeringAttachments", "TransitGatewayAttachmentIds.1");
+  http->enqueue(200,
+                "<DescribeTransitGatewayRouteTablesResponse><transitGatewayRouteTables/>"
+                "</DescribeTransitGatewayRouteTablesResponse>");
+  ASSERT_TRUE(client->describeTransitGatewayRouteTables(opts));
+  expect("DescribeTransitGatewayRouteTables", "TransitGatewayRouteTableIds.1");
+  http->enqueue(200,
+                "<GetTransitGatewayRouteTableAssociationsResponse><associations/>"
+                "</GetTransitGatewayRouteTableAssociationsResponse>");
+  ASSERT_TRUE(client->getTransitGatewayRouteTableAssociations("tgw-rtb-9", opts));
+  // opts.ids is ignored: the table is the argument.
+  EXPECT_EQ(paramsOf(http->lastRequest()),
+            (Params{{"Action", "GetTransitGatewayRouteTableAssociations"},
+                    {"Version", "2016-11-15"},
+                    {"TransitGatewayRouteTableId", "tgw-rtb-9"},
+                    {"Filter.1.Name", "state"},
+                    {"Filter.1.Value.1", "available"}}));
+}
+
+TEST_F(Ec2ClientTest, SearchTransitGatewayRoutesFollowsTokens) {
+  auto client = makeClient();
+  http->enqueue(200,
+                "<SearchTransitGatewayRoutesResponse><requestId>a</requestId><routeSet><item>"
+                "<destinationCidrBlock>192.168.100.10/32</destinationCidrBlock><type>static</type>"
+                "<state>active</state></item></routeSet><nextToken>n1</nextToken>"
+                "<additionalRoutesAvailable>true</additionalRoutesAvailable>"
+                "</SearchTransitGatewayRoutesResponse>");
+  http->enqueue(200,
+                "<SearchTransitGatewayRoutesResponse><requestId>b</requestId><routeSet><item>"
+                "<destinationCidrBlock>192.168.100.0/24</destinationCidrBlock>"
+                "<type>propagated</type><state>active</state></item></routeSet>"
+                "<additionalRoutesAvailable>false</additionalRoutesAvailable>"
+                "</SearchTransitGatewayRoutesResponse>");
+  auto result = client->searchTransitGatewayRoutes(
+      "tgw-rtb-1", {{"route-search.exact-match", {"192.168.100.10/32"}}}, 100);
+  ASSERT_TRUE(result) << result.error().describe();
+  ASSERT_EQ(result->routes.size(), 2u);
+  EXPECT_FALSE(result->additionalRoutesAvailable);
+  auto requests = http->requests();
+  ASSERT_EQ(requests.size(), 2u);
+  Params first{
+      {"Action", "SearchTransitGatewayRoutes"},    {"Version", "2016-11-15"},
+      {"TransitGatewayRouteTableId", "tgw-rtb-1"}, {"Filter.1.Name", "route-search.exact-match"},
+      {"Filter.1.Value.1", "192.168.100.10/32"},   {"MaxResults", "100"}};
+  EXPECT_EQ(paramsOf(requests[0]), first);
+  first["NextToken"] = "n1";
+  EXPECT_EQ(paramsOf(requests[1]), first);
+}
+
+TEST_F(Ec2ClientTest, TransitGatewayRouteMutations) {
+  auto client = makeClient();
+  http->enqueue(200,
+                "<CreateTransitGatewayRouteResponse><requestId>r</requestId><route>"
+                "<destinationCidrBlock>192.168.100.10/32</destinationCidrBlock></route>"
+                "</CreateTransitGatewayRouteResponse>");
+  ASSERT_TRUE(
+      client->createTransitGatewayRoute("tgw-rtb-1", "192.168.100.10/32", "tgw-attach-1", false));
+  EXPECT_EQ(paramsOf(http->lastRequest()),
+            (Params{{"Action", "CreateTransitGatewayRoute"},
+                    {"Version", "2016-11-15"},
+                    {"TransitGatewayRouteTableId", "tgw-rtb-1"},
+                    {"DestinationCidrBlock", "192.168.100.10/32"},
+                    {"TransitGatewayAttachmentId", "tgw-attach-1"}}));
+
+  http->enqueue(200,
+                "<ReplaceTransitGatewayRouteResponse><requestId>r</requestId><route/>"
+                "</ReplaceTransitGatewayRouteResponse>");
+  ASSERT_TRUE(client->replaceTransitGatewayRoute("tgw-rtb-1", "fd00::10/128", "", true));
+  EXPECT_EQ(paramsOf(http->lastRequest()), (Params{{"Action", "ReplaceTransitGatewayRoute"},
+                                                   {"Version", "2016-11-15"},
+                                                   {"TransitGatewayRouteTableId", "tgw-rtb-1"},
+                                                   {"DestinationCidrBlock", "fd00::10/128"},
+                                                   {"Blackhole", "true"}}));
+
+  http->enqueue(200,
+                "<DeleteTransitGatewayRouteResponse><requestId>r</requestId><route/>"
+                "</DeleteTransitGatewayRouteResponse>");
+  ASSERT_TRUE(client->deleteTransitGatewayRoute("tgw-rtb-1", "192.168.100.10/32"));
+  EXPECT_EQ(paramsOf(http->lastRequest()), (Params{{"Action", "DeleteTransitGatewayRoute"},
+                                                   {"Version", "2016-11-15"},
+                                                   {"TransitGatewayRouteTableId", "tgw-rtb-1"},
+                                                   {"DestinationCidrBlock", "192.168.100.10/32"}}));
+}
+
+TEST_F(Ec2ClientTest, DryRunIsSentAndRecognised) {
+  auto client = makeClient();
+  http->enqueue(
+      412, ec2Error("DryRunOperation", "Request would have succeeded, but DryRun flag is set."));
+  CallOptions call;
+  call.dryRun = true;
+  auto result = client->replaceRoute("rtb-1", "10.0.0.1/32", RouteTarget{"eni-1", ""}, call);
+  ASSERT_FALSE(result);
+  EXPECT_TRUE(isDryRunSuccess(result.error()));
+  EXPECT_EQ(paramsOf(http->lastRequest())["DryRun"], "true");
+  EXPECT_EQ(http->requestCount(), 1u);
+
+  http->enqueue(403, ec2Error("UnauthorizedOperation", "You are not authorized"));
+  DescribeOptions opts;
+  opts.call.dryRun = true;
+  auto denied = client->describeRouteTables(opts);
+  ASSERT_FALSE(denied);
+  EXPECT_FALSE(isDryRunSuccess(denied.error()));
+  EXPECT_EQ(denied.error().category, ErrorCategory::kPermission);
+  EXPECT_EQ(paramsOf(http->lastRequest())["DryRun"], "true");
+}
+
+TEST_F(Ec2ClientTest, ErrorsCarryCodeAndRequestIdAndAreNotRetried) {
+  auto client = makeClient();
+  http->enqueue(400, ec2Error("InvalidRouteTableID.NotFound",
+                              "The routeTable ID 'rtb-x' does "
+                              "not exist"));
+  auto result = client->deleteRoute("rtb-x", "10.0.0.1/32");
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().category, ErrorCategory::kNotFound);
+  EXPECT_EQ(result.error().awsCode, "InvalidRouteTableID.NotFound");
+  EXPECT_EQ(result.error().requestId, "req-InvalidRouteTableID.NotFound");
+  EXPECT_EQ(result.error().httpStatus, 400);
+  EXPECT_EQ(http->requestCount(), 1u);
+  EXPECT_EQ(clock->totalSlept(), 0ms);
+  ASSERT_EQ(observer->entries.size(), 1u);
+  EXPECT_EQ(observer->entries[0].errorCode, "InvalidRouteTableID.NotFound");
+  EXPECT_FALSE(observer->entries[0].ok);
+}
+
+TEST_F(Ec2ClientTest, ThrottleThenSuccessIsRetriedWithBackoff) {
+  auto client = makeClient();
+  http->enqueue(503, ec2Error("RequestLimitExceeded", "Request limit exceeded."));
+  http->enqueueError(
+      Error{ErrorCategory::kRetryable, "connection reset", std::string(kTransportErrorCode)});
+  http->enqueue(200, returnTrue("ReplaceRoute"));
+  ASSERT_TRUE(client->replaceRoute("rtb-1", "10.0.0.1/32", RouteTarget{"eni-1", ""}));
+  EXPECT_EQ(http->requestCount(), 3u);
+  EXPECT_EQ(clock->totalSlept(), 1500ms);
+  ASSERT_EQ(observer->entries.size(), 1u);
+  EXPECT_EQ(observer->entries[0].region, "us-west-2");
+  EXPECT_EQ(observer->entries[0].action, "ReplaceRoute");
+  EXPECT_EQ(observer->entries[0].attempts, 3);
+  EXPECT_TRUE(observer->entries[0].throttled);
+  EXPECT_TRUE(observer->entries[0].ok);
+  // Each attempt is signed afresh (new date header when time moved).
+  auto requests = http->requests();
+  EXPECT_NE(findHeader(requests[0].headers, "X-Amz-Date"),
+            findHeader(requests[2].headers, "X-Amz-Date"));
+}
+
+TEST_F(Ec2ClientTest, DeadlineBoundsRetriesAndAttemptTimeout) {
+  auto client = makeClient();
+  http->setHandler([](const HttpRequest&) -> Result<HttpResponse> {
+    return HttpResponse{503, {}, ec2Error("RequestLimitExceeded")};
+  });
+  CallOptions call;
+  call.deadline = clock->monotonic() + 300ms;
+  auto result = client->replaceRoute("rtb-1", "10.0.0.1/32", RouteTarget{"eni-1", ""}, call);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().category, ErrorCategory::kThrottled);
+  EXPECT_EQ(http->requestCount(), 1u);  // the 500 ms backoff would cross the deadline
+  EXPECT_EQ(http->lastRequest().timeout, 300ms);
+
+  call.deadline = clock->monotonic() - 1ms;
+  auto late = client->replaceRoute("rtb-1", "10.0.0.1/32", RouteTarget{"eni-1", ""}, call);
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().category, ErrorCategory::kDeadlineExceeded);
+  EXPECT_EQ(http->requestCount(), 1u);
+}
+
+TEST_F(Ec2ClientTest, QuotaExhaustionStopsRetrying) {
+  quota = std::make_shared<RetryQuota>(5);
+  auto client = makeClient();
+  http->setHandler([](const HttpRequest&) -> Result<HttpResponse> {
+    return HttpResponse{500, {}, ec2Error("InternalError")};
+  });
+  auto first = client->deleteRoute("rtb-1", "10.0.0.1/32");
+  ASSERT_FALSE(first);
+  EXPECT_EQ(http->requestCount(), 2u);  // one retry paid with the only 5 tokens
+  auto second = client->deleteRoute("rtb-1", "10.0.0.1/32");
+  ASSERT_FALSE(second);
+  EXPECT_EQ(http->requestCount(), 3u);  // no tokens left: no retry
+  EXPECT_EQ(second.error().category, ErrorCategory::kRetryable);
+}
+
+TEST_F(Ec2ClientTest, ExpiredTokenAsksForCredentialsAgain) {
+  auto client = makeClient();
+  http->enqueue(400, ec2Error("RequestExpired", "Request has expired."));
+  http->enqueue(200, returnTrue("DeleteRoute"));
+  ASSERT_TRUE(client->deleteRoute("rtb-1", "10.0.0.1/32"));
+  EXPECT_EQ(http->requestCount(), 2u);
+  EXPECT_EQ(credentials->calls, 2);
+}
+
+TEST_F(Ec2ClientTest, MissingCredentialsIsAPermissionErrorWithoutARequest) {
+  credentials->fail = true;
+  auto client = makeClient();
+  auto result = client->describeVpcs({});
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().category, ErrorCategory::kPermission);
+  EXPECT_EQ(http->requestCount(), 0u);
+}
+
+TEST_F(Ec2ClientTest, MalformedSuccessBodyIsInvalid) {
+  auto client = makeClient();
+  http->enqueue(200, "<DescribeRouteTablesResponse><routeTableSet><item>");
+  auto result = client->describeRouteTables({});
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().category, ErrorCategory::kInvalid);
+  http->enqueue(200, "");
+  EXPECT_FALSE(client->deleteRoute("rtb-1", "10.0.0.1/32"));
+}
+
+TEST(QueryEncodingTest, EncodesLikeSigV4AndRoundTrips) {
+  EXPECT_EQ(formUrlEncode("a b/c:d=e&f~g-h_i.j+k*"), "a%20b%2Fc%3Ad%3De%26f~g-h_i.j%2Bk%2A");
+  EXPECT_EQ(formUrlEncode("\xc3\xa9"), "%C3%A9");
+  QueryParams params("DescribeVpcs", "2016-11-15");
+  params.addFilters({{"tag:Name", {"a b", "c&d"}}}).addList("VpcId", {"vpc-1"});
+  EXPECT_EQ(params.encode(),
+            "Action=DescribeVpcs&Version=2016-11-15&Filter.1.Name=tag%3AName&"
+            "Filter.1.Value.1=a%20b&Filter.1.Value.2=c%26d&VpcId.1=vpc-1");
+  auto parsed = parseFormBody(params.encode());
+  ASSERT_EQ(parsed.size(), params.params().size());
+  EXPECT_EQ(parsed, params.params());
+}
+
+}  // namespace
+}  // namespace tgwark::aws
