@@ -1,0 +1,61 @@
+// STS AssumeRole: temporary credentials for a role, signed with source
+// credentials. tgwark's config can name a role per region, so a provider is
+// built per (role, region); profiles with role_arn use it too.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "aws/credential_providers.h"
+#include "aws/credentials.h"
+#include "aws/http_client.h"
+#include "common/clock.h"
+#include "common/error.h"
+
+namespace tgwark::aws {
+
+struct AssumeRoleOptions {
+  std::string roleArn;
+  std::string roleSessionName;  // empty: "tgwark-<unix seconds>"
+  std::optional<std::string> externalId;
+  std::optional<int> durationSeconds;
+  std::string region = "us-east-1";  // signing region and regional endpoint
+  // Explicit endpoint (wins); else AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL,
+  // then https://sts.REGION.amazonaws.com (.com.cn for cn-*).
+  std::string endpointUrl;
+  std::chrono::milliseconds timeout{10000};
+};
+
+std::string resolveStsEndpoint(const AssumeRoleOptions& options, const EnvLookup& env);
+
+// The form body of the AssumeRole call (exposed for tests and the emulator).
+std::string assumeRoleBody(const AssumeRoleOptions& options, WallTime now);
+
+// One AssumeRole call: builds, signs, sends, parses. AWS errors come back
+// categorized (AccessDenied -> kPermission, Throttling -> kThrottled, ...).
+Result<Credentials> assumeRole(HttpClient& http, const Credentials& source,
+                               const AssumeRoleOptions& options, const EnvLookup& env,
+                               WallTime now);
+
+// Parses an AssumeRoleResponse body into credentials (source "assume-role:ARN").
+Result<Credentials> parseAssumeRoleResponse(std::string_view body, std::string_view roleArn);
+
+// Cached until 5 minutes before Expiration; thread-safe, one refresh at a time.
+class StsAssumeRoleProvider final : public CredentialsProvider {
+ public:
+  StsAssumeRoleProvider(AssumeRoleOptions options, std::shared_ptr<CredentialsProvider> source,
+                        std::shared_ptr<HttpClient> http, std::shared_ptr<Clock> clock,
+                        EnvLookup env);
+  Result<Credentials> getCredentials() override;
+
+ private:
+  AssumeRoleOptions options_;
+  std::shared_ptr<CredentialsProvider> source_;
+  std::shared_ptr<HttpClient> http_;
+  std::shared_ptr<Clock> clock_;
+  EnvLookup env_;
+  CredentialsCache cache_;
+};
+
+}  // namespace tgwark::aws
