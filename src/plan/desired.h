@@ -57,7 +57,7 @@ struct TableProblem {
 };
 
 struct DesiredRoutesReport {
-  std::vector<DesiredRoute> routes;   // home tables first
+  std::vector<DesiredRoute> routes;    // home tables first
   std::vector<TableProblem> problems;  // tables with no computable target
 };
 

@@ -12,12 +12,12 @@
 namespace tgwark::plan {
 
 enum class ChangeKind {
-  kNone,       // already right and not blackhole
-  kReplace,    // present with another target
+  kNone,          // already right and not blackhole
+  kReplace,       // present with another target
   kFixBlackhole,  // present with the right target id but state blackhole (replace re-points it)
-  kCreate,     // absent and creation allowed
-  kMissing,    // absent and create_missing = false: reported, not written
-  kUnknown,    // the table could not be read
+  kCreate,        // absent and creation allowed
+  kMissing,       // absent and create_missing = false: reported, not written
+  kUnknown,       // the table could not be read
 };
 
 std::string_view changeKindName(ChangeKind kind);

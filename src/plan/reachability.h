@@ -21,12 +21,12 @@ struct Hop {
 };
 
 enum class TraceOutcome {
-  kReached,      // ends at a node's ENI
-  kNoRoute,      // no route matches in some table
-  kBlackhole,    // the matching route is blackhole
-  kLoop,         // a table was visited twice
-  kUnknown,      // a table on the path could not be read / is out of scope
-  kLeftScope,    // the route leaves the modelled network (igw, pcx, ...)
+  kReached,    // ends at a node's ENI
+  kNoRoute,    // no route matches in some table
+  kBlackhole,  // the matching route is blackhole
+  kLoop,       // a table was visited twice
+  kUnknown,    // a table on the path could not be read / is out of scope
+  kLeftScope,  // the route leaves the modelled network (igw, pcx, ...)
 };
 
 std::string_view traceOutcomeName(TraceOutcome outcome);
@@ -39,7 +39,7 @@ struct Trace {
   TraceOutcome outcome = TraceOutcome::kUnknown;
   std::string reachedNode;  // set when kReached
   std::string reachedEni;
-  std::string detail;       // human explanation of a failure
+  std::string detail;  // human explanation of a failure
 };
 
 // One trace per managed VPC route table.
