@@ -1,0 +1,336 @@
+// The /_sim/ control API of SimState (documented in docs/emulator.md).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "sim/sim_model.h"
+#include "sim/sim_state.h"
+
+namespace tgwark::sim {
+
+using nlohmann::json;
+
+namespace {
+
+struct ControlError {
+  std::string message;
+};
+
+SimResponse jsonResponse(int status, const json& body) {
+  SimResponse response;
+  response.status = status;
+  response.contentType = "application/json";
+  response.body = body.dump(2) + "\n";
+  return response;
+}
+
+std::string str(const json& j, const char* key, bool required = true) {
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) {
+    if (required) throw ControlError{fmt::format("'{}' (string) is required", key)};
+    return {};
+  }
+  return it->get<std::string>();
+}
+
+SimRegion& regionOf(SimTopology& topology, const json& j) {
+  const std::string name = str(j, "region");
+  const auto it = topology.regions.find(name);
+  if (it == topology.regions.end()) throw ControlError{"unknown region " + name};
+  return it->second;
+}
+
+std::string cidrOf(const json& j, bool* ipv6 = nullptr) {
+  const std::string raw = str(j, "destination");
+  const auto canonical = canonicalCidr(raw, ipv6);
+  if (!canonical) throw ControlError{"invalid destination CIDR " + raw};
+  return *canonical;
+}
+
+void removeId(std::vector<std::string>& list, const std::string& id) {
+  std::erase(list, id);
+}
+
+void applyDrift(SimTopology& topology, const json& op) {
+  const std::string kind = str(op, "op");
+  if (kind == "set_route" || kind == "delete_route") {
+    SimRegion& region = regionOf(topology, op);
+    const std::string tableId = str(op, "route_table");
+    const auto table = region.routeTables.find(tableId);
+    if (table == region.routeTables.end()) throw ControlError{"unknown route table " + tableId};
+    bool ipv6 = false;
+    const std::string destination = cidrOf(op, &ipv6);
+    auto& routes = table->second.routes;
+    const auto it = std::find_if(routes.begin(), routes.end(),
+                                 [&](const SimRoute& r) { return r.destination == destination; });
+    if (kind == "delete_route") {
+      if (it == routes.end()) throw ControlError{"no route " + destination + " in " + tableId};
+      routes.erase(it);
+      return;
+    }
+    SimRoute route;
+    route.destination = destination;
+    route.ipv6 = ipv6;
+    route.networkInterfaceId = str(op, "network_interface_id", false);
+    route.transitGatewayId = str(op, "transit_gateway_id", false);
+    route.gatewayId = str(op, "gateway_id", false);
+    if (route.networkInterfaceId.empty() + route.transitGatewayId.empty() +
+            route.gatewayId.empty() !=
+        2) {
+      throw ControlError{
+          "exactly one of network_interface_id, transit_gateway_id, gateway_id is required"};
+    }
+    if (it == routes.end()) {
+      routes.push_back(route);
+    } else {
+      *it = route;
+    }
+    return;
+  }
+  if (kind == "set_tgw_route" || kind == "delete_tgw_route") {
+    SimRegion& region = regionOf(topology, op);
+    const std::string tableId = str(op, "route_table");
+    const auto table = region.tgwRouteTables.find(tableId);
+    if (table == region.tgwRouteTables.end())
+      throw ControlError{"unknown TGW route table " + tableId};
+    const std::string destination = cidrOf(op);
+    auto& routes = table->second.staticRoutes;
+    const auto it = std::find_if(routes.begin(), routes.end(), [&](const SimTgwRoute& r) {
+      return r.destination == destination;
+    });
+    if (kind == "delete_tgw_route") {
+      if (it == routes.end())
+        throw ControlError{"no static route " + destination + " in " + tableId};
+      routes.erase(it);
+      return;
+    }
+    SimTgwRoute route{destination, str(op, "attachment", false), op.value("blackhole", false)};
+    if (route.blackhole == !route.attachmentId.empty())
+      throw ControlError{"exactly one of attachment or blackhole is required"};
+    if (it == routes.end()) {
+      routes.push_back(route);
+    } else {
+      *it = route;
+    }
+    return;
+  }
+  if (kind == "delete_attachment" || kind == "set_attachment_state") {
+    const std::string id = str(op, "attachment");
+    const std::string state = kind == "set_attachment_state" ? str(op, "state") : "";
+    bool found = false;
+    for (auto& [name, region] : topology.regions) {
+      if (const auto it = region.vpcAttachments.find(id); it != region.vpcAttachments.end()) {
+        found = true;
+        if (kind == "set_attachment_state") {
+          it->second.state = state;
+        } else {
+          region.vpcAttachments.erase(it);
+        }
+      }
+    }
+    if (const auto it = topology.peerings.find(id); it != topology.peerings.end()) {
+      found = true;
+      if (kind == "set_attachment_state") {
+        it->second.state = state;
+      } else {
+        topology.peerings.erase(it);
+      }
+    }
+    if (!found) throw ControlError{"unknown attachment " + id};
+    if (kind == "delete_attachment") {
+      // Deleting an attachment removes its associations and propagations; static
+      // routes pointing at it stay and show as blackhole.
+      for (auto& [name, region] : topology.regions) {
+        for (auto& [tid, table] : region.tgwRouteTables) {
+          removeId(table.associations, id);
+          removeId(table.propagations, id);
+        }
+      }
+    }
+    return;
+  }
+  if (kind == "delete_eni" || kind == "detach_eni" || kind == "set_source_dest_check") {
+    SimRegion& region = regionOf(topology, op);
+    const std::string id = str(op, "eni");
+    const auto it = region.enis.find(id);
+    if (it == region.enis.end()) throw ControlError{"unknown ENI " + id};
+    if (kind == "delete_eni") {
+      region.enis.erase(it);
+    } else if (kind == "detach_eni") {
+      it->second.instanceId.clear();
+    } else {
+      const auto value = op.find("value");
+      if (value == op.end() || !value->is_boolean())
+        throw ControlError{"'value' (boolean) is required"};
+      it->second.sourceDestCheck = value->get<bool>();
+    }
+    return;
+  }
+  if (kind == "delete_transit_gateway") {
+    SimRegion& region = regionOf(topology, op);
+    const std::string id = str(op, "transit_gateway");
+    if (region.transitGateways.erase(id) == 0) throw ControlError{"unknown transit gateway " + id};
+    return;
+  }
+  throw ControlError{"unknown drift op '" + kind + "'"};
+}
+
+LatencyRule parseLatency(const json& j) {
+  LatencyRule rule;
+  rule.region = j.value("region", std::string("*"));
+  rule.action = j.value("action", std::string("*"));
+  if (j.contains("ms")) {
+    rule.minMs = rule.maxMs = j.at("ms").get<int>();
+  } else if (j.contains("min_ms") && j.contains("max_ms")) {
+    rule.minMs = j.at("min_ms").get<int>();
+    rule.maxMs = j.at("max_ms").get<int>();
+  } else {
+    throw ControlError{"'ms' or 'min_ms' and 'max_ms' are required"};
+  }
+  if (rule.minMs < 0 || rule.maxMs < rule.minMs)
+    throw ControlError{"latency must satisfy 0 <= min_ms <= max_ms"};
+  return rule;
+}
+
+FaultRule parseFault(const json& j) {
+  FaultRule rule;
+  rule.region = j.value("region", std::string("*"));
+  rule.action = j.value("action", std::string("*"));
+  rule.kind = j.value("kind", std::string("InternalError"));
+  rule.probability = j.value("probability", 0.0);
+  rule.nth = j.value("nth", 0);
+  rule.count = j.value("count", 1);
+  rule.stallMs = j.value("stall_ms", 30000);
+  if (rule.nth <= 0 && (rule.probability <= 0 || rule.probability > 1)) {
+    throw ControlError{"a fault needs 'nth' >= 1 or 0 < 'probability' <= 1"};
+  }
+  if (rule.kind.empty()) throw ControlError{"'kind' must not be empty"};
+  return rule;
+}
+
+}  // namespace
+
+std::string SimState::dumpState() const {
+  std::lock_guard lock(mu_);
+  return dumpTopology(topology_, true, false);
+}
+
+std::string SimState::dumpStateForFile() const {
+  std::lock_guard lock(mu_);
+  return dumpTopology(topology_, false, true);
+}
+
+std::string SimState::countersJson() const {
+  std::lock_guard lock(mu_);
+  json calls = json::object();
+  for (const auto& [key, count] : calls_) calls[key.first][key.second] = count;
+  json errors = json::object();
+  for (const auto& [key, byCode] : errors_) {
+    for (const auto& [code, count] : byCode) errors[key.first][key.second][code] = count;
+  }
+  json faults = json::array();
+  for (const auto& f : faults_) {
+    faults.push_back({{"region", f.region},
+                      {"action", f.action},
+                      {"kind", f.kind},
+                      {"seen", f.seen},
+                      {"fired", f.fired}});
+  }
+  return json{{"calls", calls}, {"errors", errors}, {"faults", faults}}.dump(2) + "\n";
+}
+
+SimResponse SimState::handleControl(const SimRequest& request, std::string_view subpath) {
+  try {
+    if (request.method == "GET") {
+      if (subpath == "state") {
+        SimResponse response;
+        response.contentType = "application/json";
+        response.body = dumpState();
+        return response;
+      }
+      if (subpath == "counters") {
+        SimResponse response;
+        response.contentType = "application/json";
+        response.body = countersJson();
+        return response;
+      }
+      return jsonResponse(404,
+                          {{"error", fmt::format("no control endpoint GET /_sim/{}", subpath)}});
+    }
+    if (request.method != "POST") return jsonResponse(405, {{"error", "use GET or POST"}});
+    if (subpath == "reset") {
+      reset();
+      return jsonResponse(200, {{"ok", true}});
+    }
+    const json body = request.body.empty() ? json::object() : json::parse(request.body);
+    const json ops = body.is_array() ? body : json::array({body});
+    if (subpath == "drift") {
+      std::lock_guard lock(mu_);
+      // All or nothing: apply to a copy, commit when every op succeeded.
+      SimTopology copy = topology_;
+      for (const auto& op : ops) applyDrift(copy, op);
+      topology_ = std::move(copy);
+      return jsonResponse(200, {{"ok", true}, {"applied", ops.size()}});
+    }
+    if (subpath == "faults") {
+      std::vector<FaultRule> rules;
+      bool clear = false;
+      for (const auto& op : ops) {
+        if (op.value("clear", false)) {
+          clear = true;
+        } else {
+          rules.push_back(parseFault(op));
+        }
+      }
+      if (clear) clearFaults();
+      for (const auto& rule : rules) addFault(rule);
+      return jsonResponse(200, {{"ok", true}, {"added", rules.size()}});
+    }
+    if (subpath == "latency") {
+      std::vector<LatencyRule> rules;
+      bool clear = false;
+      for (const auto& op : ops) {
+        if (op.value("clear", false)) {
+          clear = true;
+        } else {
+          rules.push_back(parseLatency(op));
+        }
+      }
+      if (clear) {
+        std::lock_guard lock(mu_);
+        latency_.clear();
+      }
+      for (const auto& rule : rules) addLatency(rule);
+      return jsonResponse(200, {{"ok", true}, {"added", rules.size()}});
+    }
+    if (subpath == "throttle") {
+      ThrottleOptions options;
+      {
+        std::lock_guard lock(mu_);
+        options = options_.throttling;
+      }
+      options.enabled = body.value("enabled", true);
+      options.mutatingBurst = body.value("mutating_burst", options.mutatingBurst);
+      options.mutatingRefillPerSecond =
+          body.value("mutating_refill_per_second", options.mutatingRefillPerSecond);
+      options.readBurst = body.value("read_burst", options.readBurst);
+      options.readRefillPerSecond =
+          body.value("read_refill_per_second", options.readRefillPerSecond);
+      if (options.mutatingBurst < 1 || options.readBurst < 1 ||
+          options.mutatingRefillPerSecond < 0 || options.readRefillPerSecond < 0) {
+        throw ControlError{"bursts must be >= 1 and refill rates >= 0"};
+      }
+      setThrottle(options);
+      return jsonResponse(200, {{"ok", true}});
+    }
+    return jsonResponse(404,
+                        {{"error", fmt::format("no control endpoint POST /_sim/{}", subpath)}});
+  } catch (const ControlError& e) {
+    return jsonResponse(400, {{"error", e.message}});
+  } catch (const json::exception& e) {
+    return jsonResponse(400, {{"error", fmt::format("bad JSON: {}", e.what())}});
+  }
+}
+
+}  // namespace tgwark::sim

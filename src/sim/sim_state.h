@@ -1,0 +1,183 @@
+// The emulator's engine behind the HTTP listener: it owns the simulated world
+// (one state per region), authenticates EC2 calls, injects latency, throttling
+// and faults, serves per-node IMDSv2 and the /_sim/ control API. Transport-free
+// (requests in, responses out) so it is testable without sockets; sim_server.h
+// puts it on a cpp-httplib listener. All methods are thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/clock.h"
+#include "sim/sim_topology.h"
+
+namespace tgwark::sim {
+
+// AWS's token-bucket model, per region and per action class.
+struct ThrottleOptions {
+  bool enabled = false;
+  double mutatingBurst = 50;
+  double mutatingRefillPerSecond = 5;
+  double readBurst = 100;
+  double readRefillPerSecond = 20;
+};
+
+// Latency added to EC2 responses. region/action "*" match anything; the most
+// specific rule wins (region+action, region, action, default).
+struct LatencyRule {
+  std::string region = "*";
+  std::string action = "*";
+  int minMs = 0;
+  int maxMs = 0;  // == minMs for a fixed latency; otherwise uniform in [minMs, maxMs]
+};
+
+// kind: an AWS error code answered with its usual status (InternalError 500,
+// Unavailable 503, RequestLimitExceeded 503, or any other code with 400),
+// "reset" (the connection is dropped mid-response) or "stall" (the response is
+// held for stallMs, then sent).
+// Scripted (nth > 0): the nth matching call after the rule was added fails,
+// and the count following ones too. Probabilistic (nth == 0): each matching
+// call fails with the given probability.
+struct FaultRule {
+  std::string region = "*";
+  std::string action = "*";
+  std::string kind = "InternalError";
+  double probability = 0;
+  int nth = 0;
+  int count = 1;
+  int stallMs = 30000;
+  // Runtime bookkeeping.
+  int seen = 0;
+  int fired = 0;
+};
+
+struct SimOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;
+  bool verifySignatures = true;
+  // Long-term keys accepted in addition to the topology's "credentials"; allowed every action.
+  std::map<std::string, std::string> credentials = {{"AKIDSIMULATOR", "simulator-secret-key"}};
+  ThrottleOptions throttling;
+  std::vector<LatencyRule> latency;
+  std::vector<FaultRule> faults;
+  std::uint64_t seed = 1;
+  // Lifetime of the instance-role credentials IMDS hands out.
+  std::chrono::seconds roleCredentialLifetime{6 * 3600};
+  // Requests whose X-Amz-Date is further than this from the clock: RequestExpired.
+  std::chrono::seconds maxClockSkew{15 * 60};
+  std::size_t maxBodyBytes = 1 << 20;
+  std::shared_ptr<Clock> clock;  // null: the system clock
+  int threads = 32;              // HTTP worker threads
+};
+
+struct SimRequest {
+  std::string method;
+  std::string path;   // without the query
+  std::string query;  // raw, without '?'
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+struct SimResponse {
+  enum class Disposition { kNormal, kReset, kStall };
+  int status = 200;
+  std::string contentType = "text/xml;charset=UTF-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  Millis delay{0};  // injected latency, applied by the caller outside every lock
+  Disposition disposition = Disposition::kNormal;
+  Millis stall{0};
+};
+
+class SimState {
+ public:
+  SimState(SimTopology topology, SimOptions options);
+  ~SimState();
+  SimState(const SimState&) = delete;
+  SimState& operator=(const SimState&) = delete;
+
+  // Routes on the path: /_sim/..., /_node/NAME/latest/..., /latest/... (first
+  // node), anything else is the EC2 Query API.
+  SimResponse handle(const SimRequest& request);
+
+  // Whole state as JSON (topology format plus derived route states), stable order.
+  std::string dumpState() const;
+  // Same, with secrets, for --state files.
+  std::string dumpStateForFile() const;
+  std::string countersJson() const;
+  // Back to the loaded topology; counters, faults and issued tokens cleared.
+  void reset();
+
+  void setThrottle(const ThrottleOptions& options);
+  void addLatency(const LatencyRule& rule);
+  void addFault(const FaultRule& rule);
+  void clearFaults();
+
+  std::uint64_t callCount(std::string_view region, std::string_view action) const;
+  std::uint64_t errorCount(std::string_view code) const;
+
+  // Runs f with the live topology under the state lock (tests, demo, drift).
+  template <class F>
+  auto withTopology(F&& f) {
+    std::lock_guard lock(mu_);
+    return std::forward<F>(f)(topology_);
+  }
+
+  Clock& clock() { return *clock_; }
+
+ private:
+  struct Session {
+    SecretString secret;
+    SecretString token;  // empty for long-term keys
+    std::vector<std::string> allowedActions;
+    std::optional<WallTime> expiration;
+  };
+  struct Bucket {
+    double tokens = 0;
+    MonoTime last{};
+    bool initialised = false;
+  };
+  struct ImdsCredentials {
+    std::string accessKeyId;
+    WallTime issued{};
+    WallTime expiration{};
+  };
+
+  SimResponse handleEc2(const SimRequest& request);
+  SimResponse handleImds(const SimRequest& request, const SimNode& node, std::string_view subpath);
+  SimResponse handleControl(const SimRequest& request, std::string_view subpath);
+  SimResponse ec2Error(int status, std::string_view code, std::string_view message,
+                       const std::string& requestId, std::string_view region,
+                       std::string_view action);
+  Millis latencyFor(std::string_view region, std::string_view action);
+  bool takeToken(std::string_view region, std::string_view action);
+  std::string newRequestId();
+  std::string randomHex(std::size_t digits);
+
+  mutable std::mutex mu_;
+  SimOptions options_;
+  std::shared_ptr<Clock> clock_;
+  SimTopology initial_;
+  SimTopology topology_;
+  std::map<std::string, Session> sessions_;  // access key -> secret/policy
+  std::map<std::string, std::pair<std::string, MonoTime>> imdsTokens_;  // token -> (node, expiry)
+  std::map<std::string, ImdsCredentials> imdsCredentials_;  // node -> current role credentials
+  std::map<std::pair<std::string, bool>, Bucket> buckets_;  // (region, mutating)
+  std::map<std::pair<std::string, std::string>, std::uint64_t> calls_;
+  std::map<std::pair<std::string, std::string>, std::map<std::string, std::uint64_t>> errors_;
+  std::vector<FaultRule> faults_;
+  std::vector<LatencyRule> latency_;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace tgwark::sim
