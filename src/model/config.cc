@@ -82,10 +82,20 @@ bool isValidEndpointUrl(std::string_view url) {
     return false;
   }
   if (rest.empty() || rest.front() == '/' || rest.front() == ':') return false;
+  // user:password@ has no place in an EC2 endpoint, and would end up in logs.
+  if (rest.substr(0, rest.find('/')).find('@') != std::string_view::npos) return false;
   return std::none_of(url.begin(), url.end(), [](char c) {
     return std::isspace(static_cast<unsigned char>(c)) ||
            std::iscntrl(static_cast<unsigned char>(c));
   });
+}
+
+std::string describeBadUrl(std::string_view url) {
+  if (url.find('@') != std::string_view::npos) {
+    return "is not a usable endpoint URL: it must be http:// or https:// and hold no credentials "
+           "(value not shown)";
+  }
+  return fmt::format("\"{}\" is not an http:// or https:// URL", url);
 }
 
 bool isValidRoleArn(std::string_view arn) {
@@ -423,8 +433,7 @@ void parseAws(Validator& v, const toml::table& root, Config& config) {
   std::uint32_t line = aws->source().begin.line;
   if (auto url = v.string(*aws, prefix, "endpoint_url", false, line)) {
     if (!isValidEndpointUrl(*url)) {
-      v.add(*aws->get("endpoint_url"), "aws.endpoint_url",
-            fmt::format("\"{}\" is not an http:// or https:// URL", *url));
+      v.add(*aws->get("endpoint_url"), "aws.endpoint_url", describeBadUrl(*url));
     } else {
       out.endpointUrl = *url;
     }
@@ -475,8 +484,7 @@ void parseAws(Validator& v, const toml::table& root, Config& config) {
     RegionOverride override;
     if (auto url = v.string(*table, path, "endpoint_url", false, keyLine)) {
       if (!isValidEndpointUrl(*url)) {
-        v.add(*table->get("endpoint_url"), path + ".endpoint_url",
-              fmt::format("\"{}\" is not an http:// or https:// URL", *url));
+        v.add(*table->get("endpoint_url"), path + ".endpoint_url", describeBadUrl(*url));
       }
       override.endpointUrl = *url;
     }

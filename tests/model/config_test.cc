@@ -352,6 +352,85 @@ TEST(ConfigTest, ReportsEveryProblemInLineOrder) {
   EXPECT_LT(eni, region);
 }
 
+// INTERFACE.md's example, verbatim (comments included).
+constexpr std::string_view kInterfaceExample =
+    R"(vip = "192.168.10.10"          # required; IPv4 (managed as /32) or IPv6 (/128); "a.b.c.d/32" also accepted
+create_missing = true           # optional, default true; false = only replace existing routes
+
+[[node]]                        # two or more
+name = "node-a"                 # the cluster's node name
+region = "us-east-1"
+eni = "eni-0123456789abcdef0"   # the ENI that receives the VIP's traffic
+instance_id = "i-0123456789abcdef0"   # optional; lets the local node be recognised from instance metadata
+
+[[node]]
+name = "node-b"
+region = "us-west-2"
+eni = "eni-0fedcba9876543210"
+
+# Optional scope. When both lists are absent, tables are discovered (SEMANTICS.md).
+# IDs are plain AWS IDs; the region of each is found among the nodes' regions and `regions`.
+# vpc_route_tables = ["rtb-...", "rtb-..."]
+# tgw_route_tables = ["tgw-rtb-...", "tgw-rtb-..."]
+# regions = ["eu-west-1"]       # extra regions to look in (e.g. client-only regions)
+
+# [[vpc]]                       # only to disambiguate a VPC attached to several TGWs
+# id = "vpc-..."
+# transit_gateway = "tgw-..."
+
+[aws]                           # optional
+# endpoint_url = "http://127.0.0.1:5000"   # one endpoint for every region (emulators, proxies)
+# profile = "ha"
+# restore_timeout_s = 300       # whole-action deadlines
+# quickcheck_timeout_s = 100
+
+# [aws.regions."us-west-2"]     # per-region overrides
+# endpoint_url = "https://vpce-...ec2.us-west-2.vpce.amazonaws.com"
+# role_arn = "arn:aws:iam::111122223333:role/tgw-routes"   # assume this role for this region's calls
+)";
+
+TEST(ConfigTest, InterfaceExampleParses) {
+  auto config = parseConfig(kInterfaceExample, "tgwark.toml");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->nodes.size(), 2u);
+  EXPECT_EQ(config->vipDestination(), "192.168.10.10/32");
+  EXPECT_TRUE(config->createMissing);
+}
+
+// Every ```toml block of docs/configuration.md that holds a vip must parse.
+TEST(ConfigTest, DocumentationExamplesParse) {
+  std::ifstream in(std::string(TGWARK_SOURCE_DIR) + "/docs/configuration.md");
+  ASSERT_TRUE(in) << "docs/configuration.md not found";
+  std::string line, block;
+  bool inToml = false;
+  int checked = 0;
+  while (std::getline(in, line)) {
+    if (!inToml && line == "```toml") {
+      inToml = true;
+      block.clear();
+    } else if (inToml && line == "```") {
+      inToml = false;
+      if (block.find("vip =") == std::string::npos) continue;
+      auto config = parseConfig(block, "docs/configuration.md");
+      EXPECT_TRUE(config) << (config ? "" : config.error().message);
+      ++checked;
+    } else if (inToml) {
+      block += line + "\n";
+    }
+  }
+  EXPECT_GE(checked, 1);
+}
+
+TEST(ConfigTest, EndpointWithCredentialsIsRejectedWithoutEchoingThem) {
+  auto config =
+      parseConfig(withNodes("vip = \"10.9.9.9\"\n",
+                            "[aws]\nendpoint_url = \"https://AKIDEXAMPLE:s3cr3t@host\"\n"),
+                  "t.toml");
+  ASSERT_FALSE(config);
+  EXPECT_THAT(config.error().message, StartsWith("t.toml:13: aws.endpoint_url:"));
+  EXPECT_THAT(config.error().message, Not(HasSubstr("s3cr3t")));
+}
+
 TEST(ConfigTest, TopLevelKeyBelowATableGetsAHint) {
   // INTERFACE.md's example has the table lists after the [[node]] entries:
   // uncommented there, TOML puts them into the last node.
