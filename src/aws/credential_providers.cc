@@ -153,6 +153,11 @@ void CredentialsCache::invalidate() {
   cached_.reset();
 }
 
+std::size_t CredentialsCache::waiting() const {
+  std::lock_guard lock(mu_);
+  return waiting_;
+}
+
 Result<Credentials> CredentialsCache::get(const Fetch& fetch) {
   std::unique_lock lock(mu_);
   const std::uint64_t startGeneration = generation_;
@@ -162,7 +167,9 @@ Result<Credentials> CredentialsCache::get(const Fetch& fetch) {
     if (!refreshing_) break;
     // Someone else is fetching: use what is still valid, or wait for them.
     if (usable(now)) return *cached_;
+    ++waiting_;
     cv_.wait(lock, [this] { return !refreshing_; });
+    --waiting_;
     if (generation_ != startGeneration) {
       if (usable(clock_->now())) return *cached_;
       if (lastError_) return std::unexpected(*lastError_);

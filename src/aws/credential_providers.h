@@ -60,6 +60,8 @@ class CredentialsCache {
   Result<Credentials> get(const Fetch& fetch);
   // Drops the cached credentials (e.g. after AWS said ExpiredToken).
   void invalidate();
+  // Callers blocked waiting for another caller's refresh (lets tests prove single-flight).
+  std::size_t waiting() const;
 
  private:
   bool fresh(WallTime now) const;
@@ -67,8 +69,9 @@ class CredentialsCache {
 
   std::shared_ptr<Clock> clock_;
   std::chrono::seconds refreshAhead_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
+  std::size_t waiting_ = 0;
   std::optional<Credentials> cached_;
   WallTime refreshAt_{};
   bool refreshing_ = false;
@@ -175,6 +178,7 @@ class CachedCredentialsProvider final : public CredentialsProvider {
                             std::chrono::seconds refreshAhead = kDefaultRefreshAhead);
   Result<Credentials> getCredentials() override;
   void invalidate() { cache_.invalidate(); }
+  const CredentialsCache& cache() const { return cache_; }
 
  private:
   std::shared_ptr<CredentialsProvider> inner_;

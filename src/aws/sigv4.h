@@ -53,8 +53,8 @@ std::string credentialScope(WallTime t, std::string_view region, std::string_vie
 // The request must already carry every header that will be signed (host,
 // x-amz-date, x-amz-security-token unless omitted, ...).
 Result<CanonicalRequest> canonicalRequest(const HttpRequest& request, const SigningParams& params);
-std::string stringToSign(std::string_view canonicalRequestText, WallTime t,
-                         std::string_view region, std::string_view service);
+std::string stringToSign(std::string_view canonicalRequestText, WallTime t, std::string_view region,
+                         std::string_view service);
 // HMAC chain kSecret -> kDate -> kRegion -> kService -> kSigning. The result is
 // key material and is wiped when it goes out of scope.
 SecretString signingKey(const SecretString& secretAccessKey, std::string_view date,
@@ -71,7 +71,7 @@ Result<void> sign(HttpRequest& request, const Credentials& credentials,
 // Server side: the parsed Authorization header.
 struct ParsedAuthorization {
   std::string accessKeyId;
-  std::string date;     // scope date, e.g. 20150830
+  std::string date;  // scope date, e.g. 20150830
   std::string region;
   std::string service;
   std::vector<std::string> signedHeaders;
@@ -81,8 +81,11 @@ Result<ParsedAuthorization> parseAuthorization(std::string_view header);
 
 // Recomputes the signature of a received request (headers as received, path
 // and query from the URL) with the given secret and compares it in constant
-// time. kPermission with code "SignatureDoesNotMatch" on mismatch,
-// "IncompleteSignature" when the header is malformed.
+// time. The URL may be absolute or origin-form ("/path?query"); path and query
+// must be exactly as received on the wire (not percent-decoded), and the body
+// is hashed as received. Only the headers named in SignedHeaders are used; the
+// path is normalized (non-S3 rules). No clock-skew check: callers do that. kPermission with code
+// "SignatureDoesNotMatch" on mismatch, "IncompleteSignature" when the header is malformed.
 Result<void> verify(const HttpRequest& request, const SecretString& secretAccessKey);
 
 }  // namespace tgwark::aws::sigv4

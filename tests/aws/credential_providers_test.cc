@@ -70,8 +70,8 @@ TEST(EnvironmentProvider, ReadsKeysAndToken) {
   auto c = p.getCredentials();
   ASSERT_TRUE(c.has_value());
   EXPECT_EQ(c->accessKeyId, "AKIDENV");
-  EXPECT_EQ(c->secretAccessKey.reveal(), "env-secret");
-  EXPECT_EQ(c->sessionToken.reveal(), "env-token");
+  EXPECT_TRUE(c->secretAccessKey == SecretString("env-secret"));  // no secret in failure output
+  EXPECT_TRUE(c->sessionToken == SecretString("env-token"));      // no secret in failure output
   EXPECT_EQ(c->source, "environment");
   EXPECT_FALSE(c->expiration.has_value());
 }
@@ -182,7 +182,7 @@ TEST_F(ProfileTest, DefaultProfileFromCredentialsFile) {
   auto other = provider({{"AWS_PROFILE", "other"}})->getCredentials();
   ASSERT_TRUE(other.has_value());
   EXPECT_EQ(other->accessKeyId, "AKIDOTHER");
-  EXPECT_EQ(other->sessionToken.reveal(), "other-token");
+  EXPECT_TRUE(other->sessionToken == SecretString("other-token"));  // no secret in failure output
   EXPECT_EQ(other->source, "profile:other");
 }
 
@@ -257,7 +257,7 @@ TEST_F(ProfileTest, RoleArnWithSourceProfileAssumesRole) {
   auto c = p->getCredentials();
   ASSERT_TRUE(c.has_value()) << c.error().describe();
   EXPECT_EQ(c->accessKeyId, "ASIAROLE");
-  EXPECT_EQ(c->sessionToken.reveal(), "role-token");
+  EXPECT_TRUE(c->sessionToken == SecretString("role-token"));  // no secret in failure output
   EXPECT_EQ(c->source, "profile:ha (assume-role:arn:aws:iam::111122223333:role/tgw-routes)");
 
   HttpRequest sent = http_->lastRequest();
@@ -336,6 +336,10 @@ TEST(CredentialsCacheTest, OneRefreshWhileManyThreadsWait) {
   for (int i = 1; i < kThreads; ++i) {
     threads.emplace_back([&, i] { keys[i] = cached.getCredentials()->accessKeyId; });
   }
+  // Release the refresh only once every other caller is blocked behind it.
+  while (cached.cache().waiting() < kThreads - 1 && inner->calls.load() == 1) {
+    std::this_thread::yield();  // bounded: a broken cache calls inner again instead of waiting
+  }
   release.count_down();
   for (auto& t : threads) t.join();
   EXPECT_EQ(inner->calls.load(), 1);
@@ -345,11 +349,33 @@ TEST(CredentialsCacheTest, OneRefreshWhileManyThreadsWait) {
 TEST(CredentialsCacheTest, FailedRefreshIsSharedByWaiters) {
   auto clock = std::make_shared<FakeClock>();
   auto inner = std::make_shared<ScriptedProvider>();
-  inner->next = [] { return Result<Credentials>(makeError(ErrorCategory::kRetryable, "down")); };
+  std::latch entered(1);
+  std::latch release(1);
+  inner->next = [&]() -> Result<Credentials> {
+    entered.count_down();
+    release.wait();
+    return makeError(ErrorCategory::kRetryable, "down");
+  };
   CachedCredentialsProvider cached(inner, clock);
-  EXPECT_EQ(cached.getCredentials().error().message, "down");
+  constexpr int kThreads = 4;
+  std::vector<std::string> messages(kThreads);
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] { messages[0] = cached.getCredentials().error().message; });
+  entered.wait();
+  for (int i = 1; i < kThreads; ++i) {
+    threads.emplace_back([&, i] { messages[i] = cached.getCredentials().error().message; });
+  }
+  while (cached.cache().waiting() < kThreads - 1 && inner->calls.load() == 1) {
+    std::this_thread::yield();  // bounded: a broken cache calls inner again instead of waiting
+  }
+  release.count_down();
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(inner->calls.load(), 1);
+  for (const auto& m : messages) EXPECT_EQ(m, "down");
+
   // Errors are not cached: the next call tries again.
-  EXPECT_FALSE(cached.getCredentials().has_value());
+  inner->next = [] { return Result<Credentials>(makeError(ErrorCategory::kRetryable, "again")); };
+  EXPECT_EQ(cached.getCredentials().error().message, "again");
   EXPECT_EQ(inner->calls.load(), 2);
 }
 

@@ -138,7 +138,7 @@ TEST(Sigv4Sign, Ec2DescribeVpcsMatchesBotocore) {
 TEST(Sigv4Sign, Ec2WithSessionTokenMatchesBotocore) {
   HttpRequest r = describeVpcsRequest();
   ASSERT_TRUE(sign(r, exampleCredentials("session-token-example"), ec2Params()).has_value());
-  EXPECT_EQ(findHeader(r.headers, "x-amz-security-token"), "session-token-example");
+  EXPECT_TRUE(findHeader(r.headers, "x-amz-security-token") == "session-token-example");
   EXPECT_EQ(findHeader(r.headers, "authorization"),
             "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-west-2/ec2/aws4_request, "
             "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, "
