@@ -1,0 +1,298 @@
+#include "engine/engine.h"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "plan/desired.h"
+
+namespace tgwark::engine {
+namespace {
+
+Millis since(const Clock& clock, MonoTime start) {
+  return std::chrono::duration_cast<Millis>(clock.monotonic() - start);
+}
+
+std::vector<std::string> splitNodes(const std::string& joined) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < joined.size()) {
+    auto comma = joined.find(',', start);
+    if (comma == std::string::npos) comma = joined.size();
+    if (comma > start) out.push_back(joined.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+// The one node that every table's (active) VIP route serves, or empty.
+std::string commonServedNode(const model::Config& config, const model::Topology& topology,
+                             const model::ObservedState& observed) {
+  std::vector<std::string> candidates;
+  for (const auto& node : config.nodes) candidates.push_back(node.name);
+  bool any = false;
+  for (const auto& [id, table] : observed.tables) {
+    if (!table.known || !table.vipRoute || table.vipRoute->state != "active") return {};
+    auto serves = splitNodes(plan::servedNode(topology, config.vip, table));
+    std::erase_if(candidates, [&](const std::string& n) {
+      return std::find(serves.begin(), serves.end(), n) == serves.end();
+    });
+    any = true;
+  }
+  return any && !candidates.empty() ? candidates.front() : std::string();
+}
+
+bool transient(const Error& e) {
+  return e.retryable() || e.category == ErrorCategory::kDeadlineExceeded ||
+         e.category == ErrorCategory::kPermission || e.category == ErrorCategory::kInternal;
+}
+
+}  // namespace
+
+ApplyOptions applyOptionsFrom(const model::Config& config) {
+  ApplyOptions o;
+  o.createMissing = config.createMissing;
+  o.concurrency = std::max(1, config.aws.applyConcurrency);
+  return o;
+}
+
+Result<PlanResult> planFor(const model::Config& config, const model::Topology& topology,
+                           const std::string& activeNode, const Ec2Factory& factory,
+                           const Deadline& deadline) {
+  if (!topology.findNode(activeNode)) {
+    return makeError(
+        ErrorCategory::kInvalidConfig,
+        fmt::format("unknown node '{}' (not a [[node]] of {})", activeNode, config.sourceName));
+  }
+  // Desired state first: a planner error must not cost any AWS call.
+  auto desired = plan::desiredRoutes(topology, activeNode, config.vip);
+  if (!desired) return std::unexpected(desired.error());
+  PlanResult out;
+  auto counter = std::make_shared<ApiCallCounter>();
+  const auto start = deadline.clock->monotonic();
+  ReadOptions ro;
+  ro.concurrency = std::max(1, config.aws.applyConcurrency);
+  out.read =
+      readStateDetailed(topology, config.vip, countingFactory(factory, counter), deadline, ro);
+  out.readTime = since(*deadline.clock, start);
+  out.plan = plan::diff(*desired, out.read.state, config.createMissing, topology, activeNode);
+  out.calls = counter->snapshot();
+  return out;
+}
+
+Result<ApplyReport> applyFor(const model::Config& config, const model::Topology& topology,
+                             const std::string& activeNode, const Ec2Factory& factory,
+                             const Deadline& deadline, ApplyOptions options) {
+  if (!options.counter) options.counter = std::make_shared<ApiCallCounter>();
+  auto planned =
+      planFor(config, topology, activeNode, countingFactory(factory, options.counter), deadline);
+  if (!planned) return std::unexpected(planned.error());
+  auto report = applyPlan(planned->plan, config.vip, factory, deadline, options);
+  report.elapsed.read = planned->readTime;
+  for (auto& r : report.routes) {
+    if (r.change.kind != plan::ChangeKind::kUnknown || r.error) continue;
+    if (auto it = planned->read.errors.find(r.change.desired.tableId);
+        it != planned->read.errors.end()) {
+      r.error = it->second;
+      r.detail = "the table could not be read: " + it->second.describe();
+    }
+  }
+  report.calls = options.counter->snapshot();
+  spdlog::info("apply {}: {} written, {} unchanged, {} failed, {} unknown, {} missing; {} calls",
+               activeNode, report.count(RouteOutcome::kWritten),
+               report.count(RouteOutcome::kUnchanged), report.count(RouteOutcome::kFailed),
+               report.count(RouteOutcome::kUnknown), report.count(RouteOutcome::kMissing),
+               report.calls.total());
+  return report;
+}
+
+Result<StatusReport> status(const model::Config& config, const model::Topology& topology,
+                            const Ec2Factory& factory, const Deadline& deadline) {
+  auto counter = std::make_shared<ApiCallCounter>();
+  ReadOptions ro;
+  ro.concurrency = std::max(1, config.aws.applyConcurrency);
+  auto read =
+      readStateDetailed(topology, config.vip, countingFactory(factory, counter), deadline, ro);
+  StatusReport out;
+  auto add = [&](model::TableKind kind, const std::string& region, const std::string& id) {
+    RouteStatus s;
+    s.kind = kind;
+    s.region = region;
+    s.tableId = id;
+    if (const auto* t = read.state.find(id)) {
+      s.known = t->known;
+      s.error = t->error;
+      s.route = t->vipRoute;
+      if (t->known) s.serves = splitNodes(plan::servedNode(topology, config.vip, *t));
+    }
+    out.routes.push_back(std::move(s));
+  };
+  for (const auto& [id, t] : topology.vpcRouteTables)
+    if (t.managed) add(model::TableKind::kVpc, t.region, id);
+  for (const auto& [id, t] : topology.tgwRouteTables)
+    if (t.managed) add(model::TableKind::kTgw, t.region, id);
+  std::stable_sort(
+      out.routes.begin(), out.routes.end(), [](const RouteStatus& a, const RouteStatus& b) {
+        return std::tie(a.kind, a.region, a.tableId) < std::tie(b.kind, b.region, b.tableId);
+      });
+  out.servedNode = commonServedNode(config, topology, read.state);
+  out.calls = counter->snapshot();
+  return out;
+}
+
+Result<VerifyReport> verify(const model::Config& config, const model::Topology& topology,
+                            const Ec2Factory& factory, const Deadline& deadline,
+                            std::optional<std::string> activeNode) {
+  if (activeNode && !topology.findNode(*activeNode)) {
+    return makeError(ErrorCategory::kInvalidConfig, fmt::format("unknown node '{}'", *activeNode));
+  }
+  auto counter = std::make_shared<ApiCallCounter>();
+  ReadOptions ro;
+  ro.mode = ReadMode::kTrace;
+  ro.concurrency = std::max(1, config.aws.applyConcurrency);
+  auto read =
+      readStateDetailed(topology, config.vip, countingFactory(factory, counter), deadline, ro);
+  VerifyReport out;
+  out.traces = plan::traceAll(topology, read.state, config.vip);
+  if (activeNode) {
+    out.expectedNode = *activeNode;
+  } else {
+    // The node the routes serve; failing that, the node most traces reach.
+    out.expectedNode = commonServedNode(config, topology, read.state);
+    if (out.expectedNode.empty()) {
+      std::map<std::string, int> votes;
+      for (const auto& t : out.traces)
+        if (t.outcome == plan::TraceOutcome::kReached) ++votes[t.reachedNode];
+      int best = 0;
+      for (const auto& [node, n] : votes)
+        if (n > best) best = n, out.expectedNode = node;
+    }
+  }
+  out.ok = !out.traces.empty() && !out.expectedNode.empty() &&
+           std::all_of(out.traces.begin(), out.traces.end(), [&](const plan::Trace& t) {
+             return t.outcome == plan::TraceOutcome::kReached && t.reachedNode == out.expectedNode;
+           });
+  out.calls = counter->snapshot();
+  return out;
+}
+
+std::string_view healthName(Health health) {
+  switch (health) {
+    case Health::kHealthy: return "healthy";
+    case Health::kUnhealthy: return "unhealthy";
+    case Health::kUndeterminable: return "undeterminable";
+  }
+  return "undeterminable";
+}
+
+Result<QuickCheckReport> quickCheck(const model::Config& config, const model::Topology& topology,
+                                    const std::string& activeNode, const Ec2Factory& factory,
+                                    const Deadline& deadline, const QuickCheckOptions& options) {
+  auto counter = options.apply.counter ? options.apply.counter : std::make_shared<ApiCallCounter>();
+  auto planned = planFor(config, topology, activeNode, countingFactory(factory, counter), deadline);
+  if (!planned) return std::unexpected(planned.error());
+  QuickCheckReport out;
+  out.unreadable = planned->read.errors;
+  bool homeUnknown = false;
+  bool homeGone = false;
+  plan::Plan remoteFix;
+  remoteFix.activeNode = activeNode;
+  for (const auto& change : planned->plan.changes) {
+    const bool home = change.desired.home();
+    if (change.kind == plan::ChangeKind::kNone) continue;
+    if (change.kind == plan::ChangeKind::kUnknown) {
+      if (!home) continue;
+      homeUnknown = true;
+      auto it = out.unreadable.find(change.desired.tableId);
+      if (it != out.unreadable.end() && !transient(it->second) &&
+          it->second.category == ErrorCategory::kNotFound) {
+        homeGone = true;
+        out.homeProblems.push_back(change);
+      }
+      continue;
+    }
+    (home ? out.homeProblems : out.remoteProblems).push_back(change);
+    if (!home && change.needsWrite()) remoteFix.changes.push_back(change);
+  }
+  if (!out.homeProblems.empty() || homeGone) {
+    out.health = Health::kUnhealthy;
+  } else if (homeUnknown) {
+    out.health = Health::kUndeterminable;
+  } else {
+    out.health = Health::kHealthy;
+  }
+  if (options.repairRemote && !remoteFix.changes.empty()) {
+    auto applyOpts = options.apply;
+    applyOpts.counter = counter;
+    out.repair = applyPlan(remoteFix, config.vip, factory, deadline, applyOpts);
+  }
+  out.calls = counter->snapshot();
+  out.summary = fmt::format("{}: {} home problem(s), {} remote problem(s), {} unreadable table(s)",
+                            healthName(out.health), out.homeProblems.size(),
+                            out.remoteProblems.size(), out.unreadable.size());
+  if (out.repair) {
+    out.summary += fmt::format("; repaired {} of {} remote route(s)",
+                               out.repair->count(RouteOutcome::kWritten), remoteFix.changes.size());
+  }
+  for (const auto& [id, error] : out.unreadable) {
+    spdlog::warn("quickCheck: table {} unreadable: {}", id, error.describe());
+  }
+  return out;
+}
+
+Result<SourceDestReport> checkSourceDestCheck(const model::Config& config, const std::string& node,
+                                              const Ec2Factory& factory, const Deadline& deadline) {
+  const auto* n = config.findNode(node);
+  if (!n) return makeError(ErrorCategory::kInvalidConfig, fmt::format("unknown node '{}'", node));
+  auto api = apiFor(factory, n->region);
+  if (!api) return std::unexpected(api.error());
+  aws::DescribeOptions opts;
+  opts.ids = {n->eni};
+  opts.call = deadline.callOptions();
+  auto enis = (*api)->describeNetworkInterfaces(opts);
+  if (!enis) {
+    auto e = enis.error();
+    e.message =
+        fmt::format("node '{}': reading ENI {} in {}: {}", node, n->eni, n->region, e.message);
+    return std::unexpected(e);
+  }
+  auto it = std::find_if(enis->begin(), enis->end(), [&](const aws::NetworkInterface& eni) {
+    return eni.networkInterfaceId == n->eni;
+  });
+  if (it == enis->end()) {
+    return makeError(ErrorCategory::kNotFound,
+                     fmt::format("node '{}': ENI {} not found in {}", node, n->eni, n->region),
+                     "InvalidNetworkInterfaceID.NotFound");
+  }
+  SourceDestReport out;
+  out.node = node;
+  out.eniId = n->eni;
+  out.region = n->region;
+  out.enabledBefore = it->sourceDestCheck;
+  if (!out.enabledBefore) {
+    out.message = fmt::format("{}: source/dest check is disabled", n->eni);
+    return out;
+  }
+  if (!config.fixSourceDestCheck) {
+    out.message = fmt::format(
+        "{}: source/dest check is enabled; the VIP's forwarded traffic will be dropped (disable "
+        "it, or set fix_source_dest_check = true)",
+        n->eni);
+    return out;
+  }
+  auto fixed = (*api)->modifyNetworkInterfaceSourceDestCheck(n->eni, false, deadline.callOptions());
+  if (fixed) {
+    out.fixed = true;
+    out.message = fmt::format("{}: source/dest check was enabled; disabled it", n->eni);
+  } else {
+    out.fixError = fixed.error();
+    out.message = fmt::format("{}: source/dest check is enabled and disabling it failed: {}",
+                              n->eni, fixed.error().describe());
+  }
+  return out;
+}
+
+}  // namespace tgwark::engine

@@ -1,0 +1,252 @@
+#include "engine/discovery.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "engine/worlds.h"
+#include "plan/desired.h"
+
+namespace tgwark::engine {
+namespace {
+
+using namespace tgwark::testing;
+using ::testing::HasSubstr;
+
+struct Fixture {
+  std::shared_ptr<FakeCloud> cloud;
+  std::shared_ptr<FakeClock> clock = std::make_shared<FakeClock>();
+  Result<model::Topology> run(const std::string& configText) {
+    auto config = parseOrDie(configText);
+    return discover(config, cloud->factory(), Deadline::none(clock));
+  }
+};
+
+std::vector<std::string> managedVpcIds(const model::Topology& t) {
+  std::vector<std::string> out;
+  for (const auto* table : t.managedVpcTables()) out.push_back(table->id);
+  return out;
+}
+std::vector<std::string> managedTgwIds(const model::Topology& t) {
+  std::vector<std::string> out;
+  for (const auto* table : t.managedTgwTables()) out.push_back(table->id);
+  return out;
+}
+
+TEST(Discovery, TwoRegionsResolvesNodesAndManagedTables) {
+  Fixture f{twoRegions()};
+  auto topo = f.run(baseConfigText());
+  ASSERT_TRUE(topo) << topo.error().describe();
+
+  ASSERT_EQ(topo->nodes.size(), 2u);
+  const auto* a = topo->findNode("node-a");
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->vpcId, kVpcA);
+  EXPECT_EQ(a->tgwId, kTgwE);
+  EXPECT_EQ(a->vpcAttachmentId, kAttA);
+  const auto* b = topo->findNode("node-b");
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->tgwId, kTgwB);
+  EXPECT_EQ(b->vpcAttachmentId, kAttB);
+
+  // Node VPC tables always, client tables only when they hold the VIP route.
+  EXPECT_THAT(managedVpcIds(*topo),
+              ::testing::UnorderedElementsAre(kRtbA1, kRtbA2, kRtbB1, kRtbC1));
+  ASSERT_TRUE(topo->vpcRouteTables.contains(kRtbC2));
+  EXPECT_FALSE(topo->vpcRouteTables.at(kRtbC2).managed);
+  EXPECT_THAT(topo->vpcRouteTables.at(kRtbC1).why, HasSubstr("VIP"));
+  EXPECT_TRUE(topo->vpcRouteTables.at(kRtbA1).main);
+  EXPECT_FALSE(topo->vpcRouteTables.at(kRtbA2).main);
+  EXPECT_THAT(managedTgwIds(*topo), ::testing::UnorderedElementsAre(kTgwRtbE, kTgwRtbB));
+
+  // Both sides of the peering, with the peer's region and each side's association.
+  const auto* peerE = topo->findAttachment(kTgwE, kPeerEB);
+  ASSERT_NE(peerE, nullptr);
+  EXPECT_EQ(peerE->kind, model::AttachmentKind::kPeering);
+  EXPECT_EQ(peerE->resourceId, kTgwB);
+  EXPECT_EQ(peerE->peerRegion, "us-west-2");
+  EXPECT_EQ(peerE->associatedRouteTableId, kTgwRtbE);
+  const auto* peerB = topo->findAttachment(kTgwB, kPeerEB);
+  ASSERT_NE(peerB, nullptr);
+  EXPECT_EQ(peerB->resourceId, kTgwE);
+  EXPECT_EQ(peerB->associatedRouteTableId, kTgwRtbB);
+
+  EXPECT_EQ(topo->vpcs.at(kVpcC).transitGatewayId, kTgwE);
+  ASSERT_EQ(topo->vpcs.at(kVpcA).cidrs.size(), 1u);
+  EXPECT_EQ(topo->vpcs.at(kVpcA).cidrs[0].toString(), "10.1.0.0/16");
+  EXPECT_FALSE(topo->enis.at(kEniA).sourceDestCheck);
+  EXPECT_EQ(f.cloud->writeCount(), 0);
+}
+
+TEST(Discovery, ReadsWithFilteredCallsPerRegionNotPerObject) {
+  Fixture f{twoRegions()};
+  ASSERT_TRUE(f.run(baseConfigText()));
+  for (const char* region : {"us-east-1", "us-west-2"}) {
+    EXPECT_EQ(f.cloud->callCount("DescribeNetworkInterfaces", region), 1) << region;
+    EXPECT_EQ(f.cloud->callCount("DescribeRouteTables", region), 1) << region;
+    EXPECT_EQ(f.cloud->callCount("DescribeVpcs", region), 1) << region;
+    EXPECT_EQ(f.cloud->callCount("DescribeTransitGatewayRouteTables", region), 1) << region;
+    EXPECT_EQ(f.cloud->callCount("DescribeTransitGatewayPeeringAttachments", region), 1) << region;
+    // One for the nodes' VPCs, one for the TGW's attachments.
+    EXPECT_EQ(f.cloud->callCount("DescribeTransitGatewayAttachments", region), 2) << region;
+  }
+  EXPECT_EQ(f.cloud->callCount("GetTransitGatewayRouteTableAssociations"), 0);
+}
+
+TEST(Discovery, ThreeRegionsFollowsPeeringsIntoUnconfiguredRegions) {
+  Fixture f{threeRegions()};
+  auto topo = f.run(baseConfigText());
+  ASSERT_TRUE(topo) << topo.error().describe();
+  ASSERT_TRUE(topo->tgws.contains(kTgwD));
+  EXPECT_EQ(topo->tgws.at(kTgwD).region, "eu-west-1");
+  EXPECT_THAT(managedVpcIds(*topo),
+              ::testing::UnorderedElementsAre(kRtbA1, kRtbA2, kRtbB1, kRtbC1, kRtbD1));
+  EXPECT_THAT(managedTgwIds(*topo), ::testing::UnorderedElementsAre(kTgwRtbE, kTgwRtbB, kTgwRtbD));
+  EXPECT_EQ(topo->vpcRouteTables.at(kRtbD1).region, "eu-west-1");
+
+  // The planner gets a usable picture: eu-west-1 reaches node-a over two hops.
+  auto desired = plan::desiredRoutes(*topo, "node-a", model::parseVipHostPrefix(kVip).value());
+  ASSERT_TRUE(desired) << desired.error().describe();
+  bool sawD = false;
+  for (const auto& d : *desired) {
+    if (d.tableId == kTgwRtbD) {
+      sawD = true;
+      EXPECT_EQ(d.target.id, kPeerBD);
+    }
+  }
+  EXPECT_TRUE(sawD);
+}
+
+TEST(Discovery, ExplicitListsReplaceTableDiscovery) {
+  Fixture f{twoRegions()};
+  auto topo =
+      f.run(baseConfigText("vpc_route_tables = [\"rtb-a0000001\", \"rtb-b0000001\"]\n"
+                           "tgw_route_tables = [\"tgw-rtb-e0000001\"]\n"));
+  ASSERT_TRUE(topo) << topo.error().describe();
+  EXPECT_THAT(managedVpcIds(*topo), ::testing::UnorderedElementsAre(kRtbA1, kRtbB1));
+  EXPECT_THAT(managedTgwIds(*topo), ::testing::UnorderedElementsAre(kTgwRtbE));
+  EXPECT_FALSE(topo->vpcRouteTables.contains(kRtbA2));
+  // Still resolved: nodes, their TGWs and attachments, the peering.
+  EXPECT_EQ(topo->findNode("node-b")->vpcAttachmentId, kAttB);
+  EXPECT_NE(topo->findAttachment(kTgwB, kPeerEB), nullptr);
+  // Tables are not enumerated by VPC in explicit mode.
+  EXPECT_EQ(f.cloud->callCount("DescribeTransitGatewayRouteTables"), 2);  // the id lookup only
+}
+
+TEST(Discovery, ListedTableInNoRegionIsAnError) {
+  Fixture f{twoRegions()};
+  auto topo = f.run(baseConfigText("vpc_route_tables = [\"rtb-0000beef\"]\n"));
+  ASSERT_FALSE(topo);
+  EXPECT_EQ(topo.error().category, ErrorCategory::kInvalidConfig);
+  EXPECT_THAT(topo.error().message, HasSubstr("rtb-0000beef not found"));
+  EXPECT_THAT(topo.error().message, HasSubstr("regions"));
+}
+
+TEST(Discovery, VpcAttachedToTwoTgwsNeedsOverride) {
+  auto cloud = twoRegions();
+  cloud->addTgw("us-east-1", "tgw-e0000002");
+  cloud->addVpcAttachment("tgw-attach-c0000002", "tgw-e0000002", kVpcC);
+  // The second TGW is in scope because it peers with node-b's.
+  cloud->addPeering("tgw-attach-f0000003", "tgw-e0000002", kTgwB);
+  Fixture f{cloud};
+  auto topo = f.run(baseConfigText());
+  ASSERT_FALSE(topo);
+  EXPECT_EQ(topo.error().category, ErrorCategory::kInvalidConfig);
+  EXPECT_THAT(topo.error().message, HasSubstr(kVpcC));
+  EXPECT_THAT(topo.error().message, HasSubstr("several transit gateways"));
+  EXPECT_THAT(topo.error().message, HasSubstr("tgw-e0000001, tgw-e0000002"));
+  EXPECT_THAT(topo.error().message, HasSubstr("[[vpc]]"));
+
+  auto fixed = f.run(baseConfigText() +
+                     "\n[[vpc]]\nid = \"vpc-c0000001\"\ntransit_gateway = \"tgw-e0000002\"\n");
+  ASSERT_TRUE(fixed) << fixed.error().describe();
+  EXPECT_EQ(fixed->vpcs.at(kVpcC).transitGatewayId, "tgw-e0000002");
+}
+
+TEST(Discovery, OverrideNamingAnUnattachedTgwIsAnError) {
+  Fixture f{twoRegions()};
+  auto topo = f.run(baseConfigText() +
+                    "\n[[vpc]]\nid = \"vpc-c0000001\"\ntransit_gateway = \"tgw-b0000001\"\n");
+  ASSERT_FALSE(topo);
+  EXPECT_THAT(topo.error().message, HasSubstr("not attached"));
+}
+
+TEST(Discovery, NoPeeringPathBetweenNodesIsAnError) {
+  auto cloud = std::make_shared<FakeCloud>();
+  cloud->addVpc("us-east-1", kVpcA, "10.1.0.0/16");
+  cloud->addVpc("us-west-2", kVpcB, "10.2.0.0/16");
+  cloud->addRouteTable("us-east-1", kRtbA1, kVpcA, true);
+  cloud->addRouteTable("us-west-2", kRtbB1, kVpcB, true);
+  cloud->addEni("us-east-1", kEniA, kVpcA);
+  cloud->addEni("us-west-2", kEniB, kVpcB);
+  cloud->addTgw("us-east-1", kTgwE);
+  cloud->addTgw("us-west-2", kTgwB);
+  cloud->addVpcAttachment(kAttA, kTgwE, kVpcA);
+  cloud->addVpcAttachment(kAttB, kTgwB, kVpcB);
+  // A peering that was never accepted does not carry traffic.
+  cloud->addPeering(kPeerEB, kTgwE, kTgwB, "pendingAcceptance");
+  Fixture f{cloud};
+  auto topo = f.run(baseConfigText());
+  ASSERT_FALSE(topo);
+  EXPECT_EQ(topo.error().category, ErrorCategory::kInvalidConfig);
+  EXPECT_THAT(topo.error().message, HasSubstr("no path"));
+  EXPECT_THAT(topo.error().message, HasSubstr(kTgwE));
+  EXPECT_THAT(topo.error().message, HasSubstr(kTgwB));
+}
+
+TEST(Discovery, EniNotInTheStatedRegion) {
+  Fixture f{twoRegions()};
+  auto topo = f.run(baseConfigText({}, "us-east-1"));
+  ASSERT_FALSE(topo);
+  EXPECT_EQ(topo.error().category, ErrorCategory::kInvalidConfig);
+  EXPECT_EQ(topo.error().awsCode, "InvalidNetworkInterfaceID.NotFound");
+  EXPECT_THAT(topo.error().message, HasSubstr("node 'node-b'"));
+  EXPECT_THAT(topo.error().message, HasSubstr("eni-b0000001 not found in region us-east-1"));
+}
+
+TEST(Discovery, NodeVpcWithoutTgw) {
+  auto cloud = twoRegions();
+  cloud->addVpc("us-west-2", "vpc-b0000009", "10.9.0.0/16");
+  cloud->addEni("us-west-2", "eni-b0000009", "vpc-b0000009");
+  Fixture f{cloud};
+  auto text = baseConfigText() +
+              "\n[[node]]\nname = \"node-c\"\nregion = \"us-west-2\"\neni = \"eni-b0000009\"\n";
+  auto topo = f.run(text);
+  ASSERT_FALSE(topo);
+  EXPECT_THAT(topo.error().message, HasSubstr("node 'node-c'"));
+  EXPECT_THAT(topo.error().message, HasSubstr("not attached to any transit gateway"));
+}
+
+TEST(Discovery, VipInsideAVpcCidrIsRefused) {
+  Fixture f{twoRegions()};
+  auto text = baseConfigText();
+  text.replace(text.find("192.168.10.10"), 13, "10.3.0.99");
+  auto topo = f.run(text);
+  ASSERT_FALSE(topo);
+  EXPECT_THAT(topo.error().message, HasSubstr("inside vpc-c0000001"));
+}
+
+TEST(Discovery, ApiErrorsKeepCodeAndRequestId) {
+  Fixture f{twoRegions()};
+  f.cloud->failNext("DescribeVpcs",
+                    fakeAwsError(ErrorCategory::kPermission, "UnauthorizedOperation", "nope", 403),
+                    1, "us-west-2");
+  auto topo = f.run(baseConfigText());
+  ASSERT_FALSE(topo);
+  EXPECT_EQ(topo.error().category, ErrorCategory::kPermission);
+  EXPECT_EQ(topo.error().awsCode, "UnauthorizedOperation");
+  EXPECT_EQ(topo.error().requestId, "fake-request-id");
+  EXPECT_THAT(topo.error().message, HasSubstr("DescribeVpcs in us-west-2"));
+}
+
+TEST(Discovery, ExpiredDeadlineMakesNoCall) {
+  Fixture f{twoRegions()};
+  auto config = parseOrDie(baseConfigText());
+  auto deadline = Deadline::after(f.clock, std::chrono::milliseconds(0));
+  auto topo = discover(config, f.cloud->factory(), deadline);
+  ASSERT_FALSE(topo);
+  EXPECT_EQ(topo.error().category, ErrorCategory::kDeadlineExceeded);
+  EXPECT_EQ(f.cloud->totalCalls(), 0);
+}
+
+}  // namespace
+}  // namespace tgwark::engine
