@@ -58,6 +58,8 @@ void SimServer::Impl::serve(const httplib::Request& req, httplib::Response& res)
   res.status = response.status;
   for (const auto& [name, value] : response.headers) res.set_header(name, value);
   if (response.disposition == SimResponse::Disposition::kReset) {
+    // Status 200 keeps httplib's error handler from replacing the provider.
+    res.status = 200;
     // Promise a body and then fail to provide it: the client sees the
     // connection close mid-response, as with a reset.
     res.set_content_provider(response.body.size() + 1, response.contentType,

@@ -1,0 +1,742 @@
+// tgwark-sim driven over real HTTP with real SigV4 signatures: every action,
+// AWS error codes, pagination, filters, DryRun, IAM policies, routing
+// semantics, IMDSv2, the control API, fault injection and throttling.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <pugixml.hpp>
+#include <random>
+#include <string>
+
+#include "aws/sigv4.h"
+#include "common/clock.h"
+#include "sim/sim_model.h"
+#include "sim/sim_server.h"
+
+namespace tgwark::sim {
+namespace {
+
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+// ids of ref-3r (topologies/generate.py)
+constexpr const char* kVip = "192.168.10.10/32";
+constexpr const char* kEastVpc1 = "vpc-00000010000000000";
+constexpr const char* kEastRtb1 = "rtb-00000010000000000";
+constexpr const char* kEastRtb2 = "rtb-00000020000000000";  // VPC 2, main table
+constexpr const char* kEniA = "eni-00000010000000000";
+constexpr const char* kEniB = "eni-01000010000000000";
+constexpr const char* kEastTgw = "tgw-00000000000000000";
+constexpr const char* kEastTgwRtb1 = "tgw-rtb-00000000100000000";
+constexpr const char* kEastAtt1 = "tgw-attach-00000010000000000";
+constexpr const char* kEastAtt2 = "tgw-attach-00000020000000000";
+constexpr const char* kPeerEastWest = "tgw-attach-00fff01ee00000000";
+constexpr const char* kWestTgwRtb1 = "tgw-rtb-01000000100000000";
+
+struct Reply {
+  int status = 0;
+  std::string body;
+  pugi::xml_document doc;
+  std::string code() const {
+    return doc.select_node("/Response/Errors/Error/Code").node().text().as_string();
+  }
+  pugi::xml_node root() const { return doc.document_element(); }
+};
+
+class SimTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    startWith(std::string(TGWARK_SOURCE_DIR) + "/topologies/ref-3r.json", SimOptions{});
+  }
+  void TearDown() override {
+    if (server_) server_->stop();
+  }
+
+  void startWith(const std::string& file, SimOptions options) {
+    if (server_) server_->stop();
+    clock_ = std::make_shared<FakeClock>();
+    options.clock = clock_;
+    auto server = SimServer::create(std::filesystem::path(file), options);
+    ASSERT_TRUE(server) << server.error().message;
+    server_ = std::move(*server);
+    ASSERT_TRUE(server_->start());
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+  }
+
+  std::unique_ptr<Reply> call(const std::string& region, const std::string& action, Params params,
+                              const std::string& key = "AKIDSIMULATOR",
+                              const std::string& secret = "simulator-secret-key",
+                              const std::string& token = "") {
+    params.insert(params.begin(), {"Version", "2016-11-15"});
+    params.insert(params.begin(), {"Action", action});
+    std::string body;
+    for (const auto& [k, v] : params) {
+      if (!body.empty()) body += '&';
+      body += aws::sigv4::uriEncode(k) + "=" + aws::sigv4::uriEncode(v);
+    }
+    aws::HttpRequest request;
+    request.method = "POST";
+    request.url = server_->url() + "/";
+    request.headers = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+    request.body = body;
+    aws::Credentials credentials{key, SecretString(secret), SecretString(token), std::nullopt,
+                                 "test"};
+    aws::sigv4::SigningParams signing;
+    signing.region = region;
+    signing.service = "ec2";
+    signing.time = signAt_ ? *signAt_ : clock_->now();
+    EXPECT_TRUE(aws::sigv4::sign(request, credentials, signing));
+    httplib::Headers headers;
+    for (const auto& [k, v] : request.headers) {
+      if (k != "Content-Type" && k != "Host") headers.emplace(k, v);
+    }
+    auto result =
+        client_->Post("/", headers, body, "application/x-www-form-urlencoded; charset=utf-8");
+    auto reply = std::make_unique<Reply>();
+    if (!result) return reply;
+    reply->status = result->status;
+    reply->body = result->body;
+    reply->doc.load_string(reply->body.c_str());
+    return reply;
+  }
+
+  std::string vpcRouteTarget(const std::string& region, const std::string& table,
+                             const std::string& dest) {
+    auto r = call(region, "DescribeRouteTables", {{"RouteTableId.1", table}});
+    for (auto item : r->root().select_nodes("routeTableSet/item/routeSet/item")) {
+      auto n = item.node();
+      if (std::string(n.child_value("destinationCidrBlock")) == dest) {
+        return std::string(n.child_value("networkInterfaceId")) +
+               n.child_value("transitGatewayId") + n.child_value("gatewayId") + "|" +
+               n.child_value("state");
+      }
+    }
+    return "";
+  }
+
+  std::shared_ptr<FakeClock> clock_;
+  std::optional<WallTime> signAt_;  // sign with this time instead of the clock's
+  std::unique_ptr<SimServer> server_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(SimTest, DescribeRouteTablesShapeAndNamespace) {
+  auto r = call("us-east-1", "DescribeRouteTables", {{"RouteTableId.1", kEastRtb1}});
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_STREQ(r->root().name(), "DescribeRouteTablesResponse");
+  EXPECT_STREQ(r->root().attribute("xmlns").value(), "http://ec2.amazonaws.com/doc/2016-11-15/");
+  EXPECT_FALSE(std::string(r->root().child_value("requestId")).empty());
+  auto table = r->root().child("routeTableSet").child("item");
+  EXPECT_STREQ(table.child_value("routeTableId"), kEastRtb1);
+  EXPECT_STREQ(table.child_value("vpcId"), kEastVpc1);
+  EXPECT_STREQ(table.child_value("ownerId"), "123456789012");
+  EXPECT_STREQ(table.child("associationSet").child("item").child_value("main"), "true");
+  auto local = table.child("routeSet").child("item");
+  EXPECT_STREQ(local.child_value("gatewayId"), "local");
+  EXPECT_STREQ(local.child_value("origin"), "CreateRouteTable");
+  EXPECT_EQ(vpcRouteTarget("us-east-1", kEastRtb1, kVip), std::string(kEniA) + "|active");
+}
+
+TEST_F(SimTest, RegionComesFromCredentialScope) {
+  auto east = call("us-east-1", "DescribeTransitGateways", {});
+  auto west = call("us-west-2", "DescribeTransitGateways", {});
+  auto other = call("ap-south-1", "DescribeTransitGateways", {});
+  EXPECT_STREQ(
+      east->root().child("transitGatewaySet").child("item").child_value("transitGatewayId"),
+      kEastTgw);
+  EXPECT_STREQ(
+      west->root().child("transitGatewaySet").child("item").child_value("transitGatewayId"),
+      "tgw-01000000000000000");
+  EXPECT_EQ(other->status, 200);
+  EXPECT_TRUE(other->root().child("transitGatewaySet").first_child().empty());
+}
+
+TEST_F(SimTest, PaginationVisitsEveryTableOnce) {
+  std::set<std::string> seen;
+  std::string token;
+  int pages = 0;
+  do {
+    Params p{{"MaxResults", "5"}};
+    if (!token.empty()) p.emplace_back("NextToken", token);
+    auto r = call("us-east-1", "DescribeRouteTables", p);
+    ASSERT_EQ(r->status, 200) << r->body;
+    for (auto item : r->root().select_nodes("routeTableSet/item")) {
+      EXPECT_TRUE(seen.insert(item.node().child_value("routeTableId")).second);
+    }
+    token = r->root().child_value("nextToken");
+    ++pages;
+  } while (!token.empty() && pages < 10);
+  EXPECT_EQ(seen.size(), 8u);
+  EXPECT_EQ(pages, 2);
+  auto bad = call("us-east-1", "DescribeRouteTables", {{"MaxResults", "4"}});
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(bad->code(), "InvalidParameterValue");
+  auto badToken = call("us-east-1", "DescribeRouteTables", {{"NextToken", "zz"}});
+  EXPECT_EQ(badToken->code(), "InvalidPaginationToken");
+}
+
+TEST_F(SimTest, FiltersSelectTables) {
+  auto byVip = call("us-east-1", "DescribeRouteTables",
+                    {{"Filter.1.Name", "route.destination-cidr-block"},
+                     {"Filter.1.Value.1", kVip},
+                     {"Filter.2.Name", "vpc-id"},
+                     {"Filter.2.Value.1", kEastVpc1}});
+  EXPECT_EQ(byVip->root().select_nodes("routeTableSet/item").size(), 2u);
+  auto mainOnly = call("us-east-1", "DescribeRouteTables",
+                       {{"Filter.1.Name", "association.main"}, {"Filter.1.Value.1", "true"}});
+  EXPECT_EQ(mainOnly->root().select_nodes("routeTableSet/item").size(), 4u);
+  auto wildcard = call("us-east-1", "DescribeRouteTables",
+                       {{"Filter.1.Name", "route-table-id"}, {"Filter.1.Value.1", "rtb-0000001*"}});
+  EXPECT_EQ(wildcard->root().select_nodes("routeTableSet/item").size(), 2u);
+  auto unknown = call("us-east-1", "DescribeRouteTables",
+                      {{"Filter.1.Name", "bogus"}, {"Filter.1.Value.1", "x"}});
+  EXPECT_EQ(unknown->code(), "InvalidParameterValue");
+  auto enis = call("us-east-1", "DescribeNetworkInterfaces",
+                   {{"Filter.1.Name", "network-interface-id"}, {"Filter.1.Value.1", kEniA}});
+  auto eni = enis->root().child("networkInterfaceSet").child("item");
+  EXPECT_STREQ(eni.child_value("vpcId"), kEastVpc1);
+  EXPECT_STREQ(eni.child_value("sourceDestCheck"), "false");
+  EXPECT_STREQ(eni.child("attachment").child_value("instanceId"), "i-00000010000000000");
+  auto atts = call("us-east-1", "DescribeTransitGatewayAttachments",
+                   {{"Filter.1.Name", "resource-type"}, {"Filter.1.Value.1", "peering"}});
+  EXPECT_EQ(atts->root().select_nodes("transitGatewayAttachments/item").size(), 2u);
+  auto vpcAtt = call("us-east-1", "DescribeTransitGatewayVpcAttachments",
+                     {{"Filter.1.Name", "vpc-id"}, {"Filter.1.Value.1", kEastVpc1}});
+  EXPECT_STREQ(vpcAtt->root()
+                   .child("transitGatewayVpcAttachments")
+                   .child("item")
+                   .child_value("transitGatewayAttachmentId"),
+               kEastAtt1);
+  auto vpcs = call("us-east-1", "DescribeVpcs", {{"VpcId.1", kEastVpc1}});
+  EXPECT_STREQ(vpcs->root().child("vpcSet").child("item").child_value("cidrBlock"), "10.1.0.0/16");
+}
+
+TEST_F(SimTest, PeeringVisibleFromBothSides) {
+  auto east = call("us-east-1", "DescribeTransitGatewayPeeringAttachments",
+                   {{"TransitGatewayAttachmentIds.1", kPeerEastWest}});
+  auto west = call("us-west-2", "DescribeTransitGatewayPeeringAttachments",
+                   {{"TransitGatewayAttachmentIds.1", kPeerEastWest}});
+  for (auto* r : {east.get(), west.get()}) {
+    auto item = r->root().child("transitGatewayPeeringAttachments").child("item");
+    EXPECT_STREQ(item.child("requesterTgwInfo").child_value("region"), "us-east-1");
+    EXPECT_STREQ(item.child("accepterTgwInfo").child_value("region"), "us-west-2");
+    EXPECT_STREQ(item.child_value("state"), "available");
+  }
+  auto eu = call("eu-west-1", "DescribeTransitGatewayPeeringAttachments",
+                 {{"TransitGatewayAttachmentIds.1", kPeerEastWest}});
+  EXPECT_EQ(eu->code(), "InvalidTransitGatewayAttachmentID.NotFound");
+  // From us-west-2 the attachment's transitGatewayId is the local (accepter) TGW.
+  auto all = call("us-west-2", "DescribeTransitGatewayAttachments",
+                  {{"TransitGatewayAttachmentIds.1", kPeerEastWest}});
+  auto item = all->root().child("transitGatewayAttachments").child("item");
+  EXPECT_STREQ(item.child_value("transitGatewayId"), "tgw-01000000000000000");
+  EXPECT_STREQ(item.child_value("resourceId"), kEastTgw);
+}
+
+TEST_F(SimTest, VpcRouteLifecycleAndErrors) {
+  const Params target{{"RouteTableId", kEastRtb2},
+                      {"DestinationCidrBlock", "192.168.99.1/32"},
+                      {"TransitGatewayId", kEastTgw}};
+  EXPECT_EQ(call("us-east-1", "CreateRoute", target)->status, 200);
+  EXPECT_EQ(call("us-east-1", "CreateRoute", target)->code(), "RouteAlreadyExists");
+  EXPECT_EQ(vpcRouteTarget("us-east-1", kEastRtb2, "192.168.99.1/32"),
+            std::string(kEastTgw) + "|active");
+  auto replaceMissing = call("us-east-1", "ReplaceRoute",
+                             {{"RouteTableId", kEastRtb2},
+                              {"DestinationCidrBlock", "192.168.98.0/24"},
+                              {"TransitGatewayId", kEastTgw}});
+  EXPECT_EQ(replaceMissing->code(), "InvalidParameterValue");
+  EXPECT_NE(replaceMissing->body.find("no route defined"), std::string::npos);
+  EXPECT_EQ(call("us-east-1", "DeleteRoute",
+                 {{"RouteTableId", kEastRtb2}, {"DestinationCidrBlock", "192.168.99.1/32"}})
+                ->status,
+            200);
+  EXPECT_EQ(call("us-east-1", "DeleteRoute",
+                 {{"RouteTableId", kEastRtb2}, {"DestinationCidrBlock", "192.168.99.1/32"}})
+                ->code(),
+            "InvalidRoute.NotFound");
+  EXPECT_EQ(call("us-east-1", "ReplaceRoute",
+                 {{"RouteTableId", "rtb-0123456789abcdef0"},
+                  {"DestinationCidrBlock", kVip},
+                  {"NetworkInterfaceId", kEniA}})
+                ->code(),
+            "InvalidRouteTableID.NotFound");
+  EXPECT_EQ(call("us-east-1", "ReplaceRoute",
+                 {{"RouteTableId", "rtb-nope"},
+                  {"DestinationCidrBlock", kVip},
+                  {"NetworkInterfaceId", kEniA}})
+                ->code(),
+            "InvalidRouteTableID.Malformed");
+  EXPECT_EQ(call("us-east-1", "ReplaceRoute",
+                 {{"RouteTableId", kEastRtb1},
+                  {"DestinationCidrBlock", kVip},
+                  {"NetworkInterfaceId", "eni-0123456789abcdef0"}})
+                ->code(),
+            "InvalidNetworkInterfaceID.NotFound");
+  EXPECT_EQ(call("us-east-1", "ReplaceRoute",
+                 {{"RouteTableId", kEastRtb1}, {"NetworkInterfaceId", kEniA}})
+                ->code(),
+            "MissingParameter");
+  EXPECT_EQ(call("us-east-1", "ReplaceRoute",
+                 {{"RouteTableId", kEastRtb1},
+                  {"DestinationCidrBlock", "10.0.0.1/8"},
+                  {"NetworkInterfaceId", kEniA}})
+                ->code(),
+            "InvalidParameterValue");
+}
+
+TEST_F(SimTest, CrossVpcEniRefused) {
+  // VPC 2's table cannot route to node-a's ENI in VPC 1.
+  auto r = call(
+      "us-east-1", "ReplaceRoute",
+      {{"RouteTableId", kEastRtb2}, {"DestinationCidrBlock", kVip}, {"NetworkInterfaceId", kEniA}});
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(r->code(), "InvalidParameterValue");
+  EXPECT_NE(r->body.find("belong to different networks"), std::string::npos);
+  EXPECT_EQ(vpcRouteTarget("us-east-1", kEastRtb2, kVip), std::string(kEastTgw) + "|active");
+}
+
+TEST_F(SimTest, TgwRouteLifecycleAndBlackhole) {
+  auto search = [&](const std::string& table, const std::string& dest) {
+    auto r = call("us-east-1", "SearchTransitGatewayRoutes",
+                  {{"TransitGatewayRouteTableId", table},
+                   {"Filter.1.Name", "route-search.exact-match"},
+                   {"Filter.1.Value.1", dest}});
+    auto item = r->root().child("routeSet").child("item");
+    return std::string(item.child("transitGatewayAttachments")
+                           .child("item")
+                           .child_value("transitGatewayAttachmentId")) +
+           "|" + item.child_value("type") + "|" + item.child_value("state");
+  };
+  EXPECT_EQ(search(kEastTgwRtb1, kVip), std::string(kEastAtt1) + "|static|active");
+  // Propagated VPC CIDR.
+  EXPECT_EQ(search(kEastTgwRtb1, "10.2.0.0/16"), std::string(kEastAtt2) + "|propagated|active");
+  auto replaced = call("us-east-1", "ReplaceTransitGatewayRoute",
+                       {{"TransitGatewayRouteTableId", kEastTgwRtb1},
+                        {"DestinationCidrBlock", kVip},
+                        {"TransitGatewayAttachmentId", kPeerEastWest}});
+  ASSERT_EQ(replaced->status, 200) << replaced->body;
+  EXPECT_STREQ(replaced->root().child("route").child_value("type"), "static");
+  EXPECT_EQ(search(kEastTgwRtb1, kVip), std::string(kPeerEastWest) + "|static|active");
+  // Static beats propagated for the same prefix.
+  EXPECT_EQ(call("us-east-1", "CreateTransitGatewayRoute",
+                 {{"TransitGatewayRouteTableId", kEastTgwRtb1},
+                  {"DestinationCidrBlock", "10.2.0.0/16"},
+                  {"Blackhole", "true"}})
+                ->status,
+            200);
+  EXPECT_EQ(search(kEastTgwRtb1, "10.2.0.0/16"), "|static|blackhole");
+  EXPECT_EQ(call("us-east-1", "CreateTransitGatewayRoute",
+                 {{"TransitGatewayRouteTableId", kEastTgwRtb1},
+                  {"DestinationCidrBlock", "10.2.0.0/16"},
+                  {"Blackhole", "true"}})
+                ->code(),
+            "RouteAlreadyExists");
+  EXPECT_EQ(
+      call("us-east-1", "DeleteTransitGatewayRoute",
+           {{"TransitGatewayRouteTableId", kEastTgwRtb1}, {"DestinationCidrBlock", "10.2.0.0/16"}})
+          ->status,
+      200);
+  EXPECT_EQ(
+      call("us-east-1", "DeleteTransitGatewayRoute",
+           {{"TransitGatewayRouteTableId", kEastTgwRtb1}, {"DestinationCidrBlock", "10.2.0.0/16"}})
+          ->code(),
+      "InvalidRoute.NotFound");
+  EXPECT_EQ(call("us-east-1", "ReplaceTransitGatewayRoute",
+                 {{"TransitGatewayRouteTableId", "tgw-rtb-0123456789abcdef0"},
+                  {"DestinationCidrBlock", kVip},
+                  {"TransitGatewayAttachmentId", kEastAtt1}})
+                ->code(),
+            "InvalidRouteTableId.NotFound");
+  EXPECT_EQ(call("us-east-1", "ReplaceTransitGatewayRoute",
+                 {{"TransitGatewayRouteTableId", kEastTgwRtb1},
+                  {"DestinationCidrBlock", kVip},
+                  {"TransitGatewayAttachmentId", "tgw-attach-0123456789abcdef0"}})
+                ->code(),
+            "InvalidTransitGatewayAttachmentID.NotFound");
+  // An attachment of another region's TGW is not usable here.
+  EXPECT_EQ(call("us-east-1", "ReplaceTransitGatewayRoute",
+                 {{"TransitGatewayRouteTableId", kEastTgwRtb1},
+                  {"DestinationCidrBlock", kVip},
+                  {"TransitGatewayAttachmentId", "tgw-attach-01000010000000000"}})
+                ->code(),
+            "InvalidTransitGatewayAttachmentID.NotFound");
+
+  // Deleting the peering through drift turns the route into a blackhole.
+  httplib::Client control("127.0.0.1", server_->port());
+  auto drift = control.Post(
+      "/_sim/drift",
+      nlohmann::json{{"op", "delete_attachment"}, {"attachment", kPeerEastWest}}.dump(),
+      "application/json");
+  ASSERT_TRUE(drift);
+  EXPECT_EQ(drift->status, 200) << drift->body;
+  EXPECT_EQ(search(kEastTgwRtb1, kVip), std::string(kPeerEastWest) + "|static|blackhole");
+}
+
+TEST_F(SimTest, VpcRouteToDeletedEniIsBlackhole) {
+  httplib::Client control("127.0.0.1", server_->port());
+  auto drift = control.Post(
+      "/_sim/drift",
+      nlohmann::json{{"op", "delete_eni"}, {"region", "us-east-1"}, {"eni", kEniA}}.dump(),
+      "application/json");
+  ASSERT_TRUE(drift);
+  ASSERT_EQ(drift->status, 200) << drift->body;
+  EXPECT_EQ(vpcRouteTarget("us-east-1", kEastRtb1, kVip), std::string(kEniA) + "|blackhole");
+}
+
+TEST_F(SimTest, GetTransitGatewayRouteTableAssociations) {
+  auto r = call("us-east-1", "GetTransitGatewayRouteTableAssociations",
+                {{"TransitGatewayRouteTableId", kEastTgwRtb1},
+                 {"Filter.1.Name", "resource-type"},
+                 {"Filter.1.Value.1", "vpc"}});
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->root().select_nodes("associations/item").size(), 4u);
+  EXPECT_STREQ(r->root().child("associations").child("item").child_value("state"), "associated");
+  auto tables = call("us-east-1", "DescribeTransitGatewayRouteTables",
+                     {{"Filter.1.Name", "transit-gateway-id"}, {"Filter.1.Value.1", kEastTgw}});
+  EXPECT_EQ(tables->root().select_nodes("transitGatewayRouteTables/item").size(), 2u);
+}
+
+TEST_F(SimTest, SourceDestCheckModify) {
+  EXPECT_EQ(call("us-east-1", "ModifyNetworkInterfaceAttribute",
+                 {{"NetworkInterfaceId", kEniA}, {"SourceDestCheck.Value", "true"}})
+                ->status,
+            200);
+  auto r = call("us-east-1", "DescribeNetworkInterfaces", {{"NetworkInterfaceId.1", kEniA}});
+  EXPECT_STREQ(r->root().child("networkInterfaceSet").child("item").child_value("sourceDestCheck"),
+               "true");
+  EXPECT_EQ(
+      call("us-east-1", "ModifyNetworkInterfaceAttribute",
+           {{"NetworkInterfaceId", "eni-0123456789abcdef0"}, {"SourceDestCheck.Value", "false"}})
+          ->code(),
+      "InvalidNetworkInterfaceID.NotFound");
+}
+
+TEST_F(SimTest, DryRunAndPolicies) {
+  const Params replace{{"RouteTableId", kEastRtb1},
+                       {"DestinationCidrBlock", kVip},
+                       {"NetworkInterfaceId", kEniA},
+                       {"DryRun", "true"}};
+  auto ok = call("us-east-1", "ReplaceRoute", replace);
+  EXPECT_EQ(ok->status, 412);
+  EXPECT_EQ(ok->code(), "DryRunOperation");
+  auto denied = call("us-east-1", "ReplaceRoute", replace, "AKIDREADONLY", "readonly-secret-key");
+  EXPECT_EQ(denied->status, 403);
+  EXPECT_EQ(denied->code(), "UnauthorizedOperation");
+  EXPECT_EQ(call("us-east-1", "DescribeRouteTables", {{"DryRun", "true"}}, "AKIDREADONLY",
+                 "readonly-secret-key")
+                ->code(),
+            "DryRunOperation");
+  // The vendor kit's minimal set has ReplaceRoute but not CreateRoute.
+  EXPECT_EQ(call("us-east-1", "ReplaceRoute", replace, "AKIDTGWKIT", "tgwkit-secret-key")->code(),
+            "DryRunOperation");
+  EXPECT_EQ(call("us-east-1", "CreateRoute", replace, "AKIDTGWKIT", "tgwkit-secret-key")->code(),
+            "UnauthorizedOperation");
+  // DryRun changes nothing.
+  EXPECT_EQ(call("us-east-1", "DeleteRoute",
+                 {{"RouteTableId", kEastRtb1}, {"DestinationCidrBlock", kVip}, {"DryRun", "true"}})
+                ->code(),
+            "DryRunOperation");
+  EXPECT_EQ(vpcRouteTarget("us-east-1", kEastRtb1, kVip), std::string(kEniA) + "|active");
+}
+
+TEST_F(SimTest, AuthenticationErrors) {
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {}, "AKIDSIMULATOR", "wrong-secret")->code(),
+            "AuthFailure");
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {}, "AKIDUNKNOWN", "x")->code(), "AuthFailure");
+  auto unsignedReply = client_->Post("/", "Action=DescribeVpcs&Version=2016-11-15",
+                                     "application/x-www-form-urlencoded");
+  ASSERT_TRUE(unsignedReply);
+  EXPECT_EQ(unsignedReply->status, 403);
+  EXPECT_NE(unsignedReply->body.find("MissingAuthenticationToken"), std::string::npos);
+  // A request signed 20 minutes ago is expired.
+  auto fresh = call("us-east-1", "DescribeVpcs", {});
+  EXPECT_EQ(fresh->status, 200);
+  signAt_ = clock_->now() - std::chrono::minutes(20);
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {})->code(), "RequestExpired");
+}
+
+TEST_F(SimTest, BadRequestsGetAwsShapedErrors) {
+  EXPECT_EQ(call("us-east-1", "FrobnicateRoutes", {})->code(), "InvalidAction");
+  EXPECT_EQ(call("us-east-1", "", {})->code(), "MissingAction");
+  EXPECT_EQ(call("us-east-1", "DescribeRouteTables", {{"DryRun", "maybe"}})->code(),
+            "InvalidParameterValue");
+  auto huge = call("us-east-1", "DescribeRouteTables",
+                   {{"Filter.1.Name", "vpc-id"}, {"Filter.1.Value.1", std::string(2 << 20, 'x')}});
+  EXPECT_EQ(huge->status, 413);
+  EXPECT_EQ(huge->code(), "RequestEntityTooLarge");
+}
+
+TEST_F(SimTest, ImdsTokenFlowAndRoleCredentials) {
+  httplib::Client imds("127.0.0.1", server_->port());
+  EXPECT_EQ(imds.Get("/_node/node-a/latest/meta-data/instance-id")->status, 401);
+  auto token = imds.Put("/_node/node-a/latest/api/token",
+                        {{"X-aws-ec2-metadata-token-ttl-seconds", "60"}}, "", "text/plain");
+  ASSERT_TRUE(token);
+  ASSERT_EQ(token->status, 200);
+  const httplib::Headers auth{{"X-aws-ec2-metadata-token", token->body}};
+  EXPECT_EQ(imds.Get("/_node/node-a/latest/meta-data/instance-id", auth)->body,
+            "i-00000010000000000");
+  EXPECT_EQ(imds.Get("/_node/node-a/latest/meta-data/placement/region", auth)->body, "us-east-1");
+  const std::string mac = imds.Get("/_node/node-a/latest/meta-data/mac", auth)->body;
+  EXPECT_EQ(
+      imds.Get("/_node/node-a/latest/meta-data/network/interfaces/macs/" + mac + "/interface-id",
+               auth)
+          ->body,
+      kEniA);
+  // Plain /latest/ is the first node.
+  EXPECT_EQ(imds.Get("/latest/meta-data/instance-id", auth)->body, "i-00000010000000000");
+  // A node-a token is not valid for node-b.
+  EXPECT_EQ(imds.Get("/_node/node-b/latest/meta-data/instance-id", auth)->status, 401);
+  EXPECT_EQ(imds.Put("/_node/node-a/latest/api/token",
+                     {{"X-aws-ec2-metadata-token-ttl-seconds", "0"}}, "", "text/plain")
+                ->status,
+            400);
+  EXPECT_EQ(imds.Get("/_node/node-a/latest/meta-data/iam/security-credentials/", auth)->body,
+            "tgwark-node");
+  auto creds =
+      imds.Get("/_node/node-a/latest/meta-data/iam/security-credentials/tgwark-node", auth);
+  ASSERT_EQ(creds->status, 200);
+  const auto j = nlohmann::json::parse(creds->body);
+  EXPECT_EQ(j["Code"], "Success");
+  const std::string key = j["AccessKeyId"], secret = j["SecretAccessKey"], session = j["Token"];
+  // Those credentials work against the EC2 API, with the session token.
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {}, key, secret, session)->status, 200);
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {}, key, secret, "bogus-token")->code(),
+            "AuthFailure");
+  // Token expiry.
+  clock_->advance(std::chrono::seconds(61));
+  EXPECT_EQ(imds.Get("/_node/node-a/latest/meta-data/instance-id", auth)->status, 401);
+  // Credential expiry (6 h): the old key is refused.
+  clock_->advance(std::chrono::hours(7));
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {}, key, secret, session)->code(), "RequestExpired");
+}
+
+TEST_F(SimTest, ScriptedFaultFailsTheNthCall) {
+  server_->state().addFault(
+      FaultRule{"us-west-2", "ReplaceTransitGatewayRoute", "InternalError", 0, 2, 1});
+  const Params p{{"TransitGatewayRouteTableId", kWestTgwRtb1},
+                 {"DestinationCidrBlock", kVip},
+                 {"TransitGatewayAttachmentId", "tgw-attach-01000010000000000"}};
+  EXPECT_EQ(call("us-west-2", "ReplaceTransitGatewayRoute", p)->status, 200);
+  auto second = call("us-west-2", "ReplaceTransitGatewayRoute", p);
+  EXPECT_EQ(second->status, 500);
+  EXPECT_EQ(second->code(), "InternalError");
+  EXPECT_EQ(call("us-west-2", "ReplaceTransitGatewayRoute", p)->status, 200);
+  // Other regions were never affected.
+  EXPECT_EQ(server_->state().errorCount("InternalError"), 1u);
+  EXPECT_EQ(server_->state().callCount("us-west-2", "ReplaceTransitGatewayRoute"), 3u);
+}
+
+TEST_F(SimTest, ConnectionResetFault) {
+  server_->state().addFault(FaultRule{"*", "DescribeVpcs", "reset", 0, 1, 1});
+  auto r = call("us-east-1", "DescribeVpcs", {});
+  EXPECT_EQ(r->status, 0);  // no complete HTTP response
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {})->status, 200);
+}
+
+TEST_F(SimTest, ThrottlingTokenBucket) {
+  ThrottleOptions throttle;
+  throttle.enabled = true;
+  throttle.mutatingBurst = 3;
+  throttle.mutatingRefillPerSecond = 1;
+  server_->state().setThrottle(throttle);
+  const Params p{
+      {"RouteTableId", kEastRtb1}, {"DestinationCidrBlock", kVip}, {"NetworkInterfaceId", kEniA}};
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(call("us-east-1", "ReplaceRoute", p)->status, 200);
+  auto throttled = call("us-east-1", "ReplaceRoute", p);
+  EXPECT_EQ(throttled->status, 503);
+  EXPECT_EQ(throttled->code(), "RequestLimitExceeded");
+  // Reads have their own bucket; other regions theirs.
+  EXPECT_EQ(call("us-east-1", "DescribeRouteTables", {})->status, 200);
+  EXPECT_EQ(call("us-west-2", "ReplaceRoute",
+                 {{"RouteTableId", "rtb-01000010000000000"},
+                  {"DestinationCidrBlock", kVip},
+                  {"TransitGatewayId", "tgw-01000000000000000"}})
+                ->status,
+            200);
+  clock_->advance(std::chrono::seconds(1));
+  EXPECT_EQ(call("us-east-1", "ReplaceRoute", p)->status, 200);
+  EXPECT_EQ(call("us-east-1", "ReplaceRoute", p)->status, 503);
+}
+
+TEST_F(SimTest, LatencyIsInjectedOnTheInjectedClock) {
+  server_->state().addLatency(LatencyRule{"us-west-2", "*", 80, 80});
+  server_->state().addLatency(LatencyRule{"*", "*", 25, 25});
+  const auto slept0 = clock_->totalSlept();
+  call("us-east-1", "DescribeVpcs", {});
+  EXPECT_EQ((clock_->totalSlept() - slept0).count(), 25);
+  call("us-west-2", "DescribeVpcs", {});
+  EXPECT_EQ((clock_->totalSlept() - slept0).count(), 105);
+}
+
+TEST_F(SimTest, ControlApiStateCountersReset) {
+  httplib::Client control("127.0.0.1", server_->port());
+  const std::string before = control.Get("/_sim/state")->body;
+  EXPECT_EQ(before, control.Get("/_sim/state")->body);  // stable
+  EXPECT_EQ(before.find("simulator-secret-key"), std::string::npos);
+  EXPECT_EQ(before.find("readonly-secret-key"), std::string::npos);
+  auto drift = control.Post("/_sim/drift",
+                            nlohmann::json{{"op", "set_route"},
+                                           {"region", "us-east-1"},
+                                           {"route_table", kEastRtb1},
+                                           {"destination", kVip},
+                                           {"transit_gateway_id", kEastTgw}}
+                                .dump(),
+                            "application/json");
+  ASSERT_EQ(drift->status, 200) << drift->body;
+  EXPECT_EQ(vpcRouteTarget("us-east-1", kEastRtb1, kVip), std::string(kEastTgw) + "|active");
+  EXPECT_NE(before, control.Get("/_sim/state")->body);
+  auto counters = nlohmann::json::parse(control.Get("/_sim/counters")->body);
+  EXPECT_EQ(counters["calls"]["us-east-1"]["DescribeRouteTables"], 1);
+  auto bad =
+      control.Post("/_sim/drift", R"({"op":"set_route","region":"us-east-1"})", "application/json");
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_NE(bad->body.find("route_table"), std::string::npos);
+  auto fault =
+      control.Post("/_sim/faults",
+                   R"({"region":"us-east-1","action":"DescribeVpcs","kind":"Unavailable","nth":1})",
+                   "application/json");
+  EXPECT_EQ(fault->status, 200);
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {})->code(), "Unavailable");
+  EXPECT_EQ(control.Post("/_sim/reset", "", "application/json")->status, 200);
+  EXPECT_EQ(before, control.Get("/_sim/state")->body);
+  EXPECT_EQ(nlohmann::json::parse(control.Get("/_sim/counters")->body)["calls"].size(), 0u);
+}
+
+TEST_F(SimTest, ProbabilisticFaultsAreSeeded) {
+  auto run = [&] {
+    SimOptions options;
+    options.seed = 42;
+    options.faults.push_back(FaultRule{"*", "DescribeVpcs", "Unavailable", 0.5, 0, 1});
+    startWith(std::string(TGWARK_SOURCE_DIR) + "/topologies/demo.json", options);
+    std::string pattern;
+    for (int i = 0; i < 20; ++i)
+      pattern += call("us-east-1", "DescribeVpcs", {})->status == 200 ? '.' : 'X';
+    return pattern;
+  };
+  const std::string first = run();
+  EXPECT_EQ(first, run());
+  EXPECT_NE(first.find('X'), std::string::npos);
+  EXPECT_NE(first.find('.'), std::string::npos);
+}
+
+TEST(SimTopologyTest, ErrorsNameTheKey) {
+  auto bad = parseTopology(
+      R"({"regions":{"us-east-1":{"vpcs":[{"id":"vpc-12345678","cidrs":["10.0.0.0/33"]}]}}})");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("regions.us-east-1.vpcs[0].cidrs[0]"), std::string::npos)
+      << bad.error().message;
+  auto unknown = parseTopology(R"({"regions":{"us-east-1":{"vpcz":[]}}})");
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().message.find("regions.us-east-1.vpcz"), std::string::npos);
+  auto badId = parseTopology(
+      R"({"regions":{"us-east-1":{"vpcs":[{"id":"vpc-xyz","cidrs":["10.0.0.0/16"]}]}}})");
+  ASSERT_FALSE(badId);
+  EXPECT_NE(badId.error().message.find("vpcs[0].id"), std::string::npos);
+  EXPECT_FALSE(parseTopology("{not json"));
+}
+
+TEST(SimTopologyTest, ShippedTopologiesLoadAndRoundTrip) {
+  for (const char* name : {"demo.json", "ref-3r.json", "ref-scale.json", "ref-scale-fresh.json"}) {
+    auto topology = loadTopology(std::string(TGWARK_SOURCE_DIR) + "/topologies/" + name);
+    ASSERT_TRUE(topology) << topology.error().message;
+    const std::string dumped = dumpTopology(*topology, false, true);
+    auto again = parseTopology(dumped);
+    ASSERT_TRUE(again) << name << ": " << again.error().message;
+    EXPECT_EQ(dumped, dumpTopology(*again, false, true));
+  }
+  auto ref3r = loadTopology(std::string(TGWARK_SOURCE_DIR) + "/topologies/ref-3r.json");
+  std::size_t vpcTables = 0, tgwTables = 0, vipRoutes = 0;
+  for (const auto& [name, region] : ref3r->regions) {
+    vpcTables += region.routeTables.size();
+    tgwTables += region.tgwRouteTables.size();
+    for (const auto& [id, t] : region.routeTables) {
+      for (const auto& r : t.routes) vipRoutes += r.destination == kVip;
+    }
+    for (const auto& [id, t] : region.tgwRouteTables) {
+      for (const auto& r : t.staticRoutes) vipRoutes += r.destination == kVip;
+    }
+  }
+  EXPECT_EQ(vpcTables, 24u);
+  EXPECT_EQ(tgwTables, 6u);
+  EXPECT_EQ(vipRoutes, 30u);
+  EXPECT_EQ(ref3r->peerings.size(), 3u);
+}
+
+TEST(SimModelTest, Cidrs) {
+  EXPECT_EQ(canonicalCidr("2001:DB8::/32"), "2001:db8::/32");
+  EXPECT_FALSE(canonicalCidr("10.0.0.1/8"));
+  EXPECT_FALSE(canonicalCidr("10.0.0.0"));
+  EXPECT_TRUE(cidrContains("10.0.0.0/8", "10.1.2.3/32"));
+  EXPECT_FALSE(cidrContains("10.0.0.0/16", "10.1.0.0/16"));
+}
+
+// A few thousand seeded random or malformed requests: each gets an HTTP
+// answer (AWS-shaped XML for the EC2 path) and the server stays up.
+TEST_F(SimTest, FuzzSurvives) {
+  SimOptions options;
+  options.verifySignatures = false;
+  startWith(std::string(TGWARK_SOURCE_DIR) + "/topologies/demo.json", options);
+  std::mt19937 rng(1234);
+  const std::vector<std::string> actions = {"DescribeRouteTables",
+                                            "CreateRoute",
+                                            "ReplaceRoute",
+                                            "DeleteRoute",
+                                            "SearchTransitGatewayRoutes",
+                                            "ReplaceTransitGatewayRoute",
+                                            "Bogus",
+                                            ""};
+  const std::vector<std::string> keys = {"RouteTableId",
+                                         "DestinationCidrBlock",
+                                         "NetworkInterfaceId",
+                                         "Filter.1.Name",
+                                         "Filter.1.Value.1",
+                                         "MaxResults",
+                                         "NextToken",
+                                         "DryRun",
+                                         "TransitGatewayRouteTableId",
+                                         "TransitGatewayAttachmentId",
+                                         "Blackhole",
+                                         "%zz",
+                                         "=",
+                                         "Filter.7.Value.3"};
+  const std::string alphabet = "abcdef0123456789-/.%&=+*:rtbeni ";
+  auto randomString = [&](int max) {
+    std::string s;
+    const int n = static_cast<int>(rng() % static_cast<unsigned>(max));
+    for (int i = 0; i < n; ++i) s += alphabet[rng() % alphabet.size()];
+    return s;
+  };
+  for (int i = 0; i < 2000; ++i) {
+    std::string body = "Version=2016-11-15&Action=" + actions[rng() % actions.size()];
+    const int params = static_cast<int>(rng() % 6);
+    for (int k = 0; k < params; ++k)
+      body += "&" + keys[rng() % keys.size()] + "=" + randomString(20);
+    if (rng() % 10 == 0) body = randomString(200);
+    httplib::Headers headers;
+    if (rng() % 2 == 0) {
+      headers.emplace(
+          "Authorization",
+          "AWS4-HMAC-SHA256 Credential=AKIDSIMULATOR/20150830/us-east-1/ec2/aws4_request, "
+          "SignedHeaders=host;x-amz-date, Signature=" +
+              std::string(64, 'a'));
+    } else if (rng() % 3 == 0) {
+      headers.emplace("Authorization", randomString(60));
+    }
+    auto r = client_->Post("/", headers, body, "application/x-www-form-urlencoded");
+    ASSERT_TRUE(r) << "request " << i << " got no response: " << body;
+    ASSERT_TRUE(r->status == 200 || (r->status >= 400 && r->status < 600)) << r->status;
+    pugi::xml_document doc;
+    ASSERT_TRUE(doc.load_string(r->body.c_str())) << body << "\n" << r->body;
+    if (r->status != 200) {
+      EXPECT_FALSE(doc.select_node("/Response/Errors/Error/Code").node().empty()) << r->body;
+    }
+  }
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {})->status, 200);
+}
+
+}  // namespace
+}  // namespace tgwark::sim
