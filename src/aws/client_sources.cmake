@@ -1,6 +1,7 @@
 # HTTP transport, endpoints, retries, EC2 Query client.
 target_sources(tgwark_aws PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/http_client.cc
+  ${CMAKE_CURRENT_LIST_DIR}/curl_http_client.cc
   ${CMAKE_CURRENT_LIST_DIR}/aws_error.cc
   ${CMAKE_CURRENT_LIST_DIR}/query_encoding.cc
   ${CMAKE_CURRENT_LIST_DIR}/endpoints.cc

@@ -6,3 +6,5 @@ tgwark_test(aws_ec2_xml_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/ec2_xml_test.cc L
 tgwark_test(aws_ec2_client_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/ec2_client_test.cc LIBS tgwark_aws)
 # support/fake_http_client.h lives under tests/.
 target_include_directories(aws_ec2_client_test PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+tgwark_test(aws_curl_http_client_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/curl_http_client_test.cc
+  LIBS tgwark_aws PkgConfig::HTTPLIB Threads::Threads)
