@@ -101,6 +101,9 @@ Result<void> SimServer::start() {
   // httplib's own cap sits well above so that path is reachable.
   impl.server.set_payload_max_length(impl.options.maxBodyBytes * 4);
   impl.server.set_keep_alive_max_count(1000);
+  // Headers and body go out in separate writes; without this, Nagle plus the
+  // client's delayed ACK add ~40 ms to every response.
+  impl.server.set_tcp_nodelay(true);
   impl.server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.body.empty()) {
       res.set_content(
