@@ -218,7 +218,11 @@ Result<void> Ec2Client::deleteRoute(const std::string& routeTableId, const std::
 
 Result<std::vector<NetworkInterface>> Ec2Client::describeNetworkInterfaces(
     const DescribeOptions& opts) {
-  return describeAll<NetworkInterface>("DescribeNetworkInterfaces", "NetworkInterfaceId", opts,
+  // EC2 rejects MaxResults together with NetworkInterfaceId.N; a list of
+  // ids bounds the answer anyway.
+  DescribeOptions effective = opts;
+  if (!effective.ids.empty()) effective.maxResults.reset();
+  return describeAll<NetworkInterface>("DescribeNetworkInterfaces", "NetworkInterfaceId", effective,
                                        parseDescribeNetworkInterfaces);
 }
 

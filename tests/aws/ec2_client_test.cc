@@ -222,6 +222,7 @@ TEST_F(Ec2ClientTest, NetworkInterfaceCalls) {
                 "</DescribeNetworkInterfacesResponse>");
   DescribeOptions opts;
   opts.ids = {"eni-1"};
+  opts.maxResults = 50;  // EC2 refuses it with ids: not sent
   auto enis = client->describeNetworkInterfaces(opts);
   ASSERT_TRUE(enis);
   ASSERT_EQ(enis->size(), 1u);
