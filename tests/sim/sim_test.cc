@@ -10,6 +10,7 @@
 #include <pugixml.hpp>
 #include <random>
 #include <string>
+#include <thread>
 
 #include "aws/sigv4.h"
 #include "common/clock.h"
@@ -65,22 +66,25 @@ class SimTest : public ::testing::Test {
     client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
   }
 
-  std::unique_ptr<Reply> call(const std::string& region, const std::string& action, Params params,
-                              const std::string& key = "AKIDSIMULATOR",
-                              const std::string& secret = "simulator-secret-key",
-                              const std::string& token = "") {
+  struct Signed {
+    httplib::Headers headers;
+    std::string body;
+  };
+  Signed sign(const std::string& region, const std::string& action, Params params,
+              const std::string& key = "AKIDSIMULATOR",
+              const std::string& secret = "simulator-secret-key", const std::string& token = "") {
     params.insert(params.begin(), {"Version", "2016-11-15"});
     params.insert(params.begin(), {"Action", action});
-    std::string body;
+    Signed out;
     for (const auto& [k, v] : params) {
-      if (!body.empty()) body += '&';
-      body += aws::sigv4::uriEncode(k) + "=" + aws::sigv4::uriEncode(v);
+      if (!out.body.empty()) out.body += '&';
+      out.body += aws::sigv4::uriEncode(k) + "=" + aws::sigv4::uriEncode(v);
     }
     aws::HttpRequest request;
     request.method = "POST";
     request.url = server_->url() + "/";
     request.headers = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
-    request.body = body;
+    request.body = out.body;
     aws::Credentials credentials{key, SecretString(secret), SecretString(token), std::nullopt,
                                  "test"};
     aws::sigv4::SigningParams signing;
@@ -88,18 +92,28 @@ class SimTest : public ::testing::Test {
     signing.service = "ec2";
     signing.time = signAt_ ? *signAt_ : clock_->now();
     EXPECT_TRUE(aws::sigv4::sign(request, credentials, signing));
-    httplib::Headers headers;
     for (const auto& [k, v] : request.headers) {
-      if (k != "Content-Type" && k != "Host") headers.emplace(k, v);
+      if (k != "Content-Type" && k != "Host") out.headers.emplace(k, v);
     }
-    auto result =
-        client_->Post("/", headers, body, "application/x-www-form-urlencoded; charset=utf-8");
+    return out;
+  }
+
+  std::unique_ptr<Reply> send(httplib::Client& client, const Signed& request) {
+    auto result = client.Post("/", request.headers, request.body,
+                              "application/x-www-form-urlencoded; charset=utf-8");
     auto reply = std::make_unique<Reply>();
     if (!result) return reply;
     reply->status = result->status;
     reply->body = result->body;
     reply->doc.load_string(reply->body.c_str());
     return reply;
+  }
+
+  std::unique_ptr<Reply> call(const std::string& region, const std::string& action, Params params,
+                              const std::string& key = "AKIDSIMULATOR",
+                              const std::string& secret = "simulator-secret-key",
+                              const std::string& token = "") {
+    return send(*client_, sign(region, action, std::move(params), key, secret, token));
   }
 
   std::string vpcRouteTarget(const std::string& region, const std::string& table,
@@ -118,6 +132,7 @@ class SimTest : public ::testing::Test {
 
   std::shared_ptr<FakeClock> clock_;
   std::optional<WallTime> signAt_;  // sign with this time instead of the clock's
+  std::vector<Signed> signed_;
   std::unique_ptr<SimServer> server_;
   std::unique_ptr<httplib::Client> client_;
 };
@@ -736,6 +751,63 @@ TEST_F(SimTest, FuzzSurvives) {
     }
   }
   EXPECT_EQ(call("us-east-1", "DescribeVpcs", {})->status, 200);
+}
+
+}  // namespace
+}  // namespace tgwark::sim
+
+namespace tgwark::sim {
+namespace {
+
+TEST_F(SimTest, ConcurrentRegionsKeepConsistentCounts) {
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  const std::vector<std::string> regions = {"us-east-1", "us-west-2", "eu-west-1"};
+  // Signed up front: signing uses the fixture, the threads only send.
+  for (int t = 0; t < 6; ++t)
+    signed_.push_back(
+        sign(regions[static_cast<std::size_t>(t) % regions.size()], "DescribeRouteTables", {}));
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      httplib::Client own("127.0.0.1", server_->port());  // one connection per thread
+      for (int i = 0; i < 20; ++i) {
+        if (send(own, signed_[static_cast<std::size_t>(t)])->status == 200) ++ok;
+      }
+    });
+  }
+  // Drift concurrently with the reads.
+  httplib::Client control("127.0.0.1", server_->port());
+  for (int i = 0; i < 20; ++i) {
+    auto r = control.Post("/_sim/drift",
+                          nlohmann::json{{"op", "set_source_dest_check"},
+                                         {"region", "us-east-1"},
+                                         {"eni", kEniA},
+                                         {"value", i % 2 == 0}}
+                              .dump(),
+                          "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(ok.load(), 120);
+  EXPECT_EQ(server_->state().callCount("*", "DescribeRouteTables"), 120u);
+  EXPECT_EQ(server_->state().callCount("eu-west-1", "*"), 40u);
+}
+
+TEST_F(SimTest, StalledResponseIsReleasedByStop) {
+  server_->state().addFault(FaultRule{"*", "DescribeVpcs", "stall", 0, 1, 1, 600000});
+  const Signed request = sign("us-east-1", "DescribeVpcs", {});
+  std::thread caller([&] {
+    httplib::Client own("127.0.0.1", server_->port());
+    own.set_read_timeout(std::chrono::seconds(600));
+    // The answer (or a closed connection) arrives only once stop() releases the stall.
+    (void)send(own, request);
+  });
+  // Wait until the stalled call has been counted, i.e. it is being held.
+  while (server_->state().callCount("*", "DescribeVpcs") == 0) std::this_thread::yield();
+  server_->stop();
+  caller.join();
+  SUCCEED();
 }
 
 }  // namespace
