@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "aws/aws_error.h"
+#include "aws/credential_providers.h"
 #include "aws/ec2_xml.h"
 #include "aws/query_encoding.h"
 #include "aws/sigv4.h"
@@ -75,6 +76,13 @@ Result<std::string> Ec2Client::call(const QueryParams& params, const CallOptions
   MonoTime start = clock_->monotonic();
 
   AttemptFn<std::string> attempt = [&](const AttemptContext& ctx) -> Result<std::string> {
+    if (ctx.credentialsExpired) {
+      // AWS says the credentials expired although the cache thought them
+      // fresh (clock skew, revoked session): drop the cached copy.
+      if (auto* cached = dynamic_cast<CachedCredentialsProvider*>(credentials_.get())) {
+        cached->invalidate();
+      }
+    }
     auto credentials = credentials_->getCredentials();
     if (!credentials) {
       Error error = credentials.error();

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "aws/credential_providers.h"
 #include "aws/query_encoding.h"
 #include "support/fake_http_client.h"
 
@@ -463,6 +464,21 @@ TEST_F(Ec2ClientTest, ExpiredTokenAsksForCredentialsAgain) {
   ASSERT_TRUE(client->deleteRoute("rtb-1", "10.0.0.1/32"));
   EXPECT_EQ(http->requestCount(), 2u);
   EXPECT_EQ(credentials->calls, 2);
+}
+
+TEST_F(Ec2ClientTest, ExpiredTokenInvalidatesTheCredentialsCache) {
+  auto cached = std::make_shared<CachedCredentialsProvider>(credentials, clock);
+  Ec2Client client("us-west-2", Endpoint{"https://ec2.us-west-2.amazonaws.com", "us-west-2", ""},
+                   cached, http, clock, std::make_shared<FixedRandom>(0.5));
+  http->enqueue(200, returnTrue("DeleteRoute"));
+  ASSERT_TRUE(client.deleteRoute("rtb-1", "10.0.0.1/32"));
+  EXPECT_EQ(credentials->calls, 1);
+  http->enqueue(400, ec2Error("ExpiredToken",
+                              "The security token included in the request is "
+                              "expired"));
+  http->enqueue(200, returnTrue("DeleteRoute"));
+  ASSERT_TRUE(client.deleteRoute("rtb-1", "10.0.0.1/32"));
+  EXPECT_EQ(credentials->calls, 2);  // the cache was bypassed once
 }
 
 TEST_F(Ec2ClientTest, MissingCredentialsIsAPermissionErrorWithoutARequest) {
