@@ -1160,8 +1160,16 @@ std::expected<std::string, Ec2Error> searchTransitGatewayRoutes(Ec2Call& call) {
     TRY(ok, matches(filters, [&](const std::string& n) -> std::optional<std::vector<std::string>> {
           using V = std::vector<std::string>;
           if (n == "route-search.exact-match") return V{route.destination};
+          // Containment filters are evaluated below; here they only need to
+          // match their own values.
+          auto ownValues = [&] {
+            for (const auto& filter : filters) {
+              if (filter.name == n) return filter.values;
+            }
+            return V{};
+          };
           if (n == "route-search.longest-prefix-match")
-            return route.destination == longest ? V{"*"} : V{};
+            return route.destination == longest ? ownValues() : V{};
           if (n == "type") return V{route.type};
           if (n == "state") return V{route.state};
           if (n == "attachment.transit-gateway-attachment-id")
@@ -1170,7 +1178,7 @@ std::expected<std::string, Ec2Error> searchTransitGatewayRoutes(Ec2Call& call) {
           if (n == "attachment.resource-type") return view ? V{view->resourceType} : V{};
           if (n == "prefix-list-id") return V{};
           if (n == "route-search.subnet-of-match" || n == "route-search.supernet-of-match")
-            return V{"*"};
+            return ownValues();
           return std::nullopt;
         }));
     if (!ok) continue;

@@ -326,6 +326,24 @@ TEST_F(SimTest, TgwRouteLifecycleAndBlackhole) {
            "|" + item.child_value("type") + "|" + item.child_value("state");
   };
   EXPECT_EQ(search(kEastTgwRtb1, kVip), std::string(kEastAtt1) + "|static|active");
+  auto searchBy = [&](const std::string& filter, const std::string& value) {
+    auto r = call("us-east-1", "SearchTransitGatewayRoutes",
+                  {{"TransitGatewayRouteTableId", kEastTgwRtb1},
+                   {"Filter.1.Name", filter},
+                   {"Filter.1.Value.1", value}});
+    std::vector<std::string> out;
+    for (auto item : r->root().select_nodes("routeSet/item"))
+      out.push_back(item.node().child_value("destinationCidrBlock"));
+    return out;
+  };
+  EXPECT_EQ(searchBy("route-search.longest-prefix-match", "10.2.3.4"),
+            std::vector<std::string>{"10.2.0.0/16"});
+  EXPECT_EQ(searchBy("route-search.longest-prefix-match", "192.168.10.10/32"),
+            std::vector<std::string>{kVip});
+  EXPECT_EQ(searchBy("route-search.supernet-of-match", "10.3.4.0/24"),
+            std::vector<std::string>{"10.3.0.0/16"});
+  EXPECT_EQ(searchBy("route-search.subnet-of-match", "10.0.0.0/8").size(), 4u);
+  EXPECT_EQ(searchBy("type", "propagated").size(), 4u);
   // Propagated VPC CIDR.
   EXPECT_EQ(search(kEastTgwRtb1, "10.2.0.0/16"), std::string(kEastAtt2) + "|propagated|active");
   auto replaced = call("us-east-1", "ReplaceTransitGatewayRoute",
