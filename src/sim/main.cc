@@ -136,7 +136,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help exits 0; any bad command line exits 2, like tgwark itself.
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
   }
   spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
 
