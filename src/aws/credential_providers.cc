@@ -546,6 +546,10 @@ Result<Credentials> ProfileCredentialsProvider::resolve(const IniFile& config,
     assume.region = region->value;
   } else if (!options_.region.empty()) {
     assume.region = options_.region;
+  } else if (auto envRegion = envValue(env_, "AWS_REGION")) {
+    assume.region = *envRegion;
+  } else if (auto defaultRegion = envValue(env_, "AWS_DEFAULT_REGION")) {
+    assume.region = *defaultRegion;
   }
   assume.endpointUrl = options_.stsEndpointUrl;
   if (!http_) return makeError(ErrorCategory::kInternal, "profile provider has no HTTP client");

@@ -121,9 +121,11 @@ struct ProfileOptions {
   // From tgwark's config ([aws] profile); wins over AWS_PROFILE.
   std::string profile;
   SharedFilePaths files;
-  // Region for STS when the profile names none (AWS_REGION etc. resolved by the caller).
+  // Region for STS when the profile names none; empty: AWS_REGION, AWS_DEFAULT_REGION,
+  // then us-east-1.
   std::string region;
-  // Explicit STS endpoint; empty: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, then the regional one.
+  // STS endpoint when neither AWS_ENDPOINT_URL_STS nor AWS_ENDPOINT_URL is set;
+  // empty: the regional one.
   std::string stsEndpointUrl;
 };
 

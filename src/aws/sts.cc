@@ -18,13 +18,15 @@ std::string childText(const pugi::xml_node& node, const char* name) {
 }  // namespace
 
 std::string resolveStsEndpoint(const AssumeRoleOptions& options, const EnvLookup& env) {
-  std::string url = options.endpointUrl;
-  if (url.empty() && env) {
-    if (auto v = envValue(env, "AWS_ENDPOINT_URL_STS")) {
-      url = *v;
-    } else if (auto w = envValue(env, "AWS_ENDPOINT_URL")) {
-      url = *w;
-    }
+  // Same precedence as the EC2 endpoint (INTERFACE.md): the environment, then
+  // tgwark's own setting, then the regional default.
+  std::string url;
+  if (auto v = envValue(env, "AWS_ENDPOINT_URL_STS")) {
+    url = *v;
+  } else if (auto w = envValue(env, "AWS_ENDPOINT_URL")) {
+    url = *w;
+  } else {
+    url = options.endpointUrl;
   }
   if (url.empty()) {
     const bool china = options.region.starts_with("cn-");

@@ -21,7 +21,7 @@ struct AssumeRoleOptions {
   std::optional<std::string> externalId;
   std::optional<int> durationSeconds;
   std::string region = "us-east-1";  // signing region and regional endpoint
-  // Explicit endpoint (wins); else AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL,
+  // Endpoint precedence: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, this field,
   // then https://sts.REGION.amazonaws.com (.com.cn for cn-*).
   std::string endpointUrl;
   std::chrono::milliseconds timeout{10000};

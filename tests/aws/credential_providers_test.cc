@@ -278,6 +278,22 @@ TEST_F(ProfileTest, RoleArnWithSourceProfileAssumesRole) {
   EXPECT_EQ(p->getCredentials()->accessKeyId, "ASIAROLE2");
 }
 
+TEST_F(ProfileTest, RoleRegionFallsBackToEnvironment) {
+  write(files_.configFile,
+        "[profile ha]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = base\n"
+        "[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n");
+  http_->enqueue(200, assumeRoleXml("ASIAROLE", clock_->now() + std::chrono::hours(1)));
+  ProfileOptions o;
+  o.profile = "ha";
+  o.files = files_;
+  ProfileCredentialsProvider p(o, envOf({{"AWS_REGION", "ap-southeast-2"}}), http_, clock_);
+  ASSERT_TRUE(p.getCredentials().has_value());
+  EXPECT_EQ(http_->lastRequest().url, "https://sts.ap-southeast-2.amazonaws.com/");
+  auto auth = sigv4::parseAuthorization(findHeader(http_->lastRequest().headers, "Authorization"));
+  ASSERT_TRUE(auth.has_value());
+  EXPECT_EQ(auth->region, "ap-southeast-2");
+}
+
 TEST_F(ProfileTest, RoleProfileErrors) {
   write(files_.configFile,
         "[profile nosource]\nrole_arn = arn:aws:iam::1:role/r\n"

@@ -76,8 +76,9 @@ TEST(Sts, EndpointResolution) {
                                          {"AWS_ENDPOINT_URL_STS", "http://sts.local"}})),
             "http://sts.local/");
   o.endpointUrl = "http://explicit:1";
+  EXPECT_EQ(resolveStsEndpoint(o, envOf({})), "http://explicit:1/");
   EXPECT_EQ(resolveStsEndpoint(o, envOf({{"AWS_ENDPOINT_URL_STS", "http://sts.local"}})),
-            "http://explicit:1/");
+            "http://sts.local/");
 }
 
 TEST(Sts, BodyCarriesOptionalParameters) {
