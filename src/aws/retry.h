@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 
+#include "aws/endpoints.h"
 #include "common/clock.h"
 #include "common/error.h"
 
@@ -26,6 +27,12 @@ struct RetryOptions {
   int timeoutRetryCost = 10;
   int noRetryIncrement = 1;
 };
+
+// RetryOptions with AWS_MAX_ATTEMPTS applied (a positive integer, at most
+// 20). AWS_RETRY_MODE may be "standard" (what this implements) or "legacy";
+// "adaptive" is accepted and treated as standard (no client-side rate
+// limiter here). Anything else is kInvalidConfig naming the variable.
+Result<RetryOptions> retryOptionsFromEnvironment(const EnvLookup& env, RetryOptions base = {});
 
 // Token bucket shared by all calls of one client (one region). Thread-safe.
 class RetryQuota {
