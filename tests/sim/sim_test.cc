@@ -89,7 +89,7 @@ class SimTest : public ::testing::Test {
                                  "test"};
     aws::sigv4::SigningParams signing;
     signing.region = region;
-    signing.service = "ec2";
+    signing.service = signService_;
     signing.time = signAt_ ? *signAt_ : clock_->now();
     EXPECT_TRUE(aws::sigv4::sign(request, credentials, signing));
     for (const auto& [k, v] : request.headers) {
@@ -133,6 +133,7 @@ class SimTest : public ::testing::Test {
   std::shared_ptr<FakeClock> clock_;
   std::optional<WallTime> signAt_;  // sign with this time instead of the clock's
   std::vector<Signed> signed_;
+  std::string signService_ = "ec2";
   std::unique_ptr<SimServer> server_;
   std::unique_ptr<httplib::Client> client_;
 };
@@ -484,6 +485,15 @@ TEST_F(SimTest, AuthenticationErrors) {
   ASSERT_TRUE(unsignedReply);
   EXPECT_EQ(unsignedReply->status, 403);
   EXPECT_NE(unsignedReply->body.find("MissingAuthenticationToken"), std::string::npos);
+  signService_ = "sts";
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {})->code(), "SignatureDoesNotMatch");
+  signService_ = "ec2";
+  auto garbled =
+      client_->Post("/", {{"Authorization", "AWS4-HMAC-SHA256 Credential=nonsense"}},
+                    "Action=DescribeVpcs&Version=2016-11-15", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(garbled);
+  EXPECT_EQ(garbled->status, 400);
+  EXPECT_NE(garbled->body.find("<Code>IncompleteSignature</Code>"), std::string::npos);
   // A request signed 20 minutes ago is expired.
   auto fresh = call("us-east-1", "DescribeVpcs", {});
   EXPECT_EQ(fresh->status, 200);
