@@ -14,12 +14,6 @@ extern char** environ;
 
 namespace tgwark::cli {
 
-std::optional<std::string> processEnv(std::string_view name) {
-  const char* v = std::getenv(std::string(name).c_str());
-  if (v == nullptr) return std::nullopt;
-  return std::string(v);
-}
-
 ConfigSource resolveConfigPath(const std::string& flag, const std::string& lifekeeperTag,
                                const EnvLookup& env, const InsListLookup& insList) {
   if (!flag.empty()) return {flag, "--config"};
@@ -43,8 +37,9 @@ std::optional<std::string> lifekeeperApplicationInfo(const std::string& tag, con
   posix_spawn_file_actions_adddup2(&actions, pipeFds[1], STDOUT_FILENO);
   posix_spawn_file_actions_addclose(&actions, pipeFds[0]);
   std::string tagArg = tag;
-  std::array<char*, 6> argv = {insList.data(), const_cast<char*>("-t"), tagArg.data(),
-                               const_cast<char*>("-f:"), nullptr, nullptr};
+  std::array<char*, 6> argv = {insList.data(), const_cast<char*>("-t"),
+                               tagArg.data(),  const_cast<char*>("-f:"),
+                               nullptr,        nullptr};
   pid_t pid = 0;
   int rc = ::posix_spawn(&pid, insList.c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
@@ -87,9 +82,9 @@ Result<NodeIdentity> resolveLocalNode(const model::Config& config, const std::st
   for (const auto& n : config.nodes) known += (known.empty() ? "" : ", ") + n.name;
   if (!flag.empty()) {
     if (config.findNode(flag) == nullptr) {
-      return makeError(ErrorCategory::kInvalidConfig,
-                       fmt::format("--node {}: no such node in {} (nodes: {})", flag,
-                                   config.sourceName, known));
+      return makeError(
+          ErrorCategory::kInvalidConfig,
+          fmt::format("--node {}: no such node in {} (nodes: {})", flag, config.sourceName, known));
     }
     return NodeIdentity{flag, "--node"};
   }

@@ -8,14 +8,13 @@
 #include <string>
 #include <string_view>
 
+#include "aws/endpoints.h"
 #include "common/error.h"
 #include "model/config.h"
 
 namespace tgwark::cli {
 
-using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
-// Reads the process environment.
-std::optional<std::string> processEnv(std::string_view name);
+using aws::EnvLookup;
 
 inline constexpr const char* kDefaultConfigPath = "/etc/tgwark/tgwark.toml";
 

@@ -45,11 +45,6 @@ std::string commonServedNode(const model::Config& config, const model::Topology&
   return any && !candidates.empty() ? candidates.front() : std::string();
 }
 
-bool transient(const Error& e) {
-  return e.retryable() || e.category == ErrorCategory::kDeadlineExceeded ||
-         e.category == ErrorCategory::kPermission || e.category == ErrorCategory::kInternal;
-}
-
 }  // namespace
 
 ApplyOptions applyOptionsFrom(const model::Config& config) {
@@ -207,8 +202,10 @@ Result<QuickCheckReport> quickCheck(const model::Config& config, const model::To
       if (!home) continue;
       homeUnknown = true;
       auto it = out.unreadable.find(change.desired.tableId);
-      if (it != out.unreadable.end() && !transient(it->second) &&
-          it->second.category == ErrorCategory::kNotFound) {
+      // Only a table that no longer exists is a verdict on the routes; any
+      // other read failure (timeouts, throttling, permissions) says nothing
+      // about them, and failing over would not fix it.
+      if (it != out.unreadable.end() && it->second.category == ErrorCategory::kNotFound) {
         homeGone = true;
         out.homeProblems.push_back(change);
       }
@@ -224,7 +221,10 @@ Result<QuickCheckReport> quickCheck(const model::Config& config, const model::To
   } else {
     out.health = Health::kHealthy;
   }
-  if (options.repairRemote && !remoteFix.changes.empty()) {
+  if (out.health == Health::kUnhealthy) {
+    out.takeover = plan::detectTakeover(topology, planned->read.state, config.vip, activeNode);
+  }
+  if (options.repairRemote && !remoteFix.changes.empty() && !out.takeover) {
     auto applyOpts = options.apply;
     applyOpts.counter = counter;
     out.repair = applyPlan(remoteFix, config.vip, factory, deadline, applyOpts);

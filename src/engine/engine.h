@@ -18,6 +18,7 @@
 #include "model/topology.h"
 #include "plan/diff.h"
 #include "plan/reachability.h"
+#include "plan/takeover.h"
 
 namespace tgwark::engine {
 
@@ -95,6 +96,9 @@ struct QuickCheckReport {
   std::vector<plan::RouteChange> remoteProblems;
   std::map<std::string, Error> unreadable;  // table id -> why
   std::optional<ApplyReport> repair;
+  // Split-brain guard (plan/takeover.h): another node restored later and owns
+  // the routes now. Set only when unhealthy; remote repair is then skipped.
+  std::optional<plan::Takeover> takeover;
   ApiCallCounts calls;
   std::string summary;  // one line for the cluster manager's log
 };

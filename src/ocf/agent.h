@@ -26,3 +26,16 @@ std::string metadataXml();
 std::string agentScript(const std::string& tgwarkPath);
 
 }  // namespace tgwark::ocf
+
+namespace tgwark::cli {
+struct GlobalOptions;
+}
+
+namespace tgwark::ocf {
+
+// Runs one OCF action with parameters from the environment (OCF_RESKEY_config,
+// OCF_RESKEY_node, OCF_RESKEY_state_dir, OCF_RESOURCE_INSTANCE,
+// OCF_RESKEY_CRM_meta_interval) layered over the command line's options.
+int runAction(const std::string& action, const cli::GlobalOptions& global);
+
+}  // namespace tgwark::ocf

@@ -1,0 +1,204 @@
+// `tgwark demo`: the whole product on the embedded emulator, end to end. It
+// starts tgwark-sim in-process on a loopback port, then runs the real engine
+// against it over real HTTP with real SigV4 signatures and real IMDSv2
+// instance-role credentials: make node-a active, show reachability, fail over
+// to node-b, show what changed and the new reachability, show that a second
+// apply writes nothing, and shut the emulator down.
+#include <spdlog/spdlog.h>
+
+#include <unistd.h>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/render.h"
+#include "cli/session.h"
+#include "cli/table.h"
+#include "common/log.h"
+#include "engine/engine.h"
+#include "sim/demo_topology.h"
+#include "sim/sim_server.h"
+
+namespace tgwark::cli {
+
+namespace {
+
+constexpr const char* kDemoVip = "192.168.10.10";
+
+struct DemoPrinter {
+  bool json = false;
+  bool colour = false;
+  void heading(const std::string& text) const {
+    if (json) return;
+    std::cout << "\n" << paint(text, Tone::kGood, colour) << "\n";
+  }
+  void line(const std::string& text) const {
+    if (!json) std::cout << text << "\n";
+  }
+  void raw(const std::string& text) const {
+    if (!json) std::cout << text;
+  }
+};
+
+std::string demoConfigToml(const sim::SimTopology& topology, const std::string& url) {
+  std::string toml = fmt::format("vip = \"{}\"\ncreate_missing = true\n", kDemoVip);
+  for (const auto& n : topology.nodes) {
+    toml += fmt::format("\n[[node]]\nname = \"{}\"\nregion = \"{}\"\neni = \"{}\"\n", n.name,
+                        n.region, n.eniId);
+    if (!n.instanceId.empty()) toml += fmt::format("instance_id = \"{}\"\n", n.instanceId);
+  }
+  toml += fmt::format(
+      "\n[aws]\nendpoint_url = \"{}\"\nrestore_timeout_s = 60\n"
+      "quickcheck_timeout_s = 30\n",
+      url);
+  return toml;
+}
+
+std::string topologyText(const model::Topology& t) {
+  std::string out;
+  std::map<std::string, std::vector<std::string>> byRegion;
+  for (const auto& [id, tgw] : t.tgws) {
+    byRegion[tgw.region].push_back(fmt::format("transit gateway {}", id));
+  }
+  for (const auto& [id, vpc] : t.vpcs) {
+    std::string cidrs;
+    for (const auto& c : vpc.cidrs) cidrs += (cidrs.empty() ? "" : ",") + c.toString();
+    std::string node;
+    for (const auto& n : t.nodes) {
+      if (n.vpcId == id) node += fmt::format(" [{} on {}]", n.name, n.eniId);
+    }
+    int tables = 0;
+    for (const auto& [tid, rt] : t.vpcRouteTables) tables += rt.vpcId == id ? 1 : 0;
+    byRegion[vpc.region].push_back(fmt::format("vpc {} {} ({} route table{}){}", id, cidrs, tables,
+                                               tables == 1 ? "" : "s", node));
+  }
+  for (const auto& [region, lines] : byRegion) {
+    out += "  " + region + "\n";
+    for (const auto& l : lines) out += "    " + l + "\n";
+  }
+  std::set<std::string> seen;
+  for (const auto& a : t.attachments) {
+    if (a.kind != model::AttachmentKind::kPeering || !seen.insert(a.id).second) continue;
+    out += fmt::format("  peering {}: {} ({}) <-> {} ({})\n", a.id, a.tgwId, a.region, a.resourceId,
+                       a.peerRegion);
+  }
+  out += fmt::format("  managed: {} VPC route tables, {} TGW route tables\n",
+                     t.managedVpcTables().size(), t.managedTgwTables().size());
+  return out;
+}
+
+}  // namespace
+
+int cmdDemo(const GlobalOptions& g, const DemoOptions& o) {
+  LogOptions log;
+  log.level = g.verbosity > 0 ? spdlog::level::debug : spdlog::level::warn;
+  log.context = "demo";
+  initLogging(log);
+  DemoPrinter out{g.json, stdoutWantsColour()};
+
+  Result<sim::SimTopology> topology = o.topology.empty()
+                                          ? sim::parseTopology(sim::demoTopologyJson())
+                                          : sim::loadTopology(o.topology);
+  if (!topology) return reportError(topology.error(), "demo: topology");
+  if (topology->nodes.size() < 2) {
+    return reportError(
+        Error{ErrorCategory::kInvalidConfig, "demo: the topology needs at least two nodes"},
+        "demo");
+  }
+  const std::string first = topology->nodes[0].name;
+  const std::string second = topology->nodes[1].name;
+
+  auto server = sim::SimServer::create(*topology);
+  if (!server) return reportError(server.error(), "demo: emulator");
+  if (auto started = (*server)->start(); !started) {
+    return reportError(started.error(), "demo: emulator");
+  }
+  const std::string url = (*server)->url();
+  out.line(fmt::format("tgwark demo: embedded EC2 + instance-metadata emulator at {}", url));
+  out.line("Every call below is a real SigV4-signed HTTP request, with credentials from the");
+  out.line(
+      fmt::format("emulated instance role of {} (IMDSv2), through the same engine as "
+                  "`tgwark apply`.",
+                  first));
+
+  auto config = model::parseConfig(demoConfigToml(*topology, url), "demo.toml");
+  if (!config) return reportError(config.error(), "demo: config");
+
+  // Only the emulator, never the user's shell: no real credentials can leak
+  // into the demo and nothing in ~/.aws changes what it does.
+  std::map<std::string, std::string> envMap = {
+      {"AWS_EC2_METADATA_SERVICE_ENDPOINT", (*server)->metadataEndpoint(first)},
+      {"AWS_CONFIG_FILE", "/dev/null"},
+      {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"},
+  };
+  aws::EnvLookup env = [envMap](std::string_view name) -> std::optional<std::string> {
+    auto it = envMap.find(std::string(name));
+    if (it == envMap.end()) return std::nullopt;
+    return it->second;
+  };
+  GlobalOptions demoGlobal = g;
+  demoGlobal.node = first;
+  auto session = Session::create(demoGlobal, *config, ConfigSource{"demo.toml", "built in"}, env);
+  if (!session) return reportError(session.error(), "demo");
+  auto& s = **session;
+  auto deadline = s.deadlineAfterSeconds(120);
+
+  nlohmann::json report;
+  report["emulator"] = url;
+  report["vip"] = config->vipDestination();
+
+  auto topo = s.topology(deadline);
+  if (!topo) return reportError(topo.error(), "demo: discovery");
+  out.heading(fmt::format("Topology (discovered: {})", callsText(s.calls())));
+  out.raw(topologyText(*topo));
+  report["topology"] = topologyJson(*topo);
+  report["discovery_calls"] = callsJson(s.calls());
+
+  nlohmann::json steps = nlohmann::json::array();
+  auto step = [&](const std::string& title, const std::string& node) -> bool {
+    out.heading(title);
+    auto options = engine::applyOptionsFrom(s.config());
+    auto applied = engine::applyFor(s.config(), *topo, node, s.factory(), deadline, options);
+    if (!applied) {
+      reportError(applied.error(), "demo: apply");
+      return false;
+    }
+    out.raw(applyText(*applied, out.colour));
+    auto verified = engine::verify(s.config(), *topo, s.factory(), deadline, node);
+    if (!verified) {
+      reportError(verified.error(), "demo: verify");
+      return false;
+    }
+    out.line("\nReachability of the VIP from every VPC route table in scope:");
+    out.raw(verifyText(*verified, out.colour));
+    steps.push_back({{"title", title},
+                     {"active_node", node},
+                     {"apply", applyJson(*applied)},
+                     {"verify", verifyJson(*verified)}});
+    return applied->allRight() && verified->ok;
+  };
+
+  bool ok = step(fmt::format("Step 1: {} becomes active", first), first);
+  ok = step(fmt::format("Step 2: fail over to {}", second), second) && ok;
+  ok = step(fmt::format("Step 3: apply {} again: nothing to write", second), second) && ok;
+  report["steps"] = steps;
+  report["ok"] = ok;
+
+  if (o.keep) {
+    out.line(fmt::format("\nThe emulator keeps running at {} (Ctrl-C to stop).", url));
+    if (g.json) std::cout << report.dump(2) << "\n";
+    std::cout.flush();
+    ::pause();
+  }
+  (*server)->stop();
+  out.line(ok ? "\nDemo complete: every VPC followed the failover; the emulator is stopped."
+              : "\nDemo finished with problems (see above); the emulator is stopped.");
+  if (g.json) std::cout << report.dump(2) << "\n";
+  return ok ? kExitOk : kExitFailed;
+}
+
+}  // namespace tgwark::cli

@@ -1,0 +1,319 @@
+#include "cli/render.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/table.h"
+
+namespace tgwark::cli {
+
+using nlohmann::json;
+
+std::string targetText(const model::RouteTargetRef& target) {
+  switch (target.kind) {
+    case model::TargetKind::kNone: return "(none)";
+    case model::TargetKind::kLocal: return "local";
+    default: return target.id.empty() ? "(none)" : target.id;
+  }
+}
+
+std::string tableKindText(model::TableKind kind) {
+  return kind == model::TableKind::kVpc ? "vpc" : "tgw";
+}
+
+namespace {
+
+std::string observedText(const std::optional<model::ObservedRoute>& route) {
+  if (!route) return "(absent)";
+  std::string text = targetText(route->target);
+  if (route->state != "active") text += " [" + route->state + "]";
+  return text;
+}
+
+json routeJson(const std::optional<model::ObservedRoute>& route) {
+  if (!route) return nullptr;
+  return json{{"destination", route->destination.toString()},
+              {"target", route->target.id},
+              {"state", route->state},
+              {"propagated", route->propagated}};
+}
+
+Tone changeTone(plan::ChangeKind kind) {
+  switch (kind) {
+    case plan::ChangeKind::kNone: return Tone::kGood;
+    case plan::ChangeKind::kMissing:
+    case plan::ChangeKind::kUnknown: return Tone::kBad;
+    default: return Tone::kWarn;
+  }
+}
+
+json changeJson(const plan::RouteChange& c) {
+  return json{{"table_kind", tableKindText(c.desired.tableKind)},
+              {"region", c.desired.region},
+              {"table", c.desired.tableId},
+              {"role", std::string(plan::roleName(c.desired.role))},
+              {"home", c.desired.home()},
+              {"destination", c.desired.destination.toString()},
+              {"desired_target", c.desired.target.id},
+              {"current", routeJson(c.observed)},
+              {"currently_serves", c.currentlyServes},
+              {"change", std::string(plan::changeKindName(c.kind))}};
+}
+
+Tone outcomeTone(engine::RouteOutcome o) {
+  switch (o) {
+    case engine::RouteOutcome::kUnchanged:
+    case engine::RouteOutcome::kWritten: return Tone::kGood;
+    case engine::RouteOutcome::kSkipped: return Tone::kWarn;
+    default: return Tone::kBad;
+  }
+}
+
+std::string ms(Millis m) {
+  return fmt::format("{} ms", m.count());
+}
+
+}  // namespace
+
+std::string planText(const plan::Plan& plan, bool colour) {
+  Table t({"REGION", "KIND", "TABLE", "ROLE", "CURRENT", "DESIRED", "CHANGE"});
+  for (const auto& c : plan.changes) {
+    t.addRow({c.desired.region, tableKindText(c.desired.tableKind), c.desired.tableId,
+              std::string(plan::roleName(c.desired.role)) + (c.desired.home() ? " (home)" : ""),
+              observedText(c.observed), targetText(c.desired.target),
+              Cell(std::string(plan::changeKindName(c.kind)), changeTone(c.kind))});
+  }
+  return t.render(colour) + fmt::format("{} of {} routes would be written for {}\n",
+                                        plan.writeCount(), plan.changes.size(), plan.activeNode);
+}
+
+json planJson(const plan::Plan& plan) {
+  json changes = json::array();
+  for (const auto& c : plan.changes) changes.push_back(changeJson(c));
+  return json{{"active_node", plan.activeNode},
+              {"writes", plan.writeCount()},
+              {"home_right", plan.homeRight()},
+              {"all_right", plan.allRight()},
+              {"routes", changes}};
+}
+
+std::string callsText(const engine::ApiCallCounts& calls) {
+  std::string parts;
+  for (const auto& [action, n] : calls.byAction) {
+    parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", n, action);
+  }
+  return fmt::format("{} API calls ({} reads, {} writes){}{}", calls.total(), calls.reads,
+                     calls.writes, parts.empty() ? "" : ": ", parts);
+}
+
+json callsJson(const engine::ApiCallCounts& calls) {
+  return json{{"total", calls.total()},
+              {"reads", calls.reads},
+              {"writes", calls.writes},
+              {"by_action", calls.byAction}};
+}
+
+std::string applyText(const engine::ApplyReport& report, bool colour) {
+  Table t({"REGION", "KIND", "TABLE", "ROLE", "WAS", "NOW", "OUTCOME", "DETAIL"});
+  for (const auto& r : report.routes) {
+    const auto& c = r.change;
+    t.addRow({c.desired.region, tableKindText(c.desired.tableKind), c.desired.tableId,
+              std::string(plan::roleName(c.desired.role)) + (c.desired.home() ? " (home)" : ""),
+              observedText(c.observed), targetText(c.desired.target),
+              Cell(std::string(engine::routeOutcomeName(r.outcome)), outcomeTone(r.outcome)),
+              r.error ? r.error->describe() : r.detail});
+  }
+  std::string out = t.render(colour);
+  out += fmt::format(
+      "{}{}: {} written, {} unchanged, {} failed, {} unknown, {} missing; {}\n",
+      report.dryRun ? "dry run " : "", report.activeNode,
+      report.count(engine::RouteOutcome::kWritten), report.count(engine::RouteOutcome::kUnchanged),
+      report.count(engine::RouteOutcome::kFailed), report.count(engine::RouteOutcome::kUnknown),
+      report.count(engine::RouteOutcome::kMissing), callsText(report.calls));
+  out += fmt::format("time: read {}, write {} (paced {}), verify {}\n", ms(report.elapsed.read),
+                     ms(report.elapsed.write), ms(report.elapsed.paced), ms(report.elapsed.verify));
+  return out;
+}
+
+json applyJson(const engine::ApplyReport& report) {
+  json routes = json::array();
+  for (const auto& r : report.routes) {
+    json j = changeJson(r.change);
+    j["outcome"] = std::string(engine::routeOutcomeName(r.outcome));
+    j["action"] = r.action;
+    j["detail"] = r.detail;
+    if (r.error) {
+      j["error"] = json{{"category", std::string(categoryName(r.error->category))},
+                        {"code", r.error->awsCode},
+                        {"message", r.error->message},
+                        {"request_id", r.error->requestId}};
+    }
+    routes.push_back(std::move(j));
+  }
+  return json{{"active_node", report.activeNode},
+              {"dry_run", report.dryRun},
+              {"home_right", report.homeRight()},
+              {"all_right", report.allRight()},
+              {"counts",
+               {{"written", report.count(engine::RouteOutcome::kWritten)},
+                {"unchanged", report.count(engine::RouteOutcome::kUnchanged)},
+                {"failed", report.count(engine::RouteOutcome::kFailed)},
+                {"unknown", report.count(engine::RouteOutcome::kUnknown)},
+                {"missing", report.count(engine::RouteOutcome::kMissing)},
+                {"skipped", report.count(engine::RouteOutcome::kSkipped)}}},
+              {"calls", callsJson(report.calls)},
+              {"elapsed_ms",
+               {{"read", report.elapsed.read.count()},
+                {"write", report.elapsed.write.count()},
+                {"paced", report.elapsed.paced.count()},
+                {"verify", report.elapsed.verify.count()}}},
+              {"routes", routes}};
+}
+
+namespace {
+std::string joinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ",") + n;
+  return out;
+}
+}  // namespace
+
+std::string statusText(const engine::StatusReport& report, bool colour) {
+  Table t({"REGION", "KIND", "TABLE", "TARGET", "STATE", "SERVES"});
+  for (const auto& r : report.routes) {
+    std::string state = !r.known ? "unknown" : (r.route ? r.route->state : "missing");
+    Tone tone = (r.known && r.route && r.route->state == "active" && !r.serves.empty())
+                    ? Tone::kGood
+                    : Tone::kBad;
+    t.addRow({r.region, tableKindText(r.kind), r.tableId, r.known ? observedText(r.route) : r.error,
+              Cell(state, tone), r.serves.empty() ? "-" : joinNames(r.serves)});
+  }
+  std::string out = t.render(colour);
+  out += report.consistent() ? fmt::format("every route serves {}\n", report.servedNode)
+                             : std::string("routes do not all serve one node\n");
+  return out;
+}
+
+json statusJson(const engine::StatusReport& report) {
+  json routes = json::array();
+  for (const auto& r : report.routes) {
+    routes.push_back(json{{"table_kind", tableKindText(r.kind)},
+                          {"region", r.region},
+                          {"table", r.tableId},
+                          {"known", r.known},
+                          {"error", r.error},
+                          {"route", routeJson(r.route)},
+                          {"serves", r.serves}});
+  }
+  return json{{"served_node", report.servedNode},
+              {"consistent", report.consistent()},
+              {"calls", callsJson(report.calls)},
+              {"routes", routes}};
+}
+
+std::string verifyText(const engine::VerifyReport& report, bool colour) {
+  Table t({"REGION", "FROM TABLE", "OUTCOME", "REACHES", "PATH"});
+  for (const auto& tr : report.traces) {
+    std::string path;
+    for (const auto& h : tr.hops) path += (path.empty() ? "" : " → ") + h.tableId;
+    if (!tr.reachedEni.empty()) path += " → " + tr.reachedEni;
+    bool good = tr.outcome == plan::TraceOutcome::kReached && tr.reachedNode == report.expectedNode;
+    t.addRow(
+        {tr.region, tr.sourceTableId,
+         Cell(std::string(plan::traceOutcomeName(tr.outcome)), good ? Tone::kGood : Tone::kBad),
+         tr.reachedNode.empty() ? "-" : tr.reachedNode,
+         tr.detail.empty() ? path : path + " (" + tr.detail + ")"});
+  }
+  std::string out = t.render(colour);
+  out += report.ok ? fmt::format("every VPC in scope reaches {}\n", report.expectedNode)
+                   : fmt::format("not every VPC reaches {}\n", report.expectedNode.empty()
+                                                                   ? std::string("one node")
+                                                                   : report.expectedNode);
+  return out;
+}
+
+json verifyJson(const engine::VerifyReport& report) {
+  json traces = json::array();
+  for (const auto& tr : report.traces) {
+    json hops = json::array();
+    for (const auto& h : tr.hops) {
+      hops.push_back(json{{"table_kind", tableKindText(h.tableKind)},
+                          {"region", h.region},
+                          {"table", h.tableId},
+                          {"matched", h.matched}});
+    }
+    traces.push_back(json{{"source_vpc", tr.sourceVpcId},
+                          {"source_table", tr.sourceTableId},
+                          {"region", tr.region},
+                          {"outcome", std::string(plan::traceOutcomeName(tr.outcome))},
+                          {"reached_node", tr.reachedNode},
+                          {"reached_eni", tr.reachedEni},
+                          {"detail", tr.detail},
+                          {"hops", hops}});
+  }
+  return json{{"expected_node", report.expectedNode},
+              {"ok", report.ok},
+              {"calls", callsJson(report.calls)},
+              {"traces", traces}};
+}
+
+std::string topologyToml(const model::Topology& topology) {
+  std::string out = "# Scope discovered by `tgwark discover`. Paste into the config to pin it.\n";
+  out += "vpc_route_tables = [\n";
+  for (const auto* t : topology.managedVpcTables()) {
+    out += fmt::format("  \"{}\",  # {} {}{}\n", t->id, t->region, t->vpcId,
+                       t->why.empty() ? "" : " — " + t->why);
+  }
+  out += "]\ntgw_route_tables = [\n";
+  for (const auto* t : topology.managedTgwTables()) {
+    out += fmt::format("  \"{}\",  # {} {}\n", t->id, t->region, t->tgwId);
+  }
+  out += "]\n";
+  std::vector<std::string> notManaged;
+  for (const auto& [id, t] : topology.vpcRouteTables) {
+    if (!t.managed) {
+      notManaged.push_back(
+          fmt::format("#   {} {} {}{}", id, t.region, t.vpcId, t.why.empty() ? "" : " — " + t.why));
+    }
+  }
+  if (!notManaged.empty()) {
+    out += "# Route tables seen but not managed (no VIP route; list them to manage them):\n";
+    for (const auto& line : notManaged) out += line + "\n";
+  }
+  out += "\n# Nodes as resolved:\n";
+  for (const auto& n : topology.nodes) {
+    out += fmt::format("#   {}: {} {} {} via {} ({})\n", n.name, n.region, n.eniId, n.vpcId,
+                       n.tgwId, n.vpcAttachmentId);
+  }
+  return out;
+}
+
+json topologyJson(const model::Topology& topology) {
+  json vpcTables = json::array();
+  for (const auto& [id, t] : topology.vpcRouteTables) {
+    vpcTables.push_back(json{{"id", id},
+                             {"region", t.region},
+                             {"vpc", t.vpcId},
+                             {"main", t.main},
+                             {"managed", t.managed},
+                             {"why", t.why}});
+  }
+  json tgwTables = json::array();
+  for (const auto& [id, t] : topology.tgwRouteTables) {
+    tgwTables.push_back(
+        json{{"id", id}, {"region", t.region}, {"tgw", t.tgwId}, {"managed", t.managed}});
+  }
+  json nodes = json::array();
+  for (const auto& n : topology.nodes) {
+    nodes.push_back(json{{"name", n.name},
+                         {"region", n.region},
+                         {"eni", n.eniId},
+                         {"vpc", n.vpcId},
+                         {"tgw", n.tgwId},
+                         {"vpc_attachment", n.vpcAttachmentId}});
+  }
+  return json{{"vpc_route_tables", vpcTables}, {"tgw_route_tables", tgwTables}, {"nodes", nodes}};
+}
+
+}  // namespace tgwark::cli
