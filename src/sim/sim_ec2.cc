@@ -6,7 +6,6 @@
 #include <array>
 #include <charconv>
 #include <functional>
-#include <regex>
 
 #include "sim/sim_model.h"
 
@@ -229,12 +228,8 @@ class Xml {
   std::string out_;
 };
 
-// Ids: prefix, '-', 8 or 17 hex digits.
 bool wellFormedId(std::string_view id, std::string_view prefix) {
-  static const std::regex kHex("^[0-9a-f]{8}([0-9a-f]{9})?$");
-  if (!id.starts_with(prefix) || id.size() <= prefix.size() || id[prefix.size()] != '-')
-    return false;
-  return std::regex_match(std::string(id.substr(prefix.size() + 1)), kHex);
+  return wellFormedAwsId(id, prefix);
 }
 
 std::expected<void, Ec2Error> checkId(std::string_view id, std::string_view prefix,

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -90,8 +89,7 @@ Tags getTags(const json& object, const std::string& path) {
 
 // AWS ids: prefix, '-', 8 or 17 lower-case hex digits.
 void checkId(const std::string& id, const std::string& prefix, const std::string& path) {
-  static const std::regex kHex("^[0-9a-f]{8}([0-9a-f]{9})?$");
-  if (!id.starts_with(prefix + "-") || !std::regex_match(id.substr(prefix.size() + 1), kHex)) {
+  if (!wellFormedAwsId(id, prefix)) {
     fail(path, fmt::format("'{}' is not a valid id (expected {}- followed by 8 or 17 hex digits)",
                            id, prefix));
   }
@@ -337,8 +335,11 @@ SimTopology parse(const json& root) {
   checkKeys(root, "topology",
             {"account_id", "regions", "peering_attachments", "nodes", "credentials", "roles"});
   topology.accountId = getString(root, "topology", "account_id", false, topology.accountId);
-  static const std::regex kAccount("^[0-9]{12}$");
-  if (!std::regex_match(topology.accountId, kAccount)) fail("account_id", "expected 12 digits");
+  if (topology.accountId.size() != 12 ||
+      !std::all_of(topology.accountId.begin(), topology.accountId.end(),
+                   [](char c) { return c >= '0' && c <= '9'; })) {
+    fail("account_id", "expected 12 digits");
+  }
 
   const json& peerings = getArray(root, "topology", "peering_attachments");
   std::vector<std::pair<std::string, SimPeeringAttachment>> pending;
