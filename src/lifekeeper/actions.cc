@@ -110,7 +110,7 @@ ActionOutcome quickCheck(cli::Session& session) {
   auto node = session.localNode();
   if (!node) return fromError(node.error(), "quickCheck");
   auto deadline = session.deadlineAfterSeconds(config.aws.quickcheckTimeoutS);
-  auto topology = session.topology(deadline);
+  auto topology = session.topology(deadline, /*allowCache=*/true);
   if (!topology) {
     if (transient(topology.error()) || topology.error().category == ErrorCategory::kPermission) {
       return fail(ActionStatus::kUndeterminable,
@@ -124,6 +124,22 @@ ActionOutcome quickCheck(cli::Session& session) {
   options.apply.counter = session.counter();
   auto report =
       engine::quickCheck(config, *topology, node->name, session.factory(), deadline, options);
+  if (report && report->health == engine::Health::kUnhealthy && session.topologyFromCache()) {
+    // The cached scope may be stale (a table replaced, an attachment gone):
+    // judge the resource only on a fresh discovery.
+    spdlog::info("quickCheck: unhealthy on the cached topology; rediscovering to confirm");
+    session.invalidateTopology();
+    topology = session.topology(deadline);
+    if (!topology) {
+      if (transient(topology.error())) {
+        return fail(ActionStatus::kUndeterminable,
+                    "quickCheck: cannot rediscover now: " + topology.error().describe());
+      }
+      return fromError(topology.error(), "quickCheck: discovery");
+    }
+    report =
+        engine::quickCheck(config, *topology, node->name, session.factory(), deadline, options);
+  }
   if (!report) {
     if (transient(report.error())) {
       return fail(ActionStatus::kUndeterminable, "quickCheck: " + report.error().describe());

@@ -1,0 +1,108 @@
+// Prometheus metrics for node_exporter's textfile collector (--metrics-file):
+// after every command, one file describing the last action (when, how long,
+// whether it succeeded), the VIP routes it saw (correct / wrong / unknown) and
+// the EC2 calls it made (per action, errors by code, retries, throttles), so
+// an HA team can alert on "quickCheck has not succeeded for 10 minutes" or
+// "throttling started" without parsing logs.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "aws/ec2_client.h"
+#include "common/clock.h"
+#include "common/error.h"
+#include "engine/call_counter.h"
+#include "engine/engine.h"
+
+namespace tgwark::cli {
+
+struct GlobalOptions;
+class Session;
+
+struct RouteCounts {
+  int correct = 0;
+  int wrong = 0;    // present but not serving the expected node, blackhole, or missing
+  int unknown = 0;  // the table could not be read
+  friend bool operator==(const RouteCounts&, const RouteCounts&) = default;
+};
+
+// What the AWS client saw below the engine: every HTTP-level call after its
+// retries (CallRecord), which the engine's ApiCallCounter cannot see.
+struct CallStatsSnapshot {
+  std::map<std::string, int> errorsByCode;  // final failures; DryRunOperation is not an error
+  int retries = 0;                          // attempts beyond the first, all calls
+  int throttles = 0;                        // calls with at least one throttled attempt
+};
+
+class CallStats final : public aws::CallObserver {
+ public:
+  void onCall(const aws::CallRecord& record) override;
+  CallStatsSnapshot snapshot() const;
+
+ private:
+  mutable std::mutex mu_;
+  CallStatsSnapshot stats_;
+};
+
+struct ActionMetrics {
+  std::string action;
+  double finishedAtSeconds = 0;  // Unix time
+  double durationSeconds = 0;
+  bool success = false;
+  std::optional<RouteCounts> routes;  // omitted for actions that do not read routes
+  engine::ApiCallCounts calls;
+  CallStatsSnapshot aws;
+};
+
+// Prometheus text exposition format 0.0.4, with HELP and TYPE for every family.
+std::string prometheusText(const ActionMetrics& metrics);
+// Label value escaping: backslash, double quote and newline.
+std::string escapeLabelValue(std::string_view value);
+// Writes a temporary file in the same directory, fsyncs it and renames it over
+// `path`, so the collector never reads a half-written file.
+Result<void> writeFileAtomically(const std::string& path, const std::string& content);
+
+// Route counts of the reports the commands produce.
+RouteCounts routeCounts(const engine::StatusReport& report);
+RouteCounts routeCounts(const engine::ApplyReport& report);
+RouteCounts routeCounts(const plan::Plan& plan);
+
+// One per command: started first thing, records the exit code through exit(),
+// and writes the metrics file (when --metrics-file was given) when it goes out
+// of scope, on every return path. A return that does not pass through exit()
+// counts as a failure: those are the early error returns.
+class MetricsScope {
+ public:
+  MetricsScope(const GlobalOptions& global, std::string action,
+               std::shared_ptr<Clock> clock = nullptr);
+  ~MetricsScope();
+  MetricsScope(const MetricsScope&) = delete;
+  MetricsScope& operator=(const MetricsScope&) = delete;
+
+  // Takes the session's API call counts and client statistics at the end.
+  void attach(const Session& session);
+  void setRoutes(RouteCounts routes) { routes_ = routes; }
+  // Records the exit code and returns it: `return metrics.exit(rc);`.
+  int exit(int rc) {
+    exitCode_ = rc;
+    return rc;
+  }
+  ActionMetrics collect() const;
+
+ private:
+  std::string path_;
+  std::string action_;
+  std::shared_ptr<Clock> clock_;
+  MonoTime started_;
+  std::optional<int> exitCode_;
+  std::optional<RouteCounts> routes_;
+  std::shared_ptr<engine::ApiCallCounter> counter_;
+  std::shared_ptr<CallStats> stats_;
+};
+
+}  // namespace tgwark::cli

@@ -1,0 +1,47 @@
+#include "model/topology_io.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "../plan/topology_builder.h"
+
+namespace tgwark::model {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(TopologyIoTest, RoundTripKeepsEverything) {
+  Topology t = test::ref3r();
+  t.vpcRouteTables.begin()->second.why = "node VPC";
+  std::string json = topologyToJson(t, "digest-1");
+  auto back = topologyFromJson(json, "digest-1");
+  ASSERT_TRUE(back) << back.error().describe();
+  EXPECT_EQ(topologyToJson(*back, "digest-1"), json);
+  EXPECT_EQ(back->vpcRouteTables.size(), 24u);
+  EXPECT_EQ(back->managedTgwTables().size(), 6u);
+  EXPECT_EQ(back->peerings("tgw-east").size(), 2u);
+  ASSERT_NE(back->findNode("node-b"), nullptr);
+  EXPECT_EQ(back->findNode("node-b")->vpcAttachmentId, t.findNode("node-b")->vpcAttachmentId);
+  EXPECT_EQ(back->vpcs.at("vpc-e1").cidrs, t.vpcs.at("vpc-e1").cidrs);
+}
+
+TEST(TopologyIoTest, CacheForAnotherConfigIsRejected) {
+  std::string json = topologyToJson(test::ref3r(), "digest-1");
+  auto back = topologyFromJson(json, "digest-2");
+  ASSERT_FALSE(back);
+  EXPECT_EQ(back.error().category, ErrorCategory::kInvalid);
+  EXPECT_THAT(back.error().message, HasSubstr("another config"));
+}
+
+TEST(TopologyIoTest, MalformedOrTruncatedCacheIsAnErrorNotACrash) {
+  std::string json = topologyToJson(test::ref3r(), "d");
+  for (std::size_t cut : {std::size_t{0}, std::size_t{1}, json.size() / 2, json.size() - 1}) {
+    auto back = topologyFromJson(json.substr(0, cut), "d");
+    EXPECT_FALSE(back) << "cut at " << cut;
+  }
+  EXPECT_FALSE(topologyFromJson(R"({"format":1,"config_digest":"d","vpcs":[{"id":1}]})", "d"));
+  EXPECT_FALSE(topologyFromJson(R"({"format":99,"config_digest":"d"})", "d"));
+}
+
+}  // namespace
+}  // namespace tgwark::model
