@@ -157,7 +157,8 @@ class Validator {
           hint = fmt::format(" (did you mean \"{}\"?)", candidate);
         }
       }
-      if (hint.empty() && !prefix.empty() &&
+      // An exact top-level key name is the likelier mistake than a near miss.
+      if (!prefix.empty() &&
           std::find(kTopLevelKeys.begin(), kTopLevelKeys.end(), name) != kTopLevelKeys.end()) {
         // TOML puts every key after a [table] or [[node]] header into that
         // table: a top-level key written below one lands here.
@@ -321,7 +322,7 @@ void parseNodes(Validator& v, const toml::table& root, Config& config) {
     const toml::table& table = *nodes[i];
     std::string prefix = fmt::format("node[{}]", i);
     std::uint32_t line = table.source().begin.line;
-    v.checkKeys(table, prefix, {"name", "region", "eni", "instance_id"});
+    v.checkKeys(table, prefix, {"name", "region", "eni", "instance_id", "vpc"});
     NodeConfig node;
     if (auto name = v.string(table, prefix, "name", true, line)) {
       const toml::node& at = *table.get("name");
@@ -368,6 +369,13 @@ void parseNodes(Validator& v, const toml::table& root, Config& config) {
               fmt::format("instance \"{}\" is already used by {}", *instance, it->second));
       } else {
         node.instanceId = *instance;
+      }
+    }
+    if (auto vpc = v.string(table, prefix, "vpc", false, line)) {
+      if (auto why = idProblem(*vpc, "vpc", "VPC"); !why.empty()) {
+        v.add(*table.get("vpc"), prefix + ".vpc", why);
+      } else {
+        node.vpc = *vpc;
       }
     }
     config.nodes.push_back(std::move(node));

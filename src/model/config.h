@@ -19,6 +19,10 @@ struct NodeConfig {
   std::string region;
   std::string eni;
   std::string instanceId;  // optional
+  // Extension, optional: the ENI's VPC. Lets discovery work without
+  // ec2:DescribeNetworkInterfaces (the vendor kit's minimal permission set);
+  // when both are available they must agree.
+  std::string vpc;
 };
 
 struct VpcOverride {

@@ -175,6 +175,13 @@ eni = "eni-0fedcba9876543210"
 )") + std::string(secondNodeExtra);
 }
 
+TEST(ConfigTest, NodeVpcExtension) {
+  auto config = parseConfig(nodesWith("vpc = \"vpc-0123456789abcdef0\"\n"), "t.toml");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->nodes[1].vpc, "vpc-0123456789abcdef0");
+  EXPECT_EQ(config->nodes[0].vpc, "");
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Config, BadConfigTest,
     ::testing::Values(
@@ -252,6 +259,8 @@ INSTANTIATE_TEST_SUITE_P(
                   6, "node[1].name: required key is missing"},
         BadConfig{"BadInstanceId", nodesWith("instance_id = \"i-123\"\n"), 10,
                   "node[1].instance_id: \"i-123\" is not a valid instance id"},
+        BadConfig{"BadNodeVpc", nodesWith("vpc = \"vpc-xyz\"\n"), 10,
+                  "node[1].vpc: \"vpc-xyz\" is not a valid VPC id"},
         BadConfig{"BadRegion",
                   "vip = \"10.9.9.9\"\n[[node]]\nname = \"a\"\nregion = \"us-east-1\"\n"
                   "eni = \"eni-01234568\"\n[[node]]\nname = \"b\"\nregion = \"US-East\"\n"
