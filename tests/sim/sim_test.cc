@@ -840,3 +840,49 @@ TEST_F(SimTest, StalledResponseIsReleasedByStop) {
 
 }  // namespace
 }  // namespace tgwark::sim
+
+namespace tgwark::sim {
+namespace {
+
+// The signature-verifying path with garbage: malformed or well-formed-but-wrong
+// Authorization headers, odd X-Amz-Date values, random bodies.
+TEST_F(SimTest, FuzzWithSignatureVerification) {
+  std::mt19937 rng(99);
+  const std::vector<std::string> authorizations = {
+      "",
+      "AWS4-HMAC-SHA256",
+      "AWS4-HMAC-SHA256 Credential=AKIDSIMULATOR/20150830/us-east-1/ec2/aws4_request, "
+      "SignedHeaders=host;x-amz-date, "
+      "Signature=" +
+          std::string(64, '0'),
+      "AWS4-HMAC-SHA256 Credential=AKIDSIMULATOR/2015/us-east-1/ec2/aws4_request, SignedHeaders=, "
+      "Signature=zz",
+      "AWS4-HMAC-SHA256 Credential=/////, SignedHeaders=;;, Signature=" + std::string(64, 'f'),
+      "AWS4-HMAC-SHA256 Credential=AKIDSIMULATOR/20150830/us-east-1/ec2/aws4_request, "
+      "SignedHeaders=content-type;host;"
+      "x-amz-date;x-nothere, Signature=" +
+          std::string(64, 'a'),
+      "Basic dXNlcjpwYXNz",
+  };
+  const std::vector<std::string> dates = {"20150830T121600Z", "garbage", "", "99999999T999999Z",
+                                          "20150830T121600"};
+  for (int i = 0; i < 500; ++i) {
+    httplib::Headers headers;
+    const auto& auth = authorizations[rng() % authorizations.size()];
+    if (!auth.empty()) headers.emplace("Authorization", auth);
+    const auto& date = dates[rng() % dates.size()];
+    if (!date.empty()) headers.emplace("X-Amz-Date", date);
+    std::string body = "Action=DescribeRouteTables&Version=2016-11-15";
+    if (rng() % 3 == 0) body += "&RouteTableId.1=" + std::to_string(rng());
+    auto r = client_->Post("/", headers, body, "application/x-www-form-urlencoded");
+    ASSERT_TRUE(r) << i;
+    EXPECT_GE(r->status, 400) << r->body;  // nothing here carries a valid signature
+    pugi::xml_document doc;
+    ASSERT_TRUE(doc.load_string(r->body.c_str())) << r->body;
+    EXPECT_FALSE(doc.select_node("/Response/Errors/Error/Code").node().empty()) << r->body;
+  }
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {})->status, 200);
+}
+
+}  // namespace
+}  // namespace tgwark::sim
