@@ -78,8 +78,11 @@ class Sim:
         self.url = first[len(prefix):]
         # Drain both pipes so a chatty emulator can never block on a full pipe.
         self.stderr_lines = []
+        self._drains = []
         for stream, sink in ((self.proc.stdout, None), (self.proc.stderr, self.stderr_lines)):
-            threading.Thread(target=_drain, args=(stream, sink), daemon=True).start()
+            t = threading.Thread(target=_drain, args=(stream, sink), daemon=True)
+            t.start()
+            self._drains.append(t)
 
     def metadata_endpoint(self, node):
         return "%s/_node/%s" % (self.url, node)
@@ -128,6 +131,11 @@ class Sim:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        for t in self._drains:
+            t.join(timeout=10)
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if not stream.closed:
+                stream.close()
 
     # --- derived views -------------------------------------------------------
 

@@ -1,0 +1,353 @@
+"""Cluster end-to-end tests (issue 5): a small harness plays LifeKeeper.
+
+LifeKeeper itself is proprietary and cannot run here, so `Cluster` does what
+it does with a gen/app resource: the scripts written by
+`tgwark lifekeeper install` are called as `SCRIPT -t TAG -i ID`, restore on the
+node that should be active, quickCheck every "interval", recover after a
+failed quickCheck, failover = restore on the standby. Each node is only an
+environment: its own instance metadata endpoint on tgwark-sim (so the
+instance-id tells tgwark which node it runs on, and the instance role signs
+its calls), its own topology cache. No --node flag anywhere.
+
+Every scenario is judged from the emulator's side (its state dump and call
+counters) and from `tgwark verify --json`.
+"""
+
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import VIP, SimTestCase  # noqa: E402
+
+TAG = "vip1"
+NODE_A_VPC_TABLE = "rtb-00000010000000000"  # node-a's VPC (us-east-1)
+EU_TGW_TABLE = "tgw-rtb-02000000100000000"  # eu-west-1: remote for both nodes
+PEERING_EU_USW2 = "tgw-attach-01fff02ee00000000"
+
+
+class Cluster:
+    """Plays LifeKeeper for one gen/app resource on every node of a topology."""
+
+    def __init__(self, sim, topology, workdir, config_path, tag=TAG, resource_id="1"):
+        self.sim = sim
+        self.topology = topology
+        self.tag = tag
+        self.resource_id = resource_id
+        self.nodes = [n["name"] for n in topology["nodes"]]
+        self.dirs = {}
+        self.envs = {}
+        for node in self.nodes:
+            home = os.path.join(workdir, node)
+            os.makedirs(home, exist_ok=True)
+            self.envs[node] = harness.node_env(home, sim, node)
+            scripts = os.path.join(home, "actions")
+            # As on a real node: the install command run on that node.
+            r = harness.tgwark(["lifekeeper", "install", "--tag", tag, "--dir", scripts],
+                               self.envs[node], config_path)
+            if r.rc != 0:
+                raise AssertionError("lifekeeper install failed: %s" % r)
+            for action in ("restore", "remove", "quickCheck", "recover"):
+                path = os.path.join(scripts, action)
+                if not os.access(path, os.X_OK):
+                    raise AssertionError("%s is not executable" % path)
+            self.dirs[node] = scripts
+        self.install_output = r.stdout
+
+    def argv(self, node, action):
+        return [os.path.join(self.dirs[node], action), "-t", self.tag, "-i", self.resource_id]
+
+    def call(self, node, action, timeout=harness.PROCESS_TIMEOUT_S):
+        return harness.run(self.argv(node, action), self.envs[node], timeout)
+
+    def start(self, node, action):
+        """The action as a child process (for the SIGKILL scenario)."""
+        return subprocess.Popen(self.argv(node, action), env=self.envs[node],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def interval(self, node):
+        """One LifeKeeper check interval: quickCheck, and recover if it failed.
+        Returns (quickCheck result, recover result or None)."""
+        qc = self.call(node, "quickCheck")
+        rec = self.call(node, "recover") if qc.rc != 0 else None
+        return qc, rec
+
+
+class ClusterTestCase(SimTestCase):
+    TOPOLOGY = "ref-3r"
+
+    def setUp(self):
+        super().setUp()
+        self.config = self.write_config()
+        self.cluster = Cluster(self.sim, self.topology, self.workdir, self.config)
+        self.operator = harness.static_key_env(os.path.join(self.workdir))
+
+    def assertServes(self, node):
+        expected = harness.expected_vip_targets(self.topology, node)
+        actual = self.sim.vip_routes()
+        for table, target in expected.items():
+            self.assertEqual(actual[table][2], target, "%s (%s)" % (table, actual[table]))
+            self.assertEqual(actual[table][3], "active", table)
+        v = harness.tgwark(["--json", "verify", "--active", node], self.operator, self.config)
+        self.assertEqual(v.rc, 0, str(v))
+        report = v.json()
+        self.assertTrue(report["ok"])
+        self.assertTrue(report["traces"])
+        for t in report["traces"]:
+            self.assertEqual((t["outcome"], t["reached_node"]), ("reached", node), t)
+
+    def restore(self, node):
+        r = self.cluster.call(node, "restore")
+        self.assertRc(r, 0)
+        return r
+
+
+class Scenarios(ClusterTestCase):
+
+    def test_install_prints_setup_and_scripts_exec_tgwark(self):
+        out = self.cluster.install_output
+        self.assertIn("creapphier", out)
+        self.assertIn("NOBCASTPING=1", out)
+        with open(os.path.join(self.cluster.dirs["node-a"], "restore")) as f:
+            text = f.read()
+        self.assertTrue(text.startswith("#!/bin/sh"))
+        self.assertIn(self.config, text)
+
+    def test_1_initial_restore(self):
+        r = self.restore("node-a")
+        self.assertIn(TAG, r.stderr)  # -t is logged
+        self.assertServes("node-a")
+        # Identity came from instance metadata: the emulator served node-a's IMDS.
+        self.assertGreater(sum(self.sim.counters()["calls"].get("imds", {}).values()), 0)
+        qc = self.cluster.call("node-a", "quickCheck")
+        self.assertRc(qc, 0)
+
+    def test_2_home_drift_fails_quickcheck_and_recover_fixes_it(self):
+        self.restore("node-a")
+        self.sim.drift({"op": "set_route", "region": "us-east-1", "route_table": NODE_A_VPC_TABLE,
+                        "destination": VIP, "transit_gateway_id": "tgw-00000000000000000"})
+        qc, rec = self.cluster.interval("node-a")
+        self.assertRc(qc, 1)
+        self.assertIn(NODE_A_VPC_TABLE, qc.stderr)
+        self.assertIsNotNone(rec)
+        self.assertRc(rec, 0)
+        self.assertServes("node-a")
+        self.assertRc(self.cluster.call("node-a", "quickCheck"), 0)
+
+    def test_3_remote_drift_is_repaired_by_quickcheck_with_a_warning(self):
+        self.restore("node-a")
+        self.sim.drift({"op": "set_tgw_route", "region": "eu-west-1", "route_table": EU_TGW_TABLE,
+                        "destination": VIP, "attachment": PEERING_EU_USW2})
+        before = self.sim.writes()
+        qc = self.cluster.call("node-a", "quickCheck")
+        self.assertRc(qc, 0)
+        self.assertIn("warn", qc.stderr)
+        self.assertIn(EU_TGW_TABLE, qc.stderr)
+        self.assertEqual(harness.diff_counts(self.sim.writes(), before),
+                         {"ReplaceTransitGatewayRoute": 1})
+        self.assertServes("node-a")
+
+    def test_4_node_a_dies_restore_on_node_b(self):
+        self.restore("node-a")
+        before = self.sim.state()
+        # node-a is gone (no remove, no more calls from it): LifeKeeper restores on node-b.
+        self.restore("node-b")
+        self.assertServes("node-b")
+        after = self.sim.state()
+        self.assertEqual(harness.json_diff(harness.strip_vip_routes(before),
+                                           harness.strip_vip_routes(after)), [])
+        self.assertRc(self.cluster.call("node-b", "quickCheck"), 0)
+        # Switchback.
+        self.restore("node-a")
+        self.assertServes("node-a")
+
+    def test_5a_api_unavailable_during_quickcheck_is_not_a_failure(self):
+        self.restore("node-a")
+        routes = self.sim.vip_routes()
+        writes = self.sim.writes()
+        regions = sorted(self.topology["regions"])
+        for kind in ("Unavailable", "reset", "RequestLimitExceeded", "InternalError"):
+            with self.subTest(kind=kind):
+                self.sim.clear_faults()
+                for region in regions:
+                    self.sim.fault({"region": region, "action": "*", "kind": kind,
+                                    "probability": 1.0})
+                qc = self.cluster.call("node-a", "quickCheck")
+                self.assertRc(qc, 0)
+                self.assertIn("quickCheck", qc.stderr)
+                failed = sum(codes.get(kind, 0) for region in regions
+                             for codes in self.sim.counters()["errors"].get(region, {}).values())
+                if kind != "reset":  # a reset connection has no error code
+                    self.assertGreater(failed, 0, "the quickCheck never met the fault")
+                self.assertEqual(self.sim.vip_routes(), routes)
+        self.sim.clear_faults()
+        self.assertEqual(self.sim.writes(), writes)
+
+    def test_5b_stalled_api_quickcheck_is_bounded_and_not_a_failure(self):
+        config = self.write_config(name="short.toml",
+                                   text=harness.config_toml(self.topology, self.sim.url).replace(
+                                       "quickcheck_timeout_s = 30", "quickcheck_timeout_s = 2"))
+        cluster = Cluster(self.sim, self.topology, os.path.join(self.workdir, "short"), config)
+        self.assertRc(cluster.call("node-a", "restore"), 0)
+        for region in sorted(self.topology["regions"]):
+            self.sim.fault({"region": region, "action": "*", "kind": "stall", "probability": 1.0,
+                            "stall_ms": 60000})
+        # The process bound (PROCESS_TIMEOUT_S) is far above the 2 s deadline: a
+        # quickCheck that ignored its deadline would fail here, not hang forever.
+        qc = cluster.call("node-a", "quickCheck", timeout=50)
+        self.assertRc(qc, 0)
+        self.sim.clear_faults()
+
+    def test_5c_throttled_restore_still_succeeds(self):
+        self.restore("node-a")
+        self.sim.throttle({"enabled": True, "mutating_burst": 2, "mutating_refill_per_second": 4,
+                           "read_burst": 6, "read_refill_per_second": 10})
+        r = self.cluster.call("node-b", "restore")
+        self.sim.throttle({"enabled": False})
+        self.assertRc(r, 0)
+        self.assertServes("node-b")
+
+    def test_6_split_brain_does_not_flap(self):
+        self.restore("node-a")
+        self.restore("node-b")  # node-a still believes it is active
+        self.assertServes("node-b")
+        routes = self.sim.vip_routes()
+        writes = self.sim.writes()
+        for _ in range(3):
+            qc, rec = self.cluster.interval("node-a")
+            self.assertRc(qc, 1)
+            self.assertIsNotNone(rec)
+            self.assertRc(rec, 1)
+            self.assertIn("node-b", rec.stderr)
+            self.assertEqual(self.sim.vip_routes(), routes, "node-a took the routes back")
+            qc_b, rec_b = self.cluster.interval("node-b")
+            self.assertRc(qc_b, 0)
+            self.assertIsNone(rec_b)
+            self.assertEqual(self.sim.vip_routes(), routes)
+        self.assertEqual(self.sim.writes(), writes, "writes during the split-brain rounds")
+        self.assertServes("node-b")
+
+    def test_7_restore_killed_at_a_random_point_then_rerun_converges(self):
+        self.restore("node-a")
+        before = self.sim.state()
+        expected = harness.expected_vip_targets(self.topology, "node-b")
+        current = self.sim.vip_routes()
+        needed = sum(1 for t, target in expected.items() if current[t][2] != target)
+        self.assertGreater(needed, 1)
+        rng = random.Random(20261124)
+        for round_no in range(2):
+            with self.subTest(round=round_no):
+                self.sim.reset()
+                self.restore("node-a")
+                # Writes take a while, so the restore is mid-flight when killed.
+                for action in ("ReplaceRoute", "ReplaceTransitGatewayRoute", "CreateRoute",
+                               "CreateTransitGatewayRoute"):
+                    self.sim.latency({"region": "*", "action": action, "ms": 400})
+                kill_after = rng.randint(1, needed - 1)
+                base = harness.write_count(self.sim.writes())
+                proc = self.cluster.start("node-b", "restore")
+                try:
+                    self.assertTrue(
+                        wait_for(lambda: harness.write_count(self.sim.writes()) - base
+                                 >= kill_after or proc.poll() is not None),
+                        "restore made no progress")
+                    self.assertIsNone(proc.poll(), "restore finished before the kill point")
+                    proc.send_signal(signal.SIGKILL)
+                finally:
+                    proc.communicate(timeout=30)
+                self.assertEqual(proc.returncode, -signal.SIGKILL)
+                self.sim.latency({"clear": True})
+                # Whatever the partial state, the invariant holds and a rerun converges.
+                self.assertEqual(harness.json_diff(harness.strip_vip_routes(before),
+                                                   harness.strip_vip_routes(self.sim.state())), [])
+                self.restore("node-b")
+                self.assertServes("node-b")
+                again = self.sim.writes()
+                self.assertRc(self.cluster.call("node-b", "restore"), 0)
+                self.assertEqual(harness.diff_counts(self.sim.writes(), again), {})
+
+
+def wait_for(condition, limit_s=60.0):
+    """Polls a condition (not a blind sleep); the limit only turns a hang into a
+    failure."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.005)
+    return False
+
+
+class Identity(ClusterTestCase):
+    TOPOLOGY = "demo"
+
+    def test_restore_on_an_unknown_node_fails_clearly(self):
+        # node-a's real instance-id is not in this config, and the host name is
+        # not a node name.
+        text = harness.config_toml(self.topology, self.sim.url).replace(
+            'instance_id = "i-00000010000000000"', 'instance_id = "i-0aaaaaaaaaaaaaaaa"')
+        config = self.write_config(text, name="other.toml")
+        cluster = Cluster(self.sim, self.topology, os.path.join(self.workdir, "other"), config)
+        before = self.sim.vip_routes()
+        for action in ("restore", "recover", "quickCheck"):
+            r = cluster.call("node-a", action)
+            self.assertNotEqual(r.rc, 0, str(r))
+            self.assertIn("cannot tell which node this is", r.stderr)
+            self.assertIn("i-00000010000000000", r.stderr)
+        self.assertEqual(self.sim.writes(), {})
+        self.assertEqual(self.sim.vip_routes(), before)
+        self.assertRc(cluster.call("node-a", "remove"), 0)
+
+
+class EmulatorGone(ClusterTestCase):
+    """The API (and instance metadata) unreachable."""
+
+    TOPOLOGY = "demo"
+
+    def restart_emulator(self):
+        # The next test of the class needs a live emulator.
+        type(self).sim = harness.Sim(harness.topology_path(self.TOPOLOGY), seed=self.SEED)
+
+    def test_remove_with_the_emulator_stopped(self):
+        self.restore("node-a")
+        self.sim.stop()
+        try:
+            for node in ("node-a", "node-b"):
+                r = self.cluster.call(node, "remove")
+                self.assertRc(r, 0)
+        finally:
+            self.restart_emulator()
+
+    def test_quickcheck_with_the_emulator_stopped(self):
+        # Instance metadata is unreachable too: which node this is cannot be
+        # known, and an unreachable API is not a resource failure (SEMANTICS.md).
+        self.restore("node-a")
+        self.sim.stop()
+        try:
+            qc = self.cluster.call("node-a", "quickCheck")
+            self.assertRc(qc, 0)
+            self.assertIn("quickCheck", qc.stderr)
+        finally:
+            self.restart_emulator()
+
+    def test_quickcheck_with_the_ec2_endpoint_unreachable(self):
+        # Instance metadata answers (identity, credentials) but EC2 does not.
+        self.restore("node-a")
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            dead = "http://127.0.0.1:%d" % s.getsockname()[1]
+        text = harness.config_toml(self.topology, dead)
+        config = self.write_config(text, name="dead.toml")
+        cluster = Cluster(self.sim, self.topology, os.path.join(self.workdir, "dead"), config)
+        for action, rc in (("quickCheck", 0), ("remove", 0), ("restore", 1), ("recover", 1)):
+            r = cluster.call("node-a", action)
+            self.assertRc(r, rc)
+
+
+if __name__ == "__main__":
+    harness.main()
