@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/metrics.h"
 #include "cli/render.h"
 #include "cli/session.h"
 #include "cli/table.h"
@@ -30,15 +31,17 @@ void printJson(const nlohmann::json& j) {
 
 int runLifekeeperAction(const GlobalOptions& g, const std::string& action,
                         lifekeeper::ActionOutcome (*fn)(Session&)) {
+  MetricsScope metrics(g, action);
   auto session = Session::open(g, action);
   if (!session) {
     if (action == "remove") {
       // remove never fails (SEMANTICS.md); it has nothing to do in AWS anyway.
       spdlog::warn("remove: {}; nothing to do", session.error().describe());
-      return kExitOk;
+      return metrics.exit(kExitOk);
     }
     return reportError(session.error(), action);
   }
+  metrics.attach(**session);
   auto outcome = fn(**session);
   int rc = lifekeeper::lifekeeperExitCode(action, outcome);
   switch (outcome.status) {
@@ -54,7 +57,7 @@ int runLifekeeperAction(const GlobalOptions& g, const std::string& action,
                {"message", outcome.message},
                {"calls", callsJson((*session)->calls())}});
   }
-  return rc;
+  return metrics.exit(rc);
 }
 
 std::string selfPath() {
@@ -79,9 +82,11 @@ int cmdRecover(const GlobalOptions& g) {
 }
 
 int cmdApply(const GlobalOptions& g, const ActiveOptions& o) {
+  MetricsScope metrics(g, "apply");
   auto session = Session::open(g, "apply");
   if (!session) return reportError(session.error(), "apply");
   auto& s = **session;
+  metrics.attach(s);
   if (s.config().findNode(o.active) == nullptr) {
     return reportError(
         Error{ErrorCategory::kInvalidConfig,
@@ -93,22 +98,24 @@ int cmdApply(const GlobalOptions& g, const ActiveOptions& o) {
   if (!topology) return reportError(topology.error(), "apply: discovery");
   auto options = engine::applyOptionsFrom(s.config());
   options.dryRun = o.dryRun;
-  options.counter = s.counter();
   auto report = engine::applyFor(s.config(), *topology, o.active, s.factory(), deadline, options);
   if (!report) return reportError(report.error(), "apply");
+  metrics.setRoutes(routeCounts(*report));
   if (g.json) {
     printJson(applyJson(*report));
   } else {
     std::cout << applyText(*report, stdoutWantsColour());
   }
-  if (o.dryRun) return kExitOk;
-  return report->allRight() ? kExitOk : kExitFailed;
+  if (o.dryRun) return metrics.exit(kExitOk);
+  return metrics.exit(report->allRight() ? kExitOk : kExitFailed);
 }
 
 int cmdPlan(const GlobalOptions& g, const ActiveOptions& o) {
+  MetricsScope metrics(g, "plan");
   auto session = Session::open(g, "plan");
   if (!session) return reportError(session.error(), "plan");
   auto& s = **session;
+  metrics.attach(s);
   if (s.config().findNode(o.active) == nullptr) {
     return reportError(
         Error{ErrorCategory::kInvalidConfig,
@@ -120,6 +127,7 @@ int cmdPlan(const GlobalOptions& g, const ActiveOptions& o) {
   if (!topology) return reportError(topology.error(), "plan: discovery");
   auto planned = engine::planFor(s.config(), *topology, o.active, s.factory(), deadline);
   if (!planned) return reportError(planned.error(), "plan");
+  metrics.setRoutes(routeCounts(planned->plan));
   if (g.json) {
     auto j = planJson(planned->plan);
     j["calls"] = callsJson(s.calls());
@@ -127,30 +135,35 @@ int cmdPlan(const GlobalOptions& g, const ActiveOptions& o) {
   } else {
     std::cout << planText(planned->plan, stdoutWantsColour());
   }
-  return kExitOk;
+  return metrics.exit(kExitOk);
 }
 
 int cmdStatus(const GlobalOptions& g) {
+  MetricsScope metrics(g, "status");
   auto session = Session::open(g, "status");
   if (!session) return reportError(session.error(), "status");
   auto& s = **session;
+  metrics.attach(s);
   auto deadline = s.deadlineAfterSeconds(s.config().aws.quickcheckTimeoutS);
   auto topology = s.topology(deadline);
   if (!topology) return reportError(topology.error(), "status: discovery");
   auto report = engine::status(s.config(), *topology, s.factory(), deadline);
   if (!report) return reportError(report.error(), "status");
+  metrics.setRoutes(routeCounts(*report));
   if (g.json) {
     printJson(statusJson(*report));
   } else {
     std::cout << statusText(*report, stdoutWantsColour());
   }
-  return report->consistent() ? kExitOk : kExitFailed;
+  return metrics.exit(report->consistent() ? kExitOk : kExitFailed);
 }
 
 int cmdVerify(const GlobalOptions& g, const ActiveOptions& o) {
+  MetricsScope metrics(g, "verify");
   auto session = Session::open(g, "verify");
   if (!session) return reportError(session.error(), "verify");
   auto& s = **session;
+  metrics.attach(s);
   if (!o.active.empty() && s.config().findNode(o.active) == nullptr) {
     return reportError(
         Error{ErrorCategory::kInvalidConfig,
@@ -169,13 +182,15 @@ int cmdVerify(const GlobalOptions& g, const ActiveOptions& o) {
   } else {
     std::cout << verifyText(*report, stdoutWantsColour());
   }
-  return report->ok ? kExitOk : kExitFailed;
+  return metrics.exit(report->ok ? kExitOk : kExitFailed);
 }
 
 int cmdDiscover(const GlobalOptions& g) {
+  MetricsScope metrics(g, "discover");
   auto session = Session::open(g, "discover");
   if (!session) return reportError(session.error(), "discover");
   auto& s = **session;
+  metrics.attach(s);
   auto deadline = s.deadlineAfterSeconds(s.config().aws.restoreTimeoutS);
   auto topology = s.topology(deadline);
   if (!topology) return reportError(topology.error(), "discover");
@@ -186,11 +201,12 @@ int cmdDiscover(const GlobalOptions& g) {
   } else {
     std::cout << topologyToml(*topology);
   }
-  return kExitOk;
+  return metrics.exit(kExitOk);
 }
 
 int cmdOcf(const GlobalOptions& g, const std::string& action) {
-  return ocf::runAction(action, g);
+  MetricsScope metrics(g, "ocf " + action);
+  return metrics.exit(ocf::runAction(action, g));
 }
 
 int cmdLifekeeperInstall(const GlobalOptions& g, const LifekeeperInstallOptions& o) {

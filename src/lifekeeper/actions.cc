@@ -79,7 +79,6 @@ ActionOutcome restore(cli::Session& session) {
   }
 
   auto options = engine::applyOptionsFrom(config);
-  options.counter = session.counter();
   auto report =
       engine::applyFor(config, *topology, node->name, session.factory(), deadline, options);
   if (!report) return fromError(report.error(), "restore");
@@ -89,7 +88,7 @@ ActionOutcome restore(cli::Session& session) {
       report->count(engine::RouteOutcome::kWritten),
       report->count(engine::RouteOutcome::kUnchanged), report->count(engine::RouteOutcome::kFailed),
       report->count(engine::RouteOutcome::kUnknown), report->count(engine::RouteOutcome::kMissing),
-      cli::callsText(report->calls));
+      cli::callsText(session.calls()));
   if (!report->homeRight()) {
     return fail(ActionStatus::kFailed, "restore failed: home routes not right: " + summary);
   }
@@ -121,7 +120,6 @@ ActionOutcome quickCheck(cli::Session& session) {
   engine::QuickCheckOptions options;
   options.repairRemote = true;
   options.apply = engine::applyOptionsFrom(config);
-  options.apply.counter = session.counter();
   auto report =
       engine::quickCheck(config, *topology, node->name, session.factory(), deadline, options);
   if (report && report->health == engine::Health::kUnhealthy && session.topologyFromCache()) {
@@ -164,7 +162,7 @@ ActionOutcome quickCheck(cli::Session& session) {
   if (report->repair) {
     for (const auto& r : report->repair->routes) logRoute(r);
   }
-  std::string summary = report->summary + "; " + cli::callsText(report->calls);
+  std::string summary = report->summary + "; " + cli::callsText(session.calls());
   switch (report->health) {
     case engine::Health::kHealthy: return ActionOutcome{ActionStatus::kOk, "quickCheck " + summary};
     case engine::Health::kUndeterminable:
@@ -190,7 +188,6 @@ ActionOutcome recover(cli::Session& session) {
                             takeover->byNode, takeover->evidence));
   }
   auto options = engine::applyOptionsFrom(config);
-  options.counter = session.counter();
   auto report = engine::applyPlan(planned->plan, config.vip, session.factory(), deadline, options);
   for (const auto& r : report.routes) logRoute(r);
   std::string summary = fmt::format(
