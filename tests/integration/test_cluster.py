@@ -118,6 +118,15 @@ class Scenarios(ClusterTestCase):
         self.assertTrue(text.startswith("#!/bin/sh"))
         self.assertIn(self.config, text)
 
+    def test_install_names_the_ip_resource_as_the_child(self):
+        # LifeKeeper: `dep_create -p PARENT -c CHILD`, the parent depends on the
+        # child, which is restored first. The route resource depends on the IP.
+        r = harness.tgwark(["lifekeeper", "install", "--tag", TAG, "--dir",
+                            os.path.join(self.workdir, "ip"), "--ip-resource", "ip-vip"],
+                           self.operator, self.config)
+        self.assertRc(r, 0)
+        self.assertIn("dep_create -p %s -c ip-vip" % TAG, r.stdout)
+
     def test_1_initial_restore(self):
         r = self.restore("node-a")
         self.assertIn(TAG, r.stderr)  # -t is logged
