@@ -43,8 +43,10 @@ std::optional<WallTime> parseAmzDate(std::string_view text) {
   tm.tm_hour = number(9, 2);
   tm.tm_min = number(11, 2);
   tm.tm_sec = number(13, 2);
-  if (tm.tm_year < 0 || tm.tm_mon < 0 || tm.tm_mday < 1 || tm.tm_hour < 0 || tm.tm_min < 0 ||
-      tm.tm_sec < 0) {
+  // Bounded so the conversion to nanoseconds cannot overflow (year 2262).
+  if (tm.tm_year < 70 || tm.tm_year > 300 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 ||
+      tm.tm_mday > 31 || tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 ||
+      tm.tm_sec < 0 || tm.tm_sec > 60) {
     return std::nullopt;
   }
   return std::chrono::system_clock::from_time_t(timegm(&tm));
@@ -322,7 +324,11 @@ SimResponse SimState::handleEc2(const SimRequest& request) {
     if (session->second.expiration && clock_->now() >= *session->second.expiration) {
       return fail(400, "RequestExpired", "Request has expired.");
     }
-    const auto date = parseAmzDate(headerValue(request, "X-Amz-Date"));
+    const std::string_view dateHeader = headerValue(request, "X-Amz-Date");
+    const auto date = parseAmzDate(dateHeader);
+    if (!dateHeader.empty() && !date) {
+      return fail(400, "IncompleteSignature", "X-Amz-Date must have the form YYYYMMDDTHHMMSSZ");
+    }
     if (date) {
       const auto skew = clock_->now() > *date ? clock_->now() - *date : *date - clock_->now();
       if (skew > options_.maxClockSkew) {
