@@ -370,9 +370,15 @@ Result<void> Discoverer::walkTgws() {
 
 Result<void> Discoverer::resolveVpcTgws() {
   // Which in-scope TGWs each VPC is attached to (by available-ish VPC attachments).
+  // A pending or rolling-back attachment carries no traffic yet, so it neither
+  // makes a VPC ambiguous nor gives it a TGW.
   std::map<std::string, StrSet> attachedTo;
-  for (const auto& att : topo_.attachments)
-    if (att.kind == model::AttachmentKind::kVpc) attachedTo[att.resourceId].insert(att.tgwId);
+  for (const auto& att : topo_.attachments) {
+    if (att.kind == model::AttachmentKind::kVpc &&
+        (att.state == "available" || att.state == "modifying")) {
+      attachedTo[att.resourceId].insert(att.tgwId);
+    }
+  }
 
   StrSet relevant;  // VPCs whose TGW the rules need
   for (const auto& [id, eni] : topo_.enis) relevant.insert(eni.vpcId);
@@ -380,7 +386,15 @@ Result<void> Discoverer::resolveVpcTgws() {
     if (table.managed) relevant.insert(table.vpcId);
 
   std::map<std::string, std::string> overrides;
-  for (const auto& o : config_.vpcs) overrides[o.id] = o.transitGateway;
+  for (const auto& o : config_.vpcs) {
+    overrides[o.id] = o.transitGateway;
+    if (!topo_.vpcs.contains(o.id)) {
+      spdlog::warn(
+          "[[vpc]] id = \"{}\": this VPC is not in scope (not attached to any transit "
+          "gateway in scope); the override is ignored",
+          o.id);
+    }
+  }
 
   for (auto& [id, vpc] : topo_.vpcs) {
     const auto& tgws = attachedTo[id];
@@ -406,13 +420,14 @@ Result<void> Discoverer::resolveVpcTgws() {
     const auto& vpc = topo_.vpcs.at(node.vpcId);
     if (vpc.transitGatewayId.empty()) {
       return invalid(
-          fmt::format("node '{}': its VPC {} ({}, ENI {}) is not attached to any transit gateway",
+          fmt::format("node '{}': its VPC {} ({}, ENI {}) is not attached to any transit gateway "
+                      "(no available VPC attachment)",
                       node.name, node.vpcId, node.region, node.eniId));
     }
     node.tgwId = vpc.transitGatewayId;
     for (const auto& att : topo_.attachments) {
       if (att.kind == model::AttachmentKind::kVpc && att.tgwId == node.tgwId &&
-          att.resourceId == node.vpcId) {
+          att.resourceId == node.vpcId && attachedTo[node.vpcId].contains(att.tgwId)) {
         node.vpcAttachmentId = att.id;
         break;
       }

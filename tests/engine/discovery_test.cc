@@ -162,6 +162,20 @@ TEST(Discovery, VpcAttachedToTwoTgwsNeedsOverride) {
   EXPECT_EQ(fixed->vpcs.at(kVpcC).transitGatewayId, "tgw-e0000002");
 }
 
+TEST(Discovery, PendingOrDeletedAttachmentsDoNotMakeAVpcAmbiguous) {
+  auto cloud = twoRegions();
+  cloud->addTgw("us-east-1", "tgw-e0000002");
+  cloud->addPeering("tgw-attach-f0000003", "tgw-e0000002", kTgwB);
+  cloud->addVpcAttachment("tgw-attach-c0000002", "tgw-e0000002", kVpcC, "pending");
+  cloud->addVpcAttachment("tgw-attach-a0000002", "tgw-e0000002", kVpcA, "deleted");
+  Fixture f{cloud};
+  auto topo = f.run(baseConfigText());
+  ASSERT_TRUE(topo) << topo.error().describe();
+  EXPECT_EQ(topo->vpcs.at(kVpcC).transitGatewayId, kTgwE);
+  EXPECT_EQ(topo->findNode("node-a")->tgwId, kTgwE);
+  EXPECT_EQ(topo->findNode("node-a")->vpcAttachmentId, kAttA);
+}
+
 TEST(Discovery, OverrideNamingAnUnattachedTgwIsAnError) {
   Fixture f{twoRegions()};
   auto topo = f.run(baseConfigText() +
