@@ -1,0 +1,824 @@
+// tgwark_bench: the BENCHMARK.md figures in one run. It embeds tgwark-sim with
+// the specified latency model (25 ms for the active node's own region, 80 ms
+// for the others) and EC2's default token buckets, then measures the real
+// `tgwark` process (what LifeKeeper runs), the engine in-process (topology
+// already known, to compare with the round-trip lower bounds) and the
+// baselines (a sequential aws-cli script; a "replace every route" strategy),
+// and prints one markdown table of medians and ratios. Not a test: these
+// machines are noisy, so it reports and never asserts a time.
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "common/clock.h"
+#include "engine/aws_factory.h"
+#include "engine/discovery.h"
+#include "engine/engine.h"
+#include "model/config.h"
+#include "sim/sim_server.h"
+
+extern char** environ;
+
+namespace tgwark::bench {
+namespace {
+
+namespace fs = std::filesystem;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr const char* kVip = "192.168.10.10";
+constexpr const char* kAccessKey = "AKIDSIMULATOR";
+// The emulator's built-in test key (SimOptions default), not a real secret.
+constexpr const char* kSecretKey = "simulator-secret-key";
+constexpr int kOwnRegionMs = 25;
+constexpr int kOtherRegionMs = 80;
+
+struct Options {
+  int reps = 5;
+  int scaleReps = 3;
+  int awsReps = 1;
+  bool firstTime = false;
+  bool awscli = true;
+  bool replaceAll = true;
+  std::string tgwark = std::string(TGWARK_BINARY_DIR) + "/tgwark";
+  std::string aws = "/usr/bin/aws";
+  std::string baselineScript = std::string(TGWARK_SOURCE_DIR) + "/bench/baseline_awscli.sh";
+  std::string topologies = std::string(TGWARK_SOURCE_DIR) + "/topologies";
+  std::string markdown;  // also write the table here
+  bool verbose = false;
+};
+
+// ---------------------------------------------------------------- processes
+
+struct ProcessResult {
+  int exitCode = -1;
+  double wallMs = 0;
+  double cpuMs = 0;  // user + sys, including reaped descendants (aws-cli under bash)
+  long maxRssKb = 0;
+  std::string out;
+  std::string err;
+};
+
+// posix_spawn rather than fork: the emulator's threads are running in this
+// process, and only spawn is safe to call from a multi-threaded parent.
+ProcessResult runProcess(const std::vector<std::string>& argv,
+                         const std::vector<std::string>& env) {
+  ProcessResult r;
+  int outPipe[2];
+  int errPipe[2];
+  if (::pipe(outPipe) != 0 || ::pipe(errPipe) != 0) {
+    r.err = "pipe failed";
+    return r;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2);
+  posix_spawn_file_actions_addclose(&actions, outPipe[0]);
+  posix_spawn_file_actions_addclose(&actions, errPipe[0]);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+
+  auto start = SteadyClock::now();
+  pid_t pid = -1;
+  int rc = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(outPipe[1]);
+  ::close(errPipe[1]);
+  if (rc != 0) {
+    ::close(outPipe[0]);
+    ::close(errPipe[0]);
+    r.err = fmt::format("cannot run {}: {}", argv[0], std::strerror(rc));
+    return r;
+  }
+  pollfd fds[2] = {{outPipe[0], POLLIN, 0}, {errPipe[0], POLLIN, 0}};
+  std::string* sinks[2] = {&r.out, &r.err};
+  int open = 2;
+  char buf[65536];
+  while (open > 0) {
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+      ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+      if (n > 0) {
+        sinks[i]->append(buf, static_cast<std::size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        ::close(fds[i].fd);
+        fds[i].fd = -1;
+        --open;
+      }
+    }
+  }
+  int status = 0;
+  rusage ru{};
+  while (::wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {
+  }
+  r.wallMs = std::chrono::duration<double, std::milli>(SteadyClock::now() - start).count();
+  auto ms = [](const timeval& tv) { return tv.tv_sec * 1000.0 + tv.tv_usec / 1000.0; };
+  r.cpuMs = ms(ru.ru_utime) + ms(ru.ru_stime);
+  r.maxRssKb = ru.ru_maxrss;
+  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+// ---------------------------------------------------------------- statistics
+
+struct Samples {
+  std::vector<double> values;
+  void add(double v) { values.push_back(v); }
+  bool empty() const { return values.empty(); }
+  double median() const {
+    if (values.empty()) return 0;
+    auto v = values;
+    std::sort(v.begin(), v.end());
+    std::size_t n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  }
+  double min() const {
+    return values.empty() ? 0 : *std::min_element(values.begin(), values.end());
+  }
+  double max() const {
+    return values.empty() ? 0 : *std::max_element(values.begin(), values.end());
+  }
+};
+
+std::string msText(const Samples& s) {
+  if (s.empty()) return "n/a";
+  if (s.values.size() == 1) return fmt::format("{:.0f} ms (1 run)", s.median());
+  return fmt::format("{:.0f} ms (median of {}, {:.0f}–{:.0f})", s.median(), s.values.size(),
+                     s.min(), s.max());
+}
+
+std::string ratioText(double num, double den) {
+  if (num <= 0 || den <= 0) return "—";
+  return fmt::format("{:.2f}×", num / den);
+}
+
+// ---------------------------------------------------------------- emulator
+
+struct CallCount {
+  int reads = 0;
+  int writes = 0;
+  std::map<std::string, int> byAction;
+  int total() const { return reads + writes; }
+};
+
+bool isWrite(const std::string& action) {
+  for (const char* prefix : {"Create", "Replace", "Delete", "Modify"}) {
+    if (action.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
+CallCount countCalls(sim::SimState& state) {
+  CallCount c;
+  auto j = nlohmann::json::parse(state.countersJson(), nullptr, false);
+  if (j.is_discarded() || !j.contains("calls")) return c;
+  for (const auto& [region, actions] : j["calls"].items()) {
+    if (region == "imds") continue;
+    for (const auto& [action, n] : actions.items()) {
+      int v = n.get<int>();
+      c.byAction[action] += v;
+      (isWrite(action) ? c.writes : c.reads) += v;
+    }
+  }
+  return c;
+}
+
+std::string callsText(const CallCount& c) {
+  return fmt::format("{} ({} reads, {} writes)", c.total(), c.reads, c.writes);
+}
+
+// BENCHMARK.md's model: fixed per-call latency by region, default token buckets.
+void applyModel(sim::SimState& state, const std::string& ownRegion) {
+  state.addLatency(sim::LatencyRule{"*", "*", kOtherRegionMs, kOtherRegionMs});
+  state.addLatency(sim::LatencyRule{ownRegion, "*", kOwnRegionMs, kOwnRegionMs});
+  sim::ThrottleOptions throttle;
+  throttle.enabled = true;
+  state.setThrottle(throttle);
+}
+
+// Back to the topology file's state (node-a active), fresh buckets, no counts.
+void resetWorld(sim::SimState& state, const std::string& ownRegion) {
+  state.reset();
+  applyModel(state, ownRegion);
+}
+
+struct World {
+  std::string name;
+  sim::SimTopology topology;
+  std::unique_ptr<sim::SimServer> server;
+  fs::path configPath;
+  std::string configText;
+};
+
+std::string configToml(const World& w, const std::string& url, bool explicitTables) {
+  std::string toml = fmt::format("vip = \"{}\"\ncreate_missing = true\n", kVip);
+  if (explicitTables) {
+    // First-time setup: no VIP route exists yet, so discovery would manage only
+    // the nodes' VPCs; the operator lists every table that must get one.
+    auto list = [](const std::vector<std::string>& ids) {
+      std::string out;
+      for (const auto& id : ids) out += fmt::format("{}\"{}\"", out.empty() ? "" : ", ", id);
+      return "[" + out + "]";
+    };
+    std::vector<std::string> vpcTables;
+    std::vector<std::string> tgwTables;
+    std::vector<std::string> regions;
+    for (const auto& [name, region] : w.topology.regions) {
+      regions.push_back(name);
+      for (const auto& [id, rt] : region.routeTables) vpcTables.push_back(id);
+      for (const auto& [id, rt] : region.tgwRouteTables) tgwTables.push_back(id);
+    }
+    toml += fmt::format("vpc_route_tables = {}\ntgw_route_tables = {}\nregions = {}\n",
+                        list(vpcTables), list(tgwTables), list(regions));
+  }
+  for (const auto& n : w.topology.nodes) {
+    toml += fmt::format("\n[[node]]\nname = \"{}\"\nregion = \"{}\"\neni = \"{}\"\n", n.name,
+                        n.region, n.eniId);
+  }
+  toml += fmt::format("\n[aws]\nendpoint_url = \"{}\"\nrestore_timeout_s = 300\n", url);
+  return toml;
+}
+
+Result<World> startWorld(const std::string& name, const fs::path& file, const fs::path& workDir,
+                         bool explicitTables) {
+  World w;
+  w.name = name;
+  auto topology = sim::loadTopology(file);
+  if (!topology) return std::unexpected(topology.error());
+  w.topology = *topology;
+  sim::SimOptions options;
+  auto server = sim::SimServer::create(*topology, options);
+  if (!server) return std::unexpected(server.error());
+  if (auto started = (*server)->start(); !started) return std::unexpected(started.error());
+  w.server = std::move(*server);
+  w.configText = configToml(w, w.server->url(), explicitTables);
+  w.configPath = workDir / (name + ".toml");
+  std::ofstream(w.configPath) << w.configText;
+  return w;
+}
+
+// ---------------------------------------------------------------- harness
+
+struct Row {
+  std::string figure;
+  std::string measured;
+  std::string bound;
+  std::string baseline;
+  std::string vsBound;     // measured / lower bound
+  std::string vsBaseline;  // baseline / measured
+};
+
+class Bench {
+ public:
+  Bench(Options options, fs::path workDir) : o_(std::move(options)), work_(std::move(workDir)) {}
+
+  int run();
+
+ private:
+  std::vector<std::string> childEnv(const World& w, const std::string& node) const {
+    std::vector<std::string> env = {
+        "PATH=/usr/bin:/bin",
+        "HOME=" + work_.string(),
+        "LANG=C.UTF-8",
+        std::string("AWS_ACCESS_KEY_ID=") + kAccessKey,
+        std::string("AWS_SECRET_ACCESS_KEY=") + kSecretKey,
+        "AWS_CONFIG_FILE=/dev/null",
+        "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+        "AWS_EC2_METADATA_SERVICE_ENDPOINT=" + w.server->metadataEndpoint(node),
+        "AWS_EC2_METADATA_DISABLED=true",
+        "AWS_PAGER=",
+        "AWS_DEFAULT_OUTPUT=json",
+        "TGWARK_CACHE_DIR=" + (work_ / "cache").string(),
+        "AWS=" + o_.aws,
+    };
+    return env;
+  }
+  std::vector<std::string> tgwarkArgs(const World& w, const std::string& node,
+                                      std::vector<std::string> rest) const {
+    std::vector<std::string> args = {o_.tgwark, "--config", w.configPath.string(),
+                                     "--node",  node,       "--json"};
+    args.insert(args.end(), rest.begin(), rest.end());
+    return args;
+  }
+  void note(const std::string& line) const {
+    std::cerr << line << "\n";
+    std::cerr.flush();
+  }
+  void failRun(const std::string& what, const ProcessResult& r) {
+    ++failures_;
+    note(fmt::format("  FAILED {} (exit {}):\n{}\n{}", what, r.exitCode, r.out.substr(0, 2000),
+                     r.err.substr(0, 2000)));
+  }
+
+  // In-process engine over the same HTTP path as the process.
+  struct EngineRig {
+    model::Config config;
+    engine::Ec2Factory factory;
+    model::Topology topology;
+  };
+  Result<EngineRig> engineRig(World& w, const std::string& node);
+
+  void ref3r();
+  void refScale();
+  void firstTimeSetup();
+  std::string writeBaselineList(const plan::Plan& plan);
+
+  Options o_;
+  fs::path work_;
+  std::vector<Row> rows_;
+  std::vector<std::string> notes_;
+  int failures_ = 0;
+};
+
+Result<Bench::EngineRig> Bench::engineRig(World& w, const std::string& node) {
+  auto config = model::parseConfig(w.configText, w.configPath.string());
+  if (!config) return std::unexpected(config.error());
+  std::map<std::string, std::string> envMap;
+  for (const auto& kv : childEnv(w, node)) {
+    auto eq = kv.find('=');
+    envMap[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  aws::EnvLookup env = [envMap](std::string_view name) -> std::optional<std::string> {
+    auto it = envMap.find(std::string(name));
+    if (it == envMap.end()) return std::nullopt;
+    return it->second;
+  };
+  auto factory = engine::makeAwsEc2Factory(*config, env);
+  if (!factory) return std::unexpected(factory.error());
+  auto deadline = engine::Deadline::after(SystemClock::instance(), Millis(300000));
+  auto topology = engine::discover(*config, *factory, deadline);
+  if (!topology) return std::unexpected(topology.error());
+  return EngineRig{std::move(*config), std::move(*factory), std::move(*topology)};
+}
+
+std::string Bench::writeBaselineList(const plan::Plan& plan) {
+  // One line per managed table: what the peers' scripts are configured with.
+  fs::path path = work_ / "baseline-tables.txt";
+  std::ofstream out(path);
+  for (const auto& c : plan.changes) {
+    const auto& d = c.desired;
+    std::string kind;
+    switch (d.target.kind) {
+      case model::TargetKind::kNetworkInterface: kind = "network-interface-id"; break;
+      case model::TargetKind::kTransitGateway: kind = "transit-gateway-id"; break;
+      case model::TargetKind::kTgwAttachment: kind = "transit-gateway-attachment-id"; break;
+      default: continue;
+    }
+    out << (d.tableKind == model::TableKind::kVpc ? "vpc" : "tgw") << " " << d.region << " "
+        << d.tableId << " " << kind << " " << d.target.id << "\n";
+  }
+  return path.string();
+}
+
+void Bench::ref3r() {
+  note("ref-3r: starting the emulator");
+  auto world = startWorld("ref-3r", fs::path(o_.topologies) / "ref-3r.json", work_, false);
+  if (!world) {
+    ++failures_;
+    note("ref-3r: " + world.error().describe());
+    return;
+  }
+  auto& w = *world;
+  const std::string active = "node-b";
+  const std::string own = w.topology.nodes.at(1).region;
+  auto& state = w.server->state();
+  const auto env = childEnv(w, active);
+
+  // Restore as LifeKeeper runs it: a fresh process that discovers, reads, writes, reads back.
+  Samples restoreWall;
+  CallCount restoreCalls;
+  nlohmann::json lastApply;
+  for (int i = 0; i < o_.reps; ++i) {
+    resetWorld(state, own);
+    auto r = runProcess(tgwarkArgs(w, active, {"apply", "--active", active}), env);
+    if (r.exitCode != 0) {
+      failRun("tgwark apply (ref-3r)", r);
+      continue;
+    }
+    restoreWall.add(r.wallMs);
+    restoreCalls = countCalls(state);
+    lastApply = nlohmann::json::parse(r.out, nullptr, false);
+    note(fmt::format("  restore process run {}: {:.0f} ms, {}", i + 1, r.wallMs,
+                     callsText(restoreCalls)));
+  }
+
+  // The same restore in-process with the topology known: what the lower bound models.
+  Samples engineWall;
+  CallCount engineCalls;
+  std::string phases;
+  std::optional<plan::Plan> planB;
+  resetWorld(state, own);
+  auto rig = engineRig(w, active);
+  if (!rig) {
+    ++failures_;
+    note("ref-3r engine: " + rig.error().describe());
+  } else {
+    for (int i = 0; i < o_.reps; ++i) {
+      resetWorld(state, own);
+      auto deadline = engine::Deadline::after(SystemClock::instance(), Millis(300000));
+      if (!planB) {
+        auto planned = engine::planFor(rig->config, rig->topology, active, rig->factory, deadline);
+        if (planned) planB = planned->plan;
+        resetWorld(state, own);
+      }
+      auto start = SteadyClock::now();
+      auto report = engine::applyFor(rig->config, rig->topology, active, rig->factory, deadline,
+                                     engine::applyOptionsFrom(rig->config));
+      double ms = std::chrono::duration<double, std::milli>(SteadyClock::now() - start).count();
+      if (!report || !report->allRight()) {
+        ++failures_;
+        note("  engine apply (ref-3r) not all right");
+        continue;
+      }
+      engineWall.add(ms);
+      engineCalls = countCalls(state);
+      phases = fmt::format("read {} ms, write {} ms, verify {} ms", report->elapsed.read.count(),
+                           report->elapsed.write.count(), report->elapsed.verify.count());
+    }
+  }
+
+  // quickCheck on the active node after the failover; the first run discovers
+  // and fills the topology cache, the measured ones are the steady state.
+  Samples qcWall;
+  Samples qcCpu;
+  CallCount qcCalls;
+  double qcColdMs = 0;
+  CallCount qcColdCalls;
+  for (int i = 0; i <= o_.reps; ++i) {
+    // reset() restores node-a's routes: fail over to node-b again (not
+    // measured), then refill the buckets.
+    resetWorld(state, own);
+    auto a = runProcess(tgwarkArgs(w, active, {"apply", "--active", active}), env);
+    if (a.exitCode != 0) failRun("tgwark apply before quickCheck", a);
+    applyModel(state, own);
+    // apply filled the topology cache; the first quickCheck runs without it.
+    if (i == 0) fs::remove_all(work_ / "cache");
+    auto before = countCalls(state);
+    auto r = runProcess(tgwarkArgs(w, active, {"quickCheck"}), env);
+    auto after = countCalls(state);
+    CallCount c{after.reads - before.reads, after.writes - before.writes, {}};
+    if (r.exitCode != 0) {
+      failRun("tgwark quickCheck (ref-3r)", r);
+      continue;
+    }
+    if (i == 0) {
+      qcColdMs = r.wallMs;
+      qcColdCalls = c;
+      continue;
+    }
+    qcWall.add(r.wallMs);
+    qcCpu.add(r.cpuMs);
+    qcCalls = c;
+  }
+
+  // CPU floor: starting the process at all.
+  Samples startCpu;
+  for (int i = 0; i < o_.reps; ++i) {
+    auto r = runProcess({o_.tgwark, "--version"}, env);
+    if (r.exitCode == 0) startCpu.add(r.cpuMs);
+  }
+
+  // Baseline: the peers' sequential aws-cli script against the same emulator.
+  Samples awsRestoreWall;
+  Samples awsCheckWall;
+  Samples awsCheckCpu;
+  CallCount awsRestoreCalls;
+  CallCount awsCheckCalls;
+  if (o_.awscli && planB && fs::exists(o_.aws)) {
+    std::string list = writeBaselineList(*planB);
+    for (int i = 0; i < o_.awsReps; ++i) {
+      resetWorld(state, own);
+      auto r = runProcess({"/bin/bash", o_.baselineScript, "restore", w.server->url(),
+                           std::string(kVip) + "/32", list},
+                          env);
+      if (r.exitCode != 0) {
+        failRun("aws-cli baseline restore", r);
+        continue;
+      }
+      awsRestoreWall.add(r.wallMs);
+      awsRestoreCalls = countCalls(state);
+      note(fmt::format("  aws-cli restore: {:.0f} ms, {}", r.wallMs, callsText(awsRestoreCalls)));
+      applyModel(state, own);
+      auto before = countCalls(state);
+      auto c = runProcess({"/bin/bash", o_.baselineScript, "check", w.server->url(),
+                           std::string(kVip) + "/32", list},
+                          env);
+      auto after = countCalls(state);
+      if (c.exitCode != 0) {
+        failRun("aws-cli baseline check", c);
+        continue;
+      }
+      awsCheckWall.add(c.wallMs);
+      awsCheckCpu.add(c.cpuMs);
+      awsCheckCalls = CallCount{after.reads - before.reads, after.writes - before.writes, {}};
+      note(fmt::format("  aws-cli check: {:.0f} ms", c.wallMs));
+    }
+  } else if (o_.awscli) {
+    notes_.push_back("aws-cli baseline skipped (no aws CLI at " + o_.aws + " or no plan)");
+  }
+
+  // Lower bounds from the latency model: the slowest region answers in 80 ms.
+  const double rt = kOtherRegionMs;
+  const int regions = static_cast<int>(w.topology.regions.size());
+  int tgwTables = 0;
+  for (const auto& [name, region] : w.topology.regions) {
+    tgwTables += static_cast<int>(region.tgwRouteTables.size());
+  }
+  const int boundReads = regions + tgwTables;
+  const int boundWrites = planB ? static_cast<int>(planB->writeCount()) : 10;
+
+  rows_.push_back({"restore wall time, ref-3r, a→b (`tgwark apply` process)", msText(restoreWall),
+                   fmt::format("{:.0f} ms", 2 * rt), msText(awsRestoreWall),
+                   ratioText(restoreWall.median(), 2 * rt),
+                   ratioText(awsRestoreWall.median(), restoreWall.median())});
+  rows_.push_back({"restore wall time, ref-3r, a→b (engine, topology known)",
+                   msText(engineWall) + (phases.empty() ? "" : "; " + phases),
+                   fmt::format("{:.0f} ms", 2 * rt), msText(awsRestoreWall),
+                   ratioText(engineWall.median(), 2 * rt),
+                   ratioText(awsRestoreWall.median(), engineWall.median())});
+  rows_.push_back({"quickCheck wall time, ref-3r (process, topology cached)", msText(qcWall),
+                   fmt::format("{:.0f} ms", rt), msText(awsCheckWall),
+                   ratioText(qcWall.median(), rt),
+                   ratioText(awsCheckWall.median(), qcWall.median())});
+  rows_.push_back({"quickCheck wall time, ref-3r (first run: discovery, cache cold)",
+                   fmt::format("{:.0f} ms (1 run), {}", qcColdMs, callsText(qcColdCalls)),
+                   fmt::format("{:.0f} ms", rt), "—", ratioText(qcColdMs, rt), "—"});
+  rows_.push_back({"quickCheck CPU (user+sys), ref-3r", msText(qcCpu),
+                   fmt::format("{} (process start)", msText(startCpu)), msText(awsCheckCpu),
+                   ratioText(qcCpu.median(), startCpu.median()),
+                   ratioText(awsCheckCpu.median(), qcCpu.median())});
+  auto awsCount = [](const Samples& s, const CallCount& c) {
+    return s.empty() ? std::string("n/a") : callsText(c);
+  };
+  rows_.push_back(
+      {"API calls per restore, ref-3r (engine: read, write, read back)", callsText(engineCalls),
+       fmt::format("{} ({} reads, {} writes)", boundReads + boundWrites, boundReads, boundWrites),
+       awsCount(awsRestoreWall, awsRestoreCalls),
+       ratioText(engineCalls.total(), boundReads + boundWrites),
+       ratioText(awsRestoreCalls.total(), engineCalls.total())});
+  rows_.push_back({"API calls per restore, ref-3r (process, with discovery)",
+                   callsText(restoreCalls), "—", awsCount(awsRestoreWall, awsRestoreCalls), "—",
+                   ratioText(awsRestoreCalls.total(), restoreCalls.total())});
+  rows_.push_back({"API calls per quickCheck, ref-3r (topology cached)", callsText(qcCalls),
+                   fmt::format("{} ({} reads, 0 writes)", boundReads, boundReads),
+                   awsCount(awsCheckWall, awsCheckCalls), ratioText(qcCalls.total(), boundReads),
+                   ratioText(awsCheckCalls.total(), qcCalls.total())});
+  if (!lastApply.is_discarded() && lastApply.contains("elapsed_ms")) {
+    notes_.push_back("ref-3r `tgwark apply --json` phases of the last run: " +
+                     lastApply["elapsed_ms"].dump());
+  }
+  w.server->stop();
+}
+
+void Bench::refScale() {
+  note("ref-scale: starting the emulator");
+  auto world = startWorld("ref-scale", fs::path(o_.topologies) / "ref-scale.json", work_, false);
+  if (!world) {
+    ++failures_;
+    note("ref-scale: " + world.error().describe());
+    return;
+  }
+  auto& w = *world;
+  const std::string active = "node-b";
+  const std::string own = w.topology.nodes.at(1).region;
+  auto& state = w.server->state();
+  const auto env = childEnv(w, active);
+
+  Samples wall;
+  long peakRssKb = 0;
+  CallCount calls;
+  for (int i = 0; i < o_.scaleReps; ++i) {
+    resetWorld(state, own);
+    auto r = runProcess(tgwarkArgs(w, active, {"apply", "--active", active}), env);
+    if (r.exitCode != 0) {
+      failRun("tgwark apply (ref-scale)", r);
+      continue;
+    }
+    wall.add(r.wallMs);
+    peakRssKb = std::max(peakRssKb, r.maxRssKb);
+    calls = countCalls(state);
+    note(fmt::format("  ref-scale restore process run {}: {:.0f} ms, {}, {} MiB", i + 1, r.wallMs,
+                     callsText(calls), r.maxRssKb / 1024));
+  }
+
+  // Engine in-process vs the "replace every route" strategy, both from the
+  // same state with full token buckets and the topology already known.
+  Samples engineWall;
+  CallCount engineCalls;
+  Samples replaceWall;
+  CallCount replaceCalls;
+  std::size_t planned = 0;
+  std::size_t replaceWrites = 0;
+  resetWorld(state, own);
+  auto rig = engineRig(w, active);
+  if (!rig) {
+    ++failures_;
+    note("ref-scale engine: " + rig.error().describe());
+  } else {
+    for (int i = 0; i < o_.scaleReps; ++i) {
+      resetWorld(state, own);
+      auto deadline = engine::Deadline::after(SystemClock::instance(), Millis(300000));
+      auto start = SteadyClock::now();
+      auto report = engine::applyFor(rig->config, rig->topology, active, rig->factory, deadline,
+                                     engine::applyOptionsFrom(rig->config));
+      double ms = std::chrono::duration<double, std::milli>(SteadyClock::now() - start).count();
+      if (!report || !report->allRight()) {
+        ++failures_;
+        note("  engine apply (ref-scale) not all right");
+        continue;
+      }
+      engineWall.add(ms);
+      engineCalls = countCalls(state);
+      planned = static_cast<std::size_t>(report->count(engine::RouteOutcome::kWritten));
+    }
+    if (o_.replaceAll) {
+      note("  ref-scale: replace-every-route baseline (token-bucket bound, ~30 s)");
+      resetWorld(state, own);
+      auto deadline = engine::Deadline::after(SystemClock::instance(), Millis(300000));
+      auto start = SteadyClock::now();
+      auto p = engine::planFor(rig->config, rig->topology, active, rig->factory, deadline);
+      if (p) {
+        plan::Plan all = p->plan;
+        for (auto& c : all.changes) {
+          if (c.kind == plan::ChangeKind::kNone) c.kind = plan::ChangeKind::kReplace;
+        }
+        replaceWrites = all.writeCount();
+        auto report = engine::applyPlan(all, rig->config.vip, rig->factory, deadline,
+                                        engine::applyOptionsFrom(rig->config));
+        double ms = std::chrono::duration<double, std::milli>(SteadyClock::now() - start).count();
+        if (report.allRight()) {
+          replaceWall.add(ms);
+          replaceCalls = countCalls(state);
+        } else {
+          ++failures_;
+          note("  replace-all baseline not all right");
+        }
+      } else {
+        ++failures_;
+        note("  replace-all plan: " + p.error().describe());
+      }
+    }
+  }
+
+  // Reads: 200 tables per region at 100 per page = 2 pages, then one write.
+  const double rt = kOtherRegionMs;
+  const double bound = 3 * rt;
+  rows_.push_back({"restore wall time, ref-scale, a→b (`tgwark apply` process)", msText(wall),
+                   fmt::format("{:.0f} ms (3 round trips)", bound), msText(replaceWall),
+                   ratioText(wall.median(), bound),
+                   ratioText(replaceWall.median(), wall.median())});
+  rows_.push_back({"restore wall time, ref-scale, a→b (engine, topology known)",
+                   fmt::format("{}; {} routes written, {}", msText(engineWall), planned,
+                               callsText(engineCalls)),
+                   fmt::format("{:.0f} ms (3 round trips)", bound),
+                   replaceWall.empty()
+                       ? std::string("n/a")
+                       : fmt::format("{}; {} routes written, {}", msText(replaceWall),
+                                     replaceWrites, callsText(replaceCalls)),
+                   ratioText(engineWall.median(), bound),
+                   ratioText(replaceWall.median(), engineWall.median())});
+  rows_.push_back({"peak RSS, ref-scale restore (`tgwark apply` process, ru_maxrss)",
+                   peakRssKb > 0 ? fmt::format("{:.1f} MiB", peakRssKb / 1024.0) : "n/a", "—", "—",
+                   "—", "—"});
+  rows_.push_back({"API calls per restore, ref-scale (process, with discovery)", callsText(calls),
+                   "—", "—", "—", "—"});
+  w.server->stop();
+}
+
+void Bench::firstTimeSetup() {
+  note("ref-scale-fresh: first-time setup (token-bucket bound, ~30 s)");
+  auto world =
+      startWorld("ref-scale-fresh", fs::path(o_.topologies) / "ref-scale-fresh.json", work_, true);
+  if (!world) {
+    ++failures_;
+    note("ref-scale-fresh: " + world.error().describe());
+    return;
+  }
+  auto& w = *world;
+  const std::string active = "node-a";
+  const std::string own = w.topology.nodes.at(0).region;
+  auto& state = w.server->state();
+  resetWorld(state, own);
+  auto r = runProcess(tgwarkArgs(w, active, {"apply", "--active", active}), childEnv(w, active));
+  auto calls = countCalls(state);
+  Samples wall;
+  if (r.exitCode != 0) {
+    failRun("tgwark apply (ref-scale-fresh)", r);
+  } else {
+    wall.add(r.wallMs);
+  }
+  // Per region: (creates - burst) / refill, regions in parallel.
+  int maxCreates = 0;
+  for (const auto& [name, region] : w.topology.regions) {
+    maxCreates = std::max(
+        maxCreates, static_cast<int>(region.routeTables.size() + region.tgwRouteTables.size()));
+  }
+  double bound = std::max(0, maxCreates - 50) / 5.0 * 1000.0;
+  rows_.push_back(
+      {"first-time setup, ref-scale-fresh (`tgwark apply` process)",
+       fmt::format("{}; {}", msText(wall), callsText(calls)),
+       fmt::format("{:.1f} s (({} creates − 50 burst) / 5 per s)", bound / 1000, maxCreates), "—",
+       ratioText(wall.median(), bound), "—"});
+  w.server->stop();
+}
+
+int Bench::run() {
+  if (!fs::exists(o_.tgwark)) {
+    std::cerr << "tgwark_bench: no tgwark binary at " << o_.tgwark << " (--tgwark PATH)\n";
+    return 2;
+  }
+  ref3r();
+  refScale();
+  if (o_.firstTime) {
+    firstTimeSetup();
+  } else {
+    notes_.push_back("first-time setup not run (pass --first-time; scripts/bench does)");
+  }
+
+  std::string table =
+      "| figure | measured | lower bound | baseline | measured / bound | baseline / measured |\n"
+      "|---|---|---|---|---|---|\n";
+  for (const auto& r : rows_) {
+    table += fmt::format("| {} | {} | {} | {} | {} | {} |\n", r.figure, r.measured, r.bound,
+                         r.baseline, r.vsBound, r.vsBaseline);
+  }
+  std::string text = table;
+  text += fmt::format(
+      "\nLatency model: {} ms per call in the active node's region, {} ms in the others; EC2 "
+      "default token buckets (mutating 50 burst / 5 per s, reads 100 / 20 per s) per region.\n",
+      kOwnRegionMs, kOtherRegionMs);
+  for (const auto& n : notes_) text += "- " + n + "\n";
+  if (failures_ > 0)
+    text += fmt::format("\n**{} measurement(s) failed; see stderr.**\n", failures_);
+  std::cout << text;
+  if (!o_.markdown.empty()) std::ofstream(o_.markdown) << text;
+  return failures_ > 0 ? 1 : 0;
+}
+
+}  // namespace
+}  // namespace tgwark::bench
+
+int main(int argc, char** argv) {
+  tgwark::bench::Options o;
+  CLI::App app{"tgwark_bench: BENCHMARK.md figures on the embedded emulator"};
+  app.add_option("--reps", o.reps, "repetitions of each ref-3r measurement (median reported)");
+  app.add_option("--scale-reps", o.scaleReps, "repetitions of the ref-scale restore");
+  app.add_option("--aws-reps", o.awsReps, "repetitions of the aws-cli baseline (slow)");
+  app.add_flag("--first-time", o.firstTime, "also run first-time setup on ref-scale-fresh (~30 s)");
+  app.add_flag("!--no-awscli", o.awscli, "skip the aws-cli baseline");
+  app.add_flag("!--no-replace-all", o.replaceAll, "skip the replace-every-route baseline (~30 s)");
+  app.add_option("--tgwark", o.tgwark, "the tgwark binary to measure");
+  app.add_option("--aws", o.aws, "the aws CLI for the baseline");
+  app.add_option("--baseline-script", o.baselineScript, "bench/baseline_awscli.sh");
+  app.add_option("--topologies", o.topologies, "directory with ref-3r.json etc.");
+  app.add_option("--markdown", o.markdown, "also write the result table to this file");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  o.reps = std::max(1, o.reps);
+  o.scaleReps = std::max(1, o.scaleReps);
+  o.awsReps = std::max(1, o.awsReps);
+  char tmpl[] = "/tmp/tgwark-bench-XXXXXX";
+  const char* dir = ::mkdtemp(tmpl);
+  if (dir == nullptr) {
+    std::cerr << "tgwark_bench: cannot create a work directory\n";
+    return 2;
+  }
+  std::filesystem::path work(dir);
+  int rc = tgwark::bench::Bench(o, work).run();
+  std::error_code ec;
+  std::filesystem::remove_all(work, ec);
+  return rc;
+}
