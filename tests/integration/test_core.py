@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import tomllib
+import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -153,6 +154,9 @@ class CoreMixin:
             self.assertIn("node-z", r.stderr)
         self.assertEqual(self.sim.writes(), {})
 
+    @harness.known_bug("discover's TOML omits `regions` for tables outside the nodes' regions "
+                       "(ref-3r: eu-west-1), so the pasted scope is rejected (src/cli/render.cc "
+                       "topologyToml)")
     def test_discover_prints_toml_listing_tables(self):
         r = self.tg("discover")
         self.assertRc(r, 0)
@@ -285,6 +289,9 @@ class CoreRef3r(CoreMixin, SimTestCase):
         self.assertIsNone(self.sim.vip_routes()[table][2])
         self.assertIn(r.rc, (0, 1))  # see docs: a missing remote route is reported
 
+    @harness.known_bug("discovery needs ec2:DescribeNetworkInterfaces and "
+                       "DescribeTransitGatewayAttachments, outside the vendor kit's set "
+                       "(src/engine/discovery.cc)")
     def test_create_missing_false_works_with_vendor_kit_permissions(self):
         # The vendor kit's eight permissions are enough when nothing is created.
         config = self.write_config(name="kit.toml", create_missing=False)
@@ -308,8 +315,6 @@ class BadConfig(SimTestCase):
     """A bad config exits 2, names the key, and makes no request at all."""
 
     TOPOLOGY = "demo"
-
-    GOOD = None
 
     def cases(self):
         good = harness.config_toml(self.topology, self.sim.url)
@@ -366,6 +371,7 @@ class Ipv6Vip(SimTestCase):
     @classmethod
     def setUpClass(cls):
         import tempfile
+
         topo = harness.load_topology("demo")
         topo = json.loads(json.dumps(topo).replace('"192.168.10.10/32"',
                                                    '"%s/128"' % IPV6_VIP))
@@ -378,7 +384,7 @@ class Ipv6Vip(SimTestCase):
             cls.sim = harness.Sim(path, seed=cls.SEED)
         except RuntimeError as e:
             cls._topo_dir.cleanup()
-            raise unittest_skip("emulator does not take IPv6 VIP routes: %s" % e)
+            raise unittest.SkipTest("emulator does not take IPv6 VIP routes: %s" % e)
 
     @classmethod
     def tearDownClass(cls):
@@ -405,11 +411,6 @@ class Ipv6Vip(SimTestCase):
                                            harness.strip_vip_routes(self.sim.state(), vip)), [])
         # Nothing was written for the IPv4 /32 (there is none).
         self.assertEqual({t: v for t, v in self.sim.vip_routes(VIP).items() if v[2]}, {})
-
-
-def unittest_skip(reason):
-    import unittest
-    return unittest.SkipTest(reason)
 
 
 if __name__ == "__main__":
