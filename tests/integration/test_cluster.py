@@ -15,6 +15,7 @@ counters) and from `tgwark verify --json`.
 
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -150,6 +151,24 @@ class Scenarios(ClusterTestCase):
         self.assertServes("node-a")
         self.assertRc(self.cluster.call("node-a", "quickCheck"), 0)
 
+    def test_2b_home_tgw_blackhole_and_missing_home_route(self):
+        self.restore("node-a")
+        home_tgw_tables = ["tgw-rtb-00000000100000000", "tgw-rtb-00000000200000000"]
+        for drift in (
+                {"op": "set_tgw_route", "region": "us-east-1", "route_table": home_tgw_tables[0],
+                 "destination": VIP, "blackhole": True},
+                {"op": "delete_tgw_route", "region": "us-east-1",
+                 "route_table": home_tgw_tables[1], "destination": VIP},
+                {"op": "delete_route", "region": "us-east-1", "route_table": NODE_A_VPC_TABLE,
+                 "destination": VIP}):
+            with self.subTest(drift=drift["op"]):
+                self.sim.drift(drift)
+                qc, rec = self.cluster.interval("node-a")
+                self.assertRc(qc, 1)
+                self.assertIn(drift["route_table"], qc.stderr)
+                self.assertRc(rec, 0)
+                self.assertServes("node-a")
+
     def test_3_remote_drift_is_repaired_by_quickcheck_with_a_warning(self):
         self.restore("node-a")
         self.sim.drift({"op": "set_tgw_route", "region": "eu-west-1", "route_table": EU_TGW_TABLE,
@@ -195,7 +214,16 @@ class Scenarios(ClusterTestCase):
                              for codes in self.sim.counters()["errors"].get(region, {}).values())
                 if kind != "reset":  # a reset connection has no error code
                     self.assertGreater(failed, 0, "the quickCheck never met the fault")
+                    # Every AWS error is logged with its code and request id.
+                    self.assertIn("code=" + kind, qc.stderr)
+                    self.assertIn("request-id=", qc.stderr)
                 self.assertEqual(self.sim.vip_routes(), routes)
+        # Without the topology cache (first quickCheck after a reboot): discovery
+        # itself cannot answer, still not a failure.
+        shutil.rmtree(self.cluster.envs["node-a"]["TGWARK_CACHE_DIR"], ignore_errors=True)
+        qc = self.cluster.call("node-a", "quickCheck")
+        self.assertRc(qc, 0)
+        self.assertIn("not a failure", qc.stderr)
         self.sim.clear_faults()
         self.assertEqual(self.sim.writes(), writes)
 
