@@ -232,12 +232,30 @@ Result<TgwRead> Discoverer::readTgws(const std::string& region, const StrSet& tg
   TgwRead out;
   // DescribeTransitGatewayAttachments carries each attachment's association,
   // which saves one GetTransitGatewayRouteTableAssociations per TGW table.
-  auto atts = describeBatched<aws::TransitGatewayAttachment>(
-      tgws, "transit-gateway-id", {}, deadline_,
-      [&](const aws::DescribeOptions& o) { return (*api)->describeTransitGatewayAttachments(o); });
+  // The peerings (for the far side's region) are asked for by TGW at the same
+  // time rather than after, by attachment id: one round trip per walk round.
+  Result<std::vector<aws::TransitGatewayAttachment>> atts;
+  Result<std::vector<aws::TransitGatewayPeeringAttachment>> peers;
+  parallelFor(2, 2, [&](std::size_t job) {
+    if (job == 0) {
+      atts = describeBatched<aws::TransitGatewayAttachment>(
+          tgws, "transit-gateway-id", {}, deadline_, [&](const aws::DescribeOptions& o) {
+            return (*api)->describeTransitGatewayAttachments(o);
+          });
+    } else {
+      peers = describeBatched<aws::TransitGatewayPeeringAttachment>(
+          tgws, "transit-gateway-id", {}, deadline_, [&](const aws::DescribeOptions& o) {
+            return (*api)->describeTransitGatewayPeeringAttachments(o);
+          });
+    }
+  });
   if (!atts) {
     return std::unexpected(
         withContext(atts.error(), "DescribeTransitGatewayAttachments in " + region));
+  }
+  if (!peers) {
+    return std::unexpected(
+        withContext(peers.error(), "DescribeTransitGatewayPeeringAttachments in " + region));
   }
   StrSet peeringIds;
   for (auto& att : *atts) {
@@ -245,17 +263,11 @@ Result<TgwRead> Discoverer::readTgws(const std::string& region, const StrSet& tg
     if (isPeeringType(att.resourceType)) peeringIds.insert(att.transitGatewayAttachmentId);
     out.attachments.push_back(std::move(att));
   }
-  if (!peeringIds.empty()) {
-    auto peers = describeBatched<aws::TransitGatewayPeeringAttachment>(
-        peeringIds, "transit-gateway-attachment-id", {}, deadline_,
-        [&](const aws::DescribeOptions& o) {
-          return (*api)->describeTransitGatewayPeeringAttachments(o);
-        });
-    if (!peers) {
-      return std::unexpected(
-          withContext(peers.error(), "DescribeTransitGatewayPeeringAttachments in " + region));
+  // An endpoint that ignores the filter returns more: keep only ours.
+  for (auto& p : *peers) {
+    if (peeringIds.contains(p.transitGatewayAttachmentId)) {
+      out.peerings.emplace(p.transitGatewayAttachmentId, std::move(p));
     }
-    for (auto& p : *peers) out.peerings.emplace(p.transitGatewayAttachmentId, std::move(p));
   }
   return out;
 }
@@ -269,34 +281,41 @@ Result<ScopeRead> Discoverer::readScope(const std::string& region) {
     if (r == region) tgws.insert(tgw);
   for (const auto& [vpc, r] : vpcRegion_)
     if (r == region) vpcs.insert(vpc);
-  if (!explicitMode() && !tgws.empty()) {
-    auto tables = describeBatched<aws::TransitGatewayRouteTable>(
-        tgws, "transit-gateway-id", {}, deadline_, [&](const aws::DescribeOptions& o) {
-          return (*api)->describeTransitGatewayRouteTables(o);
-        });
-    if (!tables) {
-      return std::unexpected(
-          withContext(tables.error(), "DescribeTransitGatewayRouteTables in " + region));
-    }
-    out.tgwTables = std::move(*tables);
-  }
-  if (!vpcs.empty()) {
-    auto described = describeBatched<aws::Vpc>(
-        vpcs, "vpc-id", {}, deadline_,
-        [&](const aws::DescribeOptions& o) { return (*api)->describeVpcs(o); });
-    if (!described)
-      return std::unexpected(withContext(described.error(), "DescribeVpcs in " + region));
-    out.vpcs = std::move(*described);
-    if (!explicitMode()) {
+  // The three reads are independent: one round trip instead of three.
+  std::optional<Error> errors[3];
+  parallelFor(3, 3, [&](std::size_t job) {
+    if (job == 0 && !explicitMode() && !tgws.empty()) {
+      auto tables = describeBatched<aws::TransitGatewayRouteTable>(
+          tgws, "transit-gateway-id", {}, deadline_, [&](const aws::DescribeOptions& o) {
+            return (*api)->describeTransitGatewayRouteTables(o);
+          });
+      if (tables) {
+        out.tgwTables = std::move(*tables);
+      } else {
+        errors[0] = withContext(tables.error(), "DescribeTransitGatewayRouteTables in " + region);
+      }
+    } else if (job == 1 && !vpcs.empty()) {
+      auto described = describeBatched<aws::Vpc>(
+          vpcs, "vpc-id", {}, deadline_,
+          [&](const aws::DescribeOptions& o) { return (*api)->describeVpcs(o); });
+      if (described) {
+        out.vpcs = std::move(*described);
+      } else {
+        errors[1] = withContext(described.error(), "DescribeVpcs in " + region);
+      }
+    } else if (job == 2 && !vpcs.empty() && !explicitMode()) {
       auto tables = describeBatched<aws::RouteTable>(
           vpcs, "vpc-id", {}, deadline_,
           [&](const aws::DescribeOptions& o) { return (*api)->describeRouteTables(o); });
-      if (!tables) {
-        return std::unexpected(withContext(tables.error(), "DescribeRouteTables in " + region));
+      if (tables) {
+        out.vpcTables = std::move(*tables);
+      } else {
+        errors[2] = withContext(tables.error(), "DescribeRouteTables in " + region);
       }
-      out.vpcTables = std::move(*tables);
     }
-  }
+  });
+  for (auto& error : errors)
+    if (error) return std::unexpected(std::move(*error));
   return out;
 }
 

@@ -502,6 +502,10 @@ class FakeEc2 final : public aws::Ec2Api {
     for (const auto& [id, p] : cloud_->peerings_) {
       if (p.requesterTgwInfo.region != region_ && p.accepterTgwInfo.region != region_) continue;
       if (!idOk(o.ids, id) || !filterOk(o.filters, "transit-gateway-attachment-id", id)) continue;
+      if (!filterOk(o.filters, "transit-gateway-id", p.requesterTgwInfo.transitGatewayId) &&
+          !filterOk(o.filters, "transit-gateway-id", p.accepterTgwInfo.transitGatewayId)) {
+        continue;
+      }
       out.push_back(p);
     }
     return out;
