@@ -130,6 +130,27 @@ class Scenarios(ClusterTestCase):
         self.assertRc(r, 0)
         self.assertIn("dep_create -p %s -c ip-vip" % TAG, r.stdout)
 
+    def test_config_from_lifekeeper_application_info(self):
+        # Scripts installed without --config: LifeKeeper's resource Application
+        # Info (read with $LKROOT/bin/ins_list) names the config file.
+        lkroot = os.path.join(self.workdir, "opt-LifeKeeper")
+        os.makedirs(os.path.join(lkroot, "bin"))
+        ins_list = os.path.join(lkroot, "bin", "ins_list")
+        with open(ins_list, "w") as f:
+            f.write('#!/bin/sh\n'
+                    '[ "$1 $2 $3" = "-t %s -f:" ] || exit 1\n'
+                    'echo "node-b:gen:app:%s:%s-id:%s:0:0"\n' % (TAG, TAG, TAG, self.config))
+        os.chmod(ins_list, 0o755)
+        env = dict(self.cluster.envs["node-b"], LKROOT=lkroot)
+        scripts = os.path.join(self.workdir, "noconfig")
+        r = harness.tgwark(["lifekeeper", "install", "--tag", TAG, "--dir", scripts], env)
+        self.assertRc(r, 0)
+        with open(os.path.join(scripts, "restore")) as f:
+            self.assertNotIn("--config", f.read())
+        r = harness.run([os.path.join(scripts, "restore"), "-t", TAG, "-i", "1"], env)
+        self.assertRc(r, 0)
+        self.assertServes("node-b")
+
     def test_1_initial_restore(self):
         r = self.restore("node-a")
         self.assertIn(TAG, r.stderr)  # -t is logged
