@@ -189,7 +189,8 @@ def write_count(writes):
 
 def diff_counts(after, before):
     keys = set(after) | set(before)
-    return {k: after.get(k, 0) - before.get(k, 0) for k in keys if after.get(k, 0) != before.get(k, 0)}
+    return {k: after.get(k, 0) - before.get(k, 0)
+            for k in keys if after.get(k, 0) != before.get(k, 0)}
 
 
 # --- the emulator's state dump ----------------------------------------------

@@ -6,7 +6,6 @@ Run by CTest (tests/integration/CMakeLists.txt) as
   python3 test_core.py --tgwark BIN --sim BIN --topologies DIR [unittest args]
 """
 
-import copy
 import json
 import os
 import sys
