@@ -305,6 +305,18 @@ class Scenarios(ClusterTestCase):
         self.sim.throttle({"enabled": False})
         self.assertRc(r, 0)
 
+    def test_remove_is_never_blocked_on_the_api(self):
+        self.restore("node-a")
+        self.sim.fault({"region": "*", "action": "*", "kind": "stall", "probability": 1.0,
+                        "stall_ms": 60000})
+        calls = self.sim.total_calls()
+        # A remove that waited on the stalled API would run into this process
+        # bound (far below the stall), not a timing assertion on remove itself.
+        r = self.cluster.call("node-a", "remove", timeout=30)
+        self.sim.clear_faults()
+        self.assertRc(r, 0)
+        self.assertEqual(self.sim.total_calls(), calls, "remove called the API")
+
     def test_6_split_brain_does_not_flap(self):
         self.restore("node-a")
         self.restore("node-b")  # node-a still believes it is active
