@@ -427,6 +427,7 @@ void checkTopology(const model::Config& config, const model::Topology& t, Checks
   for (const auto* rt : t.managedVpcTables()) relevantVpcs.insert(rt->vpcId);
   for (const auto& n : t.nodes) relevantVpcs.insert(n.vpcId);
   int associated = 0;
+  bool badAssociation = false;
   for (const auto& a : t.attachments) {
     if (a.kind != model::AttachmentKind::kVpc || !relevantVpcs.contains(a.resourceId)) continue;
     auto vpc = t.vpcs.find(a.resourceId);
@@ -435,6 +436,10 @@ void checkTopology(const model::Config& config, const model::Topology& t, Checks
       continue;  // the VPC sends the VIP to another TGW
     }
     const std::string name = "association " + a.id;
+    if (a.associatedRouteTableId.empty() || !t.tgwRouteTables.contains(a.associatedRouteTableId) ||
+        !t.tgwRouteTables.at(a.associatedRouteTableId).managed) {
+      badAssociation = true;
+    }
     if (a.associatedRouteTableId.empty()) {
       checks.fail(
           name,
@@ -457,9 +462,11 @@ void checkTopology(const model::Config& config, const model::Topology& t, Checks
     }
     ++associated;
   }
-  checks.ok("associations",
-            fmt::format("{} VPC attachments in scope associated with managed TGW route tables",
-                        associated));
+  if (!badAssociation) {
+    checks.ok("associations",
+              fmt::format("{} VPC attachments in scope associated with managed TGW route tables",
+                          associated));
+  }
 
   for (const auto& n : config.nodes) {
     const std::string name = "paths to " + n.name;
