@@ -6,8 +6,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <regex>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
 
+#include "cli/commands.h"
 #include "engine/engine.h"
 #include "sim_session.h"
 
@@ -156,6 +162,95 @@ TEST(RenderSvg, BadDotReportsGraphvizError) {
   if (!svg && svg.error().category == ErrorCategory::kNotFound) GTEST_SKIP();
   ASSERT_FALSE(svg.has_value());
   EXPECT_THAT(svg.error().message, HasSubstr("-Tsvg failed"));
+}
+
+}  // namespace
+}  // namespace tgwark::cli
+
+namespace tgwark::cli {
+namespace {
+
+// The process environment for one test (Session::open reads it), restored after.
+class ScopedEnv {
+ public:
+  explicit ScopedEnv(std::map<std::string, std::string> vars) {
+    for (const auto& [k, v] : vars) {
+      const char* old = std::getenv(k.c_str());
+      saved_.emplace_back(k, old ? std::optional<std::string>(old) : std::nullopt);
+      ::setenv(k.c_str(), v.c_str(), 1);
+    }
+  }
+  ~ScopedEnv() {
+    for (const auto& [k, v] : saved_) {
+      if (v) {
+        ::setenv(k.c_str(), v->c_str(), 1);
+      } else {
+        ::unsetenv(k.c_str());
+      }
+    }
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
+std::string slurpFile(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(GraphCommand, WritesTheDotFileAndTheMetricsFile) {
+  testing::SimSession sim;
+  namespace fs = std::filesystem;
+  std::string tmpl = (fs::temp_directory_path() / "tgwark-graph-cmd-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+  fs::path dir(tmpl);
+  fs::path config = dir / "tgwark.toml";
+  {
+    std::ofstream out(config);
+    out << "vip = \"192.168.10.10\"\n"
+           "[[node]]\nname = \"node-a\"\nregion = \"us-east-1\"\neni = \"eni-00000010000000000\"\n"
+           "[[node]]\nname = \"node-b\"\nregion = \"us-west-2\"\neni = \"eni-01000010000000000\"\n"
+           "[aws]\nendpoint_url = \""
+        << sim.server().url() << "\"\n";
+  }
+  ScopedEnv env({{"AWS_ACCESS_KEY_ID", "AKIDSIMULATOR"},
+                 {"AWS_SECRET_ACCESS_KEY", "simulator-secret-key"},
+                 {"AWS_CONFIG_FILE", "/dev/null"},
+                 {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"},
+                 {"AWS_EC2_METADATA_DISABLED", "true"},
+                 {"TGWARK_CACHE_DIR", (dir / "cache").string()}});
+  GlobalOptions g;
+  g.config = config.string();
+  g.metricsFile = (dir / "tgwark.prom").string();
+  g.verbosity = -1;
+  GraphOptions o;
+  o.output = (dir / "vip.dot").string();
+  EXPECT_EQ(cmdGraph(g, o), 0);
+  std::string dot = slurpFile(o.output);
+  EXPECT_TRUE(dot.starts_with("digraph tgwark {"));
+  EXPECT_THAT(dot, HasSubstr("id=\"route-rtb-00000010000000000\""));
+  EXPECT_THAT(dot, HasSubstr("→ node-a"));  // the node the routes serve
+  std::string metrics = slurpFile(g.metricsFile);
+  EXPECT_THAT(metrics, HasSubstr("tgwark_action_success{action=\"graph\"} 1\n"));
+  EXPECT_THAT(metrics, HasSubstr("tgwark_routes{state=\"correct\"} 9\n"));
+  EXPECT_THAT(metrics, HasSubstr("tgwark_api_calls_total{action=\"SearchTransitGatewayRoutes\"}"));
+
+  // An unknown --active is a usage problem: exit 2, and the metrics say it failed.
+  o.active = "node-z";
+  EXPECT_EQ(cmdGraph(g, o), 2);
+  EXPECT_THAT(slurpFile(g.metricsFile), HasSubstr("tgwark_action_success{action=\"graph\"} 0\n"));
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
+TEST(ValidateCommand, ConfigThatDoesNotLoadExits2) {
+  GlobalOptions g;
+  g.config = "/nonexistent/tgwark-test.toml";
+  g.verbosity = -1;
+  EXPECT_EQ(cmdValidate(g), 2);
 }
 
 }  // namespace
