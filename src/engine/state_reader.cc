@@ -157,11 +157,13 @@ void Reader::readTgwTable(aws::Ec2Api& api, const Task& task) {
   table.id = id;
   table.region = task.region;
   table.known = true;
+  // A static route beats a propagated one for the same prefix, so when both
+  // are listed the static one is what the TGW uses.
   for (const auto& route : exact->routes) {
     auto observed = toObservedRoute(route);
-    if (observed && observed->destination == vip_ && route.state != "deleted") {
+    if (!observed || !(observed->destination == vip_) || route.state == "deleted") continue;
+    if (!table.vipRoute || (table.vipRoute->propagated && !observed->propagated)) {
       table.vipRoute = std::move(*observed);
-      break;
     }
   }
   if (opts_.mode == ReadMode::kTrace && !table.vipRoute) {

@@ -173,6 +173,19 @@ TEST_F(ApplyTest, CreateThatFindsARouteFallsBackToReplace) {
   EXPECT_EQ(cloud->routeTarget(kTgwRtbB, kVip), kAttB);
 }
 
+TEST_F(ApplyTest, WrongPropagatedRouteIsShadowedByACreatedStaticOne) {
+  cloud->removeRoute(kTgwRtbB, kVip);
+  cloud->addTgwRoute(kTgwRtbB, kVip, kPeerEB, "active", "propagated");
+  auto r = apply("node-b");
+  EXPECT_TRUE(r.allRight());
+  EXPECT_EQ(result(r, kTgwRtbB).action, "CreateTransitGatewayRoute");
+  EXPECT_EQ(result(r, kTgwRtbB).outcome, RouteOutcome::kWritten);
+  EXPECT_EQ(cloud->routeTarget(kTgwRtbB, kVip), kAttB);
+  cloud->resetCalls();
+  EXPECT_TRUE(apply("node-b").allRight());
+  EXPECT_EQ(cloud->writeCount(), 0);
+}
+
 TEST_F(ApplyTest, PermissionFailureInOneRegionIsReportedOthersAreWritten) {
   cloud->setInterceptor([](const FakeCall& c) -> std::optional<Error> {
     if (c.mutating && c.region == "us-west-2") {

@@ -62,6 +62,17 @@ TEST_F(ReaderTest, SearchUsesExactMatchOnTheVip) {
   EXPECT_EQ(r.state.find(kTgwRtbE)->vipRoute->target.id, kAttA);
 }
 
+TEST_F(ReaderTest, StaticRouteWinsOverAPropagatedOneForTheVip) {
+  cloud->removeRoute(kTgwRtbB, kVip);
+  cloud->addTgwRoute(kTgwRtbB, kVip, kAttB, "active", "propagated");
+  cloud->addTgwRoute(kTgwRtbB, kVip, kPeerEB);
+  auto r = read();
+  const auto* t = r.state.find(kTgwRtbB);
+  ASSERT_TRUE(t && t->vipRoute);
+  EXPECT_EQ(t->vipRoute->target.id, kPeerEB);
+  EXPECT_FALSE(t->vipRoute->propagated);
+}
+
 TEST_F(ReaderTest, BatchesOfAtMostOneHundredTableIds) {
   // 150 more managed client tables in us-east-1.
   for (int i = 0; i < 150; ++i) {

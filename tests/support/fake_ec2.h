@@ -318,9 +318,13 @@ class FakeCloud : public std::enable_shared_from_this<FakeCloud> {
   aws::TransitGatewayRoute* findTgwRoute(const std::string& tableId, const std::string& dest) {
     auto it = tgwRtbs_.find(tableId);
     if (it == tgwRtbs_.end()) return nullptr;
-    for (auto& r : it->second.routes)
-      if (sameDest(r.destinationCidrBlock, dest)) return &r;
-    return nullptr;
+    aws::TransitGatewayRoute* propagated = nullptr;  // a static route for the prefix wins
+    for (auto& r : it->second.routes) {
+      if (!sameDest(r.destinationCidrBlock, dest)) continue;
+      if (r.type != "propagated") return &r;
+      if (!propagated) propagated = &r;
+    }
+    return propagated;
   }
 
   // Records the call and runs the scripts; an error means "fail with it".
@@ -695,10 +699,8 @@ class FakeEc2 final : public aws::Ec2Api {
     if (existing) {
       *existing = r;
     } else {
-      // A static route shadows a propagated one: keep only the static one visible.
-      std::erase_if(it->second.routes, [&](const aws::TransitGatewayRoute& x) {
-        return FakeCloud::sameDest(x.destinationCidrBlock, dest);
-      });
+      // Added beside any propagated route for the prefix, which it shadows
+      // (searches list both, as EC2's do).
       it->second.routes.push_back(r);
     }
     return {};
