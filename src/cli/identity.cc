@@ -89,6 +89,7 @@ Result<NodeIdentity> resolveLocalNode(const model::Config& config, const std::st
     return NodeIdentity{flag, "--node"};
   }
   std::string tried;
+  bool metadataTransient = false;
   bool anyInstanceIds = false;
   for (const auto& n : config.nodes) anyInstanceIds = anyInstanceIds || !n.instanceId.empty();
   if (anyInstanceIds && instanceId) {
@@ -99,6 +100,7 @@ Result<NodeIdentity> resolveLocalNode(const model::Config& config, const std::st
       }
       tried += fmt::format("instance-id {} matches no node's instance_id; ", *id);
     } else {
+      metadataTransient = id.error().retryable();
       tried += fmt::format("instance metadata unavailable ({}); ", id.error().message);
     }
   }
@@ -109,7 +111,9 @@ Result<NodeIdentity> resolveLocalNode(const model::Config& config, const std::st
     }
     tried += fmt::format("host name {} matches no node", hostName);
   }
-  return makeError(ErrorCategory::kInvalidConfig,
+  // When instance metadata merely did not answer, the config may be fine: say
+  // so with a retryable category, so quickCheck treats it as undeterminable.
+  return makeError(metadataTransient ? ErrorCategory::kRetryable : ErrorCategory::kInvalidConfig,
                    fmt::format("cannot tell which node this is: {} (nodes: {}); pass --node NAME",
                                tried, known));
 }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "cli/table.h"
@@ -270,6 +272,24 @@ std::string topologyToml(const model::Topology& topology) {
     out += fmt::format("  \"{}\",  # {} {}\n", t->id, t->region, t->tgwId);
   }
   out += "]\n";
+  // Tables outside the nodes' regions are only found when their region is listed.
+  std::set<std::string> nodeRegions, extraRegions;
+  for (const auto& n : topology.nodes) nodeRegions.insert(n.region);
+  for (const auto* t : topology.managedVpcTables()) {
+    if (!nodeRegions.contains(t->region)) extraRegions.insert(t->region);
+  }
+  for (const auto* t : topology.managedTgwTables()) {
+    if (!nodeRegions.contains(t->region)) extraRegions.insert(t->region);
+  }
+  if (!extraRegions.empty()) {
+    out += "regions = [";
+    bool first = true;
+    for (const auto& r : extraRegions) {
+      out += fmt::format("{}\"{}\"", first ? "" : ", ", r);
+      first = false;
+    }
+    out += "]\n";
+  }
   std::vector<std::string> notManaged;
   for (const auto& [id, t] : topology.vpcRouteTables) {
     if (!t.managed) {

@@ -107,7 +107,12 @@ ActionOutcome remove(cli::Session& session) {
 ActionOutcome quickCheck(cli::Session& session) {
   const auto& config = session.config();
   auto node = session.localNode();
-  if (!node) return fromError(node.error(), "quickCheck");
+  if (!node) {
+    if (transient(node.error())) {
+      return fail(ActionStatus::kUndeterminable, "quickCheck: " + node.error().describe());
+    }
+    return fromError(node.error(), "quickCheck");
+  }
   auto deadline = session.deadlineAfterSeconds(config.aws.quickcheckTimeoutS);
   auto topology = session.topology(deadline, /*allowCache=*/true);
   if (!topology) {

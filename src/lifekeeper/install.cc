@@ -141,7 +141,7 @@ Create the resource (on the node that should be active first):
 
   Then extend it to every other node (GUI: Extend Resource Hierarchy), and make it
   depend on the IP resource that holds the VIP:
-    $LKROOT/bin/dep_create -p {ipTag} -c {tag}
+    $LKROOT/bin/dep_create -p {tag} -c {ipTag}
   (the VIP route is useless unless the node answers for the VIP; the IP resource
   must be in service first).
 

@@ -103,7 +103,7 @@ TEST_F(InstallTest, InstructionsNameCreapphierDependencyNobcastpingAndPolicy) {
   std::string text = setupInstructions(options, r);
   EXPECT_THAT(text, HasSubstr("creapphier \"$(uname -n)\""));
   EXPECT_THAT(text, HasSubstr("/opt/x/restore /opt/x/remove vip1 /etc/tgwark/t.toml intelligent"));
-  EXPECT_THAT(text, HasSubstr("dep_create -p ip-192.168.10.10 -c vip1"));
+  EXPECT_THAT(text, HasSubstr("dep_create -p vip1 -c ip-192.168.10.10"));
   EXPECT_THAT(text, HasSubstr("NOBCASTPING=1"));
   EXPECT_THAT(text, HasSubstr("\"ec2:ReplaceTransitGatewayRoute\""));
   EXPECT_THAT(text, ::testing::Not(HasSubstr("\"ec2:CreateRoute\"")));

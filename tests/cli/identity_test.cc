@@ -1,0 +1,103 @@
+#include "cli/identity.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace tgwark::cli {
+namespace {
+
+using ::testing::HasSubstr;
+
+aws::EnvLookup envOf(std::map<std::string, std::string> vars) {
+  return [vars](std::string_view name) -> std::optional<std::string> {
+    auto it = vars.find(std::string(name));
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+model::Config twoNodes() {
+  auto config = model::parseConfig(R"(vip = "192.168.10.10"
+[[node]]
+name = "node-a"
+region = "us-east-1"
+eni = "eni-0123456789abcdef0"
+instance_id = "i-0123456789abcdef0"
+[[node]]
+name = "node-b"
+region = "us-west-2"
+eni = "eni-0fedcba9876543210"
+)",
+                                   "t.toml");
+  EXPECT_TRUE(config) << config.error().message;
+  return *config;
+}
+
+TEST(ConfigPathTest, FlagThenEnvironmentThenLifeKeeperThenDefault) {
+  auto ins = [](const std::string& tag) -> std::optional<std::string> {
+    return tag == "vip1" ? std::optional<std::string>("/etc/tgwark/lk.toml") : std::nullopt;
+  };
+  EXPECT_EQ(resolveConfigPath("/a.toml", "vip1", envOf({{"TGWARK_CONFIG", "/b.toml"}}), ins).path,
+            "/a.toml");
+  EXPECT_EQ(resolveConfigPath("", "vip1", envOf({{"TGWARK_CONFIG", "/b.toml"}}), ins).path,
+            "/b.toml");
+  auto lk = resolveConfigPath("", "vip1", envOf({}), ins);
+  EXPECT_EQ(lk.path, "/etc/tgwark/lk.toml");
+  EXPECT_THAT(lk.how, HasSubstr("vip1"));
+  EXPECT_EQ(resolveConfigPath("", "other", envOf({}), ins).path, kDefaultConfigPath);
+  EXPECT_EQ(resolveConfigPath("", "", envOf({}), ins).path, kDefaultConfigPath);
+}
+
+TEST(ConfigPathTest, NoInsListMeansNoApplicationInfo) {
+  EXPECT_FALSE(lifekeeperApplicationInfo("vip1", envOf({{"LKROOT", "/nonexistent"}})));
+}
+
+TEST(LocalNodeTest, FlagWinsAndMustExist) {
+  auto config = twoNodes();
+  auto never = []() -> Result<std::string> {
+    ADD_FAILURE() << "metadata asked";
+    return "x";
+  };
+  EXPECT_EQ(resolveLocalNode(config, "node-b", never, "host")->name, "node-b");
+  auto bad = resolveLocalNode(config, "node-c", never, "host");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().category, ErrorCategory::kInvalidConfig);
+  EXPECT_THAT(bad.error().message, HasSubstr("node-a, node-b"));
+}
+
+TEST(LocalNodeTest, InstanceIdThenHostName) {
+  auto config = twoNodes();
+  auto id = []() -> Result<std::string> { return std::string("i-0123456789abcdef0"); };
+  auto byId = resolveLocalNode(config, "", id, "whatever");
+  ASSERT_TRUE(byId);
+  EXPECT_EQ(byId->name, "node-a");
+  EXPECT_THAT(byId->how, HasSubstr("i-0123456789abcdef0"));
+  auto other = []() -> Result<std::string> { return std::string("i-99999999"); };
+  auto byHost = resolveLocalNode(config, "", other, "node-b.example.internal");
+  ASSERT_TRUE(byHost);
+  EXPECT_EQ(byHost->name, "node-b");
+  EXPECT_EQ(byHost->how, "host name");
+}
+
+TEST(LocalNodeTest, UnknownNodeIsAConfigErrorButUnreachableMetadataIsRetryable) {
+  auto config = twoNodes();
+  auto other = []() -> Result<std::string> { return std::string("i-99999999"); };
+  auto unknown = resolveLocalNode(config, "", other, "db7");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().category, ErrorCategory::kInvalidConfig);
+  EXPECT_THAT(unknown.error().message, HasSubstr("i-99999999"));
+  EXPECT_THAT(unknown.error().message, HasSubstr("db7"));
+
+  auto down = []() -> Result<std::string> {
+    return makeError(ErrorCategory::kRetryable, "connection refused");
+  };
+  auto transient = resolveLocalNode(config, "", down, "db7");
+  ASSERT_FALSE(transient);
+  EXPECT_EQ(transient.error().category, ErrorCategory::kRetryable);
+  EXPECT_THAT(transient.error().message, HasSubstr("connection refused"));
+}
+
+}  // namespace
+}  // namespace tgwark::cli
