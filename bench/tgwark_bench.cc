@@ -24,10 +24,12 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -147,6 +149,28 @@ ProcessResult runProcess(const std::vector<std::string>& argv,
   r.maxRssKb = ru.ru_maxrss;
   r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
+}
+
+// The kernel's count of connections dropped because a listen queue was full
+// (TcpExt ListenOverflows). The emulator listens with cpp-httplib's backlog
+// of 5; when a burst of new connections overflows it, the client's SYN is
+// retransmitted after 1 s, which shows up as a 1 s outlier. Reported so a
+// reader can tell such an outlier from a slow tgwark.
+long listenOverflows() {
+  std::ifstream in("/proc/net/netstat");
+  std::string header;
+  std::string values;
+  while (std::getline(in, header) && std::getline(in, values)) {
+    if (header.rfind("TcpExt:", 0) != 0) continue;
+    std::istringstream names(header);
+    std::istringstream numbers(values);
+    std::string name;
+    std::string number;
+    while (names >> name && numbers >> number) {
+      if (name == "ListenOverflows") return std::atol(number.c_str());
+    }
+  }
+  return -1;
 }
 
 // ---------------------------------------------------------------- statistics
@@ -277,6 +301,9 @@ Result<World> startWorld(const std::string& name, const fs::path& file, const fs
   if (!topology) return std::unexpected(topology.error());
   w.topology = *topology;
   sim::SimOptions options;
+  // Enough HTTP workers that the emulator never limits concurrency (each one
+  // is held for the injected latency); AWS has no such limit.
+  options.threads = 128;
   auto server = sim::SimServer::create(*topology, options);
   if (!server) return std::unexpected(server.error());
   if (auto started = (*server)->start(); !started) return std::unexpected(started.error());
@@ -327,6 +354,7 @@ class Bench {
                                       std::vector<std::string> rest) const {
     std::vector<std::string> args = {o_.tgwark, "--config", w.configPath.string(),
                                      "--node",  node,       "--json"};
+    if (o_.verbose) args.push_back("-v");
     args.insert(args.end(), rest.begin(), rest.end());
     return args;
   }
@@ -487,6 +515,7 @@ void Bench::ref3r() {
     auto r = runProcess(tgwarkArgs(w, active, {"quickCheck"}), env);
     auto after = countCalls(state);
     CallCount c{after.reads - before.reads, after.writes - before.writes, {}};
+    if (o_.verbose) note(fmt::format("  quickCheck run {}: {:.0f} ms\n{}", i, r.wallMs, r.err));
     if (r.exitCode != 0) {
       failRun("tgwark quickCheck (ref-3r)", r);
       continue;
@@ -757,6 +786,7 @@ int Bench::run() {
     std::cerr << "tgwark_bench: no tgwark binary at " << o_.tgwark << " (--tgwark PATH)\n";
     return 2;
   }
+  const long overflowsBefore = listenOverflows();
   ref3r();
   refScale();
   if (o_.firstTime) {
@@ -765,6 +795,14 @@ int Bench::run() {
     notes_.push_back("first-time setup not run (pass --first-time; scripts/bench does)");
   }
 
+  if (long overflows = listenOverflows() - overflowsBefore; overflowsBefore >= 0 && overflows > 0) {
+    notes_.push_back(fmt::format(
+        "{} connection(s) overflowed a listen queue during the run (kernel TcpExt "
+        "ListenOverflows, machine-wide): the emulator's listen backlog is cpp-httplib's 5, and "
+        "each overflow costs the client a 1 s SYN retransmit. Single runs (max column) with "
+        "~1 s outliers are that, not tgwark.",
+        overflows));
+  }
   std::string table =
       "| figure | measured | lower bound | baseline | measured / bound | baseline / measured |\n"
       "|---|---|---|---|---|---|\n";
@@ -801,12 +839,15 @@ int main(int argc, char** argv) {
   app.add_option("--aws", o.aws, "the aws CLI for the baseline");
   app.add_option("--baseline-script", o.baselineScript, "bench/baseline_awscli.sh");
   app.add_option("--topologies", o.topologies, "directory with ref-3r.json etc.");
+  app.add_flag("-v,--verbose", o.verbose, "run tgwark with -v and show its log of quickCheck");
   app.add_option("--markdown", o.markdown, "also write the result table to this file");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  // The in-process engine's info lines would interleave with the progress notes.
+  spdlog::set_level(spdlog::level::warn);
   o.reps = std::max(1, o.reps);
   o.scaleReps = std::max(1, o.scaleReps);
   o.awsReps = std::max(1, o.awsReps);
