@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <utility>
@@ -35,6 +36,51 @@ std::unexpected<Error> invalid(std::string message, std::string awsCode = {}) {
 bool goneState(const std::string& state) {
   return state == "deleted" || state == "deleting" || state == "failed" || state == "failing" ||
          state == "rejected" || state == "rejecting";
+}
+
+// The vendor TGW kit's permission set lacks DescribeNetworkInterfaces,
+// DescribeVpcs and DescribeTransitGatewayAttachments; tgwark must still work
+// with exactly that set (SEMANTICS.md), so those reads are enrichments with a
+// fallback, never requirements.
+bool denied(const Error& error) {
+  return error.category == ErrorCategory::kPermission &&
+         (error.awsCode == "UnauthorizedOperation" || error.awsCode == "AccessDenied" ||
+          error.awsCode == "AccessDeniedException");
+}
+
+void warnOnce(std::once_flag& flag, const std::string& message) {
+  std::call_once(flag, [&] { spdlog::warn("discovery: {}", message); });
+}
+
+aws::TransitGatewayAttachment fromVpcAttachment(const aws::TransitGatewayVpcAttachment& v) {
+  aws::TransitGatewayAttachment a;
+  a.transitGatewayAttachmentId = v.transitGatewayAttachmentId;
+  a.transitGatewayId = v.transitGatewayId;
+  a.resourceType = "vpc";
+  a.resourceId = v.vpcId;
+  a.resourceOwnerId = v.vpcOwnerId;
+  a.state = v.state;
+  return a;
+}
+
+// One attachment per side in `tgws` of each peering (the filter matches either side).
+void addPeeringSides(const std::vector<aws::TransitGatewayPeeringAttachment>& peers,
+                     const std::set<std::string>& tgws,
+                     std::vector<aws::TransitGatewayAttachment>& out) {
+  for (const auto& p : peers) {
+    for (const auto* side : {&p.requesterTgwInfo, &p.accepterTgwInfo}) {
+      if (!tgws.contains(side->transitGatewayId)) continue;
+      const auto& other = side == &p.requesterTgwInfo ? p.accepterTgwInfo : p.requesterTgwInfo;
+      aws::TransitGatewayAttachment a;
+      a.transitGatewayAttachmentId = p.transitGatewayAttachmentId;
+      a.transitGatewayId = side->transitGatewayId;
+      a.resourceType = "peering";
+      a.resourceId = other.transitGatewayId;
+      a.resourceOwnerId = other.ownerId;
+      a.state = p.state;
+      out.push_back(std::move(a));
+    }
+  }
 }
 
 bool isPeeringType(const std::string& type) {
@@ -144,7 +190,34 @@ class Discoverer {
   std::map<std::string, std::string> vpcRegion_;  // VPC in scope -> region
   StrSet listedVpcTables_;
   StrSet listedTgwTables_;
+  std::once_flag eniWarning_, vpcWarning_, attachmentWarning_;
+  std::mutex mu_;
+  bool vpcsDenied_ = false;  // set under mu_ inside parallelFor, read after it joins
+
+  // VPC attachments by `filterName` (vpc-id or transit-gateway-id) in the
+  // shape of DescribeTransitGatewayAttachments, without associations: the
+  // fallback when that call is not permitted.
+  Result<std::vector<aws::TransitGatewayAttachment>> vpcAttachmentsFallback(
+      aws::Ec2Api& api, const StrSet& values, const std::string& filterName);
 };
+
+Result<std::vector<aws::TransitGatewayAttachment>> Discoverer::vpcAttachmentsFallback(
+    aws::Ec2Api& api, const StrSet& values, const std::string& filterName) {
+  warnOnce(attachmentWarning_,
+           "ec2:DescribeTransitGatewayAttachments is not permitted: using the VPC and peering "
+           "attachment calls instead (TGW route table associations are unknown, so `verify` "
+           "cannot follow paths through TGW tables)");
+  auto vpcAtts = describeBatched<aws::TransitGatewayVpcAttachment>(
+      values, filterName, {}, deadline_,
+      [&](const aws::DescribeOptions& o) { return api.describeTransitGatewayVpcAttachments(o); });
+  if (!vpcAtts) {
+    return std::unexpected(
+        withContext(vpcAtts.error(), "DescribeTransitGatewayVpcAttachments in " + api.region()));
+  }
+  std::vector<aws::TransitGatewayAttachment> out;
+  for (const auto& v : *vpcAtts) out.push_back(fromVpcAttachment(v));
+  return out;
+}
 
 Result<std::vector<aws::NetworkInterface>> Discoverer::readEnis(
     aws::Ec2Api& api, const std::vector<const model::NodeConfig*>& nodes) {
@@ -170,8 +243,38 @@ Result<std::vector<aws::NetworkInterface>> Discoverer::readEnis(
         return eni.networkInterfaceId == node->eni;
       });
       if (!found) return notHere(*node, Error{ErrorCategory::kNotFound, "not returned", {}, {}, 0});
+      for (const auto& eni : *all) {
+        if (eni.networkInterfaceId == node->eni && !node->vpc.empty() && eni.vpcId != node->vpc) {
+          return invalid(fmt::format("node '{}': vpc = \"{}\", but ENI {} is in {}", node->name,
+                                     node->vpc, node->eni, eni.vpcId));
+        }
+      }
     }
     return all;
+  }
+  if (denied(all.error())) {
+    // Without DescribeNetworkInterfaces, the node's VPC comes from the config.
+    std::vector<aws::NetworkInterface> fromConfig;
+    for (const auto* node : nodes) {
+      if (node->vpc.empty()) {
+        return std::unexpected(Error{
+            ErrorCategory::kPermission,
+            fmt::format("node '{}': ec2:DescribeNetworkInterfaces is not permitted, so the VPC of "
+                        "ENI {} is unknown: grant it, or set vpc = \"vpc-...\" in this [[node]] "
+                        "({})",
+                        node->name, node->eni, all.error().message),
+            all.error().awsCode, all.error().requestId, all.error().httpStatus});
+      }
+      aws::NetworkInterface eni;
+      eni.networkInterfaceId = node->eni;
+      eni.vpcId = node->vpc;
+      eni.sourceDestCheck = false;  // unknown here; restore's pre-flight reports it unchecked
+      eni.status = "unverified";
+      fromConfig.push_back(std::move(eni));
+    }
+    warnOnce(eniWarning_,
+             "ec2:DescribeNetworkInterfaces is not permitted: using each [[node]]'s vpc");
+    return fromConfig;
   }
   if (all.error().category != ErrorCategory::kNotFound) {
     return std::unexpected(
@@ -249,13 +352,17 @@ Result<TgwRead> Discoverer::readTgws(const std::string& region, const StrSet& tg
           });
     }
   });
-  if (!atts) {
-    return std::unexpected(
-        withContext(atts.error(), "DescribeTransitGatewayAttachments in " + region));
-  }
   if (!peers) {
     return std::unexpected(
         withContext(peers.error(), "DescribeTransitGatewayPeeringAttachments in " + region));
+  }
+  if (!atts && denied(atts.error())) {
+    atts = vpcAttachmentsFallback(**api, tgws, "transit-gateway-id");
+    if (atts) addPeeringSides(*peers, tgws, *atts);
+  }
+  if (!atts) {
+    return std::unexpected(
+        withContext(atts.error(), "DescribeTransitGatewayAttachments in " + region));
   }
   StrSet peeringIds;
   for (auto& att : *atts) {
@@ -300,6 +407,12 @@ Result<ScopeRead> Discoverer::readScope(const std::string& region) {
           [&](const aws::DescribeOptions& o) { return (*api)->describeVpcs(o); });
       if (described) {
         out.vpcs = std::move(*described);
+      } else if (denied(described.error())) {
+        warnOnce(vpcWarning_,
+                 "ec2:DescribeVpcs is not permitted: VPC CIDRs are taken from the route tables' "
+                 "local routes");
+        std::lock_guard lock(mu_);
+        vpcsDenied_ = true;
       } else {
         errors[1] = withContext(described.error(), "DescribeVpcs in " + region);
       }
@@ -337,6 +450,9 @@ Result<void> Discoverer::walkTgws() {
             [&](const aws::DescribeOptions& o) {
               return (*api)->describeTransitGatewayAttachments(o);
             });
+        if (!atts && denied(atts.error())) {
+          return vpcAttachmentsFallback(**api, seedVpcs[region], "vpc-id");
+        }
         if (!atts) {
           return std::unexpected(
               withContext(atts.error(), "DescribeTransitGatewayAttachments in " + region));
@@ -582,6 +698,23 @@ Result<void> Discoverer::assemble() {
   }
   for (const auto& [vpc, region] : vpcRegion_) {
     if (!topo_.vpcs.contains(vpc)) topo_.vpcs[vpc] = model::VpcInfo{vpc, region, {}, ""};
+  }
+  if (vpcsDenied_) {
+    // Every VPC route table holds a `local` route per VPC CIDR.
+    for (const auto& [id, table] : vpcTables_) {
+      auto vpc = topo_.vpcs.find(table.vpcId);
+      if (vpc == topo_.vpcs.end()) continue;
+      for (const auto& route : table.routes) {
+        if (route.gatewayId != "local") continue;
+        const auto& dest = route.destinationCidrBlock.empty() ? route.destinationIpv6CidrBlock
+                                                              : route.destinationCidrBlock;
+        auto prefix = model::parsePrefix(dest, true);
+        auto& cidrs = vpc->second.cidrs;
+        if (prefix && std::find(cidrs.begin(), cidrs.end(), *prefix) == cidrs.end()) {
+          cidrs.push_back(*prefix);
+        }
+      }
+    }
   }
 
   StrSet nodeVpcs;

@@ -241,7 +241,9 @@ TEST(Discovery, VipInsideAVpcCidrIsRefused) {
 
 TEST(Discovery, ApiErrorsKeepCodeAndRequestId) {
   Fixture f{twoRegions()};
-  f.cloud->failNext("DescribeVpcs",
+  // DescribeTransitGatewayRouteTables is in the minimal permission set: a
+  // denial there is a real failure (unlike DescribeVpcs, which has a fallback).
+  f.cloud->failNext("DescribeTransitGatewayRouteTables",
                     fakeAwsError(ErrorCategory::kPermission, "UnauthorizedOperation", "nope", 403),
                     1, "us-west-2");
   auto topo = f.run(baseConfigText());
@@ -249,7 +251,7 @@ TEST(Discovery, ApiErrorsKeepCodeAndRequestId) {
   EXPECT_EQ(topo.error().category, ErrorCategory::kPermission);
   EXPECT_EQ(topo.error().awsCode, "UnauthorizedOperation");
   EXPECT_EQ(topo.error().requestId, "fake-request-id");
-  EXPECT_THAT(topo.error().message, HasSubstr("DescribeVpcs in us-west-2"));
+  EXPECT_THAT(topo.error().message, HasSubstr("DescribeTransitGatewayRouteTables in us-west-2"));
 }
 
 TEST(Discovery, ExpiredDeadlineMakesNoCall) {
@@ -260,6 +262,80 @@ TEST(Discovery, ExpiredDeadlineMakesNoCall) {
   ASSERT_FALSE(topo);
   EXPECT_EQ(topo.error().category, ErrorCategory::kDeadlineExceeded);
   EXPECT_EQ(f.cloud->totalCalls(), 0);
+}
+
+}  // namespace
+}  // namespace tgwark::engine
+
+namespace tgwark::engine {
+namespace {
+
+using namespace tgwark::testing;
+
+// The vendor TGW kit's eight permissions (SEMANTICS.md) must be enough.
+void denyBeyondVendorKit(FakeCloud& cloud) {
+  for (const char* action :
+       {"DescribeNetworkInterfaces", "DescribeVpcs", "DescribeTransitGatewayAttachments",
+        "GetTransitGatewayRouteTableAssociations"}) {
+    cloud.failNext(action,
+                   Error{ErrorCategory::kPermission, "not authorized", "UnauthorizedOperation",
+                         "req-denied", 403},
+                   1000);
+  }
+}
+
+TEST(DiscoveryMinimalIam, WorksWithTheVendorKitPermissionsGivenNodeVpcs) {
+  auto cloud = twoRegions();
+  denyBeyondVendorKit(*cloud);
+  std::string text = baseConfigText();
+  text.replace(text.find("eni = \"eni-a0000001\"\n"), 21,
+               "eni = \"eni-a0000001\"\nvpc = \"vpc-a0000001\"\n");
+  text.replace(text.find("eni = \"eni-b0000001\"\n"), 21,
+               "eni = \"eni-b0000001\"\nvpc = \"vpc-b0000001\"\n");
+  auto clock = std::make_shared<FakeClock>();
+  auto topo = discover(parseOrDie(text), cloud->factory(), Deadline::none(clock));
+  ASSERT_TRUE(topo) << topo.error().describe();
+  EXPECT_EQ(topo->findNode("node-a")->vpcAttachmentId, kAttA);
+  EXPECT_EQ(topo->findNode("node-b")->tgwId, kTgwB);
+  EXPECT_THAT(managedVpcIds(*topo),
+              ::testing::UnorderedElementsAre(kRtbA1, kRtbA2, kRtbB1, kRtbC1));
+  EXPECT_THAT(managedTgwIds(*topo), ::testing::UnorderedElementsAre(kTgwRtbE, kTgwRtbB));
+  const auto* peer = topo->findAttachment(kTgwE, kPeerEB);
+  ASSERT_NE(peer, nullptr);
+  EXPECT_EQ(peer->resourceId, kTgwB);
+  EXPECT_EQ(peer->associatedRouteTableId, "");  // unknown without the enrichment call
+  // CIDRs from the local routes, so the VIP-outside-CIDR check still works.
+  ASSERT_EQ(topo->vpcs.at(kVpcA).cidrs.size(), 1u);
+  EXPECT_EQ(topo->vpcs.at(kVpcA).cidrs[0].toString(), "10.1.0.0/16");
+  // The desired state is computable from this topology.
+  EXPECT_TRUE(plan::desiredRoutes(*topo, "node-b",
+                                  topo->vpcs.begin()->second.cidrs.empty()
+                                      ? model::Prefix{}
+                                      : *model::parsePrefix("192.168.10.10")));
+}
+
+TEST(DiscoveryMinimalIam, WithoutNodeVpcTheErrorSaysWhatToAdd) {
+  auto cloud = twoRegions();
+  denyBeyondVendorKit(*cloud);
+  auto clock = std::make_shared<FakeClock>();
+  auto topo = discover(parseOrDie(baseConfigText()), cloud->factory(), Deadline::none(clock));
+  ASSERT_FALSE(topo);
+  EXPECT_EQ(topo.error().category, ErrorCategory::kPermission);
+  EXPECT_EQ(topo.error().awsCode, "UnauthorizedOperation");
+  EXPECT_THAT(topo.error().message, HasSubstr("set vpc = "));
+  EXPECT_THAT(topo.error().message, HasSubstr("node-a"));
+}
+
+TEST(DiscoveryMinimalIam, NodeVpcMustAgreeWithTheEni) {
+  auto cloud = twoRegions();
+  std::string text = baseConfigText();
+  text.replace(text.find("eni = \"eni-a0000001\"\n"), 21,
+               "eni = \"eni-a0000001\"\nvpc = \"vpc-b0000001\"\n");
+  auto clock = std::make_shared<FakeClock>();
+  auto topo = discover(parseOrDie(text), cloud->factory(), Deadline::none(clock));
+  ASSERT_FALSE(topo);
+  EXPECT_EQ(topo.error().category, ErrorCategory::kInvalidConfig);
+  EXPECT_THAT(topo.error().message, HasSubstr("vpc-a0000001"));
 }
 
 }  // namespace
