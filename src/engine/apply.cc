@@ -112,6 +112,34 @@ void Applier::writeOne(aws::Ec2Api& api, TokenBucket& bucket, RouteResult& resul
     create = !create;
     outcome = send(api, result, create, result.action);
   }
+  // The client already spent its SDK-style attempts (about 3 s). A failover
+  // has a whole-action deadline (restore_timeout_s): a throttled or
+  // transiently failing write keeps being retried, paced and backed off,
+  // for as long as that deadline allows.
+  for (int round = 0; !outcome && !opts_.ec2DryRun && outcome.error().retryable(); ++round) {
+    const Millis base = opts_.writeRetryBase * (1LL << std::min(round, 5));
+    const Millis cap = std::min(base, opts_.writeRetryCap);
+    const double jitter = opts_.random ? 0.5 + 0.5 * opts_.random->uniform01() : 1.0;
+    const Millis wait{static_cast<long long>(std::llround(cap.count() * jitter))};
+    if (deadline_.wouldPass(wait)) break;
+    spdlog::info("{} {}: {} answered {}; retrying in {} ms", result.change.desired.region,
+                 result.change.desired.tableId, result.action,
+                 outcome.error().awsCode.empty()
+                     ? std::string(categoryName(outcome.error().category))
+                     : outcome.error().awsCode,
+                 wait.count());
+    deadline_.clock->sleepFor(wait);
+    if (!bucket.acquire(deadline_.at)) break;
+    outcome = send(api, result, create, result.action);
+    if (!outcome && isRouteAlreadyExists(outcome.error()) && create) {
+      // A timed-out create that did land: replace is what is left to do.
+      create = false;
+      outcome = send(api, result, create, result.action);
+    } else if (!outcome && isRouteNotFound(outcome.error()) && !create && opts_.createMissing) {
+      create = true;
+      outcome = send(api, result, create, result.action);
+    }
+  }
   if (opts_.ec2DryRun) {
     if (!outcome && aws::isDryRunSuccess(outcome.error())) {
       result.outcome = RouteOutcome::kSkipped;

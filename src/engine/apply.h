@@ -60,6 +60,10 @@ struct ApplyOptions {
   bool verify = true;
   int concurrency = 16;   // in-flight writes per region (aws.apply_concurrency)
   BucketSettings bucket;  // per region, mutating calls
+  // Whole-write retries after the client's own attempts, for throttled or
+  // transient failures, until the deadline: base * 2^round, capped, jittered.
+  Millis writeRetryBase{1000};
+  Millis writeRetryCap{8000};
   Millis pollInitial{250};
   Millis pollMax{2000};
   int maxVerifyRounds = 40;

@@ -223,7 +223,8 @@ TEST_F(ApplyTest, TransientFailureConvergesOnRetry) {
   cloud->failNext("ReplaceTransitGatewayRoute",
                   fakeAwsError(ErrorCategory::kRetryable, "InternalError", "oops", 500), 1,
                   "us-east-1");
-  auto first = apply("node-b");
+  // A deadline too short for a write retry: the failure is reported.
+  auto first = apply("node-b", options(), Deadline::after(clock, 500ms));
   EXPECT_EQ(result(first, kTgwRtbE).outcome, RouteOutcome::kFailed);
   EXPECT_EQ(first.count(RouteOutcome::kWritten), 4);
   EXPECT_TRUE(first.homeRight());  // the failed route is a remote one
@@ -232,6 +233,48 @@ TEST_F(ApplyTest, TransientFailureConvergesOnRetry) {
   EXPECT_TRUE(second.allRight());
   EXPECT_EQ(cloud->writeCount(), 1);
   expectNodeBActive(*cloud);
+}
+
+// The client gives up after its own few attempts; the action's deadline
+// (restore_timeout_s) decides how long a throttled write keeps being retried.
+TEST_F(ApplyTest, ThrottledHomeWriteIsRetriedUntilItLandsWithinTheDeadline) {
+  cloud->failNext("ReplaceRoute",
+                  fakeAwsError(ErrorCategory::kThrottled, "RequestLimitExceeded", "slow", 503), 5,
+                  "us-west-2");
+  auto before = clock->monotonic();
+  auto report = apply("node-b", options(), Deadline::after(clock, 60s));
+  EXPECT_EQ(result(report, kRtbB1).outcome, RouteOutcome::kWritten);
+  EXPECT_TRUE(report.allRight());
+  expectNodeBActive(*cloud);
+  // Backoff 1+2+4+8+8 s (no jitter source) on the fake clock, not in real time.
+  EXPECT_GE(clock->monotonic() - before, 23s);
+  EXPECT_LT(clock->monotonic() - before, 60s);
+}
+
+TEST_F(ApplyTest, WriteRetriesStopAtTheDeadline) {
+  cloud->failNext("ReplaceRoute",
+                  fakeAwsError(ErrorCategory::kThrottled, "RequestLimitExceeded", "slow", 503),
+                  1000, "us-west-2");
+  auto report = apply("node-b", options(), Deadline::after(clock, 20s));
+  const auto& r = result(report, kRtbB1);
+  EXPECT_EQ(r.outcome, RouteOutcome::kFailed);
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->awsCode, "RequestLimitExceeded");
+  EXPECT_FALSE(report.homeRight());
+}
+
+TEST_F(ApplyTest, PermissionFailureIsNotRetried) {
+  cloud->failNext("ReplaceRoute",
+                  fakeAwsError(ErrorCategory::kPermission, "UnauthorizedOperation", "no", 403),
+                  1000, "us-west-2");
+  auto before = clock->monotonic();
+  auto report = apply("node-b", options(), Deadline::after(clock, 60s));
+  EXPECT_EQ(result(report, kRtbB1).outcome, RouteOutcome::kFailed);
+  int replaceCalls = 0;
+  for (const auto& c : cloud->calls())
+    replaceCalls += c.action == "ReplaceRoute" && c.resource == kRtbB1;
+  EXPECT_EQ(replaceCalls, 1);
+  EXPECT_LT(clock->monotonic() - before, 1s);
 }
 
 TEST_F(ApplyTest, DeadlineLeavesUnpacedRoutesUnknownHomeFirst) {
