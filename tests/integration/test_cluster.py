@@ -119,8 +119,6 @@ class Scenarios(ClusterTestCase):
         self.assertTrue(text.startswith("#!/bin/sh"))
         self.assertIn(self.config, text)
 
-    @harness.known_bug("install prints dep_create -p IP -c TAG, the reverse "
-                       "(src/lifekeeper/install.cc)")
     def test_install_names_the_ip_resource_as_the_child(self):
         # LifeKeeper: `dep_create -p PARENT -c CHILD`, the parent depends on the
         # child, which is restored first. The route resource depends on the IP.
@@ -291,8 +289,6 @@ class Scenarios(ClusterTestCase):
         self.assertRc(qc, 0)
         self.assertServes("node-b")
 
-    @harness.known_bug("a throttled home write fails after the SDK's 3 attempts (~3 s), not "
-                       "retried until restore_timeout_s")
     def test_5d_slowly_refilling_throttle_restore_succeeds_within_deadline(self):
         # One write token per region, refilled every 5 s: node-b's 4 home writes
         # need ~15 s, well inside restore_timeout_s (60 s). The SDK-style retry
@@ -439,9 +435,6 @@ class EmulatorGone(ClusterTestCase):
         finally:
             self.restart_emulator()
 
-    @harness.known_bug("instance metadata unreachable makes the node identity an invalid-config "
-                       "error: quickCheck exits 2 (src/cli/identity.cc resolveLocalNode, "
-                       "src/lifekeeper/actions.cc quickCheck)")
     def test_quickcheck_with_the_emulator_stopped(self):
         # Instance metadata is unreachable too: which node this is cannot be
         # known, and an unreachable API is not a resource failure (SEMANTICS.md).
