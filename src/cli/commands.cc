@@ -66,6 +66,38 @@ std::string selfPath() {
   return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string("/usr/bin/tgwark");
 }
 
+// What every reporting command starts with: a session, a checked --active
+// node, the action's deadline, and the discovered topology.
+struct Prepared {
+  std::unique_ptr<Session> session;
+  engine::Deadline deadline;
+  model::Topology topology;
+};
+
+enum class Budget { kRestore, kQuickCheck };
+
+// On failure the error is logged and the exit code returned.
+std::expected<Prepared, int> prepare(const GlobalOptions& g, const std::string& action,
+                                     MetricsScope& metrics, const std::string& active,
+                                     Budget budget) {
+  auto session = Session::open(g, action);
+  if (!session) return std::unexpected(reportError(session.error(), action));
+  auto& s = **session;
+  metrics.attach(s);
+  if (!active.empty() && s.config().findNode(active) == nullptr) {
+    return std::unexpected(reportError(
+        Error{ErrorCategory::kInvalidConfig,
+              fmt::format("--active {}: no such node in {}", active, s.config().sourceName)},
+        action));
+  }
+  auto deadline =
+      s.deadlineAfterSeconds(budget == Budget::kRestore ? s.config().aws.restoreTimeoutS
+                                                        : s.config().aws.quickcheckTimeoutS);
+  auto topology = s.topology(deadline);
+  if (!topology) return std::unexpected(reportError(topology.error(), action + ": discovery"));
+  return Prepared{std::move(*session), deadline, std::move(*topology)};
+}
+
 }  // namespace
 
 int cmdRestore(const GlobalOptions& g) {
@@ -83,19 +115,11 @@ int cmdRecover(const GlobalOptions& g) {
 
 int cmdApply(const GlobalOptions& g, const ActiveOptions& o) {
   MetricsScope metrics(g, "apply");
-  auto session = Session::open(g, "apply");
-  if (!session) return reportError(session.error(), "apply");
-  auto& s = **session;
-  metrics.attach(s);
-  if (s.config().findNode(o.active) == nullptr) {
-    return reportError(
-        Error{ErrorCategory::kInvalidConfig,
-              fmt::format("--active {}: no such node in {}", o.active, s.config().sourceName)},
-        "apply");
-  }
-  auto deadline = s.deadlineAfterSeconds(s.config().aws.restoreTimeoutS);
-  auto topology = s.topology(deadline);
-  if (!topology) return reportError(topology.error(), "apply: discovery");
+  auto prepared = prepare(g, "apply", metrics, o.active, Budget::kRestore);
+  if (!prepared) return prepared.error();
+  auto& s = *prepared->session;
+  const auto& deadline = prepared->deadline;
+  const auto* topology = &prepared->topology;
   auto options = engine::applyOptionsFrom(s.config());
   options.dryRun = o.dryRun;
   auto report = engine::applyFor(s.config(), *topology, o.active, s.factory(), deadline, options);
@@ -112,19 +136,11 @@ int cmdApply(const GlobalOptions& g, const ActiveOptions& o) {
 
 int cmdPlan(const GlobalOptions& g, const ActiveOptions& o) {
   MetricsScope metrics(g, "plan");
-  auto session = Session::open(g, "plan");
-  if (!session) return reportError(session.error(), "plan");
-  auto& s = **session;
-  metrics.attach(s);
-  if (s.config().findNode(o.active) == nullptr) {
-    return reportError(
-        Error{ErrorCategory::kInvalidConfig,
-              fmt::format("--active {}: no such node in {}", o.active, s.config().sourceName)},
-        "plan");
-  }
-  auto deadline = s.deadlineAfterSeconds(s.config().aws.restoreTimeoutS);
-  auto topology = s.topology(deadline);
-  if (!topology) return reportError(topology.error(), "plan: discovery");
+  auto prepared = prepare(g, "plan", metrics, o.active, Budget::kRestore);
+  if (!prepared) return prepared.error();
+  auto& s = *prepared->session;
+  const auto& deadline = prepared->deadline;
+  const auto* topology = &prepared->topology;
   auto planned = engine::planFor(s.config(), *topology, o.active, s.factory(), deadline);
   if (!planned) return reportError(planned.error(), "plan");
   metrics.setRoutes(routeCounts(planned->plan));
@@ -140,13 +156,11 @@ int cmdPlan(const GlobalOptions& g, const ActiveOptions& o) {
 
 int cmdStatus(const GlobalOptions& g) {
   MetricsScope metrics(g, "status");
-  auto session = Session::open(g, "status");
-  if (!session) return reportError(session.error(), "status");
-  auto& s = **session;
-  metrics.attach(s);
-  auto deadline = s.deadlineAfterSeconds(s.config().aws.quickcheckTimeoutS);
-  auto topology = s.topology(deadline);
-  if (!topology) return reportError(topology.error(), "status: discovery");
+  auto prepared = prepare(g, "status", metrics, "", Budget::kQuickCheck);
+  if (!prepared) return prepared.error();
+  auto& s = *prepared->session;
+  const auto& deadline = prepared->deadline;
+  const auto* topology = &prepared->topology;
   auto report = engine::status(s.config(), *topology, s.factory(), deadline);
   if (!report) return reportError(report.error(), "status");
   metrics.setRoutes(routeCounts(*report));
@@ -160,19 +174,11 @@ int cmdStatus(const GlobalOptions& g) {
 
 int cmdVerify(const GlobalOptions& g, const ActiveOptions& o) {
   MetricsScope metrics(g, "verify");
-  auto session = Session::open(g, "verify");
-  if (!session) return reportError(session.error(), "verify");
-  auto& s = **session;
-  metrics.attach(s);
-  if (!o.active.empty() && s.config().findNode(o.active) == nullptr) {
-    return reportError(
-        Error{ErrorCategory::kInvalidConfig,
-              fmt::format("--active {}: no such node in {}", o.active, s.config().sourceName)},
-        "verify");
-  }
-  auto deadline = s.deadlineAfterSeconds(s.config().aws.quickcheckTimeoutS);
-  auto topology = s.topology(deadline);
-  if (!topology) return reportError(topology.error(), "verify: discovery");
+  auto prepared = prepare(g, "verify", metrics, o.active, Budget::kQuickCheck);
+  if (!prepared) return prepared.error();
+  auto& s = *prepared->session;
+  const auto& deadline = prepared->deadline;
+  const auto* topology = &prepared->topology;
   std::optional<std::string> active;
   if (!o.active.empty()) active = o.active;
   auto report = engine::verify(s.config(), *topology, s.factory(), deadline, active);
@@ -187,13 +193,10 @@ int cmdVerify(const GlobalOptions& g, const ActiveOptions& o) {
 
 int cmdDiscover(const GlobalOptions& g) {
   MetricsScope metrics(g, "discover");
-  auto session = Session::open(g, "discover");
-  if (!session) return reportError(session.error(), "discover");
-  auto& s = **session;
-  metrics.attach(s);
-  auto deadline = s.deadlineAfterSeconds(s.config().aws.restoreTimeoutS);
-  auto topology = s.topology(deadline);
-  if (!topology) return reportError(topology.error(), "discover");
+  auto prepared = prepare(g, "discover", metrics, "", Budget::kRestore);
+  if (!prepared) return prepared.error();
+  auto& s = *prepared->session;
+  const auto* topology = &prepared->topology;
   if (g.json) {
     auto j = topologyJson(*topology);
     j["calls"] = callsJson(s.calls());

@@ -11,9 +11,13 @@
 
 namespace tgwark::engine {
 
+// Defaults sit a little under EC2's mutating-action bucket (50 burst, 5/s):
+// requests leave in order but arrive with jitter, and the account's bucket
+// is shared with every other client, so pacing exactly at the limit still
+// trips RequestLimitExceeded now and then.
 struct BucketSettings {
-  double capacity = 50;
-  double refillPerSecond = 5;
+  double capacity = 40;
+  double refillPerSecond = 4.5;
 };
 
 class TokenBucket {

@@ -4,6 +4,8 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/socket.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <thread>
@@ -16,6 +18,7 @@ struct SimServer::Impl {
   httplib::Server server;
   std::thread thread;
   int port = 0;
+  int listenFd = -1;  // the listening socket, captured before bind
   std::mutex stopMu;
   std::condition_variable stopCv;
   bool stopping = false;
@@ -104,6 +107,13 @@ Result<void> SimServer::start() {
   // Headers and body go out in separate writes; without this, Nagle plus the
   // client's delayed ACK add ~40 ms to every response.
   impl.server.set_tcp_nodelay(true);
+  // Replaces httplib's default socket options (SO_REUSEADDR), and remembers
+  // the listening socket so its backlog can be raised below.
+  impl.server.set_socket_options([&impl](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    impl.listenFd = sock;
+  });
   impl.server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.body.empty()) {
       res.set_content(
@@ -145,6 +155,10 @@ Result<void> SimServer::start() {
     return makeError(ErrorCategory::kInvalidConfig,
                      fmt::format("cannot listen on {}:{}", impl.options.host, impl.options.port));
   }
+  // httplib listens with a backlog of 5: a burst of connections (tgwark opens
+  // one per in-flight call) would see SYNs dropped and retried after 1 s.
+  // AWS endpoints have no such queue, so neither should the emulator.
+  if (impl.listenFd >= 0) ::listen(impl.listenFd, SOMAXCONN);
   {
     std::lock_guard lock(impl.stopMu);
     impl.stopping = false;

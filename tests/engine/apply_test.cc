@@ -300,14 +300,16 @@ TEST_F(ApplyTest, DeadlineLeavesUnpacedRoutesUnknownHomeFirst) {
   EXPECT_EQ(clock->totalSlept(), 1000ms);  // waited for the second token, not the third
 }
 
-TEST_F(ApplyTest, PacingSixtyWritesTakesTwoSecondsOfFakeTime) {
+TEST_F(ApplyTest, PacingSixtyWritesAtEc2RatesTakesTwoSecondsOfFakeTime) {
   for (int i = 0; i < 60; ++i) {
     auto id = fmt::format("rtb-c2{:06x}", i);
     cloud->addRouteTable("us-east-1", id, kVpcC);
     cloud->addRoute(id, kVip, "igw-e0000001");  // wrong: managed (holds a VIP route), replaced
   }
   rediscover();
-  auto r = apply("node-a");
+  auto o = options();
+  o.bucket = BucketSettings{50, 5};
+  auto r = apply("node-a", o);
   EXPECT_TRUE(r.allRight());
   EXPECT_EQ(r.count(RouteOutcome::kWritten), 60);
   EXPECT_EQ(cloud->writeCount(), 60);

@@ -61,3 +61,18 @@ TEST(ParallelFor, RunsEveryJobOnce) {
 
 }  // namespace
 }  // namespace tgwark::engine
+
+namespace tgwark::engine {
+namespace {
+
+// The defaults must stay under EC2's own mutating bucket (50 burst, 5/s), or a
+// large apply trips RequestLimitExceeded by itself.
+TEST(TokenBucketDefaults, StayUnderEc2MutatingLimits) {
+  BucketSettings defaults;
+  EXPECT_LT(defaults.capacity, 50);
+  EXPECT_LT(defaults.refillPerSecond, 5);
+  EXPECT_GT(defaults.refillPerSecond, 4);  // and not needlessly slow
+}
+
+}  // namespace
+}  // namespace tgwark::engine
