@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/metrics.h"
+#include "cli/progress.h"
 #include "cli/render.h"
 #include "cli/session.h"
 #include "cli/table.h"
@@ -93,7 +94,11 @@ std::expected<Prepared, int> prepare(const GlobalOptions& g, const std::string& 
   auto deadline =
       s.deadlineAfterSeconds(budget == Budget::kRestore ? s.config().aws.restoreTimeoutS
                                                         : s.config().aws.quickcheckTimeoutS);
+  Progress progress([&s] { return s.calls().total(); });
+  progress.phase(fmt::format("{}: discovering the topology in {} region(s)", action,
+                             s.config().allRegions().size()));
   auto topology = s.topology(deadline);
+  progress.done();
   if (!topology) return std::unexpected(reportError(topology.error(), action + ": discovery"));
   return Prepared{std::move(*session), deadline, std::move(*topology)};
 }
@@ -122,7 +127,12 @@ int cmdApply(const GlobalOptions& g, const ActiveOptions& o) {
   const auto* topology = &prepared->topology;
   auto options = engine::applyOptionsFrom(s.config());
   options.dryRun = o.dryRun;
+  Progress progress([&s] { return s.calls().total(); });
+  progress.phase(
+      fmt::format("apply {}: reading, writing and confirming {} route table(s)", o.active,
+                  topology->managedVpcTables().size() + topology->managedTgwTables().size()));
   auto report = engine::applyFor(s.config(), *topology, o.active, s.factory(), deadline, options);
+  progress.done();
   if (!report) return reportError(report.error(), "apply");
   metrics.setRoutes(routeCounts(*report));
   if (g.json) {

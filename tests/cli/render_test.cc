@@ -44,3 +44,26 @@ eni = "eni-0fedcba9876543210"
 
 }  // namespace
 }  // namespace tgwark::cli
+
+#include "cli/progress.h"
+
+namespace tgwark::cli {
+namespace {
+
+TEST(ProgressTest, LineShowsPhaseCallsAndTime) {
+  EXPECT_EQ(Progress::line("apply node-b: writing", 12, 3.25),
+            "apply node-b: writing … 12 API calls, 3.2 s");
+  EXPECT_EQ(Progress::line("discovering", 1, 0.0), "discovering … 1 API call, 0.0 s");
+}
+
+TEST(ProgressTest, SilentWhenStderrIsNotATerminal) {
+  // ctest captures stderr: the indicator must not start (LifeKeeper logs stay clean).
+  Progress progress([] { return 0; });
+  EXPECT_FALSE(progress.active());
+  progress.phase("x");
+  progress.done();
+  progress.done();
+}
+
+}  // namespace
+}  // namespace tgwark::cli
