@@ -9,7 +9,10 @@ trap 'rm -rf "$work"' EXIT
 (cd "$build_dir" && cpack -G DEB -B "$work/out" >"$work/cpack.log" 2>&1) || {
   cat "$work/cpack.log"; exit 1; }
 deb=$(ls "$work"/out/*.deb)
-dpkg-deb --info "$deb" | grep -q "Package: tgwark"
+# Whole outputs are captured before grep: `cmd | grep -q` under pipefail fails
+# at random when grep exits early and cmd dies of SIGPIPE.
+info=$(dpkg-deb --info "$deb")
+grep -q "Package: tgwark" <<<"$info" || { echo "not the tgwark package:"; echo "$info"; exit 1; }
 dpkg-deb -x "$deb" "$work/root"
 for f in usr/bin/tgwark usr/bin/tgwark-sim usr/lib/ocf/resource.d/tgwark/tgwark \
          usr/share/man/man8/tgwark.8 usr/share/man/man5/tgwark.toml.5 usr/share/man/man1/tgwark-sim.1 \
@@ -26,7 +29,8 @@ version=$("$work/root/usr/bin/tgwark" --version)
 # The OCF agent answers meta-data through the packaged binary path.
 sed "s#/usr/bin/tgwark#$work/root/usr/bin/tgwark#" "$work/root/usr/lib/ocf/resource.d/tgwark/tgwark" >"$work/agent"
 chmod +x "$work/agent"
-"$work/agent" meta-data | grep -q '<resource-agent name="tgwark"'
+metadata=$("$work/agent" meta-data)
+grep -q '<resource-agent name="tgwark"' <<<"$metadata" || { echo "bad OCF meta-data"; exit 1; }
 echo "deb OK: $(basename "$deb") ($version)"
 
 # The .rpm, when rpmbuild is available (scripts/setup installs it).
