@@ -66,7 +66,10 @@ std::string topologyText(const model::Topology& t) {
   }
   for (const auto& [id, vpc] : t.vpcs) {
     std::string cidrs;
-    for (const auto& c : vpc.cidrs) cidrs += (cidrs.empty() ? "" : ",") + c.toString();
+    for (const auto& c : vpc.cidrs) {
+      if (!cidrs.empty()) cidrs += ',';
+      cidrs += c.toString();
+    }
     std::string node;
     for (const auto& n : t.nodes) {
       if (n.vpcId == id) node += fmt::format(" [{} on {}]", n.name, n.eniId);

@@ -176,7 +176,10 @@ json applyJson(const engine::ApplyReport& report) {
 namespace {
 std::string joinNames(const std::vector<std::string>& names) {
   std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ",") + n;
+  for (const auto& n : names) {
+    if (!out.empty()) out += ',';
+    out += n;
+  }
   return out;
 }
 }  // namespace
