@@ -2,6 +2,8 @@
 
 namespace tgwark::aws {
 
-bool isDryRunSuccess(const Error& error) { return error.awsCode == "DryRunOperation"; }
+bool isDryRunSuccess(const Error& error) {
+  return error.awsCode == "DryRunOperation";
+}
 
 }  // namespace tgwark::aws

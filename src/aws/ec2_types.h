@@ -112,7 +112,8 @@ struct TransitGatewayAttachment {
   std::string transitGatewayId;
   std::string transitGatewayOwnerId;
   std::string resourceOwnerId;
-  std::string resourceType;  // "vpc" | "peering" | "vpn" | "direct-connect-gateway" | "connect" | "tgw-peering"
+  std::string resourceType;  // "vpc" | "peering" | "vpn" | "direct-connect-gateway" | "connect" |
+                             // "tgw-peering"
   std::string resourceId;
   std::string state;
   std::optional<TransitGatewayAttachmentAssociation> association;

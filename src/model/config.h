@@ -38,11 +38,11 @@ struct RegionOverride {
 struct AwsConfig {
   std::string endpointUrl;
   std::string profile;
-  bool useFips = false;          // extension: ec2-fips endpoints
-  int maxAttempts = 3;           // extension: per-call attempts (AWS_MAX_ATTEMPTS overrides)
+  bool useFips = false;  // extension: ec2-fips endpoints
+  int maxAttempts = 3;   // extension: per-call attempts (AWS_MAX_ATTEMPTS overrides)
   int restoreTimeoutS = 300;
   int quickcheckTimeoutS = 100;
-  int applyConcurrency = 16;     // extension: in-flight calls per region
+  int applyConcurrency = 16;  // extension: in-flight calls per region
   std::map<std::string, RegionOverride> regions;
 };
 
@@ -69,7 +69,8 @@ struct Config {
 };
 
 // Parses TOML text. Errors are kInvalidConfig with messages like
-// "tgwark.toml:7: node[1].eni: 'eni-xyz' is not a valid ENI id (eni- followed by 8 or 17 hex digits)".
+// "tgwark.toml:7: node[1].eni: 'eni-xyz' is not a valid ENI id (eni- followed by 8 or 17 hex
+// digits)".
 Result<Config> parseConfig(std::string_view text, std::string_view sourceName = "config");
 Result<Config> loadConfigFile(const std::string& path);
 

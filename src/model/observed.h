@@ -32,7 +32,7 @@ struct RouteTargetRef {
 struct ObservedRoute {
   Prefix destination;
   RouteTargetRef target;
-  std::string state;  // "active" | "blackhole" | ...
+  std::string state;        // "active" | "blackhole" | ...
   bool propagated = false;  // TGW: type=propagated
 };
 

@@ -59,9 +59,9 @@ struct AttachmentInfo {
   std::string tgwId;
   std::string region;
   AttachmentKind kind = AttachmentKind::kOther;
-  std::string resourceId;  // VPC id for kVpc; the peer TGW id for kPeering
-  std::string peerRegion;  // kPeering only
-  std::string state;       // "available", "pendingAcceptance", ...
+  std::string resourceId;              // VPC id for kVpc; the peer TGW id for kPeering
+  std::string peerRegion;              // kPeering only
+  std::string state;                   // "available", "pendingAcceptance", ...
   std::string associatedRouteTableId;  // the TGW route table used for traffic entering from it
 };
 
