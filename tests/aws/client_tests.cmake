@@ -8,3 +8,5 @@ tgwark_test(aws_ec2_client_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/ec2_client_tes
 target_include_directories(aws_ec2_client_test PRIVATE ${PROJECT_SOURCE_DIR}/tests)
 tgwark_test(aws_curl_http_client_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/curl_http_client_test.cc
   LIBS tgwark_aws PkgConfig::HTTPLIB Threads::Threads)
+tgwark_test(aws_curl_tls_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/curl_tls_test.cc
+  LIBS tgwark_aws PkgConfig::HTTPLIB Threads::Threads)
