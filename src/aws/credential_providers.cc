@@ -51,14 +51,6 @@ std::string expandHome(std::string path, const EnvLookup& env) {
 
 // ---------------------------------------------------------------- environment
 
-EnvLookup systemEnvLookup() {
-  return [](std::string_view name) -> std::optional<std::string> {
-    const char* v = std::getenv(std::string(name).c_str());
-    if (v == nullptr) return std::nullopt;
-    return std::string(v);
-  };
-}
-
 std::optional<std::string> envValue(const EnvLookup& env, std::string_view name) {
   if (!env) return std::nullopt;
   auto v = env(name);

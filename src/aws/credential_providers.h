@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "aws/credentials.h"
+#include "aws/endpoints.h"
 #include "aws/http_client.h"
 #include "common/clock.h"
 #include "common/error.h"
@@ -30,10 +31,7 @@ namespace tgwark::aws {
 
 class ImdsClient;
 
-// Reads one environment variable; nullopt when unset.
-using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
-// The process environment (getenv).
-EnvLookup systemEnvLookup();
+// EnvLookup and processEnvironment() come from aws/endpoints.h.
 // Set and non-empty (AWS tools treat an empty variable as unset).
 std::optional<std::string> envValue(const EnvLookup& env, std::string_view name);
 

@@ -261,6 +261,20 @@ Unexpected dryRunOk() {
   return err(412, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.");
 }
 
+// The ids whose filter values (values(id, filterName)) match every filter.
+template <class Values>
+std::expected<std::vector<std::string>, Ec2Error> selectMatching(
+    const std::vector<std::string>& ids, const std::vector<Ec2Params::Filter>& filters,
+    Values values) {
+  std::vector<std::string> selected;
+  for (const auto& id : ids) {
+    auto ok = matches(filters, [&](const std::string& n) { return values(id, n); });
+    if (!ok) return Unexpected(ok.error());
+    if (*ok) selected.push_back(id);
+  }
+  return selected;
+}
+
 #define TRY(var, expr)                              \
   auto var##_r = (expr);                            \
   if (!var##_r) return Unexpected(var##_r.error()); \
@@ -404,14 +418,9 @@ std::expected<std::string, Ec2Error> describeRouteTables(Ec2Call& call) {
                      rtbNotFound, "InvalidRouteTableID.NotFound"));
   TRY(dry, dryRun(p));
   if (dry) return dryRunOk();
-  std::vector<std::string> selected;
-  for (const auto& id : ids) {
-    const auto& table = call.region.routeTables.at(id);
-    TRY(ok, matches(filters, [&](const std::string& n) {
-          return routeTableFilter(call.topology, call.region, table, n);
-        }));
-    if (ok) selected.push_back(id);
-  }
+  TRY(selected, selectMatching(ids, filters, [&](const std::string& id, const std::string& n) {
+        return routeTableFilter(call.topology, call.region, call.region.routeTables.at(id), n);
+      }));
   TRY(page, paginate(selected, p, 5, 100));
   Xml x;
   x.open("routeTableSet");
@@ -628,13 +637,9 @@ std::expected<std::string, Ec2Error> describeNetworkInterfaces(Ec2Call& call) {
                 eniNotFound, "InvalidNetworkInterfaceID.NotFound"));
   TRY(dry, dryRun(p));
   if (dry) return dryRunOk();
-  std::vector<std::string> selected;
-  for (const auto& id : ids) {
-    TRY(ok, matches(filters, [&](const std::string& n) {
-          return eniFilter(call.topology, call.region.enis.at(id), n);
-        }));
-    if (ok) selected.push_back(id);
-  }
+  TRY(selected, selectMatching(ids, filters, [&](const std::string& id, const std::string& n) {
+        return eniFilter(call.topology, call.region.enis.at(id), n);
+      }));
   TRY(page, paginate(selected, p, 5, 1000));
   Xml x;
   x.open("networkInterfaceSet");
@@ -722,13 +727,9 @@ std::expected<std::string, Ec2Error> describeVpcs(Ec2Call& call) {
           "InvalidVpcID.NotFound"));
   TRY(dry, dryRun(p));
   if (dry) return dryRunOk();
-  std::vector<std::string> selected;
-  for (const auto& id : ids) {
-    TRY(ok, matches(filters, [&](const std::string& n) {
-          return vpcFilter(call.topology, call.region.vpcs.at(id), n);
-        }));
-    if (ok) selected.push_back(id);
-  }
+  TRY(selected, selectMatching(ids, filters, [&](const std::string& id, const std::string& n) {
+        return vpcFilter(call.topology, call.region.vpcs.at(id), n);
+      }));
   TRY(page, paginate(selected, p, 5, 1000));
   Xml x;
   x.open("vpcSet");
@@ -791,23 +792,23 @@ std::expected<std::string, Ec2Error> describeTransitGateways(Ec2Call& call) {
     }
     return std::string();
   };
-  std::vector<std::string> selected;
-  for (const auto& id : ids) {
-    const auto& tgw = call.region.transitGateways.at(id);
-    TRY(ok, matches(filters, [&](const std::string& n) -> std::optional<std::vector<std::string>> {
-          using V = std::vector<std::string>;
-          if (n == "transit-gateway-id") return V{tgw.id};
-          if (n == "state") return V{tgw.state};
-          if (n == "owner-id") return V{call.topology.accountId};
-          if (n == "options.amazon-side-asn") return V{std::to_string(tgw.amazonSideAsn)};
-          if (n == "options.association-default-route-table-id")
-            return V{defaultTable(tgw.id, true)};
-          if (n == "options.propagation-default-route-table-id")
-            return V{defaultTable(tgw.id, false)};
-          return tagFilter(tgw.tags, n);
-        }));
-    if (ok) selected.push_back(id);
-  }
+  TRY(selected,
+      selectMatching(ids, filters,
+                     [&](const std::string& id,
+                         const std::string& n) -> std::optional<std::vector<std::string>> {
+                       const auto& tgw = call.region.transitGateways.at(id);
+                       using V = std::vector<std::string>;
+                       if (n == "transit-gateway-id") return V{tgw.id};
+                       if (n == "state") return V{tgw.state};
+                       if (n == "owner-id") return V{call.topology.accountId};
+                       if (n == "options.amazon-side-asn")
+                         return V{std::to_string(tgw.amazonSideAsn)};
+                       if (n == "options.association-default-route-table-id")
+                         return V{defaultTable(tgw.id, true)};
+                       if (n == "options.propagation-default-route-table-id")
+                         return V{defaultTable(tgw.id, false)};
+                       return tagFilter(tgw.tags, n);
+                     }));
   TRY(page, paginate(selected, p, 5, 1000));
   Xml x;
   x.open("transitGatewaySet");
@@ -1015,22 +1016,21 @@ std::expected<std::string, Ec2Error> describeTransitGatewayRouteTables(Ec2Call& 
                      "InvalidRouteTableId", tgwRtbNotFound, "InvalidRouteTableId.NotFound"));
   TRY(dry, dryRun(p));
   if (dry) return dryRunOk();
-  std::vector<std::string> selected;
-  for (const auto& id : ids) {
-    const auto& t = call.region.tgwRouteTables.at(id);
-    TRY(ok, matches(filters, [&](const std::string& n) -> std::optional<std::vector<std::string>> {
-          using V = std::vector<std::string>;
-          if (n == "transit-gateway-route-table-id") return V{t.id};
-          if (n == "transit-gateway-id") return V{t.transitGatewayId};
-          if (n == "state") return V{"available"};
-          if (n == "default-association-route-table")
-            return V{t.defaultAssociation ? "true" : "false"};
-          if (n == "default-propagation-route-table")
-            return V{t.defaultPropagation ? "true" : "false"};
-          return tagFilter(t.tags, n);
-        }));
-    if (ok) selected.push_back(id);
-  }
+  TRY(selected,
+      selectMatching(ids, filters,
+                     [&](const std::string& id,
+                         const std::string& n) -> std::optional<std::vector<std::string>> {
+                       const auto& t = call.region.tgwRouteTables.at(id);
+                       using V = std::vector<std::string>;
+                       if (n == "transit-gateway-route-table-id") return V{t.id};
+                       if (n == "transit-gateway-id") return V{t.transitGatewayId};
+                       if (n == "state") return V{"available"};
+                       if (n == "default-association-route-table")
+                         return V{t.defaultAssociation ? "true" : "false"};
+                       if (n == "default-propagation-route-table")
+                         return V{t.defaultPropagation ? "true" : "false"};
+                       return tagFilter(t.tags, n);
+                     }));
   TRY(page, paginate(selected, p, 5, 1000));
   Xml x;
   x.open("transitGatewayRouteTables");

@@ -20,7 +20,7 @@ TEST(DiscoverTomlTest, ListsManagedTablesAndRegionsBeyondTheNodes) {
   EXPECT_THAT(toml, Not(HasSubstr("\"us-east-1\"]")));
 }
 
-TEST(DiscoverTomlTest, PastedScopeParsesAsConfig) {
+TEST(DiscoverTomlTest, PastedScopeHasNoKeyOrSyntaxErrors) {
   std::string config = R"(vip = "192.168.10.10"
 )" + topologyToml(test::ref3r()) +
                        R"(

@@ -308,10 +308,11 @@ TEST(DiscoveryMinimalIam, WorksWithTheVendorKitPermissionsGivenNodeVpcs) {
   ASSERT_EQ(topo->vpcs.at(kVpcA).cidrs.size(), 1u);
   EXPECT_EQ(topo->vpcs.at(kVpcA).cidrs[0].toString(), "10.1.0.0/16");
   // The desired state is computable from this topology.
-  EXPECT_TRUE(plan::desiredRoutes(*topo, "node-b",
-                                  topo->vpcs.begin()->second.cidrs.empty()
-                                      ? model::Prefix{}
-                                      : *model::parsePrefix("192.168.10.10")));
+  auto vip = model::parsePrefix("192.168.10.10/32");
+  ASSERT_TRUE(vip);
+  auto desired = plan::desiredRoutes(*topo, "node-b", *vip);
+  ASSERT_TRUE(desired) << desired.error().describe();
+  EXPECT_EQ(desired->size(), 6u);  // 4 managed VPC tables + 2 TGW tables
 }
 
 TEST(DiscoveryMinimalIam, WithoutNodeVpcTheErrorSaysWhatToAdd) {
