@@ -54,14 +54,6 @@ Result<std::string> normalizeUrl(std::string_view url, std::string_view source) 
 
 }  // namespace
 
-EnvLookup processEnvironment() {
-  return [](std::string_view name) -> std::optional<std::string> {
-    const char* value = std::getenv(std::string(name).c_str());
-    if (value == nullptr) return std::nullopt;
-    return std::string(value);
-  };
-}
-
 bool isValidRegionName(std::string_view region) {
   if (region.size() < 4 || region.size() > 40) return false;
   // parts: letters-letters...-digits; at least "xx-yyyy-N".

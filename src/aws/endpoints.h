@@ -10,14 +10,13 @@
 #include <string>
 #include <string_view>
 
+#include "common/env.h"
 #include "common/error.h"
 
 namespace tgwark::aws {
 
-// Looks up an environment variable; nullopt when unset.
-using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
-// The process environment (::getenv).
-EnvLookup processEnvironment();
+using tgwark::EnvLookup;
+using tgwark::processEnvironment;
 
 struct EndpointOptions {
   // AWS_USE_FIPS_ENDPOINT=true in the environment turns this on as well.

@@ -1,0 +1,15 @@
+#include "common/env.h"
+
+#include <cstdlib>
+
+namespace tgwark {
+
+EnvLookup processEnvironment() {
+  return [](std::string_view name) -> std::optional<std::string> {
+    const char* value = std::getenv(std::string(name).c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+}  // namespace tgwark
