@@ -1,4 +1,5 @@
 #include "model/config.h"
+#include "test_paths.h"
 
 #include <cstdio>
 #include <fstream>

@@ -2,6 +2,7 @@
 // AWS error codes, pagination, filters, DryRun, IAM policies, routing
 // semantics, IMDSv2, the control API, fault injection and throttling.
 #include <gtest/gtest.h>
+#include "test_paths.h"
 #include <httplib.h>
 
 #include <map>
