@@ -1,5 +1,6 @@
-// The bodies of the tgwark commands. Each opens a Session (config, logging,
-// clients), calls the engine, renders the report, and returns the exit code.
+// The bodies of the tgwark commands. Each opens a Session (the app core's
+// context: config, logging, clients), calls the app core or the engine,
+// renders the report, and returns the exit code.
 #include "cli/commands.h"
 
 #include <spdlog/spdlog.h>
@@ -12,13 +13,14 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "app/actions.h"
 #include "cli/metrics.h"
 #include "cli/progress.h"
 #include "cli/render.h"
 #include "cli/session.h"
 #include "cli/table.h"
 #include "engine/engine.h"
-#include "lifekeeper/actions.h"
+#include "lifekeeper/exit_codes.h"
 #include "lifekeeper/install.h"
 #include "ocf/agent.h"
 
@@ -30,33 +32,38 @@ void printJson(const nlohmann::json& j) {
   std::cout << j.dump(2) << "\n";
 }
 
-int runLifekeeperAction(const GlobalOptions& g, const std::string& action,
-                        lifekeeper::ActionOutcome (*fn)(Session&)) {
-  MetricsScope metrics(g, action);
-  auto session = Session::open(g, action);
-  if (!session) {
-    if (action == "remove") {
-      // remove never fails (SEMANTICS.md); it has nothing to do in AWS anyway.
-      spdlog::warn("remove: {}; nothing to do", session.error().describe());
-      return metrics.exit(kExitOk);
-    }
-    return reportError(session.error(), action);
+// The LifeKeeper actions: open the context, run the action, and turn its
+// verdict into LifeKeeper's exit code. A config that cannot be loaded is an
+// outcome like any other (remove still succeeds: lifekeeper::exitCode).
+int runLifekeeperAction(const GlobalOptions& g, app::Action action) {
+  const std::string name(app::actionName(action));
+  MetricsScope metrics(g, name);
+  auto session = openSession(g, name);
+  app::ActionOutcome outcome;
+  if (session) {
+    metrics.attach(**session);
+    outcome = app::runAction(action, **session);
+  } else {
+    outcome = app::outcomeFromError(action, session.error(), name);
   }
-  metrics.attach(**session);
-  auto outcome = fn(**session);
-  int rc = lifekeeper::lifekeeperExitCode(action, outcome);
-  switch (outcome.status) {
-    case lifekeeper::ActionStatus::kOk: spdlog::info("{}", outcome.message); break;
-    case lifekeeper::ActionStatus::kUndeterminable:
+  int rc = lifekeeper::exitCode(action, outcome.verdict);
+  switch (outcome.verdict) {
+    case app::Verdict::kOk:
+      if (outcome.error) {
+        spdlog::warn("{}; nothing to do", outcome.message);
+      } else {
+        spdlog::info("{}", outcome.message);
+      }
+      break;
+    case app::Verdict::kUndeterminable:
       spdlog::warn("{} (not a failure: checked again next interval)", outcome.message);
       break;
     default: spdlog::error("{}", outcome.message); break;
   }
   if (g.json) {
-    printJson({{"action", action},
-               {"exit_code", rc},
-               {"message", outcome.message},
-               {"calls", callsJson((*session)->calls())}});
+    nlohmann::json j = {{"action", name}, {"exit_code", rc}, {"message", outcome.message}};
+    if (session) j["calls"] = callsJson((*session)->calls());
+    printJson(j);
   }
   return metrics.exit(rc);
 }
@@ -81,7 +88,7 @@ enum class Budget { kRestore, kQuickCheck };
 std::expected<Prepared, int> prepare(const GlobalOptions& g, const std::string& action,
                                      MetricsScope& metrics, const std::string& active,
                                      Budget budget) {
-  auto session = Session::open(g, action);
+  auto session = openSession(g, action);
   if (!session) return std::unexpected(reportError(session.error(), action));
   auto& s = **session;
   metrics.attach(s);
@@ -106,16 +113,16 @@ std::expected<Prepared, int> prepare(const GlobalOptions& g, const std::string& 
 }  // namespace
 
 int cmdRestore(const GlobalOptions& g) {
-  return runLifekeeperAction(g, "restore", &lifekeeper::restore);
+  return runLifekeeperAction(g, app::Action::kRestore);
 }
 int cmdRemove(const GlobalOptions& g) {
-  return runLifekeeperAction(g, "remove", &lifekeeper::remove);
+  return runLifekeeperAction(g, app::Action::kRemove);
 }
 int cmdQuickCheck(const GlobalOptions& g) {
-  return runLifekeeperAction(g, "quickCheck", &lifekeeper::quickCheck);
+  return runLifekeeperAction(g, app::Action::kQuickCheck);
 }
 int cmdRecover(const GlobalOptions& g) {
-  return runLifekeeperAction(g, "recover", &lifekeeper::recover);
+  return runLifekeeperAction(g, app::Action::kRecover);
 }
 
 int cmdApply(const GlobalOptions& g, const ActiveOptions& o) {
@@ -219,7 +226,12 @@ int cmdDiscover(const GlobalOptions& g) {
 
 int cmdOcf(const GlobalOptions& g, const std::string& action) {
   MetricsScope metrics(g, "ocf " + action);
-  return metrics.exit(ocf::runAction(action, g));
+  ocf::AgentOptions options;
+  options.config = g.config;
+  options.node = g.node;
+  options.verbosity = g.verbosity;
+  options.syslog = g.syslog;
+  return metrics.exit(ocf::runAction(action, options));
 }
 
 int cmdLifekeeperInstall(const GlobalOptions& g, const LifekeeperInstallOptions& o) {

@@ -1,5 +1,5 @@
-// `tgwark demo`: the whole product on the embedded emulator, end to end. It
-// starts tgwark-sim in-process on a loopback port, then runs the real engine
+// `tgwark demo`: the whole product on the emulator, end to end. It starts
+// tgwark-sim as a child process on a free loopback port, then runs the real engine
 // against it over real HTTP with real SigV4 signatures and real IMDSv2
 // instance-role credentials: make node-a active, show reachability, fail over
 // to node-b, show what changed and the new reachability, show that a second
@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <unistd.h>
+#include <climits>
 #include <iostream>
 #include <map>
 #include <set>
@@ -14,14 +15,14 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "aws/curl_http_client.h"
 #include "cli/commands.h"
 #include "cli/render.h"
 #include "cli/session.h"
+#include "cli/sim_process.h"
 #include "cli/table.h"
 #include "common/log.h"
 #include "engine/engine.h"
-#include "sim/demo_topology.h"
-#include "sim/sim_server.h"
 
 namespace tgwark::cli {
 
@@ -44,11 +45,47 @@ struct DemoPrinter {
   }
 };
 
-std::string demoConfigToml(const sim::SimTopology& topology, const std::string& url) {
+struct DemoNode {
+  std::string name;
+  std::string region;
+  std::string eni;
+  std::string instanceId;
+};
+
+// The emulator's nodes, from its control API (GET /_sim/state).
+Result<std::vector<DemoNode>> emulatorNodes(const std::string& url) {
+  aws::CurlHttpClient http{aws::CurlHttpClientOptions{}};
+  aws::HttpRequest request;
+  request.url = url + "/_sim/state";
+  auto response = http.send(request);
+  if (!response) return std::unexpected(response.error());
+  if (response->status != 200) {
+    return makeError(ErrorCategory::kInternal,
+                     fmt::format("emulator state: HTTP {}", response->status));
+  }
+  auto state = nlohmann::json::parse(response->body, nullptr, /*allow_exceptions=*/false);
+  if (!state.is_object() || !state.contains("nodes") || !state["nodes"].is_array()) {
+    return makeError(ErrorCategory::kInternal, "emulator state: no nodes");
+  }
+  std::vector<DemoNode> nodes;
+  for (const auto& n : state["nodes"]) {
+    nodes.push_back(DemoNode{n.value("name", ""), n.value("region", ""), n.value("eni", ""),
+                             n.value("instance_id", "")});
+  }
+  return nodes;
+}
+
+std::string selfPath() {
+  char buf[PATH_MAX] = {};
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+}
+
+std::string demoConfigToml(const std::vector<DemoNode>& nodes, const std::string& url) {
   std::string toml = fmt::format("vip = \"{}\"\ncreate_missing = true\n", kDemoVip);
-  for (const auto& n : topology.nodes) {
+  for (const auto& n : nodes) {
     toml += fmt::format("\n[[node]]\nname = \"{}\"\nregion = \"{}\"\neni = \"{}\"\n", n.name,
-                        n.region, n.eniId);
+                        n.region, n.eni);
     if (!n.instanceId.empty()) toml += fmt::format("instance_id = \"{}\"\n", n.instanceId);
   }
   toml += fmt::format(
@@ -103,49 +140,51 @@ int cmdDemo(const GlobalOptions& g, const DemoOptions& o) {
   initLogging(log);
   DemoPrinter out{g.json, stdoutWantsColour()};
 
-  Result<sim::SimTopology> topology = o.topology.empty()
-                                          ? sim::parseTopology(sim::demoTopologyJson())
-                                          : sim::loadTopology(o.topology);
-  if (!topology) return reportError(topology.error(), "demo: topology");
-  if (topology->nodes.size() < 2) {
+  auto binary = findSimBinary(selfPath(), processEnvironment());
+  if (!binary) return reportError(binary.error(), "demo");
+  std::vector<std::string> simArgs;
+  if (!o.topology.empty()) simArgs = {"--topology", o.topology};
+  auto server = SimProcess::start(*binary, simArgs);
+  if (!server) return reportError(server.error(), "demo: emulator");
+  const std::string url = (*server)->url();
+  auto nodes = emulatorNodes(url);
+  if (!nodes) return reportError(nodes.error(), "demo: emulator");
+  if (nodes->size() < 2) {
     return reportError(
         Error{ErrorCategory::kInvalidConfig, "demo: the topology needs at least two nodes"},
         "demo");
   }
-  const std::string first = topology->nodes[0].name;
-  const std::string second = topology->nodes[1].name;
-
-  auto server = sim::SimServer::create(*topology);
-  if (!server) return reportError(server.error(), "demo: emulator");
-  if (auto started = (*server)->start(); !started) {
-    return reportError(started.error(), "demo: emulator");
-  }
-  const std::string url = (*server)->url();
-  out.line(fmt::format("tgwark demo: embedded EC2 + instance-metadata emulator at {}", url));
+  const std::string first = (*nodes)[0].name;
+  const std::string second = (*nodes)[1].name;
+  out.line(fmt::format("tgwark demo: EC2 + instance-metadata emulator (tgwark-sim, pid {}) at {}",
+                       (*server)->pid(), url));
   out.line("Every call below is a real SigV4-signed HTTP request, with credentials from the");
   out.line(
       fmt::format("emulated instance role of {} (IMDSv2), through the same engine as "
                   "`tgwark apply`.",
                   first));
 
-  auto config = model::parseConfig(demoConfigToml(*topology, url), "demo.toml");
+  auto config = model::parseConfig(demoConfigToml(*nodes, url), "demo.toml");
   if (!config) return reportError(config.error(), "demo: config");
 
   // Only the emulator, never the user's shell: no real credentials can leak
   // into the demo and nothing in ~/.aws changes what it does.
   std::map<std::string, std::string> envMap = {
-      {"AWS_EC2_METADATA_SERVICE_ENDPOINT", (*server)->metadataEndpoint(first)},
+      {"AWS_EC2_METADATA_SERVICE_ENDPOINT", url + "/_node/" + first},
       {"AWS_CONFIG_FILE", "/dev/null"},
       {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"},
   };
-  aws::EnvLookup env = [envMap](std::string_view name) -> std::optional<std::string> {
+  EnvLookup env = [envMap](std::string_view name) -> std::optional<std::string> {
     auto it = envMap.find(std::string(name));
     if (it == envMap.end()) return std::nullopt;
     return it->second;
   };
-  GlobalOptions demoGlobal = g;
-  demoGlobal.node = first;
-  auto session = Session::create(demoGlobal, *config, ConfigSource{"demo.toml", "built in"}, env);
+  app::ContextOptions contextOptions;
+  contextOptions.config = *config;
+  contextOptions.configSource = app::ConfigSource{"demo.toml", "built in"};
+  contextOptions.env = env;
+  contextOptions.nodeFlag = first;
+  auto session = app::Context::create(std::move(contextOptions));
   if (!session) return reportError(session.error(), "demo");
   auto& s = **session;
   auto deadline = s.deadlineAfterSeconds(120);

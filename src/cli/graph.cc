@@ -321,7 +321,7 @@ Result<std::string> renderSvg(const std::string& dot, const std::string& program
 
 int cmdGraph(const GlobalOptions& g, const GraphOptions& o) {
   MetricsScope metrics(g, "graph");
-  auto session = Session::open(g, "graph");
+  auto session = openSession(g, "graph");
   if (!session) return metrics.exit(reportError(session.error(), "graph"));
   auto& s = **session;
   metrics.attach(s);

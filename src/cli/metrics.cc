@@ -13,24 +13,8 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
-#include "cli/session.h"
 
 namespace tgwark::cli {
-
-void CallStats::onCall(const aws::CallRecord& record) {
-  std::lock_guard lock(mu_);
-  if (record.attempts > 1) stats_.retries += record.attempts - 1;
-  if (record.throttled) ++stats_.throttles;
-  // A permitted DryRun comes back as an "error"; it is the answer asked for.
-  if (!record.ok && !record.errorCode.empty() && record.errorCode != "DryRunOperation") {
-    ++stats_.errorsByCode[std::string(record.errorCode)];
-  }
-}
-
-CallStatsSnapshot CallStats::snapshot() const {
-  std::lock_guard lock(mu_);
-  return stats_;
-}
 
 std::string escapeLabelValue(std::string_view value) {
   std::string out;
@@ -221,9 +205,9 @@ MetricsScope::~MetricsScope() {
   }
 }
 
-void MetricsScope::attach(const Session& session) {
-  counter_ = session.counter();
-  stats_ = session.callStats();
+void MetricsScope::attach(const app::Context& context) {
+  counter_ = context.counter();
+  stats_ = context.callStats();
 }
 
 ActionMetrics MetricsScope::collect() const {

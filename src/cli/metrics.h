@@ -13,7 +13,8 @@
 #include <string>
 #include <string_view>
 
-#include "aws/ec2_client.h"
+#include "app/call_stats.h"
+#include "app/context.h"
 #include "common/clock.h"
 #include "common/error.h"
 #include "engine/call_counter.h"
@@ -22,7 +23,6 @@
 namespace tgwark::cli {
 
 struct GlobalOptions;
-class Session;
 
 struct RouteCounts {
   int correct = 0;
@@ -31,23 +31,8 @@ struct RouteCounts {
   friend bool operator==(const RouteCounts&, const RouteCounts&) = default;
 };
 
-// What the AWS client saw below the engine: every HTTP-level call after its
-// retries (CallRecord), which the engine's ApiCallCounter cannot see.
-struct CallStatsSnapshot {
-  std::map<std::string, int> errorsByCode;  // final failures; DryRunOperation is not an error
-  int retries = 0;                          // attempts beyond the first, all calls
-  int throttles = 0;                        // calls with at least one throttled attempt
-};
-
-class CallStats final : public aws::CallObserver {
- public:
-  void onCall(const aws::CallRecord& record) override;
-  CallStatsSnapshot snapshot() const;
-
- private:
-  mutable std::mutex mu_;
-  CallStatsSnapshot stats_;
-};
+using app::CallStats;
+using app::CallStatsSnapshot;
 
 struct ActionMetrics {
   std::string action;
@@ -85,7 +70,7 @@ class MetricsScope {
   MetricsScope& operator=(const MetricsScope&) = delete;
 
   // Takes the session's API call counts and client statistics at the end.
-  void attach(const Session& session);
+  void attach(const app::Context& context);
   void setRoutes(RouteCounts routes) { routes_ = routes; }
   // Records the exit code and returns it: `return metrics.exit(rc);`.
   int exit(int rc) {

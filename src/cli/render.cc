@@ -12,18 +12,6 @@ namespace tgwark::cli {
 
 using nlohmann::json;
 
-std::string targetText(const model::RouteTargetRef& target) {
-  switch (target.kind) {
-    case model::TargetKind::kNone: return "(none)";
-    case model::TargetKind::kLocal: return "local";
-    default: return target.id.empty() ? "(none)" : target.id;
-  }
-}
-
-std::string tableKindText(model::TableKind kind) {
-  return kind == model::TableKind::kVpc ? "vpc" : "tgw";
-}
-
 namespace {
 
 std::string observedText(const std::optional<model::ObservedRoute>& route) {
@@ -98,15 +86,6 @@ json planJson(const plan::Plan& plan) {
               {"home_right", plan.homeRight()},
               {"all_right", plan.allRight()},
               {"routes", changes}};
-}
-
-std::string callsText(const engine::ApiCallCounts& calls) {
-  std::string parts;
-  for (const auto& [action, n] : calls.byAction) {
-    parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", n, action);
-  }
-  return fmt::format("{} API calls ({} reads, {} writes){}{}", calls.total(), calls.reads,
-                     calls.writes, parts.empty() ? "" : ": ", parts);
 }
 
 json callsJson(const engine::ApiCallCounts& calls) {

@@ -14,8 +14,9 @@
 
 namespace tgwark::cli {
 
-std::string targetText(const model::RouteTargetRef& target);
-std::string tableKindText(model::TableKind kind);
+using engine::callsText;
+using model::tableKindText;
+using model::targetText;
 
 std::string planText(const plan::Plan& plan, bool colour);
 nlohmann::json planJson(const plan::Plan& plan);
@@ -30,7 +31,6 @@ std::string verifyText(const engine::VerifyReport& report, bool colour);
 nlohmann::json verifyJson(const engine::VerifyReport& report);
 
 nlohmann::json callsJson(const engine::ApiCallCounts& calls);
-std::string callsText(const engine::ApiCallCounts& calls);
 
 // `tgwark discover`: the scope as TOML that can be pasted into the config.
 std::string topologyToml(const model::Topology& topology);

@@ -15,7 +15,7 @@
 #include "aws/curl_http_client.h"
 #include "aws/imds_client.h"
 #include "cli/commands.h"
-#include "cli/iam_policy.h"
+#include "app/iam_policy.h"
 #include "cli/metrics.h"
 #include "cli/render.h"
 #include "cli/table.h"
@@ -501,7 +501,7 @@ void checkIam(Session& s, const engine::Deadline& deadline, const model::Topolog
     }
     ~QuietWarnings() { spdlog::set_level(saved); }
   } quiet;
-  PolicyOptions policy;
+  app::PolicyOptions policy;
   policy.createMissing = s.config().createMissing;
   policy.fixSourceDestCheck = s.config().fixSourceDestCheck;
   policy.includeDiscovery = true;
@@ -510,7 +510,7 @@ void checkIam(Session& s, const engine::Deadline& deadline, const model::Topolog
   for (const auto& region : reachable) {
     targets[region] = probeTargetsFor(region, s.config(), topology);
   }
-  for (const auto& action : requiredActions(policy)) {
+  for (const auto& action : app::requiredActions(policy)) {
     const std::string name = "iam " + action;
     auto probe = table.find(action);
     if (probe == table.end()) {
@@ -654,7 +654,7 @@ nlohmann::json validateJson(const ValidateReport& report) {
 
 int cmdValidate(const GlobalOptions& g) {
   MetricsScope metrics(g, "validate");
-  auto session = Session::open(g, "validate");
+  auto session = openSession(g, "validate");
   if (!session) {
     const Error& e = session.error();
     if (g.json) {

@@ -34,10 +34,6 @@ bool isRouteAlreadyExists(const Error& e) {
          (e.awsCode.ends_with("AlreadyExists") && e.awsCode.find("Route") != std::string::npos);
 }
 
-std::string targetText(const model::RouteTargetRef& t) {
-  return t.id.empty() ? "(none)" : t.id;
-}
-
 class Applier {
  public:
   Applier(const plan::Plan& plan, const model::Prefix& vip, const Ec2Factory& factory,
@@ -245,7 +241,7 @@ void Applier::verifyWritten(const std::vector<std::size_t>& written) {
         r.detail = r.action + " sent; the route is not visible yet";
       } else {
         r.detail = fmt::format("{} sent; read back {} ({})", r.action,
-                               targetText(table->vipRoute->target), table->vipRoute->state);
+                               model::targetText(table->vipRoute->target), table->vipRoute->state);
       }
       still.push_back(i);
     }
@@ -288,7 +284,7 @@ ApplyReport Applier::run() {
         } else if (opts_.dryRun) {
           r.outcome = RouteOutcome::kSkipped;
           r.detail = fmt::format("would {} -> {}", plan::changeKindName(change.kind),
-                                 targetText(change.desired.target));
+                                 model::targetText(change.desired.target));
         } else {
           byRegion[change.desired.region].push_back(report_.routes.size());
         }

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include <fmt/format.h>
+
 namespace tgwark::engine {
 
 void ApiCallCounter::record(const std::string& action, bool mutating) {
@@ -140,6 +142,15 @@ Result<std::shared_ptr<aws::Ec2Api>> apiFor(const Ec2Factory& factory, const std
 Error deadlineError(std::string_view what) {
   return Error{
       ErrorCategory::kDeadlineExceeded, "deadline exceeded before " + std::string(what), {}, {}, 0};
+}
+
+std::string callsText(const ApiCallCounts& calls) {
+  std::string parts;
+  for (const auto& [action, n] : calls.byAction) {
+    parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", n, action);
+  }
+  return fmt::format("{} API calls ({} reads, {} writes){}{}", calls.total(), calls.reads,
+                     calls.writes, parts.empty() ? "" : ": ", parts);
 }
 
 }  // namespace tgwark::engine

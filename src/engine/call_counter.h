@@ -34,6 +34,9 @@ class ApiCallCounter {
   ApiCallCounts counts_;
 };
 
+// "37 API calls (36 reads, 1 writes): 2 DescribeRouteTables, ..." for logs.
+std::string callsText(const ApiCallCounts& calls);
+
 // A factory whose clients count every call into `counter`, then delegate.
 Ec2Factory countingFactory(Ec2Factory inner, std::shared_ptr<ApiCallCounter> counter);
 

@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "cli/iam_policy.h"
+#include "app/iam_policy.h"
 
 namespace tgwark::lifekeeper {
 
@@ -116,7 +116,7 @@ std::string setupInstructions(const InstallOptions& options, const InstallResult
   const std::string& dir = result.directory;
   std::string ipTag = options.ipResourceTag.empty() ? "<ip-resource-tag>" : options.ipResourceTag;
   std::string appInfo = options.configPath.empty() ? "/etc/tgwark/tgwark.toml" : options.configPath;
-  cli::PolicyOptions policyOptions{options.createMissing, options.fixSourceDestCheck, true};
+  app::PolicyOptions policyOptions{options.createMissing, options.fixSourceDestCheck, true};
   return fmt::format(
       R"TXT(Wrote the LifeKeeper gen/app action scripts for resource "{tag}":
   {dir}/restore
@@ -165,7 +165,7 @@ With create_missing = false, the minimal set (the vendor TGW kit's own) is enoug
 )TXT",
       fmt::arg("tag", options.tag), fmt::arg("dir", dir), fmt::arg("appinfo", appInfo),
       fmt::arg("ipTag", ipTag), fmt::arg("create", options.createMissing ? "true" : "false"),
-      fmt::arg("policy", cli::policyDocument(policyOptions)),
+      fmt::arg("policy", app::policyDocument(policyOptions)),
       fmt::arg("config", options.configPath.empty() ? "" : " --config " + options.configPath));
 }
 

@@ -29,6 +29,11 @@ struct RouteTargetRef {
   friend bool operator==(const RouteTargetRef&, const RouteTargetRef&) = default;
 };
 
+// How every front end names a target and a table kind in logs and reports:
+// the id, "local", or "(none)" for a blackhole; "vpc" / "tgw".
+std::string targetText(const RouteTargetRef& target);
+std::string tableKindText(TableKind kind);
+
 struct ObservedRoute {
   Prefix destination;
   RouteTargetRef target;

@@ -1,3 +1,5 @@
+#include "ocf/agent.h"
+
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -7,11 +9,9 @@
 
 #include <fmt/format.h>
 
-#include "aws/endpoints.h"
-#include "cli/commands.h"
-#include "cli/session.h"
-#include "lifekeeper/actions.h"
-#include "ocf/agent.h"
+#include "app/context.h"
+#include "common/env.h"
+#include "common/log.h"
 
 namespace tgwark::ocf {
 
@@ -24,12 +24,12 @@ void exitReason(const std::string& text) {
   std::fprintf(stderr, "ocf-exit-reason:%s\n", text.c_str());
 }
 
-std::string env(const aws::EnvLookup& lookup, const char* name, const std::string& fallback = "") {
+std::string env(const EnvLookup& lookup, const char* name, const std::string& fallback = "") {
   auto v = lookup(name);
   return v && !v->empty() ? *v : fallback;
 }
 
-fs::path markerPath(const aws::EnvLookup& lookup) {
+fs::path markerPath(const EnvLookup& lookup) {
   std::string dir = env(lookup, "OCF_RESKEY_state_dir", "/run/tgwark");
   std::string instance = env(lookup, "OCF_RESOURCE_INSTANCE", "tgwark");
   return fs::path(dir) / (instance + ".active");
@@ -43,20 +43,39 @@ bool writeMarker(const fs::path& marker) {
   return static_cast<bool>(out);
 }
 
-int fromOutcome(const lifekeeper::ActionOutcome& outcome) {
-  switch (outcome.status) {
-    case lifekeeper::ActionStatus::kOk:
-    case lifekeeper::ActionStatus::kUndeterminable: return kSuccess;
-    case lifekeeper::ActionStatus::kBadConfig: exitReason(outcome.message); return kErrConfigured;
-    case lifekeeper::ActionStatus::kFailed:
-    case lifekeeper::ActionStatus::kTakenOver: exitReason(outcome.message); return kErrGeneric;
+spdlog::level::level_enum levelFor(int verbosity) {
+  if (verbosity <= -1) return spdlog::level::warn;
+  if (verbosity == 1) return spdlog::level::debug;
+  if (verbosity >= 2) return spdlog::level::trace;
+  return spdlog::level::info;
+}
+
+int finish(const app::ActionOutcome& outcome) {
+  if (outcome.verdict == app::Verdict::kUndeterminable) {
+    spdlog::warn("{}", outcome.message);
+  } else {
+    spdlog::info("{}", outcome.message);
   }
-  return kErrGeneric;
+  int rc = exitCode(outcome.action, outcome.verdict);
+  if (rc != kSuccess) exitReason(outcome.message);
+  return rc;
 }
 
 }  // namespace
 
-int runAction(const std::string& action, const cli::GlobalOptions& commandLine) {
+int exitCode(app::Action action, app::Verdict verdict) {
+  (void)action;
+  switch (verdict) {
+    case app::Verdict::kOk:
+    case app::Verdict::kUndeterminable: return kSuccess;
+    case app::Verdict::kBadConfig: return kErrConfigured;
+    case app::Verdict::kFailed:
+    case app::Verdict::kTakenOver: return kErrGeneric;
+  }
+  return kErrGeneric;
+}
+
+int runAction(const std::string& action, const AgentOptions& options) {
   if (action == "meta-data") {
     std::cout << metadataXml();
     return kSuccess;
@@ -71,39 +90,41 @@ int runAction(const std::string& action, const cli::GlobalOptions& commandLine) 
     return kErrUnimplemented;
   }
 
-  aws::EnvLookup lookup = aws::processEnvironment();
-  cli::GlobalOptions global = commandLine;
-  if (global.config.empty()) global.config = env(lookup, "OCF_RESKEY_config");
-  if (global.node.empty()) global.node = env(lookup, "OCF_RESKEY_node");
-  if (global.tag.empty()) global.tag = env(lookup, "OCF_RESOURCE_INSTANCE");
-  // OCF has no LifeKeeper Application Info: never look it up.
-  std::string tag = global.tag;
-  global.tag.clear();
+  EnvLookup lookup = processEnvironment();
+  app::LoadOptions load;
+  load.configFlag = options.config.empty() ? env(lookup, "OCF_RESKEY_config") : options.config;
+  load.nodeFlag = options.node.empty() ? env(lookup, "OCF_RESKEY_node") : options.node;
+  load.env = lookup;
+  // OCF has no record of the config besides its parameters: no byResource lookup.
+  std::string instance = env(lookup, "OCF_RESOURCE_INSTANCE");
   fs::path marker = markerPath(lookup);
 
   if (action == "stop") {
     // stop must succeed without AWS: a failed stop gets the node fenced.
     std::error_code ec;
     fs::remove(marker, ec);
-    std::fprintf(stderr, "tgwark ocf stop %s: no AWS change\n", tag.c_str());
+    std::fprintf(stderr, "tgwark ocf stop %s: no AWS change\n", instance.c_str());
     return kSuccess;
   }
 
   // A probe (OCF_RESKEY_CRM_meta_interval=0) and a regular monitor are the same
   // question here: not started on this node -> 7, without touching AWS.
-  if ((action == "monitor" || action == "status") && !fs::exists(marker)) {
-    // Not started here: a probe (or a monitor after stop) must answer 7.
-    return kNotRunning;
-  }
+  if ((action == "monitor" || action == "status") && !fs::exists(marker)) return kNotRunning;
 
-  auto session = cli::Session::open(global, "ocf-" + action + (tag.empty() ? "" : " " + tag));
-  if (!session) {
-    exitReason(session.error().message);
-    return session.error().category == ErrorCategory::kInvalidConfig ? kErrConfigured : kErrGeneric;
+  LogOptions log;
+  log.level = levelFor(options.verbosity);
+  log.syslog = options.syslog;
+  log.context = "ocf-" + action + (instance.empty() ? "" : " " + instance);
+  initLogging(log);
+
+  auto context = app::loadContext(std::move(load));
+  if (!context) {
+    exitReason(context.error().message);
+    return context.error().category == ErrorCategory::kInvalidConfig ? kErrConfigured : kErrGeneric;
   }
 
   if (action == "validate-all") {
-    auto node = (*session)->localNode();
+    auto node = (*context)->localNode();
     if (!node) {
       exitReason(node.error().message);
       return kErrConfigured;
@@ -112,9 +133,7 @@ int runAction(const std::string& action, const cli::GlobalOptions& commandLine) 
   }
 
   if (action == "start") {
-    auto outcome = lifekeeper::restore(**session);
-    spdlog::info("{}", outcome.message);
-    int rc = fromOutcome(outcome);
+    int rc = finish(app::restore(**context));
     if (rc == kSuccess && !writeMarker(marker)) {
       exitReason("cannot write state marker " + marker.string());
       return kErrPerm;
@@ -123,13 +142,7 @@ int runAction(const std::string& action, const cli::GlobalOptions& commandLine) 
   }
 
   // monitor (marker present: we are supposed to be active here)
-  auto outcome = lifekeeper::quickCheck(**session);
-  if (outcome.status == lifekeeper::ActionStatus::kUndeterminable) {
-    spdlog::warn("{}", outcome.message);
-  } else {
-    spdlog::info("{}", outcome.message);
-  }
-  return fromOutcome(outcome);
+  return finish(app::quickCheck(**context));
 }
 
 }  // namespace tgwark::ocf

@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "app/actions.h"
+
 namespace tgwark::ocf {
 
 enum OcfExit : int {
@@ -27,15 +29,24 @@ std::string agentScript(const std::string& tgwarkPath);
 
 }  // namespace tgwark::ocf
 
-namespace tgwark::cli {
-struct GlobalOptions;
-}
-
 namespace tgwark::ocf {
+
+// What the command line may set for the agent; OCF_RESKEY_* fill what is empty.
+struct AgentOptions {
+  std::string config;
+  std::string node;
+  int verbosity = 0;  // -v: +1, -q: -1
+  bool syslog = false;
+};
+
+// The verdict of an HA action as an OCF exit code (one table): a check that
+// cannot tell now is success (monitor is asked again), a bad configuration is
+// OCF_ERR_CONFIGURED, a failure or a takeover is OCF_ERR_GENERIC.
+int exitCode(app::Action action, app::Verdict verdict);
 
 // Runs one OCF action with parameters from the environment (OCF_RESKEY_config,
 // OCF_RESKEY_node, OCF_RESKEY_state_dir, OCF_RESOURCE_INSTANCE,
 // OCF_RESKEY_CRM_meta_interval) layered over the command line's options.
-int runAction(const std::string& action, const cli::GlobalOptions& global);
+int runAction(const std::string& action, const AgentOptions& options);
 
 }  // namespace tgwark::ocf

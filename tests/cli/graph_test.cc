@@ -15,7 +15,7 @@
 
 #include "cli/commands.h"
 #include "engine/engine.h"
-#include "sim_session.h"
+#include "support/sim_session.h"
 
 namespace tgwark::cli {
 namespace {

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/engine.h"
-#include "sim_session.h"
+#include "support/sim_session.h"
 
 namespace tgwark::cli {
 namespace {

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "engine/engine.h"
-#include "engine/worlds.h"
+#include "support/worlds.h"
 
 namespace tgwark::engine {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "aws/credentials.h"
 #include "aws/ec2_client.h"
-#include "engine/worlds.h"
+#include "support/worlds.h"
 #include "support/fake_http_client.h"
 
 namespace tgwark::engine {

@@ -3,7 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "engine/worlds.h"
+#include "support/worlds.h"
 #include "plan/desired.h"
 
 namespace tgwark::engine {

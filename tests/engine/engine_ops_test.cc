@@ -3,7 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "engine/worlds.h"
+#include "support/worlds.h"
 
 namespace tgwark::engine {
 namespace {

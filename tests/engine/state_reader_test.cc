@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "engine/worlds.h"
+#include "support/worlds.h"
 
 namespace tgwark::engine {
 namespace {

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace tgwark::cli {
+namespace tgwark::app {
 
 enum class PermissionTier {
   kMinimal,     // the vendor TGW kit's set: enough when create_missing = false
@@ -34,4 +34,4 @@ std::vector<std::string> requiredActions(const PolicyOptions& options);
 // An IAM policy document (JSON, pretty-printed) granting exactly those actions.
 std::string policyDocument(const PolicyOptions& options);
 
-}  // namespace tgwark::cli
+}  // namespace tgwark::app

@@ -1,10 +1,10 @@
-#include "cli/iam_policy.h"
+#include "app/iam_policy.h"
 
 #include <algorithm>
 
 #include <nlohmann/json.hpp>
 
-namespace tgwark::cli {
+namespace tgwark::app {
 
 const std::vector<Permission>& allPermissions() {
   static const std::vector<Permission> kPermissions = {
@@ -62,4 +62,4 @@ std::string policyDocument(const PolicyOptions& options) {
   return doc.dump(2);
 }
 
-}  // namespace tgwark::cli
+}  // namespace tgwark::app

@@ -1,16 +1,16 @@
-#include "cli/identity.h"
+#include "app/identity.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <map>
 
-namespace tgwark::cli {
+namespace tgwark::app {
 namespace {
 
 using ::testing::HasSubstr;
 
-aws::EnvLookup envOf(std::map<std::string, std::string> vars) {
+EnvLookup envOf(std::map<std::string, std::string> vars) {
   return [vars](std::string_view name) -> std::optional<std::string> {
     auto it = vars.find(std::string(name));
     if (it == vars.end()) return std::nullopt;
@@ -35,9 +35,10 @@ eni = "eni-0fedcba9876543210"
   return *config;
 }
 
-TEST(ConfigPathTest, FlagThenEnvironmentThenLifeKeeperThenDefault) {
-  auto ins = [](const std::string& tag) -> std::optional<std::string> {
-    return tag == "vip1" ? std::optional<std::string>("/etc/tgwark/lk.toml") : std::nullopt;
+TEST(ConfigPathTest, FlagThenEnvironmentThenResourceRecordThenDefault) {
+  auto ins = [](const std::string& tag) -> std::optional<ConfigSource> {
+    if (tag != "vip1") return std::nullopt;
+    return ConfigSource{"/etc/tgwark/lk.toml", "Application Info of " + tag};
   };
   EXPECT_EQ(resolveConfigPath("/a.toml", "vip1", envOf({{"TGWARK_CONFIG", "/b.toml"}}), ins).path,
             "/a.toml");
@@ -48,10 +49,6 @@ TEST(ConfigPathTest, FlagThenEnvironmentThenLifeKeeperThenDefault) {
   EXPECT_THAT(lk.how, HasSubstr("vip1"));
   EXPECT_EQ(resolveConfigPath("", "other", envOf({}), ins).path, kDefaultConfigPath);
   EXPECT_EQ(resolveConfigPath("", "", envOf({}), ins).path, kDefaultConfigPath);
-}
-
-TEST(ConfigPathTest, NoInsListMeansNoApplicationInfo) {
-  EXPECT_FALSE(lifekeeperApplicationInfo("vip1", envOf({{"LKROOT", "/nonexistent"}})));
 }
 
 TEST(LocalNodeTest, FlagWinsAndMustExist) {
@@ -100,4 +97,4 @@ TEST(LocalNodeTest, UnknownNodeIsAConfigErrorButUnreachableMetadataIsRetryable) 
 }
 
 }  // namespace
-}  // namespace tgwark::cli
+}  // namespace tgwark::app

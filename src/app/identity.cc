@@ -1,7 +1,5 @@
-#include "cli/identity.h"
+#include "app/identity.h"
 
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
@@ -10,63 +8,16 @@
 
 #include <fmt/format.h>
 
-extern char** environ;
+namespace tgwark::app {
 
-namespace tgwark::cli {
-
-ConfigSource resolveConfigPath(const std::string& flag, const std::string& lifekeeperTag,
-                               const EnvLookup& env, const InsListLookup& insList) {
+ConfigSource resolveConfigPath(const std::string& flag, const std::string& tag,
+                               const EnvLookup& env, const ResourceConfigLookup& byResource) {
   if (!flag.empty()) return {flag, "--config"};
   if (auto v = env("TGWARK_CONFIG"); v && !v->empty()) return {*v, "TGWARK_CONFIG"};
-  if (!lifekeeperTag.empty() && insList) {
-    if (auto info = insList(lifekeeperTag); info && !info->empty()) {
-      return {*info, "LifeKeeper Application Info of " + lifekeeperTag};
-    }
+  if (!tag.empty() && byResource) {
+    if (auto found = byResource(tag); found && !found->path.empty()) return *found;
   }
   return {kDefaultConfigPath, "default"};
-}
-
-std::optional<std::string> lifekeeperApplicationInfo(const std::string& tag, const EnvLookup& env) {
-  std::string root = env("LKROOT").value_or("/opt/LifeKeeper");
-  std::string insList = root + "/bin/ins_list";
-  if (::access(insList.c_str(), X_OK) != 0) return std::nullopt;
-  int pipeFds[2];
-  if (::pipe(pipeFds) != 0) return std::nullopt;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, pipeFds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, pipeFds[0]);
-  std::string tagArg = tag;
-  std::array<char*, 6> argv = {insList.data(), const_cast<char*>("-t"),
-                               tagArg.data(),  const_cast<char*>("-f:"),
-                               nullptr,        nullptr};
-  pid_t pid = 0;
-  int rc = ::posix_spawn(&pid, insList.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(pipeFds[1]);
-  if (rc != 0) {
-    ::close(pipeFds[0]);
-    return std::nullopt;
-  }
-  std::string out;
-  std::array<char, 4096> buf{};
-  ssize_t n = 0;
-  while ((n = ::read(pipeFds[0], buf.data(), buf.size())) > 0) out.append(buf.data(), n);
-  ::close(pipeFds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
-  // First line, field 6 of ':'-separated values.
-  std::string line = out.substr(0, out.find('\n'));
-  std::size_t start = 0;
-  for (int field = 1; field < 6; ++field) {
-    start = line.find(':', start);
-    if (start == std::string::npos) return std::nullopt;
-    ++start;
-  }
-  std::string value = line.substr(start, line.find(':', start) - start);
-  if (value.empty()) return std::nullopt;
-  return value;
 }
 
 std::string localHostName() {
@@ -118,4 +69,4 @@ Result<NodeIdentity> resolveLocalNode(const model::Config& config, const std::st
                                tried, known));
 }
 
-}  // namespace tgwark::cli
+}  // namespace tgwark::app

@@ -1,6 +1,6 @@
-// Where the configuration comes from and which node "this" node is, resolved
-// the way INTERFACE.md fixes it. Both lookups are injectable so they are
-// tested without LifeKeeper, instance metadata or a particular host name.
+// Where the configuration comes from and which node "this" node is (see
+// docs/configuration.md). Both lookups are injectable so they are tested
+// without a cluster manager, instance metadata or a particular host name.
 #pragma once
 
 #include <functional>
@@ -8,13 +8,11 @@
 #include <string>
 #include <string_view>
 
-#include "aws/endpoints.h"
+#include "common/env.h"
 #include "common/error.h"
 #include "model/config.h"
 
-namespace tgwark::cli {
-
-using aws::EnvLookup;
+namespace tgwark::app {
 
 inline constexpr const char* kDefaultConfigPath = "/etc/tgwark/tgwark.toml";
 
@@ -23,14 +21,14 @@ struct ConfigSource {
   std::string how;  // "--config", "TGWARK_CONFIG", "LifeKeeper Application Info of TAG", "default"
 };
 
-// --config, else $TGWARK_CONFIG, else (when `lifekeeperTag` is set and
-// $LKROOT/bin/ins_list exists) the resource's Application Info, else the default.
-// `insList` runs ins_list for a tag and returns the Application Info field.
-using InsListLookup = std::function<std::optional<std::string>(const std::string& tag)>;
-ConfigSource resolveConfigPath(const std::string& flag, const std::string& lifekeeperTag,
-                               const EnvLookup& env, const InsListLookup& insList);
-// Runs `$LKROOT/bin/ins_list -t TAG -f:` (no shell) and returns field 6.
-std::optional<std::string> lifekeeperApplicationInfo(const std::string& tag, const EnvLookup& env);
+// A cluster manager's own record of a resource's config file (LifeKeeper's
+// Application Info), looked up by resource tag; nullopt when it has none.
+using ResourceConfigLookup = std::function<std::optional<ConfigSource>(const std::string& tag)>;
+
+// --config, else $TGWARK_CONFIG, else (when `tag` is set) what `byResource`
+// finds for it, else the default.
+ConfigSource resolveConfigPath(const std::string& flag, const std::string& tag,
+                               const EnvLookup& env, const ResourceConfigLookup& byResource);
 
 struct NodeIdentity {
   std::string name;
@@ -46,4 +44,4 @@ Result<NodeIdentity> resolveLocalNode(const model::Config& config, const std::st
                                       const std::string& hostName);
 std::string localHostName();
 
-}  // namespace tgwark::cli
+}  // namespace tgwark::app

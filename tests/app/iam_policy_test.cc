@@ -1,10 +1,10 @@
-#include "cli/iam_policy.h"
+#include "app/iam_policy.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-namespace tgwark::cli {
+namespace tgwark::app {
 namespace {
 
 using ::testing::Contains;
@@ -48,4 +48,4 @@ TEST(IamPolicyTest, PolicyDocumentIsValidIamJson) {
 }
 
 }  // namespace
-}  // namespace tgwark::cli
+}  // namespace tgwark::app

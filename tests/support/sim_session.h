@@ -1,6 +1,6 @@
-// Test helper: an in-process tgwark-sim (demo topology unless given) and a
-// cli::Session talking to it over real HTTP with explicit long-term keys, so
-// command logic is tested on the real code path without the user's shell.
+// Test helper: an in-process tgwark-sim (demo topology unless given) and an
+// app::Context (the command line's Session) talking to it over real HTTP with explicit long-term
+// keys, so command logic is tested on the real code path without the user's shell.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -11,11 +11,13 @@
 
 #include <fmt/format.h>
 
-#include "cli/session.h"
+#include "app/context.h"
 #include "sim/demo_topology.h"
 #include "sim/sim_server.h"
 
-namespace tgwark::cli::testing {
+namespace tgwark::testing {
+
+using Session = app::Context;
 
 struct SimSessionOptions {
   std::string accessKeyId = "AKIDSIMULATOR";
@@ -53,13 +55,16 @@ class SimSession {
         {"AWS_CONFIG_FILE", "/dev/null"},      {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"},
         {"AWS_EC2_METADATA_DISABLED", "true"},
     };
-    aws::EnvLookup lookup = [env](std::string_view name) -> std::optional<std::string> {
+    EnvLookup lookup = [env](std::string_view name) -> std::optional<std::string> {
       auto it = env.find(std::string(name));
       if (it == env.end()) return std::nullopt;
       return it->second;
     };
-    auto session =
-        Session::create(GlobalOptions{}, *config, ConfigSource{"test.toml", "test"}, lookup);
+    app::ContextOptions options;
+    options.config = *config;
+    options.configSource = app::ConfigSource{"test.toml", "test"};
+    options.env = lookup;
+    auto session = app::Context::create(std::move(options));
     EXPECT_TRUE(session.has_value()) << session.error().describe();
     session_ = std::move(*session);
   }
@@ -77,4 +82,4 @@ class SimSession {
   std::unique_ptr<Session> session_;
 };
 
-}  // namespace tgwark::cli::testing
+}  // namespace tgwark::testing

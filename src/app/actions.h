@@ -1,0 +1,57 @@
+// The HA actions — restore, remove, quickCheck, recover — and the one place
+// that decides what their results mean. Each action returns an ActionOutcome
+// whose Verdict says what happened (done, failed on evidence, could not tell,
+// bad configuration, taken over by another node); each front end turns a
+// verdict into its cluster manager's exit code with its own table
+// (lifekeeper/exit_codes.h, ocf/exit_codes.h) and decides nothing itself.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "app/context.h"
+#include "common/error.h"
+
+namespace tgwark::app {
+
+enum class Action { kRestore, kRemove, kQuickCheck, kRecover };
+std::string_view actionName(Action action);  // "restore", "remove", "quickCheck", "recover"
+
+enum class Verdict {
+  kOk,              // done / healthy
+  kFailed,          // home routes not right, a pre-flight check failed, ...
+  kBadConfig,       // configuration or identity problem (no AWS change made)
+  kUndeterminable,  // could not tell now (API unreachable, throttled, timed out, denied)
+  kTakenOver,       // another node restored later: this node yields (split-brain guard)
+};
+std::string_view verdictName(Verdict verdict);
+
+struct ActionOutcome {
+  Action action = Action::kRestore;
+  Verdict verdict = Verdict::kFailed;
+  std::string message;         // one line for the cluster manager's log
+  std::optional<Error> error;  // the error behind a verdict that came from one
+};
+
+// The verdict an error met during `action` earns: kInvalidConfig is a bad
+// configuration; for quickCheck, an API that cannot answer (transient,
+// deadline, permission) says nothing about the routes and is undeterminable;
+// anything else fails the action. remove never fails.
+Verdict verdictForError(Action action, const Error& error);
+ActionOutcome outcomeFromError(Action action, const Error& error, std::string_view what);
+
+// Make this node active: pre-flight, apply, verify. kOk only when the home
+// routes are right; remote failures are warnings (repaired by quickCheck).
+ActionOutcome restore(Context& context);
+// No AWS change; never fails.
+ActionOutcome remove(Context& context);
+// Read every managed route; home problems fail, remote ones are repaired
+// best-effort; an API that cannot answer is kUndeterminable.
+ActionOutcome quickCheck(Context& context);
+// Re-apply unless another node has taken over; kOk when home routes are right.
+ActionOutcome recover(Context& context);
+
+ActionOutcome runAction(Action action, Context& context);
+
+}  // namespace tgwark::app

@@ -1,0 +1,129 @@
+#include "app/context.h"
+
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "aws/curl_http_client.h"
+#include "aws/imds_client.h"
+#include "aws/sigv4.h"
+#include "engine/aws_factory.h"
+#include "engine/discovery.h"
+
+#ifndef TGWARK_VERSION
+#define TGWARK_VERSION "0.0.0"
+#endif
+
+namespace tgwark::app {
+
+namespace {
+
+// Digest of the config file's bytes and of this build: the store key.
+std::string fileDigest(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  std::stringstream text;
+  text << in.rdbuf();
+  return aws::sigv4::sha256Hex(text.str() + "\n" + TGWARK_VERSION);
+}
+
+InstanceIdLookup imdsInstanceId(EnvLookup env, std::shared_ptr<Clock> clock) {
+  return [env = std::move(env), clock = std::move(clock)]() -> Result<std::string> {
+    if (aws::imdsDisabled(env)) {
+      return makeError(ErrorCategory::kNotFound, "AWS_EC2_METADATA_DISABLED is set");
+    }
+    aws::CurlHttpClientOptions httpOptions;
+    httpOptions.connectTimeout = std::chrono::milliseconds(1000);
+    auto http = std::make_shared<aws::CurlHttpClient>(httpOptions);
+    aws::ImdsOptions options;
+    options.endpoint = aws::resolveImdsEndpoint(env);
+    aws::ImdsClient imds(http, clock, options);
+    return imds.instanceId();
+  };
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Context>> Context::create(ContextOptions options) {
+  std::unique_ptr<Context> c(new Context());
+  c->config_ = std::move(options.config);
+  c->configSource_ = std::move(options.configSource);
+  c->env_ = options.env ? std::move(options.env) : processEnvironment();
+  c->nodeFlag_ = std::move(options.nodeFlag);
+  c->clock_ = options.clock ? std::move(options.clock) : SystemClock::instance();
+  c->counter_ = std::make_shared<engine::ApiCallCounter>();
+  c->callStats_ = std::make_shared<CallStats>();
+  c->instanceId_ =
+      options.instanceId ? std::move(options.instanceId) : imdsInstanceId(c->env_, c->clock_);
+  c->hostName_ = options.hostName ? std::move(*options.hostName) : localHostName();
+  c->store_ = std::move(options.store);
+  engine::Ec2Factory factory;
+  if (options.ec2Factory) {
+    factory = std::move(*options.ec2Factory);
+  } else {
+    engine::AwsFactoryOptions factoryOptions;
+    factoryOptions.observer = c->callStats_;
+    factoryOptions.clock = c->clock_;
+    auto real = engine::makeAwsEc2Factory(c->config_, c->env_, std::move(factoryOptions));
+    if (!real) return std::unexpected(real.error());
+    factory = std::move(*real);
+  }
+  c->factory_ = engine::countingFactory(std::move(factory), c->counter_);
+  return c;
+}
+
+engine::Deadline Context::deadlineAfterSeconds(int seconds) const {
+  return engine::Deadline::after(clock_, std::chrono::seconds(seconds));
+}
+
+Result<NodeIdentity> Context::localNode() {
+  if (node_) return *node_;
+  auto node = resolveLocalNode(config_, nodeFlag_, instanceId_, hostName_);
+  if (!node) return std::unexpected(node.error());
+  spdlog::debug("this node is {} (from {})", node->name, node->how);
+  node_ = *node;
+  return *node_;
+}
+
+void Context::invalidateTopology() {
+  topology_.reset();
+  topologyFromCache_ = false;
+  if (store_) store_->remove();
+}
+
+Result<model::Topology> Context::topology(const engine::Deadline& deadline, bool allowCache) {
+  if (topology_) return *topology_;
+  if (allowCache && store_) {
+    if (auto stored = store_->load(kTopologyCacheTtl)) {
+      topology_ = std::move(*stored);
+      topologyFromCache_ = true;
+      return *topology_;
+    }
+  }
+  auto topology = engine::discover(config_, factory_, deadline);
+  if (!topology) return std::unexpected(topology.error());
+  topology_ = std::move(*topology);
+  topologyFromCache_ = false;
+  if (store_) store_->save(*topology_);
+  return *topology_;
+}
+
+Result<std::unique_ptr<Context>> loadContext(LoadOptions options) {
+  EnvLookup env = options.env ? std::move(options.env) : processEnvironment();
+  ConfigSource source = resolveConfigPath(options.configFlag, options.tag, env, options.byResource);
+  spdlog::debug("config {} (from {})", source.path, source.how);
+  auto config = model::loadConfigFile(source.path);
+  if (!config) return std::unexpected(config.error());
+  ContextOptions context;
+  context.config = std::move(*config);
+  context.env = env;
+  context.nodeFlag = std::move(options.nodeFlag);
+  if (auto digest = fileDigest(source.path); !digest.empty()) {
+    context.store.emplace(TopologyStore::defaultDirectory(env), std::move(digest));
+  }
+  context.configSource = std::move(source);
+  return Context::create(std::move(context));
+}
+
+}  // namespace tgwark::app

@@ -1,0 +1,104 @@
+// The application core's context: everything an HA action or a report needs
+// before it can act — the loaded configuration, the clock, the per-region EC2
+// clients (counting every call), this node's identity and the topology in
+// scope (discovered, or from the on-disk store). Every front end (command
+// line, LifeKeeper, OCF) builds one; tests build one from fakes, so the HA
+// actions are unit-tested without a process, a network or a file.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "app/call_stats.h"
+#include "app/identity.h"
+#include "app/topology_store.h"
+#include "common/clock.h"
+#include "common/env.h"
+#include "common/error.h"
+#include "engine/call_counter.h"
+#include "engine/context.h"
+#include "model/config.h"
+#include "model/topology.h"
+
+namespace tgwark::app {
+
+// Everything a Context is made from. Only `config` and `env` are required;
+// the rest defaults to the real thing.
+struct ContextOptions {
+  model::Config config;
+  ConfigSource configSource;
+  EnvLookup env;
+  std::string nodeFlag;  // --node NAME (or the cluster manager's node name)
+  std::shared_ptr<Clock> clock;
+  // Region clients; default: real EC2 clients (endpoints, credentials, retries).
+  std::optional<engine::Ec2Factory> ec2Factory;
+  // This instance's id; default: instance metadata (IMDSv2).
+  InstanceIdLookup instanceId;
+  // This host's name; default: gethostname().
+  std::optional<std::string> hostName;
+  // Where the topology is kept between runs; nullopt: nowhere (each run discovers).
+  std::optional<TopologyStore> store;
+};
+
+class Context {
+ public:
+  // kInvalidConfig for a bad endpoint or region in the config (no AWS call made).
+  static Result<std::unique_ptr<Context>> create(ContextOptions options);
+
+  const model::Config& config() const { return config_; }
+  const ConfigSource& configSource() const { return configSource_; }
+  const EnvLookup& env() const { return env_; }
+  std::shared_ptr<Clock> clock() const { return clock_; }
+  const engine::Ec2Factory& factory() const { return factory_; }
+  engine::ApiCallCounts calls() const { return counter_->snapshot(); }
+  std::shared_ptr<engine::ApiCallCounter> counter() const { return counter_; }
+  // What the EC2 clients saw below the engine (errors by code, retries, throttles).
+  std::shared_ptr<CallStats> callStats() const { return callStats_; }
+
+  engine::Deadline deadlineAfterSeconds(int seconds) const;
+
+  // This node (--node, instance metadata, host name); resolved once.
+  Result<NodeIdentity> localNode();
+  // The topology in scope, discovered once per process and saved to the
+  // store. With allowCache, a stored topology younger than kTopologyCacheTtl
+  // is used instead: quickCheck then costs only its reads.
+  Result<model::Topology> topology(const engine::Deadline& deadline, bool allowCache = false);
+  // True when the last topology() came from the store.
+  bool topologyFromCache() const { return topologyFromCache_; }
+  // Forgets the in-memory and stored topology (e.g. a stored table is gone).
+  void invalidateTopology();
+
+ private:
+  Context() = default;
+  model::Config config_;
+  ConfigSource configSource_;
+  EnvLookup env_;
+  std::string nodeFlag_;
+  std::shared_ptr<Clock> clock_;
+  std::shared_ptr<engine::ApiCallCounter> counter_;
+  std::shared_ptr<CallStats> callStats_;
+  engine::Ec2Factory factory_;
+  InstanceIdLookup instanceId_;
+  std::string hostName_;
+  std::optional<TopologyStore> store_;
+  std::optional<NodeIdentity> node_;
+  std::optional<model::Topology> topology_;
+  bool topologyFromCache_ = false;
+};
+
+// What a front end knows before the configuration is read.
+struct LoadOptions {
+  std::string configFlag;           // --config / OCF_RESKEY_config
+  std::string tag;                  // the cluster manager's resource tag
+  ResourceConfigLookup byResource;  // the cluster manager's record of the config, if any
+  std::string nodeFlag;
+  EnvLookup env;  // default: the process environment
+};
+
+// Resolves and loads the configuration (kInvalidConfig on any problem, before
+// any AWS client exists) and builds the Context, with the topology store in
+// TopologyStore::defaultDirectory keyed by the config file's digest.
+Result<std::unique_ptr<Context>> loadContext(LoadOptions options);
+
+}  // namespace tgwark::app

@@ -1,0 +1,231 @@
+// The HA policy, unit-tested over a fake cloud: every action against every
+// situation a cluster meets (healthy, home route wrong, remote route wrong,
+// routes taken over by the other node, API unreachable, permission denied,
+// bad configuration), asserting the verdict and what changed in the cloud.
+#include "app/actions.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "support/fake_ec2.h"
+#include "support/worlds.h"
+
+namespace tgwark::app {
+namespace {
+
+using ::testing::HasSubstr;
+using namespace tgwark::testing;  // NOLINT: the shared fake worlds
+
+class ActionsTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<FakeClock> clock_ = std::make_shared<FakeClock>();
+  std::shared_ptr<FakeCloud> cloud_ = twoRegions();  // node-a active
+
+  std::unique_ptr<Context> contextFor(const std::string& node,
+                                      const std::string& extraConfig = "create_missing = true\n") {
+    ContextOptions options;
+    options.config = parseOrDie(baseConfigText(extraConfig));
+    options.configSource = ConfigSource{"test.toml", "test"};
+    options.env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
+    options.nodeFlag = node;
+    options.clock = clock_;
+    options.ec2Factory = cloud_->factory();
+    options.instanceId = []() -> Result<std::string> {
+      return makeError(ErrorCategory::kNotFound, "no instance metadata in tests");
+    };
+    options.hostName = "";
+    auto context = Context::create(std::move(options));
+    EXPECT_TRUE(context) << context.error().describe();
+    return context ? std::move(*context) : nullptr;
+  }
+
+  ActionOutcome run(Action action, const std::string& node = "node-a") {
+    auto context = contextFor(node);
+    return runAction(action, *context);
+  }
+
+  void failEveryCall(ErrorCategory category, const std::string& code) {
+    cloud_->setInterceptor([category, code](const FakeCall&) -> std::optional<Error> {
+      return fakeAwsError(category, code, "injected",
+                          category == ErrorCategory::kPermission ? 403 : 503);
+    });
+  }
+
+  // node-b restores: every route now serves node-b.
+  void nodeBTakesOver() {
+    auto outcome = run(Action::kRestore, "node-b");
+    ASSERT_EQ(outcome.verdict, Verdict::kOk) << outcome.message;
+    ASSERT_EQ(cloud_->routeTarget(kRtbB1, kVip), kEniB);
+    cloud_->resetCalls();
+  }
+};
+
+// ---- healthy ---------------------------------------------------------------------
+
+TEST_F(ActionsTest, HealthyEveryActionSucceedsAndNothingIsWritten) {
+  for (Action action : {Action::kRestore, Action::kQuickCheck, Action::kRecover, Action::kRemove}) {
+    auto outcome = run(action);
+    EXPECT_EQ(outcome.verdict, Verdict::kOk) << actionName(action) << ": " << outcome.message;
+    EXPECT_EQ(outcome.action, action);
+  }
+  EXPECT_EQ(cloud_->writeCount(), 0) << "only the source/dest pre-flight read, never a write";
+}
+
+TEST_F(ActionsTest, RemoveNeverCallsAws) {
+  auto outcome = run(Action::kRemove);
+  EXPECT_EQ(outcome.verdict, Verdict::kOk);
+  EXPECT_EQ(cloud_->totalCalls(), 0);
+}
+
+// ---- home route wrong ------------------------------------------------------------
+
+TEST_F(ActionsTest, HomeBlackholeFailsQuickCheckWithoutWritingIt) {
+  cloud_->setRouteState(kRtbA1, kVip, "blackhole");
+  auto outcome = run(Action::kQuickCheck);
+  EXPECT_EQ(outcome.verdict, Verdict::kFailed) << outcome.message;
+  EXPECT_THAT(outcome.message, HasSubstr("1 home problem"));
+  // quickCheck never repairs a home route: that is recover's decision.
+  EXPECT_EQ(cloud_->routeState(kRtbA1, kVip), "blackhole");
+}
+
+TEST_F(ActionsTest, HomeBlackholeIsRepairedByRestoreAndByRecover) {
+  for (Action action : {Action::kRestore, Action::kRecover}) {
+    cloud_->setRouteState(kRtbA1, kVip, "blackhole");
+    auto outcome = run(action);
+    EXPECT_EQ(outcome.verdict, Verdict::kOk) << actionName(action) << ": " << outcome.message;
+    EXPECT_EQ(cloud_->routeState(kRtbA1, kVip), "active") << actionName(action);
+    EXPECT_EQ(cloud_->routeTarget(kRtbA1, kVip), kEniA) << actionName(action);
+  }
+}
+
+TEST_F(ActionsTest, HomeRouteThatCannotBeWrittenFailsRestore) {
+  cloud_->setRouteState(kRtbA1, kVip, "blackhole");
+  cloud_->failNext("ReplaceRoute",
+                   fakeAwsError(ErrorCategory::kPermission, "UnauthorizedOperation", "denied", 403),
+                   100, "", kRtbA1);
+  auto outcome = run(Action::kRestore);
+  EXPECT_EQ(outcome.verdict, Verdict::kFailed) << outcome.message;
+  EXPECT_THAT(outcome.message, HasSubstr("home routes not right"));
+}
+
+// ---- remote route wrong ----------------------------------------------------------
+
+TEST_F(ActionsTest, RemoteDriftIsHealthyAndRepairedByQuickCheck) {
+  cloud_->setRouteState(kRtbC1, kVip, "blackhole");
+  auto outcome = run(Action::kQuickCheck);
+  EXPECT_EQ(outcome.verdict, Verdict::kOk) << outcome.message;
+  EXPECT_THAT(outcome.message, HasSubstr("repaired 1 of 1 remote route"));
+  EXPECT_EQ(cloud_->routeState(kRtbC1, kVip), "active");
+}
+
+TEST_F(ActionsTest, RemoteRouteThatCannotBeWrittenDoesNotFailRestore) {
+  cloud_->setRouteState(kRtbC1, kVip, "blackhole");
+  cloud_->failNext("ReplaceRoute",
+                   fakeAwsError(ErrorCategory::kPermission, "UnauthorizedOperation", "denied", 403),
+                   100, "", kRtbC1);
+  auto outcome = run(Action::kRestore);
+  EXPECT_EQ(outcome.verdict, Verdict::kOk) << outcome.message;
+  EXPECT_THAT(outcome.message, HasSubstr("1 failed"));
+}
+
+// ---- taken over ------------------------------------------------------------------
+
+TEST_F(ActionsTest, QuickCheckAndRecoverYieldToANodeThatTookOver) {
+  nodeBTakesOver();
+  for (Action action : {Action::kQuickCheck, Action::kRecover}) {
+    auto outcome = run(action);
+    EXPECT_EQ(outcome.verdict, Verdict::kTakenOver)
+        << actionName(action) << ": " << outcome.message;
+    EXPECT_THAT(outcome.message, HasSubstr("taken over by node-b"));
+  }
+  EXPECT_EQ(cloud_->writeCount(), 0) << "a node that was taken over reclaims nothing";
+  EXPECT_EQ(cloud_->routeTarget(kRtbB1, kVip), kEniB);
+}
+
+TEST_F(ActionsTest, RestoreTakesTheRoutesBackEvenAfterATakeover) {
+  nodeBTakesOver();
+  auto outcome = run(Action::kRestore);
+  EXPECT_EQ(outcome.verdict, Verdict::kOk) << outcome.message;
+  EXPECT_EQ(cloud_->routeTarget(kRtbA1, kVip), kEniA);
+  EXPECT_EQ(cloud_->routeTarget(kRtbB1, kVip), kTgwB);
+}
+
+// ---- API unreachable / permission denied -------------------------------------------
+
+TEST_F(ActionsTest, UnreachableApiIsUndeterminableForQuickCheckAndAFailureOtherwise) {
+  failEveryCall(ErrorCategory::kRetryable, "Transport.Error");
+  EXPECT_EQ(run(Action::kQuickCheck).verdict, Verdict::kUndeterminable);
+  auto restore = run(Action::kRestore);
+  EXPECT_EQ(restore.verdict, Verdict::kFailed) << restore.message;
+  ASSERT_TRUE(restore.error);
+  EXPECT_EQ(restore.error->category, ErrorCategory::kRetryable);
+  EXPECT_EQ(run(Action::kRecover).verdict, Verdict::kFailed);
+  EXPECT_EQ(run(Action::kRemove).verdict, Verdict::kOk);
+  EXPECT_EQ(cloud_->writeCount(), 0);
+}
+
+TEST_F(ActionsTest, PermissionDeniedIsUndeterminableForQuickCheckAndAFailureOtherwise) {
+  failEveryCall(ErrorCategory::kPermission, "UnauthorizedOperation");
+  auto check = run(Action::kQuickCheck);
+  EXPECT_EQ(check.verdict, Verdict::kUndeterminable) << check.message;
+  auto restore = run(Action::kRestore);
+  EXPECT_EQ(restore.verdict, Verdict::kFailed) << restore.message;
+  ASSERT_TRUE(restore.error);
+  EXPECT_EQ(restore.error->category, ErrorCategory::kPermission);
+  EXPECT_EQ(restore.error->awsCode, "UnauthorizedOperation");
+  EXPECT_EQ(run(Action::kRecover).verdict, Verdict::kFailed);
+  EXPECT_EQ(cloud_->writeCount(), 0);
+}
+
+TEST_F(ActionsTest, UnreadableHomeTableAfterDiscoveryIsUndeterminable) {
+  // Discovery succeeds; then the batched route read of us-east-1 times out.
+  auto context = contextFor("node-a");
+  auto topology = context->topology(context->deadlineAfterSeconds(60));
+  ASSERT_TRUE(topology) << topology.error().describe();
+  cloud_->setInterceptor([](const FakeCall& call) -> std::optional<Error> {
+    if (call.action == "DescribeRouteTables" && call.region == "us-east-1") {
+      return fakeAwsError(ErrorCategory::kRetryable, "Transport.Timeout", "timed out", 0);
+    }
+    return std::nullopt;
+  });
+  auto outcome = quickCheck(*context);
+  EXPECT_EQ(outcome.verdict, Verdict::kUndeterminable) << outcome.message;
+}
+
+// ---- bad configuration -------------------------------------------------------------
+
+TEST_F(ActionsTest, UnknownNodeIsABadConfigurationAndCallsNothing) {
+  for (Action action : {Action::kRestore, Action::kQuickCheck, Action::kRecover}) {
+    auto outcome = run(action, "node-z");
+    EXPECT_EQ(outcome.verdict, Verdict::kBadConfig) << actionName(action);
+    ASSERT_TRUE(outcome.error);
+    EXPECT_EQ(outcome.error->category, ErrorCategory::kInvalidConfig);
+    EXPECT_THAT(outcome.message, HasSubstr("node-z"));
+  }
+  EXPECT_EQ(run(Action::kRemove, "node-z").verdict, Verdict::kOk);
+  EXPECT_EQ(cloud_->totalCalls(), 0);
+}
+
+// ---- the verdict rule itself ---------------------------------------------------------
+
+TEST(VerdictForErrorTest, OneRuleForEveryAction) {
+  const Error config{ErrorCategory::kInvalidConfig, "bad"};
+  const Error throttled{ErrorCategory::kThrottled, "slow down", "RequestLimitExceeded"};
+  const Error deadline{ErrorCategory::kDeadlineExceeded, "late"};
+  const Error denied{ErrorCategory::kPermission, "no", "UnauthorizedOperation"};
+  const Error internal{ErrorCategory::kInternal, "bug"};
+  EXPECT_EQ(verdictForError(Action::kRestore, config), Verdict::kBadConfig);
+  EXPECT_EQ(verdictForError(Action::kQuickCheck, config), Verdict::kBadConfig);
+  for (const Error& e : {throttled, deadline, denied}) {
+    EXPECT_EQ(verdictForError(Action::kQuickCheck, e), Verdict::kUndeterminable) << e.describe();
+    EXPECT_EQ(verdictForError(Action::kRestore, e), Verdict::kFailed) << e.describe();
+    EXPECT_EQ(verdictForError(Action::kRecover, e), Verdict::kFailed) << e.describe();
+  }
+  EXPECT_EQ(verdictForError(Action::kQuickCheck, internal), Verdict::kFailed);
+  for (const Error& e : {config, throttled, denied, internal}) {
+    EXPECT_EQ(verdictForError(Action::kRemove, e), Verdict::kOk) << e.describe();
+  }
+}
+
+}  // namespace
+}  // namespace tgwark::app
