@@ -3,8 +3,11 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <set>
+#include <sstream>
 
 #include "cli/commands.h"
+#include "cli/suggest.h"
 
 #ifndef TGWARK_VERSION
 #define TGWARK_VERSION "0.0.0"
@@ -19,6 +22,69 @@ constexpr int kUsageExit = 2;
 void addLifekeeperArgs(CLI::App* cmd, GlobalOptions& g) {
   cmd->add_option("-t,--tag", g.tag, "LifeKeeper resource tag (logged; finds Application Info)");
   cmd->add_option("-i,--id", g.id, "LifeKeeper resource id (logged)");
+}
+
+// Subcommand help shows only the subcommand's own options; the global ones
+// (accepted before or after the command) are listed in its footer.
+constexpr const char* kGlobalOptionsFooter =
+    "Global options (before or after the command): -c,--config FILE  -n,--node NAME  --json  "
+    "-v,--verbose  -q,--quiet  --syslog  --metrics-file FILE  (tgwark --help)";
+
+// Global options that take a value: their value is not the command word.
+const std::set<std::string, std::less<>> kGlobalValueOptions = {"-c", "--config", "-n", "--node",
+                                                                "--metrics-file"};
+
+struct CommandWord {
+  std::optional<std::string> word;           // the first non-option word
+  std::optional<std::string> unknownOption;  // an unknown option before it
+};
+
+// The first word of the command line that is not an option or an option's
+// value; an option before it that no global option matches is reported, as
+// its value would otherwise be taken for the command.
+CommandWord commandWord(int argc, char** argv, const std::vector<std::string>& globalOptions) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--") return {};
+    if (arg.starts_with("-")) {
+      std::string name(arg.substr(0, arg.find('=')));
+      if (std::find(globalOptions.begin(), globalOptions.end(), name) == globalOptions.end()) {
+        return {std::nullopt, name};
+      }
+      if (arg.find('=') == std::string_view::npos && kGlobalValueOptions.contains(arg)) ++i;
+      continue;
+    }
+    return {std::string(arg), std::nullopt};
+  }
+  return {};
+}
+
+std::vector<std::string> namesOf(const CLI::App& app) {
+  std::vector<std::string> names;
+  for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    names.push_back(sub->get_name());
+    for (const auto& alias : sub->get_aliases()) names.push_back(alias);
+  }
+  return names;
+}
+
+std::vector<std::string> optionNamesOf(const CLI::App& app) {
+  std::vector<std::string> names;
+  for (const CLI::App* a = &app; a != nullptr; a = a->get_parent()) {
+    for (const auto* option : a->get_options()) {
+      for (const auto& n : option->get_lnames()) names.push_back("--" + n);
+      for (const auto& n : option->get_snames()) names.push_back("-" + n);
+    }
+  }
+  return names;
+}
+
+// A clear usage error, with a suggestion when a known name is close.
+int usageError(const std::string& what, const std::optional<std::string>& suggestion) {
+  std::cerr << "tgwark: " << what;
+  if (suggestion) std::cerr << "; did you mean '" << *suggestion << "'?";
+  std::cerr << "\nRun 'tgwark --help' for the commands.\n";
+  return kUsageExit;
 }
 
 }  // namespace
@@ -52,6 +118,7 @@ int run(int argc, char** argv) {
   auto* remove = app.add_subcommand("remove", "LifeKeeper remove: no AWS change by default");
   addLifekeeperArgs(remove, g);
   auto* quickCheck = app.add_subcommand("quickCheck", "LifeKeeper quickCheck for this node");
+  quickCheck->alias("quickcheck");
   addLifekeeperArgs(quickCheck, g);
   auto* recover = app.add_subcommand("recover", "LifeKeeper local recovery");
   addLifekeeperArgs(recover, g);
@@ -105,8 +172,46 @@ int run(int argc, char** argv) {
   lkInstall->add_option("--ip-resource", lkOpts.ipResource,
                         "tag of the IP resource that holds the VIP");
 
+  // Every command that reads the configuration accepts LifeKeeper's -t/-i, so
+  // it finds the config through the resource's Application Info as the
+  // LifeKeeper actions do.
+  for (auto* cmd : {apply, plan, status, verify, validate, discover, graph}) {
+    addLifekeeperArgs(cmd, g);
+  }
+  for (auto* cmd : app.get_subcommands([](const CLI::App*) { return true; })) {
+    cmd->footer(kGlobalOptionsFooter);
+  }
+
+  const auto globalOptions = optionNamesOf(app);
+  const auto command = commandWord(argc, argv, globalOptions);
+  if (command.unknownOption) {
+    return usageError("unknown option '" + *command.unknownOption + "'",
+                      closestMatch(*command.unknownOption, globalOptions));
+  }
+  if (command.word) {
+    const auto names = namesOf(app);
+    if (std::find(names.begin(), names.end(), *command.word) == names.end()) {
+      return usageError("unknown command '" + *command.word + "'",
+                        closestMatch(*command.word, names));
+    }
+  }
   try {
     app.parse(argc, argv);
+  } catch (const CLI::ExtrasError& e) {
+    // Unknown options or arguments: name the first, and the option it resembles.
+    const CLI::App* where = &app;
+    for (const auto* sub : app.get_subcommands()) where = sub;
+    std::optional<std::string> suggestion;
+    // CLI11 lists them after a colon, separated by spaces.
+    std::string_view text = e.what();
+    text.remove_prefix(std::min(text.size(), text.find(':') + 1));
+    std::istringstream words{std::string(text)};
+    for (std::string extra; words >> extra;) {
+      if (!extra.starts_with("-")) continue;
+      suggestion = closestMatch(extra.substr(0, extra.find('=')), optionNamesOf(*where));
+      if (suggestion) break;
+    }
+    return usageError(e.what(), suggestion);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : kUsageExit;

@@ -84,6 +84,12 @@ struct Prepared {
 
 enum class Budget { kRestore, kQuickCheck };
 
+std::string nodeNames(const model::Config& config) {
+  std::string names;
+  for (const auto& n : config.nodes) names += (names.empty() ? "" : ", ") + n.name;
+  return names;
+}
+
 // On failure the error is logged and the exit code returned.
 std::expected<Prepared, int> prepare(const GlobalOptions& g, const std::string& action,
                                      MetricsScope& metrics, const std::string& active,
@@ -93,10 +99,11 @@ std::expected<Prepared, int> prepare(const GlobalOptions& g, const std::string& 
   auto& s = **session;
   metrics.attach(s);
   if (!active.empty() && s.config().findNode(active) == nullptr) {
-    return std::unexpected(reportError(
-        Error{ErrorCategory::kInvalidConfig,
-              fmt::format("--active {}: no such node in {}", active, s.config().sourceName)},
-        action));
+    return std::unexpected(
+        reportError(Error{ErrorCategory::kInvalidConfig,
+                          fmt::format("--active {}: no such node in {} (nodes: {})", active,
+                                      s.config().sourceName, nodeNames(s.config()))},
+                    action));
   }
   auto deadline =
       s.deadlineAfterSeconds(budget == Budget::kRestore ? s.config().aws.restoreTimeoutS

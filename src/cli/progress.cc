@@ -7,10 +7,12 @@
 
 #include <fmt/format.h>
 
+#include "cli/table.h"
+
 namespace tgwark::cli {
 
 Progress::Progress(std::function<int()> calls)
-    : calls_(std::move(calls)), enabled_(::isatty(STDERR_FILENO) == 1) {
+    : calls_(std::move(calls)), enabled_(terminalWantsColour(STDERR_FILENO)) {
   if (enabled_) thread_ = std::thread([this] { run(); });
 }
 

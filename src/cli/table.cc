@@ -1,5 +1,7 @@
 #include "cli/table.h"
 
+#include <string_view>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,9 +23,15 @@ std::size_t displayWidth(const std::string& s) {
 
 }  // namespace
 
-bool stdoutWantsColour() {
+bool terminalWantsColour(int fd) {
   const char* noColour = std::getenv("NO_COLOR");
-  return ::isatty(STDOUT_FILENO) == 1 && (noColour == nullptr || *noColour == '\0');
+  const char* term = std::getenv("TERM");
+  return ::isatty(fd) == 1 && (noColour == nullptr || *noColour == '\0') &&
+         (term == nullptr || std::string_view(term) != "dumb");
+}
+
+bool stdoutWantsColour() {
+  return terminalWantsColour(STDOUT_FILENO);
 }
 
 std::string paint(const std::string& text, Tone tone, bool colour) {

@@ -30,6 +30,9 @@ class Table {
 };
 
 // True when stdout is a terminal and NO_COLOR is not set.
+// A terminal that is not TERM=dumb, and NO_COLOR unset: colour and
+// in-place progress lines are welcome on `fd`.
+bool terminalWantsColour(int fd);
 bool stdoutWantsColour();
 std::string paint(const std::string& text, Tone tone, bool colour);
 
