@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 
-#include "aws/credential_providers.h"
 #include "aws/http_client.h"
 #include "common/clock.h"
+#include "common/env.h"
 #include "common/error.h"
 #include "common/secret.h"
 
