@@ -91,12 +91,99 @@ TEST_F(ImdsTest, AbsolutePathsAndErrors) {
 
 TEST_F(ImdsTest, TransportFailureIsRetryableAndNamesEndpoint) {
   auto http = std::make_shared<FakeHttpClient>();
-  http->enqueueError(Error{ErrorCategory::kRetryable, "connect timeout"});
+  http->setHandler([](const HttpRequest&) -> Result<HttpResponse> {
+    return makeError(ErrorCategory::kRetryable, "connect timeout");
+  });
   ImdsClient client(http, clock_, ImdsOptions{});
   auto r = client.instanceId();
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().category, ErrorCategory::kRetryable);
   EXPECT_NE(r.error().message.find("169.254.169.254"), std::string::npos);
+  EXPECT_EQ(http->requestCount(), 3u);  // the token request, after its retries
+}
+
+// Transient failures: the scripted answers go to successive requests.
+class ImdsRetryTest : public ::testing::Test {
+ protected:
+  ImdsClient makeClient(int maxAttempts = 3,
+                        std::chrono::milliseconds backoffBase = std::chrono::milliseconds(100)) {
+    ImdsOptions o;
+    o.maxAttempts = maxAttempts;
+    o.backoffBase = backoffBase;
+    o.random = std::make_shared<FixedRandom>(0.5);
+    return ImdsClient(http_, clock_, o);
+  }
+  std::shared_ptr<FakeHttpClient> http_ = std::make_shared<FakeHttpClient>();
+  std::shared_ptr<FakeClock> clock_ = std::make_shared<FakeClock>();
+};
+
+TEST_F(ImdsRetryTest, TransientFailuresAreRetriedWithBackoff) {
+  http_->enqueueError(Error{ErrorCategory::kRetryable, "connection refused"});
+  http_->enqueue(503, "");
+  http_->enqueue(200, "tok");
+  http_->enqueue(500, "");
+  http_->enqueue(200, "i-0123456789abcdef0");
+  auto client = makeClient();
+  auto id = client.instanceId();
+  ASSERT_TRUE(id.has_value()) << id.error().describe();
+  EXPECT_EQ(*id, "i-0123456789abcdef0");
+  auto requests = http_->requests();
+  ASSERT_EQ(requests.size(), 5u);
+  for (int i : {0, 1, 2}) EXPECT_EQ(requests[i].method, "PUT") << i;
+  for (int i : {3, 4}) {
+    EXPECT_EQ(requests[i].method, "GET") << i;
+    EXPECT_EQ(findHeader(requests[i].headers, "X-aws-ec2-metadata-token"), "tok") << i;
+  }
+  for (const auto& r : requests) EXPECT_EQ(r.timeout, std::chrono::milliseconds(1000));
+  // Token: 0.5 * 100 ms, then 0.5 * 200 ms; the GET: 0.5 * 100 ms.
+  EXPECT_EQ(clock_->totalSlept(), std::chrono::milliseconds(200));
+}
+
+TEST_F(ImdsRetryTest, GivesUpAfterThreeAttempts) {
+  http_->setHandler([](const HttpRequest&) -> Result<HttpResponse> {
+    return HttpResponse{503, {}, ""};
+  });
+  auto client = makeClient();
+  auto r = client.instanceId();
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().category, ErrorCategory::kRetryable);
+  EXPECT_EQ(r.error().httpStatus, 503);
+  EXPECT_EQ(http_->requestCount(), 3u);
+  EXPECT_EQ(clock_->totalSlept(), std::chrono::milliseconds(150));
+}
+
+TEST_F(ImdsRetryTest, ThrottlingIsRetriedClientErrorsAreNot) {
+  http_->enqueue(429, "");
+  http_->enqueue(200, "tok");
+  http_->enqueue(404, "Not Found");
+  auto client = makeClient();
+  auto r = client.get("missing");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().category, ErrorCategory::kNotFound);
+  EXPECT_EQ(http_->requestCount(), 3u);  // PUT 429, PUT, GET 404 once
+  EXPECT_EQ(clock_->totalSlept(), std::chrono::milliseconds(50));
+
+  http_->enqueue(403, "");
+  auto denied = client.get("forbidden");
+  ASSERT_FALSE(denied.has_value());
+  EXPECT_EQ(denied.error().category, ErrorCategory::kPermission);
+  EXPECT_EQ(http_->requestCount(), 4u);
+}
+
+TEST_F(ImdsRetryTest, BackoffIsCappedAndOneAttemptMeansNoRetry) {
+  http_->setHandler([](const HttpRequest&) -> Result<HttpResponse> {
+    return makeError(ErrorCategory::kRetryable, "timeout");
+  });
+  auto client = makeClient(4, std::chrono::milliseconds(800));
+  EXPECT_FALSE(client.instanceId().has_value());
+  EXPECT_EQ(http_->requestCount(), 4u);
+  // 0.5 * 800 ms, then 0.5 * the 1 s cap twice.
+  EXPECT_EQ(clock_->totalSlept(), std::chrono::milliseconds(1400));
+
+  auto once = makeClient(1);
+  EXPECT_FALSE(once.instanceId().has_value());
+  EXPECT_EQ(http_->requestCount(), 5u);
+  EXPECT_EQ(clock_->totalSlept(), std::chrono::milliseconds(1400));
 }
 
 TEST(ImdsEnv, EndpointOverrideAndDisable) {
