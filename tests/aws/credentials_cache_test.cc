@@ -86,9 +86,9 @@ TEST(CredentialsCacheTest, NoExpiryCachedForeverShortLivedNotRefetchedEveryCall)
   auto inner = std::make_shared<ScriptedProvider>();
   inner->next = [] { return Result<Credentials>(credentialsNamed("AKIDSTATIC")); };
   CachedCredentialsProvider forever(inner, clock);
-  forever.getCredentials();
+  EXPECT_TRUE(forever.getCredentials().has_value());
   clock->advance(std::chrono::hours(1000));
-  forever.getCredentials();
+  EXPECT_TRUE(forever.getCredentials().has_value());
   EXPECT_EQ(inner->calls.load(), 1);
 
   auto shortLived = std::make_shared<ScriptedProvider>();
@@ -97,11 +97,11 @@ TEST(CredentialsCacheTest, NoExpiryCachedForeverShortLivedNotRefetchedEveryCall)
         credentialsNamed("AKIDSHORT", clock->now() + std::chrono::minutes(2)));
   };
   CachedCredentialsProvider cached(shortLived, clock);
-  cached.getCredentials();
-  cached.getCredentials();
+  EXPECT_TRUE(cached.getCredentials().has_value());
+  EXPECT_TRUE(cached.getCredentials().has_value());
   EXPECT_EQ(shortLived->calls.load(), 1);  // inside the 5-minute window, but kept for half its life
   clock->advance(std::chrono::seconds(61));
-  cached.getCredentials();
+  EXPECT_TRUE(cached.getCredentials().has_value());
   EXPECT_EQ(shortLived->calls.load(), 2);
 }
 
@@ -184,12 +184,12 @@ TEST(CredentialsCacheTest, InvalidateDropsTheCopyAndIsPassedOn) {
   auto inner = std::make_shared<ScriptedProvider>();
   inner->next = [] { return Result<Credentials>(credentialsNamed("AKID")); };
   CachedCredentialsProvider cached(inner, clock);
-  cached.getCredentials();
-  cached.getCredentials();
+  EXPECT_TRUE(cached.getCredentials().has_value());
+  EXPECT_TRUE(cached.getCredentials().has_value());
   EXPECT_EQ(inner->calls.load(), 1);
   cached.invalidate();
   EXPECT_EQ(inner->invalidations.load(), 1);  // a cache behind this one drops its copy too
-  cached.getCredentials();
+  EXPECT_TRUE(cached.getCredentials().has_value());
   EXPECT_EQ(inner->calls.load(), 2);
 
   // Rejected credentials are not handed out again even if the refetch fails.
