@@ -35,7 +35,8 @@ struct ImdsOptions {
   // Delay before retry n (n = 1, 2, ...): random(0..1) * backoffBase * 2^(n-1),
   // capped at 1 s.
   std::chrono::milliseconds backoffBase{100};
-  // Jitter for the backoff; null: SystemRandom.
+  // Jitter for the backoff (shared by concurrent calls, so thread-safe);
+  // null: SystemRandom.
   std::shared_ptr<Random> random;
 };
 
