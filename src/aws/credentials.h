@@ -1,6 +1,7 @@
-// AWS credentials and the provider interface. Implementations (environment,
-// shared files, IMDSv2 instance role, STS AssumeRole, the cached chain) live in
-// credential_providers.h.
+// AWS credentials and the provider interface. Providers only fetch (one file
+// each: credentials_environment.h, credentials_profile.h, credentials_imds.h,
+// credentials_sts.h, composed by credentials_chain.h); caching is done once,
+// by the decorator in credentials_cache.h.
 #pragma once
 
 #include <optional>
@@ -23,10 +24,16 @@ struct Credentials {
 class CredentialsProvider {
  public:
   virtual ~CredentialsProvider() = default;
-  // Returns current credentials, refreshing when they are absent or near
-  // expiry. Thread-safe. kNotFound means "this provider has nothing" (the
-  // chain moves on); any other error is reported as is.
+  // Returns credentials. Thread-safe. kNotFound means "this provider has
+  // nothing" (a chain moves on); any other error is reported as is.
+  // Fetching providers go to their source on every call; wrap them in
+  // CachedCredentialsProvider.
   virtual Result<Credentials> getCredentials() = 0;
+  // AWS rejected the credentials last handed out (ExpiredToken and the
+  // like): the next getCredentials() must not return a cached copy. A no-op
+  // for providers that keep nothing; caches drop their copy, and decorators
+  // and chains pass it on to what they wrap.
+  virtual void invalidate() {}
 };
 
 }  // namespace tgwark::aws

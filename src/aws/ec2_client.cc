@@ -7,7 +7,6 @@
 #include <spdlog/spdlog.h>
 
 #include "aws/aws_error.h"
-#include "aws/credential_providers.h"
 #include "aws/ec2_xml.h"
 #include "aws/query_encoding.h"
 #include "aws/sigv4.h"
@@ -79,9 +78,7 @@ Result<std::string> Ec2Client::call(const QueryParams& params, const CallOptions
     if (ctx.credentialsExpired) {
       // AWS says the credentials expired although the cache thought them
       // fresh (clock skew, revoked session): drop the cached copy.
-      if (auto* cached = dynamic_cast<CachedCredentialsProvider*>(credentials_.get())) {
-        cached->invalidate();
-      }
+      credentials_->invalidate();
     }
     auto credentials = credentials_->getCredentials();
     if (!credentials) {

@@ -16,6 +16,7 @@
 namespace tgwark::aws {
 
 using tgwark::EnvLookup;
+using tgwark::envValue;
 using tgwark::processEnvironment;
 
 struct EndpointOptions {

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 namespace tgwark::aws {
 namespace {
@@ -11,6 +12,12 @@ namespace {
 // Renew the token this long before the service would expire it, so a token
 // never dies between our check and the service's.
 constexpr std::chrono::seconds kTokenRenewAhead{60};
+// The metadata service is local: a failover should not wait long on it.
+constexpr std::chrono::milliseconds kMaxBackoff{1000};
+
+bool transientStatus(int status) {
+  return status >= 500 || status == 429;
+}
 
 Error imdsHttpError(std::string_view what, int status) {
   ErrorCategory category = ErrorCategory::kInvalid;
@@ -47,8 +54,36 @@ bool imdsDisabled(const EnvLookup& env) {
 
 ImdsClient::ImdsClient(std::shared_ptr<HttpClient> http, std::shared_ptr<Clock> clock,
                        ImdsOptions options)
-    : http_(std::move(http)), clock_(std::move(clock)), options_(std::move(options)) {
+    : http_(std::move(http)),
+      clock_(std::move(clock)),
+      options_(std::move(options)),
+      random_(options_.random ? options_.random : std::make_shared<SystemRandom>()) {
   while (options_.endpoint.ends_with('/')) options_.endpoint.pop_back();
+}
+
+std::chrono::milliseconds ImdsClient::backoff(int retry) const {
+  double ceiling = static_cast<double>(options_.backoffBase.count());
+  for (int i = 1; i < retry && ceiling < static_cast<double>(kMaxBackoff.count()); ++i) {
+    ceiling *= 2;
+  }
+  ceiling = std::min(ceiling, static_cast<double>(kMaxBackoff.count()));
+  return std::chrono::milliseconds(static_cast<long long>(random_->uniform01() * ceiling));
+}
+
+Result<HttpResponse> ImdsClient::send(const HttpRequest& request) {
+  const int attempts = std::max(1, options_.maxAttempts);
+  for (int attempt = 1;; ++attempt) {
+    auto response = http_->send(request);
+    const bool transient =
+        response ? transientStatus(response->status) : response.error().retryable();
+    if (!transient || attempt >= attempts) return response;
+    auto delay = backoff(attempt);
+    spdlog::debug("instance metadata {} {} attempt {} failed ({}); retrying in {} ms",
+                  request.method, request.url, attempt,
+                  response ? fmt::format("HTTP {}", response->status) : response.error().describe(),
+                  delay.count());
+    clock_->sleepFor(delay);
+  }
 }
 
 std::string ImdsClient::url(std::string_view absolutePath) const {
@@ -67,7 +102,7 @@ Result<std::string> ImdsClient::token(bool forceRefresh) {
   request.headers.emplace_back("X-aws-ec2-metadata-token-ttl-seconds",
                                std::to_string(options_.tokenTtl.count()));
   const MonoTime requestedAt = clock_->monotonic();
-  auto response = http_->send(request);
+  auto response = send(request);
   if (!response) {
     Error e = response.error();
     e.message = fmt::format("instance metadata token at {}: {}", request.url, e.message);
@@ -95,7 +130,7 @@ Result<std::string> ImdsClient::get(std::string_view path) {
     request.url = url(absolute);
     request.timeout = options_.timeout;
     request.headers.emplace_back("X-aws-ec2-metadata-token", std::move(*tok));
-    auto response = http_->send(request);
+    auto response = send(request);
     // The request carried the token: wipe our copy of it.
     secureWipe(request.headers.back().second.data(), request.headers.back().second.size());
     if (!response) {

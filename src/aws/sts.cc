@@ -3,9 +3,9 @@
 #include <pugixml.hpp>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "aws/aws_error.h"
+#include "aws/iso8601.h"
 #include "aws/sigv4.h"
 
 namespace tgwark::aws {
@@ -18,7 +18,7 @@ std::string childText(const pugi::xml_node& node, const char* name) {
 }  // namespace
 
 std::string resolveStsEndpoint(const AssumeRoleOptions& options, const EnvLookup& env) {
-  // Same precedence as the EC2 endpoint (INTERFACE.md): the environment, then
+  // Same precedence as the EC2 endpoint (resolveEc2Endpoint): the environment, then
   // tgwark's own setting, then the regional default.
   std::string url;
   if (auto v = envValue(env, "AWS_ENDPOINT_URL_STS")) {
@@ -123,36 +123,6 @@ Result<Credentials> assumeRole(HttpClient& http, const Credentials& source,
     return std::unexpected(std::move(e));
   }
   return creds;
-}
-
-StsAssumeRoleProvider::StsAssumeRoleProvider(AssumeRoleOptions options,
-                                             std::shared_ptr<CredentialsProvider> source,
-                                             std::shared_ptr<HttpClient> http,
-                                             std::shared_ptr<Clock> clock, EnvLookup env)
-    : options_(std::move(options)),
-      source_(std::move(source)),
-      http_(std::move(http)),
-      clock_(std::move(clock)),
-      env_(std::move(env)),
-      cache_(clock_) {}
-
-Result<Credentials> StsAssumeRoleProvider::getCredentials() {
-  return cache_.get([this]() -> Result<Credentials> {
-    auto sourceCreds = source_->getCredentials();
-    if (!sourceCreds) {
-      Error e = sourceCreds.error();
-      // A missing source is a configuration problem for this role, not "no credentials here".
-      if (e.category == ErrorCategory::kNotFound) e.category = ErrorCategory::kInvalidConfig;
-      e.message = fmt::format("source credentials for role {}: {}", options_.roleArn, e.message);
-      return std::unexpected(std::move(e));
-    }
-    auto creds = assumeRole(*http_, *sourceCreds, options_, env_, clock_->now());
-    if (creds) {
-      spdlog::debug("assumed role {} in {} (source {})", options_.roleArn, options_.region,
-                    sourceCreds->source);
-    }
-    return creds;
-  });
 }
 
 }  // namespace tgwark::aws

@@ -1,16 +1,17 @@
-// STS AssumeRole: temporary credentials for a role, signed with source
-// credentials. tgwark's config can name a role per region, so a provider is
-// built per (role, region); profiles with role_arn use it too.
+// The STS AssumeRole call: temporary credentials for a role, signed with
+// source credentials. Used by the per-region role provider
+// (credentials_sts.h) and by profiles with role_arn.
 #pragma once
 
-#include <memory>
+#include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
-#include "aws/credential_providers.h"
 #include "aws/credentials.h"
 #include "aws/http_client.h"
 #include "common/clock.h"
+#include "common/env.h"
 #include "common/error.h"
 
 namespace tgwark::aws {
@@ -40,22 +41,5 @@ Result<Credentials> assumeRole(HttpClient& http, const Credentials& source,
 
 // Parses an AssumeRoleResponse body into credentials (source "assume-role:ARN").
 Result<Credentials> parseAssumeRoleResponse(std::string_view body, std::string_view roleArn);
-
-// Cached until 5 minutes before Expiration; thread-safe, one refresh at a time.
-class StsAssumeRoleProvider final : public CredentialsProvider {
- public:
-  StsAssumeRoleProvider(AssumeRoleOptions options, std::shared_ptr<CredentialsProvider> source,
-                        std::shared_ptr<HttpClient> http, std::shared_ptr<Clock> clock,
-                        EnvLookup env);
-  Result<Credentials> getCredentials() override;
-
- private:
-  AssumeRoleOptions options_;
-  std::shared_ptr<CredentialsProvider> source_;
-  std::shared_ptr<HttpClient> http_;
-  std::shared_ptr<Clock> clock_;
-  EnvLookup env_;
-  CredentialsCache cache_;
-};
 
 }  // namespace tgwark::aws

@@ -12,4 +12,11 @@ EnvLookup processEnvironment() {
   };
 }
 
+std::optional<std::string> envValue(const EnvLookup& env, std::string_view name) {
+  if (!env) return std::nullopt;
+  auto value = env(name);
+  if (!value || value->empty()) return std::nullopt;
+  return value;
+}
+
 }  // namespace tgwark

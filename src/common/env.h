@@ -16,4 +16,8 @@ using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
 // The process environment (::getenv).
 EnvLookup processEnvironment();
 
+// The variable's value when it is set and non-empty: AWS tools treat an empty
+// variable as unset. A null `env` is an empty environment.
+std::optional<std::string> envValue(const EnvLookup& env, std::string_view name);
+
 }  // namespace tgwark

@@ -8,11 +8,12 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "aws/credential_providers.h"
+#include "aws/credentials_cache.h"
+#include "aws/credentials_chain.h"
+#include "aws/credentials_sts.h"
 #include "aws/curl_http_client.h"
 #include "aws/ec2_client.h"
 #include "aws/imds_client.h"
-#include "aws/sts.h"
 
 namespace tgwark::engine {
 namespace {
@@ -74,8 +75,12 @@ class AwsClients {
       aws::AssumeRoleOptions assume;
       assume.roleArn = role->second;
       assume.region = region;
-      credentials = std::make_shared<aws::StsAssumeRoleProvider>(
-          assume, options_.credentials, options_.http, options_.clock, env_);
+      // StsAssumeRoleProvider calls STS every time: each region's role
+      // credentials are cached (and invalidated) on their own.
+      credentials = std::make_shared<aws::CachedCredentialsProvider>(
+          std::make_shared<aws::StsAssumeRoleProvider>(assume, options_.credentials, options_.http,
+                                                       options_.clock, env_),
+          options_.clock);
     }
     aws::RetryOptions retry;
     retry.maxAttempts = maxAttempts_;

@@ -5,8 +5,13 @@
 
 #include <gtest/gtest.h>
 
-#include "aws/credential_providers.h"
+#include "aws/credentials_cache.h"
+#include "aws/credentials_chain.h"
+#include "aws/credentials_sts.h"
+#include "aws/iso8601.h"
 #include "aws/query_encoding.h"
+#include "aws/sigv4.h"
+#include "support/fake_credentials.h"
 #include "support/fake_http_client.h"
 
 namespace tgwark::aws {
@@ -466,19 +471,91 @@ TEST_F(Ec2ClientTest, ExpiredTokenAsksForCredentialsAgain) {
   EXPECT_EQ(credentials->calls, 2);
 }
 
-TEST_F(Ec2ClientTest, ExpiredTokenInvalidatesTheCredentialsCache) {
-  auto cached = std::make_shared<CachedCredentialsProvider>(credentials, clock);
+// The access key id an EC2 request was signed with.
+std::string signedWith(const HttpRequest& request) {
+  auto auth = sigv4::parseAuthorization(findHeader(request.headers, "Authorization"));
+  return auth ? auth->accessKeyId : "(unsigned)";
+}
+
+std::string expiredToken() {
+  return ec2Error("ExpiredToken", "The security token included in the request is expired");
+}
+
+TEST_F(Ec2ClientTest, ExpiredTokenInvalidatesAnyProviderThroughTheInterface) {
+  auto provider = std::make_shared<tgwark::testing::ScriptedCredentialsProvider>();
+  provider->next = [] { return Result<Credentials>(tgwark::testing::credentialsNamed("AKID")); };
   Ec2Client client("us-west-2", Endpoint{"https://ec2.us-west-2.amazonaws.com", "us-west-2", ""},
-                   cached, http, clock, std::make_shared<FixedRandom>(0.5));
+                   provider, http, clock, std::make_shared<FixedRandom>(0.5));
   http->enqueue(200, returnTrue("DeleteRoute"));
   ASSERT_TRUE(client.deleteRoute("rtb-1", "10.0.0.1/32"));
-  EXPECT_EQ(credentials->calls, 1);
-  http->enqueue(400, ec2Error("ExpiredToken",
-                              "The security token included in the request is "
-                              "expired"));
+  EXPECT_EQ(provider->invalidations.load(), 0);
+  http->enqueue(400, expiredToken());
   http->enqueue(200, returnTrue("DeleteRoute"));
   ASSERT_TRUE(client.deleteRoute("rtb-1", "10.0.0.1/32"));
-  EXPECT_EQ(credentials->calls, 2);  // the cache was bypassed once
+  EXPECT_EQ(provider->invalidations.load(), 1);
+  EXPECT_EQ(provider->calls.load(), 3);
+}
+
+// The production default chain over a fake metadata service: after
+// ExpiredToken the retry is signed with credentials fetched anew from IMDS,
+// not with the cached ones AWS just rejected.
+TEST_F(Ec2ClientTest, ExpiredTokenRefetchesInstanceRoleCredentials) {
+  auto imdsHttp = std::make_shared<FakeHttpClient>();
+  tgwark::testing::FakeImds imds;
+  imds.setRole("node-role", "ASIAFIRST", formatIso8601(clock->now() + std::chrono::hours(6)));
+  imdsHttp->setHandler(imds.handler());
+  auto chain = makeDefaultCredentialsChain(
+      {}, tgwark::testing::envOf({{"HOME", "/nonexistent-home"}}), imdsHttp, nullptr, clock);
+  Ec2Client client("us-west-2", Endpoint{"https://ec2.us-west-2.amazonaws.com", "us-west-2", ""},
+                   chain, http, clock, std::make_shared<FixedRandom>(0.5));
+
+  http->enqueue(200, returnTrue("DeleteRoute"));
+  ASSERT_TRUE(client.deleteRoute("rtb-1", "10.0.0.1/32"));
+  EXPECT_EQ(signedWith(http->lastRequest()), "ASIAFIRST");
+
+  // The instance role's session was revoked and IMDS now serves new keys,
+  // while the cached ones still look fresh for hours.
+  imds.setRole("node-role", "ASIASECOND", formatIso8601(clock->now() + std::chrono::hours(6)));
+  http->enqueue(400, expiredToken());
+  http->enqueue(200, returnTrue("DeleteRoute"));
+  ASSERT_TRUE(client.deleteRoute("rtb-1", "10.0.0.1/32"));
+  auto requests = http->requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(signedWith(requests[1]), "ASIAFIRST");
+  EXPECT_EQ(signedWith(requests[2]), "ASIASECOND");
+}
+
+// A region's role credentials behind their own cache: after ExpiredToken
+// STS is asked again.
+TEST_F(Ec2ClientTest, ExpiredTokenAssumesTheRoleAgain) {
+  auto stsHttp = std::make_shared<FakeHttpClient>();
+  const std::string expiry = formatIso8601(clock->now() + std::chrono::hours(1));
+  stsHttp->enqueue(200, tgwark::testing::assumeRoleResponse("ASIAROLE1", expiry));
+  stsHttp->enqueue(200, tgwark::testing::assumeRoleResponse("ASIAROLE2", expiry));
+  AssumeRoleOptions assume;
+  assume.roleArn = "arn:aws:iam::111122223333:role/tgw-routes";
+  assume.region = "us-west-2";
+  auto role = std::make_shared<CachedCredentialsProvider>(
+      std::make_shared<StsAssumeRoleProvider>(assume, credentials, stsHttp, clock,
+                                              tgwark::testing::envOf({})),
+      clock);
+  Ec2Client client("us-west-2", Endpoint{"https://ec2.us-west-2.amazonaws.com", "us-west-2", ""},
+                   role, http, clock, std::make_shared<FixedRandom>(0.5));
+
+  http->enqueue(200, returnTrue("DeleteRoute"));
+  ASSERT_TRUE(client.deleteRoute("rtb-1", "10.0.0.1/32"));
+  http->enqueue(200, returnTrue("DeleteRoute"));
+  ASSERT_TRUE(client.deleteRoute("rtb-1", "10.0.0.1/32"));
+  EXPECT_EQ(stsHttp->requestCount(), 1u);  // cached between calls
+
+  http->enqueue(400, expiredToken());
+  http->enqueue(200, returnTrue("DeleteRoute"));
+  ASSERT_TRUE(client.deleteRoute("rtb-1", "10.0.0.1/32"));
+  EXPECT_EQ(stsHttp->requestCount(), 2u);
+  auto requests = http->requests();
+  ASSERT_EQ(requests.size(), 4u);
+  EXPECT_EQ(signedWith(requests[2]), "ASIAROLE1");
+  EXPECT_EQ(signedWith(requests[3]), "ASIAROLE2");
 }
 
 TEST_F(Ec2ClientTest, MissingCredentialsIsAPermissionErrorWithoutARequest) {

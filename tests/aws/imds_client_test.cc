@@ -1,73 +1,19 @@
-// IMDSv2 client (token PUT, token reuse and renewal, 401 retry, endpoint
-// prefixes) and the instance-role credentials provider over it.
+// IMDSv2 client: token PUT, token reuse and renewal, 401 retry, endpoint
+// prefixes, error categories.
 #include <map>
 
-#include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "aws/credential_providers.h"
 #include "aws/imds_client.h"
+#include "support/fake_credentials.h"
 #include "support/fake_http_client.h"
 
 namespace tgwark::aws {
 namespace {
 
+using tgwark::testing::envOf;
 using tgwark::testing::FakeHttpClient;
-
-EnvLookup envOf(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
-    auto it = vars.find(std::string(name));
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
-// A scripted metadata service: answers by method + path, counts token PUTs,
-// and checks that every GET carries the current token.
-struct FakeImds {
-  std::map<std::string, std::pair<int, std::string>> pages;  // path -> (status, body)
-  std::string prefix;                                        // path prefix of the endpoint
-  int tokenCount = 0;
-  int rejectNextGetWith401 = 0;
-
-  FakeHttpClient::Handler handler() {
-    return [this](const HttpRequest& r) -> Result<HttpResponse> {
-      std::string path = r.url.substr(r.url.find('/', r.url.find("://") + 3));
-      EXPECT_TRUE(path.starts_with(prefix)) << path;
-      path = path.substr(prefix.size());
-      if (r.method == "PUT" && path == "/latest/api/token") {
-        EXPECT_EQ(findHeader(r.headers, "X-aws-ec2-metadata-token-ttl-seconds"), "21600");
-        ++tokenCount;
-        return HttpResponse{200, {}, "token-" + std::to_string(tokenCount)};
-      }
-      if (r.method != "GET") return HttpResponse{405, {}, ""};
-      if (findHeader(r.headers, "X-aws-ec2-metadata-token") !=
-          "token-" + std::to_string(tokenCount)) {
-        return HttpResponse{401, {}, ""};
-      }
-      if (rejectNextGetWith401 > 0) {
-        --rejectNextGetWith401;
-        return HttpResponse{401, {}, ""};
-      }
-      auto it = pages.find(path);
-      if (it == pages.end()) return HttpResponse{404, {}, "Not Found"};
-      return HttpResponse{it->second.first, {}, it->second.second};
-    };
-  }
-};
-
-std::string credentialsJson(std::string_view key, std::string_view expiration) {
-  return fmt::format(R"({{
-  "Code" : "Success",
-  "LastUpdated" : "2015-08-30T12:00:00Z",
-  "Type" : "AWS-HMAC",
-  "AccessKeyId" : "{}",
-  "SecretAccessKey" : "imds-secret",
-  "Token" : "imds-token",
-  "Expiration" : "{}"
-}})",
-                     key, expiration);
-}
+using tgwark::testing::FakeImds;
 
 class ImdsTest : public ::testing::Test {
  protected:
@@ -145,12 +91,99 @@ TEST_F(ImdsTest, AbsolutePathsAndErrors) {
 
 TEST_F(ImdsTest, TransportFailureIsRetryableAndNamesEndpoint) {
   auto http = std::make_shared<FakeHttpClient>();
-  http->enqueueError(Error{ErrorCategory::kRetryable, "connect timeout"});
+  http->setHandler([](const HttpRequest&) -> Result<HttpResponse> {
+    return makeError(ErrorCategory::kRetryable, "connect timeout");
+  });
   ImdsClient client(http, clock_, ImdsOptions{});
   auto r = client.instanceId();
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().category, ErrorCategory::kRetryable);
   EXPECT_NE(r.error().message.find("169.254.169.254"), std::string::npos);
+  EXPECT_EQ(http->requestCount(), 3u);  // the token request, after its retries
+}
+
+// Transient failures: the scripted answers go to successive requests.
+class ImdsRetryTest : public ::testing::Test {
+ protected:
+  ImdsClient makeClient(int maxAttempts = 3,
+                        std::chrono::milliseconds backoffBase = std::chrono::milliseconds(100)) {
+    ImdsOptions o;
+    o.maxAttempts = maxAttempts;
+    o.backoffBase = backoffBase;
+    o.random = std::make_shared<FixedRandom>(0.5);
+    return ImdsClient(http_, clock_, o);
+  }
+  std::shared_ptr<FakeHttpClient> http_ = std::make_shared<FakeHttpClient>();
+  std::shared_ptr<FakeClock> clock_ = std::make_shared<FakeClock>();
+};
+
+TEST_F(ImdsRetryTest, TransientFailuresAreRetriedWithBackoff) {
+  http_->enqueueError(Error{ErrorCategory::kRetryable, "connection refused"});
+  http_->enqueue(503, "");
+  http_->enqueue(200, "tok");
+  http_->enqueue(500, "");
+  http_->enqueue(200, "i-0123456789abcdef0");
+  auto client = makeClient();
+  auto id = client.instanceId();
+  ASSERT_TRUE(id.has_value()) << id.error().describe();
+  EXPECT_EQ(*id, "i-0123456789abcdef0");
+  auto requests = http_->requests();
+  ASSERT_EQ(requests.size(), 5u);
+  for (int i : {0, 1, 2}) EXPECT_EQ(requests[i].method, "PUT") << i;
+  for (int i : {3, 4}) {
+    EXPECT_EQ(requests[i].method, "GET") << i;
+    EXPECT_EQ(findHeader(requests[i].headers, "X-aws-ec2-metadata-token"), "tok") << i;
+  }
+  for (const auto& r : requests) EXPECT_EQ(r.timeout, std::chrono::milliseconds(1000));
+  // Token: 0.5 * 100 ms, then 0.5 * 200 ms; the GET: 0.5 * 100 ms.
+  EXPECT_EQ(clock_->totalSlept(), std::chrono::milliseconds(200));
+}
+
+TEST_F(ImdsRetryTest, GivesUpAfterThreeAttempts) {
+  http_->setHandler([](const HttpRequest&) -> Result<HttpResponse> {
+    return HttpResponse{503, {}, ""};
+  });
+  auto client = makeClient();
+  auto r = client.instanceId();
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().category, ErrorCategory::kRetryable);
+  EXPECT_EQ(r.error().httpStatus, 503);
+  EXPECT_EQ(http_->requestCount(), 3u);
+  EXPECT_EQ(clock_->totalSlept(), std::chrono::milliseconds(150));
+}
+
+TEST_F(ImdsRetryTest, ThrottlingIsRetriedClientErrorsAreNot) {
+  http_->enqueue(429, "");
+  http_->enqueue(200, "tok");
+  http_->enqueue(404, "Not Found");
+  auto client = makeClient();
+  auto r = client.get("missing");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().category, ErrorCategory::kNotFound);
+  EXPECT_EQ(http_->requestCount(), 3u);  // PUT 429, PUT, GET 404 once
+  EXPECT_EQ(clock_->totalSlept(), std::chrono::milliseconds(50));
+
+  http_->enqueue(403, "");
+  auto denied = client.get("forbidden");
+  ASSERT_FALSE(denied.has_value());
+  EXPECT_EQ(denied.error().category, ErrorCategory::kPermission);
+  EXPECT_EQ(http_->requestCount(), 4u);
+}
+
+TEST_F(ImdsRetryTest, BackoffIsCappedAndOneAttemptMeansNoRetry) {
+  http_->setHandler([](const HttpRequest&) -> Result<HttpResponse> {
+    return makeError(ErrorCategory::kRetryable, "timeout");
+  });
+  auto client = makeClient(4, std::chrono::milliseconds(800));
+  EXPECT_FALSE(client.instanceId().has_value());
+  EXPECT_EQ(http_->requestCount(), 4u);
+  // 0.5 * 800 ms, then 0.5 * the 1 s cap twice.
+  EXPECT_EQ(clock_->totalSlept(), std::chrono::milliseconds(1400));
+
+  auto once = makeClient(1);
+  EXPECT_FALSE(once.instanceId().has_value());
+  EXPECT_EQ(http_->requestCount(), 5u);
+  EXPECT_EQ(clock_->totalSlept(), std::chrono::milliseconds(1400));
 }
 
 TEST(ImdsEnv, EndpointOverrideAndDisable) {
@@ -160,88 +193,6 @@ TEST(ImdsEnv, EndpointOverrideAndDisable) {
   EXPECT_FALSE(imdsDisabled(envOf({})));
   EXPECT_TRUE(imdsDisabled(envOf({{"AWS_EC2_METADATA_DISABLED", "TRUE"}})));
   EXPECT_FALSE(imdsDisabled(envOf({{"AWS_EC2_METADATA_DISABLED", "false"}})));
-}
-
-class ImdsCredentialsTest : public ImdsTest {
- protected:
-  void SetUp() override {
-    ImdsTest::SetUp();
-    imds_.pages["/latest/meta-data/iam/security-credentials/"] = {200, "tgw-node-role\n"};
-    setCredentials("ASIAFIRST", clock_->now() + std::chrono::hours(6));
-  }
-  void setCredentials(std::string_view key, WallTime expiration) {
-    imds_.pages["/latest/meta-data/iam/security-credentials/tgw-node-role"] = {
-        200, credentialsJson(key, formatIso8601(expiration))};
-  }
-  std::shared_ptr<ImdsClient> client_ = std::make_shared<ImdsClient>(http_, clock_, ImdsOptions{});
-};
-
-TEST_F(ImdsCredentialsTest, FetchesRoleCredentials) {
-  ImdsCredentialsProvider provider(client_, clock_, envOf({}));
-  auto c = provider.getCredentials();
-  ASSERT_TRUE(c.has_value()) << c.error().describe();
-  EXPECT_EQ(c->accessKeyId, "ASIAFIRST");
-  EXPECT_TRUE(c->secretAccessKey == SecretString("imds-secret"));  // no secret in failure output
-  EXPECT_TRUE(c->sessionToken == SecretString("imds-token"));      // no secret in failure output
-  EXPECT_EQ(c->source, "imds");
-  EXPECT_EQ(c->expiration, clock_->now() + std::chrono::hours(6));
-}
-
-TEST_F(ImdsCredentialsTest, RefreshesFiveMinutesBeforeExpiry) {
-  ImdsCredentialsProvider provider(client_, clock_, envOf({}));
-  EXPECT_EQ(provider.getCredentials()->accessKeyId, "ASIAFIRST");
-  const auto requestsAfterFirst = http_->requestCount();
-  setCredentials("ASIASECOND", clock_->now() + std::chrono::hours(12));
-  clock_->advance(std::chrono::hours(5) + std::chrono::minutes(54));
-  EXPECT_EQ(provider.getCredentials()->accessKeyId, "ASIAFIRST");
-  EXPECT_EQ(http_->requestCount(), requestsAfterFirst);
-  clock_->advance(std::chrono::minutes(2));
-  EXPECT_EQ(provider.getCredentials()->accessKeyId, "ASIASECOND");
-}
-
-TEST_F(ImdsCredentialsTest, KeepsUnexpiredCredentialsWhenRefreshFails) {
-  ImdsCredentialsProvider provider(client_, clock_, envOf({}));
-  EXPECT_EQ(provider.getCredentials()->accessKeyId, "ASIAFIRST");
-  imds_.pages["/latest/meta-data/iam/security-credentials/tgw-node-role"] = {500, ""};
-  clock_->advance(std::chrono::hours(5) + std::chrono::minutes(57));
-  EXPECT_EQ(provider.getCredentials()->accessKeyId, "ASIAFIRST");
-  clock_->advance(std::chrono::minutes(4));  // now expired
-  auto r = provider.getCredentials();
-  ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().category, ErrorCategory::kRetryable);
-}
-
-TEST_F(ImdsCredentialsTest, DisabledMakesNoRequest) {
-  ImdsCredentialsProvider provider(client_, clock_, envOf({{"AWS_EC2_METADATA_DISABLED", "true"}}));
-  auto r = provider.getCredentials();
-  ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().category, ErrorCategory::kNotFound);
-  EXPECT_EQ(http_->requestCount(), 0u);
-}
-
-TEST_F(ImdsCredentialsTest, NoRoleIsNotFound) {
-  imds_.pages.erase("/latest/meta-data/iam/security-credentials/");
-  ImdsCredentialsProvider provider(client_, clock_, envOf({}));
-  auto r = provider.getCredentials();
-  ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().category, ErrorCategory::kNotFound);
-}
-
-TEST_F(ImdsCredentialsTest, MalformedDocumentNeverQuotesSecrets) {
-  imds_.pages["/latest/meta-data/iam/security-credentials/tgw-node-role"] = {
-      200, R"({"AccessKeyId": "ASIA", "SecretAccessKey": "leaky-secret", )"};
-  ImdsCredentialsProvider provider(client_, clock_, envOf({}));
-  auto r = provider.getCredentials();
-  ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().category, ErrorCategory::kInvalid);
-  EXPECT_EQ(r.error().describe().find("leaky-secret"), std::string::npos);
-
-  imds_.pages["/latest/meta-data/iam/security-credentials/tgw-node-role"] = {
-      200, R"({"Code": "Success", "AccessKeyId": "ASIA", "SecretAccessKey": "leaky-secret",
-              "Token": "t", "Expiration": "soon"})"};
-  auto badTime = provider.getCredentials();
-  ASSERT_FALSE(badTime.has_value());
-  EXPECT_EQ(badTime.error().describe().find("leaky-secret"), std::string::npos);
 }
 
 }  // namespace

@@ -10,9 +10,10 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include "aws/credential_providers.h"
+#include "aws/credentials_imds.h"
 #include "aws/curl_http_client.h"
 #include "aws/imds_client.h"
+#include "aws/iso8601.h"
 #include "aws/sigv4.h"
 #include "aws/sts.h"
 
@@ -130,7 +131,7 @@ TEST(AuthLive, ImdsOverLoopbackWithPathPrefix) {
   EXPECT_EQ(*id, "i-0123456789abcdef0");
   EXPECT_EQ(server.ttlSeen(), "21600");
 
-  ImdsCredentialsProvider provider(imds, clock, noEnv());
+  ImdsCredentialsProvider provider(imds, noEnv());
   auto creds = provider.getCredentials();
   ASSERT_TRUE(creds.has_value()) << creds.error().describe();
   EXPECT_EQ(creds->accessKeyId, "ASIALIVE");

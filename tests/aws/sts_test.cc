@@ -1,5 +1,5 @@
-// STS AssumeRole: request encoding and signing, endpoint resolution, response
-// and error parsing, caching until near expiry.
+// The STS AssumeRole call: request encoding and signing, endpoint
+// resolution, response and error parsing.
 #include <map>
 
 #include <fmt/format.h>
@@ -7,20 +7,14 @@
 
 #include "aws/sigv4.h"
 #include "aws/sts.h"
+#include "support/fake_credentials.h"
 #include "support/fake_http_client.h"
 
 namespace tgwark::aws {
 namespace {
 
+using tgwark::testing::envOf;
 using tgwark::testing::FakeHttpClient;
-
-EnvLookup envOf(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
-    auto it = vars.find(std::string(name));
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
 
 std::string assumeRoleXml(std::string_view expiration, std::string_view key = "ASIAASSUMED") {
   return fmt::format(R"(<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
@@ -42,19 +36,6 @@ std::string assumeRoleXml(std::string_view expiration, std::string_view key = "A
 }
 
 constexpr const char* kRole = "arn:aws:iam::111122223333:role/tgw-routes";
-
-class StaticProvider : public CredentialsProvider {
- public:
-  explicit StaticProvider(Result<Credentials> r) : result_(std::move(r)) {}
-  Result<Credentials> getCredentials() override {
-    ++calls;
-    return result_;
-  }
-  int calls = 0;
-
- private:
-  Result<Credentials> result_;
-};
 
 Credentials sourceCredentials() {
   Credentials c;
@@ -168,41 +149,6 @@ TEST(Sts, TransportErrorKeepsCategory) {
   auto creds = assumeRole(http, sourceCredentials(), o, envOf({}), WallTime{});
   ASSERT_FALSE(creds.has_value());
   EXPECT_EQ(creds.error().category, ErrorCategory::kRetryable);
-}
-
-TEST(StsProvider, CachesUntilFiveMinutesBeforeExpiry) {
-  auto http = std::make_shared<FakeHttpClient>();
-  auto clock = std::make_shared<FakeClock>();
-  const WallTime start = clock->now();
-  http->enqueue(200, assumeRoleXml(formatIso8601(start + std::chrono::hours(1)), "ASIAFIRST"));
-  http->enqueue(200, assumeRoleXml(formatIso8601(start + std::chrono::hours(2)), "ASIASECOND"));
-  auto source = std::make_shared<StaticProvider>(sourceCredentials());
-  AssumeRoleOptions o;
-  o.roleArn = kRole;
-  StsAssumeRoleProvider provider(o, source, http, clock, envOf({}));
-
-  EXPECT_EQ(provider.getCredentials()->accessKeyId, "ASIAFIRST");
-  clock->advance(std::chrono::minutes(54));
-  EXPECT_EQ(provider.getCredentials()->accessKeyId, "ASIAFIRST");
-  EXPECT_EQ(http->requestCount(), 1u);
-  clock->advance(std::chrono::minutes(2));  // 4 minutes left: refresh
-  EXPECT_EQ(provider.getCredentials()->accessKeyId, "ASIASECOND");
-  EXPECT_EQ(http->requestCount(), 2u);
-  EXPECT_EQ(source->calls, 2);
-}
-
-TEST(StsProvider, MissingSourceIsConfigError) {
-  auto http = std::make_shared<FakeHttpClient>();
-  auto source = std::make_shared<StaticProvider>(
-      makeError(ErrorCategory::kNotFound, "no AWS credentials found"));
-  AssumeRoleOptions o;
-  o.roleArn = kRole;
-  StsAssumeRoleProvider provider(o, source, http, std::make_shared<FakeClock>(), envOf({}));
-  auto r = provider.getCredentials();
-  ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().category, ErrorCategory::kInvalidConfig);
-  EXPECT_NE(r.error().message.find(kRole), std::string::npos);
-  EXPECT_EQ(http->requestCount(), 0u);
 }
 
 }  // namespace
