@@ -1,5 +1,7 @@
 #include "common/clock.h"
 
+#include <mutex>
+
 #include <random>
 #include <thread>
 
@@ -12,33 +14,6 @@ void SystemClock::sleepFor(Millis duration) {
 std::shared_ptr<SystemClock> SystemClock::instance() {
   static auto clock = std::make_shared<SystemClock>();
   return clock;
-}
-
-WallTime FakeClock::now() const {
-  std::lock_guard lock(mu_);
-  return wall_;
-}
-
-MonoTime FakeClock::monotonic() const {
-  std::lock_guard lock(mu_);
-  return mono_;
-}
-
-void FakeClock::advance(Millis duration) {
-  std::lock_guard lock(mu_);
-  wall_ += duration;
-  mono_ += duration;
-  slept_ += duration;
-}
-
-void FakeClock::setWall(WallTime t) {
-  std::lock_guard lock(mu_);
-  wall_ = t;
-}
-
-Millis FakeClock::totalSlept() const {
-  std::lock_guard lock(mu_);
-  return slept_;
 }
 
 struct SystemRandom::Impl {

@@ -9,6 +9,7 @@
 
 #include "support/fake_ec2.h"
 #include "support/worlds.h"
+#include "support/fake_clock.h"
 
 namespace tgwark::app {
 namespace {

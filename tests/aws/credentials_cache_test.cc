@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "support/fake_credentials.h"
+#include "support/fake_clock.h"
 
 namespace tgwark::aws {
 namespace {

@@ -13,6 +13,7 @@
 #include "aws/sigv4.h"
 #include "support/fake_credentials.h"
 #include "support/fake_http_client.h"
+#include "support/fake_clock.h"
 
 namespace tgwark::aws {
 namespace {

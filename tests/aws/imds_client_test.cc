@@ -7,6 +7,7 @@
 #include "aws/imds_client.h"
 #include "support/fake_credentials.h"
 #include "support/fake_http_client.h"
+#include "support/fake_clock.h"
 
 namespace tgwark::aws {
 namespace {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "aws/http_client.h"
+#include "support/fake_clock.h"
 
 namespace tgwark::aws {
 namespace {

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "support/fake_clock.h"
 
 namespace tgwark::cli {
 namespace {

@@ -7,6 +7,7 @@
 
 #include "engine/engine.h"
 #include "support/worlds.h"
+#include "support/fake_clock.h"
 
 namespace tgwark::engine {
 namespace {

@@ -12,9 +12,10 @@
 #include "aws/iso8601.h"
 #include "aws/sigv4.h"
 #include "engine/aws_factory.h"
-#include "engine/worlds.h"
+#include "support/worlds.h"
 #include "support/fake_credentials.h"
 #include "support/fake_http_client.h"
+#include "support/fake_clock.h"
 
 namespace tgwark::engine {
 namespace {

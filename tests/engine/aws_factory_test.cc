@@ -9,6 +9,7 @@
 #include "aws/ec2_client.h"
 #include "support/worlds.h"
 #include "support/fake_http_client.h"
+#include "support/fake_clock.h"
 
 namespace tgwark::engine {
 namespace {

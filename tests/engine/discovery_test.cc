@@ -5,6 +5,7 @@
 
 #include "support/worlds.h"
 #include "plan/desired.h"
+#include "support/fake_clock.h"
 
 namespace tgwark::engine {
 namespace {

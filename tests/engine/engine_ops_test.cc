@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "support/worlds.h"
+#include "support/fake_clock.h"
 
 namespace tgwark::engine {
 namespace {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "support/worlds.h"
+#include "support/fake_clock.h"
 
 namespace tgwark::engine {
 namespace {

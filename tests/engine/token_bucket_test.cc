@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/parallel.h"
+#include "support/fake_clock.h"
 
 namespace tgwark::engine {
 namespace {

@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "sim/sim_model.h"
 #include "sim/sim_server.h"
+#include "support/fake_clock.h"
 
 namespace tgwark::sim {
 namespace {

@@ -16,6 +16,7 @@
 #include "engine/discovery.h"
 #include "model/config.h"
 #include "support/fake_ec2.h"
+#include "support/fake_clock.h"
 
 namespace tgwark::testing {
 
