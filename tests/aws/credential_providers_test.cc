@@ -400,9 +400,9 @@ TEST(CredentialsCacheTest, NoExpiryCachedForeverShortLivedNotRefetchedEveryCall)
   auto inner = std::make_shared<ScriptedProvider>();
   inner->next = [] { return Result<Credentials>(credentialsNamed("AKIDSTATIC")); };
   CachedCredentialsProvider forever(inner, clock);
-  forever.getCredentials();
+  ASSERT_TRUE(forever.getCredentials());
   clock->advance(std::chrono::hours(1000));
-  forever.getCredentials();
+  ASSERT_TRUE(forever.getCredentials());
   EXPECT_EQ(inner->calls.load(), 1);
 
   auto shortLived = std::make_shared<ScriptedProvider>();
@@ -411,11 +411,11 @@ TEST(CredentialsCacheTest, NoExpiryCachedForeverShortLivedNotRefetchedEveryCall)
         credentialsNamed("AKIDSHORT", clock->now() + std::chrono::minutes(2)));
   };
   CachedCredentialsProvider cached(shortLived, clock);
-  cached.getCredentials();
-  cached.getCredentials();
+  ASSERT_TRUE(cached.getCredentials());
+  ASSERT_TRUE(cached.getCredentials());
   EXPECT_EQ(shortLived->calls.load(), 1);  // inside the 5-minute window, but kept for half its life
   clock->advance(std::chrono::seconds(61));
-  cached.getCredentials();
+  ASSERT_TRUE(cached.getCredentials());
   EXPECT_EQ(shortLived->calls.load(), 2);
 }
 
@@ -424,9 +424,9 @@ TEST(CredentialsCacheTest, InvalidateForcesRefetch) {
   auto inner = std::make_shared<ScriptedProvider>();
   inner->next = [] { return Result<Credentials>(credentialsNamed("AKID")); };
   CachedCredentialsProvider cached(inner, clock);
-  cached.getCredentials();
+  ASSERT_TRUE(cached.getCredentials());
   cached.invalidate();
-  cached.getCredentials();
+  ASSERT_TRUE(cached.getCredentials());
   EXPECT_EQ(inner->calls.load(), 2);
 }
 
