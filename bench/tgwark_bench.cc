@@ -335,15 +335,15 @@ Result<World> startWorld(const std::string& name, const fs::path& file, const fs
   World w;
   w.name = name;
   auto topology = sim::loadTopology(file);
-  if (!topology) return std::unexpected(topology.error());
+  TGWARK_RETURN_IF_ERROR(topology);
   w.topology = *topology;
   sim::SimOptions options;
   // Enough HTTP workers that the emulator never limits concurrency (each one
   // is held for the injected latency); AWS has no such limit.
   options.threads = 128;
   auto server = sim::SimServer::create(*topology, options);
-  if (!server) return std::unexpected(server.error());
-  if (auto started = (*server)->start(); !started) return std::unexpected(started.error());
+  TGWARK_RETURN_IF_ERROR(server);
+  TGWARK_RETURN_IF_ERROR((*server)->start());
   w.server = std::move(*server);
   if (!widenListenBacklog(w.server->port())) {
     std::cerr << "tgwark_bench: could not raise the emulator's listen backlog; expect 1 s "
@@ -431,7 +431,7 @@ class Bench {
 
 Result<Bench::EngineRig> Bench::engineRig(World& w, const std::string& node) {
   auto config = model::parseConfig(w.configText, w.configPath.string());
-  if (!config) return std::unexpected(config.error());
+  TGWARK_RETURN_IF_ERROR(config);
   std::map<std::string, std::string> envMap;
   for (const auto& kv : childEnv(w, node)) {
     auto eq = kv.find('=');
@@ -443,10 +443,10 @@ Result<Bench::EngineRig> Bench::engineRig(World& w, const std::string& node) {
     return it->second;
   };
   auto factory = engine::makeAwsEc2Factory(*config, env);
-  if (!factory) return std::unexpected(factory.error());
+  TGWARK_RETURN_IF_ERROR(factory);
   auto deadline = engine::Deadline::after(SystemClock::instance(), Millis(300000));
   auto topology = engine::discover(*config, *factory, deadline);
-  if (!topology) return std::unexpected(topology.error());
+  TGWARK_RETURN_IF_ERROR(topology);
   return EngineRig{std::move(*config), std::move(*factory), std::move(*topology)};
 }
 

@@ -45,11 +45,17 @@ constexpr std::array<std::string_view, 13> kPermissionCodes = {
     "Blocked",
 };
 
-constexpr std::array<std::string_view, 7> kConflictCodes = {
-    "RouteAlreadyExists",        "IncorrectState",
-    "DependencyViolation",       "IncorrectInstanceState",
-    "ResourceAlreadyAssociated", "InvalidState",
-    "ConcurrentModification",
+constexpr std::array<std::string_view, 5> kConflictCodes = {
+    "DependencyViolation", "IncorrectInstanceState", "ResourceAlreadyAssociated",
+    "InvalidState",        "ConcurrentModification",
+};
+
+// The state moved between the caller's read and its write: repeating the
+// request cannot help, re-reading and re-planning can.
+constexpr std::array<std::string_view, 3> kStaleCodes = {
+    "RouteAlreadyExists",
+    "InvalidRoute.NotFound",
+    "IncorrectState",
 };
 
 constexpr std::array<std::string_view, 8> kInvalidCodes = {
@@ -59,6 +65,15 @@ constexpr std::array<std::string_view, 8> kInvalidCodes = {
 
 bool contains(auto const& list, std::string_view code) {
   return std::find(list.begin(), list.end(), code) != list.end();
+}
+
+// A route itself (not its table) that appeared or vanished, under whatever
+// name EC2 gives the code.
+bool isStaleRouteCode(std::string_view code) {
+  if (contains(kStaleCodes, code)) return true;
+  const bool route = code.find("Route") != std::string_view::npos &&
+                     code.find("RouteTable") == std::string_view::npos;
+  return route && (code.ends_with("AlreadyExists") || code.ends_with(".NotFound"));
 }
 
 // Makes a body snippet safe and short enough for one log line.
@@ -93,6 +108,7 @@ ErrorCategory categorizeAwsCode(std::string_view code, int httpStatus) {
     if (contains(kPermissionCodes, code) || code == "ExpiredTokenException") {
       return ErrorCategory::kPermission;
     }
+    if (isStaleRouteCode(code)) return ErrorCategory::kStale;
     if (contains(kConflictCodes, code) || code.ends_with(".Duplicate") ||
         code.ends_with("AlreadyExists")) {
       return ErrorCategory::kConflict;

@@ -1,6 +1,6 @@
 // Turning AWS error responses into tgwark::Error: parses the EC2 Query error
 // body and the STS/IAM one, and maps AWS error codes to the ErrorCategory that
-// tells callers whether to retry, give up or report a conflict.
+// tells callers whether to retry, give up, re-plan or report a conflict.
 #pragma once
 
 #include <string_view>
@@ -19,9 +19,11 @@ namespace tgwark::aws {
 //  - UnauthorizedOperation, AuthFailure, ...   -> kPermission. ExpiredToken and
 //    RequestExpired are kPermission too; the retry layer retries them once
 //    after asking the credentials provider again (see isExpiredCredentialsCode).
-//  - RouteAlreadyExists, IncorrectState, *.Duplicate, ... -> kConflict
-//  - DryRunOperation -> kInvalid (never retried); callers recognise it with
-//    isDryRunSuccess() from ec2_api.h.
+//  - RouteAlreadyExists, InvalidRoute.NotFound, IncorrectState -> kStale: the
+//    state changed underneath; re-read and re-plan (a create/replace race)
+//  - DependencyViolation, *.Duplicate, ... -> kConflict
+//  - DryRunOperation -> kInvalid (never retried); Ec2Client turns it into a
+//    "permitted" DryRunVerdict (ec2_api.h).
 ErrorCategory categorizeAwsCode(std::string_view code, int httpStatus);
 
 // Codes meaning "the credentials used have expired": worth one retry with

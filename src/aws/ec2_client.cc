@@ -108,9 +108,7 @@ Result<std::string> Ec2Client::call(const QueryParams& params, const CallOptions
     signing.region = region_;
     signing.service = "ec2";
     signing.time = clock_->now();
-    if (auto signedOk = sigv4::sign(request, *credentials, signing); !signedOk) {
-      return std::unexpected(signedOk.error());
-    }
+    TGWARK_RETURN_IF_ERROR(sigv4::sign(request, *credentials, signing));
     auto response = http_->send(request);
     if (!response) {
       spdlog::debug("EC2 {} {} attempt {}: {}", region_, action, ctx.attempt,
@@ -163,27 +161,32 @@ Result<std::vector<T>> Ec2Client::describeAll(std::string_view action, std::stri
     addCallOptions(params, opts.call);
 
     auto body = call(params, opts.call);
-    if (!body) return std::unexpected(body.error());
-    auto parsed = parse(*body);
-    if (!parsed) return std::unexpected(parsed.error());
-    std::move(parsed->items.begin(), parsed->items.end(), std::back_inserter(all));
-    token = std::move(parsed->nextToken);
+    // A permitted DryRun returns no data: an empty answer, not an error.
+    if (!body && opts.call.dryRun && isDryRunSuccess(body.error())) return all;
+    TGWARK_ASSIGN_OR_RETURN(const std::string text, std::move(body));
+    TGWARK_ASSIGN_OR_RETURN(auto parsed, parse(text));
+    std::move(parsed.items.begin(), parsed.items.end(), std::back_inserter(all));
+    token = std::move(parsed.nextToken);
     if (token.empty()) return all;
     if (!seenTokens.insert(token).second) {
       return makeError(ErrorCategory::kInvalid,
                        fmt::format("{} returned the same NextToken twice; stopping", action), {},
-                       parsed->requestId);
+                       parsed.requestId);
     }
   }
   return makeError(ErrorCategory::kInvalid,
                    fmt::format("{} still had more pages after {}", action, kMaxPages));
 }
 
-Result<void> Ec2Client::mutate(QueryParams& params, const CallOptions& options) {
+Result<WriteAck> Ec2Client::mutate(QueryParams& params, const CallOptions& options) {
   addCallOptions(params, options);
   auto body = call(params, options);
-  if (!body) return std::unexpected(body.error());
-  return parseMutationResponse(*body, params.get("Action"));
+  // EC2 answers a DryRun request with an error response whatever its
+  // verdict; the verdict is the answer the caller asked for.
+  if (!body && options.dryRun) return dryRunAnswer(std::move(body).error());
+  TGWARK_ASSIGN_OR_RETURN(const std::string text, std::move(body));
+  TGWARK_RETURN_IF_ERROR(parseMutationResponse(text, params.get("Action")));
+  return WriteAck{};
 }
 
 Result<std::vector<RouteTable>> Ec2Client::describeRouteTables(const DescribeOptions& opts) {
@@ -191,29 +194,30 @@ Result<std::vector<RouteTable>> Ec2Client::describeRouteTables(const DescribeOpt
                                  parseDescribeRouteTables);
 }
 
-Result<void> Ec2Client::createRoute(const std::string& routeTableId, const std::string& destination,
-                                    const RouteTarget& target, const CallOptions& call) {
+Result<WriteAck> Ec2Client::createRoute(const std::string& routeTableId,
+                                        const std::string& destination, const RouteTarget& target,
+                                        const CallOptions& call) {
   QueryParams params("CreateRoute", kApiVersion);
   params.add("RouteTableId", routeTableId);
   params.add(isIpv6(destination) ? "DestinationIpv6CidrBlock" : "DestinationCidrBlock",
              destination);
-  if (auto ok = addRouteTarget(params, target); !ok) return ok;
+  TGWARK_RETURN_IF_ERROR(addRouteTarget(params, target));
   return mutate(params, call);
 }
 
-Result<void> Ec2Client::replaceRoute(const std::string& routeTableId,
-                                     const std::string& destination, const RouteTarget& target,
-                                     const CallOptions& call) {
+Result<WriteAck> Ec2Client::replaceRoute(const std::string& routeTableId,
+                                         const std::string& destination, const RouteTarget& target,
+                                         const CallOptions& call) {
   QueryParams params("ReplaceRoute", kApiVersion);
   params.add("RouteTableId", routeTableId);
   params.add(isIpv6(destination) ? "DestinationIpv6CidrBlock" : "DestinationCidrBlock",
              destination);
-  if (auto ok = addRouteTarget(params, target); !ok) return ok;
+  TGWARK_RETURN_IF_ERROR(addRouteTarget(params, target));
   return mutate(params, call);
 }
 
-Result<void> Ec2Client::deleteRoute(const std::string& routeTableId, const std::string& destination,
-                                    const CallOptions& call) {
+Result<WriteAck> Ec2Client::deleteRoute(const std::string& routeTableId,
+                                        const std::string& destination, const CallOptions& call) {
   QueryParams params("DeleteRoute", kApiVersion);
   params.add("RouteTableId", routeTableId);
   params.add(isIpv6(destination) ? "DestinationIpv6CidrBlock" : "DestinationCidrBlock",
@@ -231,9 +235,8 @@ Result<std::vector<NetworkInterface>> Ec2Client::describeNetworkInterfaces(
                                        parseDescribeNetworkInterfaces);
 }
 
-Result<void> Ec2Client::modifyNetworkInterfaceSourceDestCheck(const std::string& networkInterfaceId,
-                                                              bool enabled,
-                                                              const CallOptions& call) {
+Result<WriteAck> Ec2Client::modifyNetworkInterfaceSourceDestCheck(
+    const std::string& networkInterfaceId, bool enabled, const CallOptions& call) {
   QueryParams params("ModifyNetworkInterfaceAttribute", kApiVersion);
   params.add("NetworkInterfaceId", networkInterfaceId);
   params.addBool("SourceDestCheck.Value", enabled);
@@ -300,20 +303,20 @@ Result<SearchTransitGatewayRoutesResult> Ec2Client::searchTransitGatewayRoutes(
     if (!token.empty()) params.add("NextToken", token);
     addCallOptions(params, call);
     auto body = this->call(params, call);
-    if (!body) return std::unexpected(body.error());
-    auto parsed = parseSearchTransitGatewayRoutes(*body);
-    if (!parsed) return std::unexpected(parsed.error());
-    std::move(parsed->result.routes.begin(), parsed->result.routes.end(),
+    if (!body && call.dryRun && isDryRunSuccess(body.error())) return all;
+    TGWARK_ASSIGN_OR_RETURN(const std::string text, std::move(body));
+    TGWARK_ASSIGN_OR_RETURN(auto parsed, parseSearchTransitGatewayRoutes(text));
+    std::move(parsed.result.routes.begin(), parsed.result.routes.end(),
               std::back_inserter(all.routes));
     // Without a NextToken, additionalRoutesAvailable says the result was cut
     // at MaxResults and cannot be continued: the caller must narrow filters.
-    all.additionalRoutesAvailable = parsed->result.additionalRoutesAvailable;
-    token = std::move(parsed->nextToken);
+    all.additionalRoutesAvailable = parsed.result.additionalRoutesAvailable;
+    token = std::move(parsed.nextToken);
     if (token.empty()) return all;
     if (!seenTokens.insert(token).second) {
       return makeError(ErrorCategory::kInvalid,
                        "SearchTransitGatewayRoutes returned the same NextToken twice; stopping", {},
-                       parsed->requestId);
+                       parsed.requestId);
     }
   }
   return makeError(ErrorCategory::kInvalid, "SearchTransitGatewayRoutes had too many pages");
@@ -336,32 +339,31 @@ Result<void> addTgwTarget(QueryParams& params, const std::string& attachmentId, 
 
 }  // namespace
 
-Result<void> Ec2Client::createTransitGatewayRoute(const std::string& transitGatewayRouteTableId,
-                                                  const std::string& destination,
-                                                  const std::string& attachmentId, bool blackhole,
-                                                  const CallOptions& call) {
+Result<WriteAck> Ec2Client::createTransitGatewayRoute(const std::string& transitGatewayRouteTableId,
+                                                      const std::string& destination,
+                                                      const std::string& attachmentId,
+                                                      bool blackhole, const CallOptions& call) {
   QueryParams params("CreateTransitGatewayRoute", kApiVersion);
   params.add("TransitGatewayRouteTableId", transitGatewayRouteTableId);
   // TGW routes name IPv4 and IPv6 prefixes alike DestinationCidrBlock.
   params.add("DestinationCidrBlock", destination);
-  if (auto ok = addTgwTarget(params, attachmentId, blackhole); !ok) return ok;
+  TGWARK_RETURN_IF_ERROR(addTgwTarget(params, attachmentId, blackhole));
   return mutate(params, call);
 }
 
-Result<void> Ec2Client::replaceTransitGatewayRoute(const std::string& transitGatewayRouteTableId,
-                                                   const std::string& destination,
-                                                   const std::string& attachmentId, bool blackhole,
-                                                   const CallOptions& call) {
+Result<WriteAck> Ec2Client::replaceTransitGatewayRoute(
+    const std::string& transitGatewayRouteTableId, const std::string& destination,
+    const std::string& attachmentId, bool blackhole, const CallOptions& call) {
   QueryParams params("ReplaceTransitGatewayRoute", kApiVersion);
   params.add("TransitGatewayRouteTableId", transitGatewayRouteTableId);
   params.add("DestinationCidrBlock", destination);
-  if (auto ok = addTgwTarget(params, attachmentId, blackhole); !ok) return ok;
+  TGWARK_RETURN_IF_ERROR(addTgwTarget(params, attachmentId, blackhole));
   return mutate(params, call);
 }
 
-Result<void> Ec2Client::deleteTransitGatewayRoute(const std::string& transitGatewayRouteTableId,
-                                                  const std::string& destination,
-                                                  const CallOptions& call) {
+Result<WriteAck> Ec2Client::deleteTransitGatewayRoute(const std::string& transitGatewayRouteTableId,
+                                                      const std::string& destination,
+                                                      const CallOptions& call) {
   QueryParams params("DeleteTransitGatewayRoute", kApiVersion);
   params.add("TransitGatewayRouteTableId", transitGatewayRouteTableId);
   params.add("DestinationCidrBlock", destination);

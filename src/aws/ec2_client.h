@@ -65,17 +65,17 @@ class Ec2Client final : public Ec2Api {
   const Endpoint& endpoint() const { return endpoint_; }
 
   Result<std::vector<RouteTable>> describeRouteTables(const DescribeOptions& opts) override;
-  Result<void> createRoute(const std::string& routeTableId, const std::string& destination,
-                           const RouteTarget& target, const CallOptions& call = {}) override;
-  Result<void> replaceRoute(const std::string& routeTableId, const std::string& destination,
-                            const RouteTarget& target, const CallOptions& call = {}) override;
-  Result<void> deleteRoute(const std::string& routeTableId, const std::string& destination,
-                           const CallOptions& call = {}) override;
+  Result<WriteAck> createRoute(const std::string& routeTableId, const std::string& destination,
+                               const RouteTarget& target, const CallOptions& call = {}) override;
+  Result<WriteAck> replaceRoute(const std::string& routeTableId, const std::string& destination,
+                                const RouteTarget& target, const CallOptions& call = {}) override;
+  Result<WriteAck> deleteRoute(const std::string& routeTableId, const std::string& destination,
+                               const CallOptions& call = {}) override;
   Result<std::vector<NetworkInterface>> describeNetworkInterfaces(
       const DescribeOptions& opts) override;
-  Result<void> modifyNetworkInterfaceSourceDestCheck(const std::string& networkInterfaceId,
-                                                     bool enabled,
-                                                     const CallOptions& call = {}) override;
+  Result<WriteAck> modifyNetworkInterfaceSourceDestCheck(const std::string& networkInterfaceId,
+                                                         bool enabled,
+                                                         const CallOptions& call = {}) override;
   Result<std::vector<Vpc>> describeVpcs(const DescribeOptions& opts) override;
   Result<std::vector<TransitGateway>> describeTransitGateways(const DescribeOptions& opts) override;
   Result<std::vector<TransitGatewayAttachment>> describeTransitGatewayAttachments(
@@ -91,17 +91,17 @@ class Ec2Client final : public Ec2Api {
   Result<SearchTransitGatewayRoutesResult> searchTransitGatewayRoutes(
       const std::string& transitGatewayRouteTableId, const std::vector<Filter>& filters,
       std::optional<int> maxResults, const CallOptions& call = {}) override;
-  Result<void> createTransitGatewayRoute(const std::string& transitGatewayRouteTableId,
-                                         const std::string& destination,
-                                         const std::string& attachmentId, bool blackhole,
-                                         const CallOptions& call = {}) override;
-  Result<void> replaceTransitGatewayRoute(const std::string& transitGatewayRouteTableId,
-                                          const std::string& destination,
-                                          const std::string& attachmentId, bool blackhole,
-                                          const CallOptions& call = {}) override;
-  Result<void> deleteTransitGatewayRoute(const std::string& transitGatewayRouteTableId,
-                                         const std::string& destination,
-                                         const CallOptions& call = {}) override;
+  Result<WriteAck> createTransitGatewayRoute(const std::string& transitGatewayRouteTableId,
+                                             const std::string& destination,
+                                             const std::string& attachmentId, bool blackhole,
+                                             const CallOptions& call = {}) override;
+  Result<WriteAck> replaceTransitGatewayRoute(const std::string& transitGatewayRouteTableId,
+                                              const std::string& destination,
+                                              const std::string& attachmentId, bool blackhole,
+                                              const CallOptions& call = {}) override;
+  Result<WriteAck> deleteTransitGatewayRoute(const std::string& transitGatewayRouteTableId,
+                                             const std::string& destination,
+                                             const CallOptions& call = {}) override;
 
   // One signed, retried call; returns the body of the 2xx response. Public
   // so that callers needing an action not wrapped here can still use it.
@@ -112,7 +112,7 @@ class Ec2Client final : public Ec2Api {
   Result<std::vector<T>> describeAll(std::string_view action, std::string_view idName,
                                      const DescribeOptions& opts, Parse parse,
                                      const std::string* tableId = nullptr);
-  Result<void> mutate(QueryParams& params, const CallOptions& options);
+  Result<WriteAck> mutate(QueryParams& params, const CallOptions& options);
   void logFailure(std::string_view action, const Error& error) const;
 
   std::string region_;

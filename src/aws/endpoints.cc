@@ -81,9 +81,7 @@ Result<Endpoint> resolveEc2Endpoint(std::string_view region, const EndpointOptio
   endpoint.signingRegion = std::string(region);
 
   auto useOverride = [&](std::string_view url, std::string_view source) -> Result<Endpoint> {
-    auto normalized = normalizeUrl(url, source);
-    if (!normalized) return std::unexpected(normalized.error());
-    endpoint.url = std::move(*normalized);
+    TGWARK_ASSIGN_OR_RETURN(endpoint.url, normalizeUrl(url, source));
     endpoint.source = std::string(source);
     return endpoint;
   };

@@ -123,13 +123,12 @@ Result<std::string> ImdsClient::get(std::string_view path) {
   std::string absolute =
       path.starts_with('/') ? std::string(path) : "/latest/meta-data/" + std::string(path);
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto tok = token(/*forceRefresh=*/attempt > 0);
-    if (!tok) return std::unexpected(tok.error());
+    TGWARK_ASSIGN_OR_RETURN(auto tok, token(/*forceRefresh=*/attempt > 0));
     HttpRequest request;
     request.method = "GET";
     request.url = url(absolute);
     request.timeout = options_.timeout;
-    request.headers.emplace_back("X-aws-ec2-metadata-token", std::move(*tok));
+    request.headers.emplace_back("X-aws-ec2-metadata-token", std::move(tok));
     auto response = send(request);
     // The request carried the token: wipe our copy of it.
     secureWipe(request.headers.back().second.data(), request.headers.back().second.size());

@@ -419,16 +419,16 @@ Result<void> sign(HttpRequest& request, const Credentials& credentials,
   if (params.addContentSha256Header)
     request.headers.emplace_back("x-amz-content-sha256", payloadHash);
 
-  auto canonical = buildCanonicalRequest(request, params, nullptr, payloadHash);
-  if (!canonical) return std::unexpected(canonical.error());
-  std::string toSign = stringToSign(canonical->text, params.time, params.region, params.service);
+  TGWARK_ASSIGN_OR_RETURN(const auto canonical,
+                          buildCanonicalRequest(request, params, nullptr, payloadHash));
+  std::string toSign = stringToSign(canonical.text, params.time, params.region, params.service);
   SecretString key = signingKey(credentials.secretAccessKey, scopeDate(params.time), params.region,
                                 params.service);
   request.headers.emplace_back(
       "Authorization",
       authorizationHeader(credentials.accessKeyId,
                           credentialScope(params.time, params.region, params.service),
-                          canonical->signedHeaders, signature(key, toSign)));
+                          canonical.signedHeaders, signature(key, toSign)));
   return {};
 }
 
@@ -518,10 +518,9 @@ Result<void> verify(const HttpRequest& request, const SecretString& secretAccess
     return makeError(ErrorCategory::kPermission, "Request is missing Authentication Token",
                      "MissingAuthenticationToken", {}, 403);
   }
-  auto parsed = parseAuthorization(auth);
-  if (!parsed) return std::unexpected(parsed.error());
-  if (std::find(parsed->signedHeaders.begin(), parsed->signedHeaders.end(), "host") ==
-      parsed->signedHeaders.end()) {
+  TGWARK_ASSIGN_OR_RETURN(const auto parsed, parseAuthorization(auth));
+  if (std::find(parsed.signedHeaders.begin(), parsed.signedHeaders.end(), "host") ==
+      parsed.signedHeaders.end()) {
     return incomplete("'Host' must be a 'SignedHeader' in the AWS Authorization");
   }
   auto dateHeader = findHeader(request.headers, "x-amz-date");
@@ -530,26 +529,26 @@ Result<void> verify(const HttpRequest& request, const SecretString& secretAccess
   }
   auto when = parseAmzDate(dateHeader);
   if (!when) return incomplete("X-Amz-Date must have the form YYYYMMDDTHHMMSSZ");
-  if (scopeDate(*when) != parsed->date) {
+  if (scopeDate(*when) != parsed.date) {
     return makeError(ErrorCategory::kPermission,
                      fmt::format("Date in Credential scope does not match YYYYMMDD from "
                                  "ISO-8601 version of date from HTTP: '{}' != '{}'",
-                                 parsed->date, scopeDate(*when)),
+                                 parsed.date, scopeDate(*when)),
                      "SignatureDoesNotMatch", {}, 403);
   }
 
   SigningParams params;
-  params.region = parsed->region;
-  params.service = parsed->service;
+  params.region = parsed.region;
+  params.service = parsed.service;
   params.time = *when;
-  auto canonical =
-      buildCanonicalRequest(request, params, &parsed->signedHeaders, sha256Hex(request.body));
-  if (!canonical) return std::unexpected(canonical.error());
-  std::string toSign = stringToSign(canonical->text, *when, parsed->region, parsed->service);
-  SecretString key = signingKey(secretAccessKey, parsed->date, parsed->region, parsed->service);
+  TGWARK_ASSIGN_OR_RETURN(
+      const auto canonical,
+      buildCanonicalRequest(request, params, &parsed.signedHeaders, sha256Hex(request.body)));
+  std::string toSign = stringToSign(canonical.text, *when, parsed.region, parsed.service);
+  SecretString key = signingKey(secretAccessKey, parsed.date, parsed.region, parsed.service);
   std::string expected = signature(key, toSign);
-  if (expected.size() != parsed->signature.size() ||
-      CRYPTO_memcmp(expected.data(), parsed->signature.data(), expected.size()) != 0) {
+  if (expected.size() != parsed.signature.size() ||
+      CRYPTO_memcmp(expected.data(), parsed.signature.data(), expected.size()) != 0) {
     return mismatch();
   }
   return {};

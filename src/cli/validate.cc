@@ -178,13 +178,24 @@ ProbeTargets probeTargetsFor(const std::string& region, const model::Config& con
   return t;
 }
 
-using Probe = std::function<Error(aws::Ec2Api&, const ProbeTargets&, const CallOptions&)>;
+// EC2's verdict on a DryRun probe, or the error that kept it from giving one.
+using ProbeOutcome = Result<aws::DryRunVerdict>;
+using Probe = std::function<ProbeOutcome(aws::Ec2Api&, const ProbeTargets&, const CallOptions&)>;
 
-// Folds a call's result into the error a DryRun probe is judged by.
+// A read answers a permitted DryRun with an empty result and a denied one
+// with the denial.
 template <class T>
-Error outcomeOf(const Result<T>& r) {
-  if (r) return Error{ErrorCategory::kInternal, "succeeded", "NoDryRun"};
-  return r.error();
+ProbeOutcome outcomeOf(const Result<T>& r) {
+  if (r) return aws::DryRunVerdict{true, {}};
+  if (isUnauthorized(r.error())) return aws::DryRunVerdict{false, r.error()};
+  return std::unexpected(r.error());
+}
+
+// A write answers with the verdict itself.
+ProbeOutcome outcomeOf(const Result<aws::WriteAck>& r) {
+  if (!r) return std::unexpected(r.error());
+  if (!r->dryRun) return makeError(ErrorCategory::kInternal, "succeeded", "NoDryRun");
+  return *r->dryRun;
 }
 
 std::map<std::string, Probe> probes(const std::string& vip) {
@@ -295,7 +306,7 @@ void checkEndpoints(Session& s, const engine::Deadline& deadline, Checks& checks
     DescribeOptions o;
     o.maxResults = 5;
     o.call = deadline.callOptions(true);
-    auto r = api->describeTransitGateways(o);
+    auto r = (*api)->describeTransitGateways(o);
     if (r || reachedEc2(r.error())) {
       reachable.insert(region);
       checks.ok(name, "EC2 answered a signed DryRun DescribeTransitGateways");
@@ -527,13 +538,13 @@ void checkIam(Session& s, const engine::Deadline& deadline, const model::Topolog
     for (const auto& region : reachable) {
       auto api = s.factory()(region);
       if (!api) continue;
-      Error e = probe->second(*api, targets[region], deadline.callOptions(true));
-      if (aws::isDryRunSuccess(e)) {
+      auto verdict = probe->second(**api, targets[region], deadline.callOptions(true));
+      if (verdict && verdict->permitted) {
         allowed.push_back(region);
-      } else if (isUnauthorized(e)) {
+      } else if (verdict) {
         denied.push_back(region);
       } else {
-        unproven.push_back(fmt::format("{}: {}", region, e.describe()));
+        unproven.push_back(fmt::format("{}: {}", region, verdict.error().describe()));
       }
     }
     if (!denied.empty()) {

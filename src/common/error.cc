@@ -12,6 +12,7 @@ std::string_view categoryName(ErrorCategory category) {
     case ErrorCategory::kPermission: return "permission";
     case ErrorCategory::kInvalid: return "invalid";
     case ErrorCategory::kConflict: return "conflict";
+    case ErrorCategory::kStale: return "stale";
     case ErrorCategory::kInvalidConfig: return "invalid-config";
     case ErrorCategory::kDeadlineExceeded: return "deadline-exceeded";
     case ErrorCategory::kInternal: return "internal";
@@ -32,6 +33,11 @@ std::string Error::describe() const {
   if (httpStatus != 0) add("http", std::to_string(httpStatus));
   if (!details.empty()) out += fmt::format(" ({})", details);
   return out;
+}
+
+Error withContext(Error error, std::string_view context) {
+  error.message = fmt::format("{}: {}", context, error.message);
+  return error;
 }
 
 }  // namespace tgwark

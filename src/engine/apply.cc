@@ -22,16 +22,11 @@ Millis since(const Clock& clock, MonoTime start) {
   return std::chrono::duration_cast<Millis>(clock.monotonic() - start);
 }
 
-// The route itself is gone (not its table, ENI or attachment).
-bool isRouteNotFound(const Error& e) {
-  if (e.awsCode == "InvalidRoute.NotFound") return true;
-  return e.category == ErrorCategory::kNotFound && e.awsCode.find("Route") != std::string::npos &&
-         e.awsCode.find("RouteTable") == std::string::npos;
-}
-
-bool isRouteAlreadyExists(const Error& e) {
-  return e.awsCode == "RouteAlreadyExists" ||
-         (e.awsCode.ends_with("AlreadyExists") && e.awsCode.find("Route") != std::string::npos);
+// The route changed between our read and our write (another writer, or a
+// stale read): a create met an existing route, a replace a missing one. The
+// other verb is what the state now asks for.
+bool isStale(const Result<aws::WriteAck>& outcome) {
+  return !outcome && outcome.error().category == ErrorCategory::kStale;
 }
 
 class Applier {
@@ -48,7 +43,8 @@ class Applier {
  private:
   void writeRegion(const std::string& region, const std::vector<std::size_t>& indices);
   void writeOne(aws::Ec2Api& api, TokenBucket& bucket, RouteResult& result);
-  Result<void> send(aws::Ec2Api& api, const RouteResult& result, bool create, std::string& action);
+  Result<aws::WriteAck> send(aws::Ec2Api& api, const RouteResult& result, bool create,
+                             std::string& action);
   void verifyWritten(const std::vector<std::size_t>& written);
 
   const plan::Plan& plan_;
@@ -61,8 +57,8 @@ class Applier {
   std::mutex mu_;  // guards report_.elapsed.paced
 };
 
-Result<void> Applier::send(aws::Ec2Api& api, const RouteResult& result, bool create,
-                           std::string& action) {
+Result<aws::WriteAck> Applier::send(aws::Ec2Api& api, const RouteResult& result, bool create,
+                                    std::string& action) {
   const auto& want = result.change.desired;
   const auto dest = vip_.toString();
   const auto call = deadline_.callOptions(opts_.ec2DryRun);
@@ -87,8 +83,8 @@ void Applier::writeOne(aws::Ec2Api& api, TokenBucket& bucket, RouteResult& resul
   auto outcome = send(api, result, create, result.action);
   // Races with another writer (or a stale read): the route appeared or
   // vanished between our read and our write. One switch of verb, paced too.
-  const bool vanished = !outcome && !create && isRouteNotFound(outcome.error());
-  const bool appeared = !outcome && create && isRouteAlreadyExists(outcome.error());
+  const bool vanished = !create && isStale(outcome);
+  const bool appeared = create && isStale(outcome);
   if (vanished && !opts_.createMissing) {
     result.outcome = RouteOutcome::kMissing;
     result.error = outcome.error();
@@ -127,19 +123,23 @@ void Applier::writeOne(aws::Ec2Api& api, TokenBucket& bucket, RouteResult& resul
     deadline_.clock->sleepFor(wait);
     if (!bucket.acquire(deadline_.at)) break;
     outcome = send(api, result, create, result.action);
-    if (!outcome && isRouteAlreadyExists(outcome.error()) && create) {
+    if (isStale(outcome) && create) {
       // A timed-out create that did land: replace is what is left to do.
       create = false;
       outcome = send(api, result, create, result.action);
-    } else if (!outcome && isRouteNotFound(outcome.error()) && !create && opts_.createMissing) {
+    } else if (isStale(outcome) && !create && opts_.createMissing) {
       create = true;
       outcome = send(api, result, create, result.action);
     }
   }
   if (opts_.ec2DryRun) {
-    if (!outcome && aws::isDryRunSuccess(outcome.error())) {
+    if (outcome && outcome->dryRun && outcome->dryRun->permitted) {
       result.outcome = RouteOutcome::kSkipped;
       result.detail = result.action + " permitted (DryRun)";
+    } else if (outcome && outcome->dryRun) {
+      result.outcome = RouteOutcome::kFailed;
+      result.error = outcome->dryRun->denial;
+      result.detail = result.action + " refused: " + result.error->describe();
     } else if (outcome) {
       // An endpoint that ignores DryRun has really written: say so.
       result.outcome = RouteOutcome::kUnknown;

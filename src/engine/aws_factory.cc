@@ -62,13 +62,14 @@ class AwsClients {
     return aws::resolveEc2Endpoint(region, endpoints_);
   }
 
-  std::shared_ptr<aws::Ec2Api> get(const std::string& region) {
+  Result<std::shared_ptr<aws::Ec2Api>> get(const std::string& region) {
     std::lock_guard lock(mu_);
     if (auto it = clients_.find(region); it != clients_.end()) return it->second;
     auto ep = endpoint(region);
     if (!ep) {
       spdlog::error("no EC2 endpoint for region {}: {}", region, ep.error().describe());
-      return nullptr;
+      return std::unexpected(
+          withContext(std::move(ep).error(), "no EC2 endpoint for region " + region));
     }
     std::shared_ptr<aws::CredentialsProvider> credentials = options_.credentials;
     if (auto role = roles_.find(region); role != roles_.end()) {
@@ -126,17 +127,16 @@ Result<int> effectiveMaxAttempts(const model::Config& config, const aws::EnvLook
 Result<Ec2Factory> makeAwsEc2Factory(const model::Config& config, aws::EnvLookup env,
                                      AwsFactoryOptions options) {
   if (!env) env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
-  auto attempts = effectiveMaxAttempts(config, env);
-  if (!attempts) return std::unexpected(attempts.error());
-  auto clients = std::make_shared<AwsClients>(config, env, std::move(options), *attempts);
+  TGWARK_ASSIGN_OR_RETURN(const int attempts, effectiveMaxAttempts(config, env));
+  auto clients = std::make_shared<AwsClients>(config, env, std::move(options), attempts);
   // Configuration mistakes surface now, before any AWS call.
   for (const auto& region : config.allRegions()) {
-    if (auto ep = clients->endpoint(region); !ep) return std::unexpected(ep.error());
+    TGWARK_RETURN_IF_ERROR(clients->endpoint(region));
   }
   for (const auto& [region, o] : config.aws.regions) {
-    if (auto ep = clients->endpoint(region); !ep) return std::unexpected(ep.error());
+    TGWARK_RETURN_IF_ERROR(clients->endpoint(region));
   }
-  if (auto ok = clients->init(); !ok) return std::unexpected(ok.error());
+  TGWARK_RETURN_IF_ERROR(clients->init());
   return Ec2Factory([clients](const std::string& region) { return clients->get(region); });
 }
 

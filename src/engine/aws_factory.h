@@ -36,8 +36,8 @@ struct AwsFactoryOptions {
 // Validates the endpoints of the config's regions up front (kInvalidConfig
 // for a bad region name or endpoint URL, or a bad AWS_MAX_ATTEMPTS); regions
 // found later (peerings) are resolved on first use, and a failure there
-// makes the factory return nullptr for that region (logged), which engine
-// operations report per route.
+// makes the factory return that error (its category kept, e.g.
+// kInvalidConfig) for the region, which engine operations report per route.
 Result<Ec2Factory> makeAwsEc2Factory(const model::Config& config, aws::EnvLookup env,
                                      AwsFactoryOptions options = {});
 

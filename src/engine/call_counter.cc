@@ -31,18 +31,20 @@ class CountingEc2 final : public aws::Ec2Api {
     counter_->record("DescribeRouteTables", false);
     return inner_->describeRouteTables(opts);
   }
-  Result<void> createRoute(const std::string& rt, const std::string& dest,
-                           const aws::RouteTarget& target, const aws::CallOptions& call) override {
+  Result<aws::WriteAck> createRoute(const std::string& rt, const std::string& dest,
+                                    const aws::RouteTarget& target,
+                                    const aws::CallOptions& call) override {
     counter_->record("CreateRoute", true);
     return inner_->createRoute(rt, dest, target, call);
   }
-  Result<void> replaceRoute(const std::string& rt, const std::string& dest,
-                            const aws::RouteTarget& target, const aws::CallOptions& call) override {
+  Result<aws::WriteAck> replaceRoute(const std::string& rt, const std::string& dest,
+                                     const aws::RouteTarget& target,
+                                     const aws::CallOptions& call) override {
     counter_->record("ReplaceRoute", true);
     return inner_->replaceRoute(rt, dest, target, call);
   }
-  Result<void> deleteRoute(const std::string& rt, const std::string& dest,
-                           const aws::CallOptions& call) override {
+  Result<aws::WriteAck> deleteRoute(const std::string& rt, const std::string& dest,
+                                    const aws::CallOptions& call) override {
     counter_->record("DeleteRoute", true);
     return inner_->deleteRoute(rt, dest, call);
   }
@@ -51,8 +53,8 @@ class CountingEc2 final : public aws::Ec2Api {
     counter_->record("DescribeNetworkInterfaces", false);
     return inner_->describeNetworkInterfaces(opts);
   }
-  Result<void> modifyNetworkInterfaceSourceDestCheck(const std::string& eni, bool enabled,
-                                                     const aws::CallOptions& call) override {
+  Result<aws::WriteAck> modifyNetworkInterfaceSourceDestCheck(
+      const std::string& eni, bool enabled, const aws::CallOptions& call) override {
     counter_->record("ModifyNetworkInterfaceAttribute", true);
     return inner_->modifyNetworkInterfaceSourceDestCheck(eni, enabled, call);
   }
@@ -97,20 +99,21 @@ class CountingEc2 final : public aws::Ec2Api {
     counter_->record("SearchTransitGatewayRoutes", false);
     return inner_->searchTransitGatewayRoutes(table, filters, maxResults, call);
   }
-  Result<void> createTransitGatewayRoute(const std::string& table, const std::string& dest,
-                                         const std::string& attachmentId, bool blackhole,
-                                         const aws::CallOptions& call) override {
+  Result<aws::WriteAck> createTransitGatewayRoute(const std::string& table, const std::string& dest,
+                                                  const std::string& attachmentId, bool blackhole,
+                                                  const aws::CallOptions& call) override {
     counter_->record("CreateTransitGatewayRoute", true);
     return inner_->createTransitGatewayRoute(table, dest, attachmentId, blackhole, call);
   }
-  Result<void> replaceTransitGatewayRoute(const std::string& table, const std::string& dest,
-                                          const std::string& attachmentId, bool blackhole,
-                                          const aws::CallOptions& call) override {
+  Result<aws::WriteAck> replaceTransitGatewayRoute(const std::string& table,
+                                                   const std::string& dest,
+                                                   const std::string& attachmentId, bool blackhole,
+                                                   const aws::CallOptions& call) override {
     counter_->record("ReplaceTransitGatewayRoute", true);
     return inner_->replaceTransitGatewayRoute(table, dest, attachmentId, blackhole, call);
   }
-  Result<void> deleteTransitGatewayRoute(const std::string& table, const std::string& dest,
-                                         const aws::CallOptions& call) override {
+  Result<aws::WriteAck> deleteTransitGatewayRoute(const std::string& table, const std::string& dest,
+                                                  const aws::CallOptions& call) override {
     counter_->record("DeleteTransitGatewayRoute", true);
     return inner_->deleteTransitGatewayRoute(table, dest, call);
   }
@@ -123,16 +126,20 @@ class CountingEc2 final : public aws::Ec2Api {
 }  // namespace
 
 Ec2Factory countingFactory(Ec2Factory inner, std::shared_ptr<ApiCallCounter> counter) {
-  return [inner = std::move(inner),
-          counter = std::move(counter)](const std::string& region) -> std::shared_ptr<aws::Ec2Api> {
-    auto api = inner ? inner(region) : nullptr;
-    if (!api) return nullptr;
+  return [inner = std::move(inner), counter = std::move(counter)](
+             const std::string& region) -> Result<std::shared_ptr<aws::Ec2Api>> {
+    // The inner factory's error goes through as it is: its category (a bad
+    // endpoint is kInvalidConfig) is what the report shows.
+    TGWARK_ASSIGN_OR_RETURN(auto api, apiFor(inner, region));
     return std::make_shared<CountingEc2>(std::move(api), counter);
   };
 }
 
 Result<std::shared_ptr<aws::Ec2Api>> apiFor(const Ec2Factory& factory, const std::string& region) {
-  auto api = factory ? factory(region) : nullptr;
+  if (!factory) {
+    return makeError(ErrorCategory::kInternal, "no EC2 client for region '" + region + "'");
+  }
+  TGWARK_ASSIGN_OR_RETURN(auto api, factory(region));
   if (!api) {
     return makeError(ErrorCategory::kInternal, "no EC2 client for region '" + region + "'");
   }

@@ -15,9 +15,10 @@
 
 namespace tgwark::engine {
 
-// One Ec2Api per region. Returning nullptr means "no client for this region"
-// and is reported as an error by the caller, never dereferenced.
-using Ec2Factory = std::function<std::shared_ptr<aws::Ec2Api>(const std::string& region)>;
+// One Ec2Api per region, or the reason there is none (kInvalidConfig for a
+// region or endpoint that cannot be resolved, ...), which callers report
+// per route with its category intact.
+using Ec2Factory = std::function<Result<std::shared_ptr<aws::Ec2Api>>(const std::string& region)>;
 
 // The absolute end of an action (restore 300 s, quickCheck 100 s, ...), on
 // the injected clock so tests move time explicitly.
@@ -42,7 +43,8 @@ struct Deadline {
   aws::CallOptions callOptions(bool dryRun = false) const { return aws::CallOptions{dryRun, at}; }
 };
 
-// The Ec2Api of `region`, or a kInternal error naming the region.
+// The Ec2Api of `region`, or the factory's error. kInternal only for a
+// missing factory or one that answers with a null client.
 Result<std::shared_ptr<aws::Ec2Api>> apiFor(const Ec2Factory& factory, const std::string& region);
 
 // The error used when the action's deadline passes before an operation starts.

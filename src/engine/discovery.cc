@@ -24,11 +24,6 @@ constexpr int kMaxPeeringRounds = 32;
 
 using StrSet = std::set<std::string>;
 
-Error withContext(Error error, const std::string& context) {
-  error.message = context + ": " + error.message;
-  return error;
-}
-
 std::unexpected<Error> invalid(std::string message, std::string awsCode = {}) {
   return makeError(ErrorCategory::kInvalidConfig, std::move(message), std::move(awsCode));
 }
@@ -108,7 +103,7 @@ Result<std::vector<T>> describeBatched(const StrSet& values, const std::string& 
     opts.filters.push_back(aws::Filter{filterName, std::move(batch)});
     opts.call = deadline.callOptions();
     auto page = call(opts);
-    if (!page) return std::unexpected(page.error());
+    TGWARK_RETURN_IF_ERROR(page);
     all.insert(all.end(), std::make_move_iterator(page->begin()),
                std::make_move_iterator(page->end()));
   }
@@ -124,7 +119,7 @@ Result<std::map<std::string, T>> perRegion(const std::vector<std::string>& regio
               [&](std::size_t i) { results[i].emplace(fn(regions[i])); });
   std::map<std::string, T> out;
   for (std::size_t i = 0; i < regions.size(); ++i) {
-    if (!*results[i]) return std::unexpected(results[i]->error());
+    TGWARK_RETURN_IF_ERROR(*results[i]);
     out.emplace(regions[i], std::move(**results[i]));
   }
   return out;
@@ -210,10 +205,7 @@ Result<std::vector<aws::TransitGatewayAttachment>> Discoverer::vpcAttachmentsFal
   auto vpcAtts = describeBatched<aws::TransitGatewayVpcAttachment>(
       values, filterName, {}, deadline_,
       [&](const aws::DescribeOptions& o) { return api.describeTransitGatewayVpcAttachments(o); });
-  if (!vpcAtts) {
-    return std::unexpected(
-        withContext(vpcAtts.error(), "DescribeTransitGatewayVpcAttachments in " + api.region()));
-  }
+  TGWARK_RETURN_IF_ERROR(vpcAtts, "DescribeTransitGatewayVpcAttachments in " + api.region());
   std::vector<aws::TransitGatewayAttachment> out;
   for (const auto& v : *vpcAtts) out.push_back(fromVpcAttachment(v));
   return out;
@@ -294,14 +286,14 @@ Result<std::vector<aws::NetworkInterface>> Discoverer::readEnis(
 
 Result<SeedRead> Discoverer::readSeeds(const std::string& region) {
   auto api = apiFor(factory_, region);
-  if (!api) return std::unexpected(api.error());
+  TGWARK_RETURN_IF_ERROR(api);
   SeedRead out;
   std::vector<const model::NodeConfig*> nodes;
   for (const auto& node : config_.nodes)
     if (node.region == region) nodes.push_back(&node);
   if (!nodes.empty()) {
     auto enis = readEnis(**api, nodes);
-    if (!enis) return std::unexpected(enis.error());
+    TGWARK_RETURN_IF_ERROR(enis);
     out.enis = std::move(*enis);
   }
   // Listed tables are looked up with id filters, which (unlike RouteTableId)
@@ -310,8 +302,7 @@ Result<SeedRead> Discoverer::readSeeds(const std::string& region) {
     auto tables = describeBatched<aws::RouteTable>(
         listedVpcTables_, "route-table-id", {}, deadline_,
         [&](const aws::DescribeOptions& o) { return (*api)->describeRouteTables(o); });
-    if (!tables)
-      return std::unexpected(withContext(tables.error(), "DescribeRouteTables in " + region));
+    TGWARK_RETURN_IF_ERROR(tables, "DescribeRouteTables in " + region);
     out.listedVpcTables = std::move(*tables);
   }
   if (!listedTgwTables_.empty()) {
@@ -320,10 +311,7 @@ Result<SeedRead> Discoverer::readSeeds(const std::string& region) {
         [&](const aws::DescribeOptions& o) {
           return (*api)->describeTransitGatewayRouteTables(o);
         });
-    if (!tables) {
-      return std::unexpected(
-          withContext(tables.error(), "DescribeTransitGatewayRouteTables in " + region));
-    }
+    TGWARK_RETURN_IF_ERROR(tables, "DescribeTransitGatewayRouteTables in " + region);
     out.listedTgwTables = std::move(*tables);
   }
   return out;
@@ -331,7 +319,7 @@ Result<SeedRead> Discoverer::readSeeds(const std::string& region) {
 
 Result<TgwRead> Discoverer::readTgws(const std::string& region, const StrSet& tgws) {
   auto api = apiFor(factory_, region);
-  if (!api) return std::unexpected(api.error());
+  TGWARK_RETURN_IF_ERROR(api);
   TgwRead out;
   // DescribeTransitGatewayAttachments carries each attachment's association,
   // which saves one GetTransitGatewayRouteTableAssociations per TGW table.
@@ -352,18 +340,12 @@ Result<TgwRead> Discoverer::readTgws(const std::string& region, const StrSet& tg
           });
     }
   });
-  if (!peers) {
-    return std::unexpected(
-        withContext(peers.error(), "DescribeTransitGatewayPeeringAttachments in " + region));
-  }
+  TGWARK_RETURN_IF_ERROR(peers, "DescribeTransitGatewayPeeringAttachments in " + region);
   if (!atts && denied(atts.error())) {
     atts = vpcAttachmentsFallback(**api, tgws, "transit-gateway-id");
     if (atts) addPeeringSides(*peers, tgws, *atts);
   }
-  if (!atts) {
-    return std::unexpected(
-        withContext(atts.error(), "DescribeTransitGatewayAttachments in " + region));
-  }
+  TGWARK_RETURN_IF_ERROR(atts, "DescribeTransitGatewayAttachments in " + region);
   StrSet peeringIds;
   for (auto& att : *atts) {
     if (goneState(att.state)) continue;
@@ -381,7 +363,7 @@ Result<TgwRead> Discoverer::readTgws(const std::string& region, const StrSet& tg
 
 Result<ScopeRead> Discoverer::readScope(const std::string& region) {
   auto api = apiFor(factory_, region);
-  if (!api) return std::unexpected(api.error());
+  TGWARK_RETURN_IF_ERROR(api);
   ScopeRead out;
   StrSet tgws, vpcs;
   for (const auto& [tgw, r] : tgwRegion_)
@@ -444,7 +426,7 @@ Result<void> Discoverer::walkTgws() {
       regions,
       [&](const std::string& region) -> Result<std::vector<aws::TransitGatewayAttachment>> {
         auto api = apiFor(factory_, region);
-        if (!api) return std::unexpected(api.error());
+        TGWARK_RETURN_IF_ERROR(api);
         auto atts = describeBatched<aws::TransitGatewayAttachment>(
             seedVpcs[region], "resource-id", {aws::Filter{"resource-type", {"vpc"}}}, deadline_,
             [&](const aws::DescribeOptions& o) {
@@ -453,13 +435,10 @@ Result<void> Discoverer::walkTgws() {
         if (!atts && denied(atts.error())) {
           return vpcAttachmentsFallback(**api, seedVpcs[region], "vpc-id");
         }
-        if (!atts) {
-          return std::unexpected(
-              withContext(atts.error(), "DescribeTransitGatewayAttachments in " + region));
-        }
+        TGWARK_RETURN_IF_ERROR(atts, "DescribeTransitGatewayAttachments in " + region);
         return std::move(*atts);
       });
-  if (!seeds) return std::unexpected(seeds.error());
+  TGWARK_RETURN_IF_ERROR(seeds);
 
   std::map<std::string, StrSet> pending;  // region -> TGWs not read yet
   auto addTgw = [&](const std::string& tgw, const std::string& region) {
@@ -483,7 +462,7 @@ Result<void> Discoverer::walkTgws() {
     for (const auto& [region, tgws] : current) roundRegions.push_back(region);
     auto reads = perRegion<TgwRead>(
         roundRegions, [&](const std::string& region) { return readTgws(region, current[region]); });
-    if (!reads) return std::unexpected(reads.error());
+    TGWARK_RETURN_IF_ERROR(reads);
     for (auto& [region, read] : *reads) {
       for (auto& [id, peering] : read.peerings) peerings_.emplace(id, peering);
       for (auto& att : read.attachments) {
@@ -669,7 +648,7 @@ Result<void> Discoverer::assemble() {
   if (auto ok = checkDeadline("reading route tables and VPCs"); !ok) return ok;
   auto scope = perRegion<ScopeRead>(std::vector<std::string>(regionSet.begin(), regionSet.end()),
                                     [&](const std::string& region) { return readScope(region); });
-  if (!scope) return std::unexpected(scope.error());
+  TGWARK_RETURN_IF_ERROR(scope);
 
   for (auto& [region, read] : *scope) {
     for (auto& table : read.tgwTables) {
@@ -762,10 +741,10 @@ Result<model::Topology> Discoverer::run() {
   for (const auto& id : config_.vpcRouteTables) listedVpcTables_.insert(id);
   for (const auto& id : config_.tgwRouteTables) listedTgwTables_.insert(id);
   const auto regions = config_.allRegions();
-  if (auto ok = checkDeadline("reading ENIs"); !ok) return std::unexpected(ok.error());
+  TGWARK_RETURN_IF_ERROR(checkDeadline("reading ENIs"));
 
   auto seeds = perRegion<SeedRead>(regions, [&](const std::string& r) { return readSeeds(r); });
-  if (!seeds) return std::unexpected(seeds.error());
+  TGWARK_RETURN_IF_ERROR(seeds);
   for (auto& [region, read] : *seeds) {
     for (const auto& eni : read.enis) {
       topo_.enis[eni.networkInterfaceId] = model::EniInfo{
@@ -803,11 +782,11 @@ Result<model::Topology> Discoverer::run() {
     topo_.nodes.push_back(model::NodeInfo{node.name, node.region, node.eni, eni.vpcId, "", ""});
   }
 
-  if (auto ok = walkTgws(); !ok) return std::unexpected(ok.error());
-  if (auto ok = assemble(); !ok) return std::unexpected(ok.error());
-  if (auto ok = resolveVpcTgws(); !ok) return std::unexpected(ok.error());
-  if (auto ok = checkPeeringPaths(); !ok) return std::unexpected(ok.error());
-  if (auto ok = checkVipOutsideCidrs(); !ok) return std::unexpected(ok.error());
+  TGWARK_RETURN_IF_ERROR(walkTgws());
+  TGWARK_RETURN_IF_ERROR(assemble());
+  TGWARK_RETURN_IF_ERROR(resolveVpcTgws());
+  TGWARK_RETURN_IF_ERROR(checkPeeringPaths());
+  TGWARK_RETURN_IF_ERROR(checkVipOutsideCidrs());
   spdlog::debug("discovery: {} VPCs, {} VPC route tables, {} TGWs, {} TGW route tables",
                 topo_.vpcs.size(), topo_.vpcRouteTables.size(), topo_.tgws.size(),
                 topo_.tgwRouteTables.size());

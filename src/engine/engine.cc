@@ -63,8 +63,8 @@ Result<PlanResult> planFor(const model::Config& config, const model::Topology& t
         fmt::format("unknown node '{}' (not a [[node]] of {})", activeNode, config.sourceName));
   }
   // Desired state first: a planner error must not cost any AWS call.
-  auto desired = plan::desiredRoutes(topology, activeNode, config.vip);
-  if (!desired) return std::unexpected(desired.error());
+  TGWARK_ASSIGN_OR_RETURN(const auto desired,
+                          plan::desiredRoutes(topology, activeNode, config.vip));
   PlanResult out;
   auto counter = std::make_shared<ApiCallCounter>();
   const auto start = deadline.clock->monotonic();
@@ -73,7 +73,7 @@ Result<PlanResult> planFor(const model::Config& config, const model::Topology& t
   out.read =
       readStateDetailed(topology, config.vip, countingFactory(factory, counter), deadline, ro);
   out.readTime = since(*deadline.clock, start);
-  out.plan = plan::diff(*desired, out.read.state, config.createMissing, topology, activeNode);
+  out.plan = plan::diff(desired, out.read.state, config.createMissing, topology, activeNode);
   out.calls = counter->snapshot();
   return out;
 }
@@ -82,15 +82,15 @@ Result<ApplyReport> applyFor(const model::Config& config, const model::Topology&
                              const std::string& activeNode, const Ec2Factory& factory,
                              const Deadline& deadline, ApplyOptions options) {
   if (!options.counter) options.counter = std::make_shared<ApiCallCounter>();
-  auto planned =
-      planFor(config, topology, activeNode, countingFactory(factory, options.counter), deadline);
-  if (!planned) return std::unexpected(planned.error());
-  auto report = applyPlan(planned->plan, config.vip, factory, deadline, options);
-  report.elapsed.read = planned->readTime;
+  TGWARK_ASSIGN_OR_RETURN(
+      const auto planned,
+      planFor(config, topology, activeNode, countingFactory(factory, options.counter), deadline));
+  auto report = applyPlan(planned.plan, config.vip, factory, deadline, options);
+  report.elapsed.read = planned.readTime;
   for (auto& r : report.routes) {
     if (r.change.kind != plan::ChangeKind::kUnknown || r.error) continue;
-    if (auto it = planned->read.errors.find(r.change.desired.tableId);
-        it != planned->read.errors.end()) {
+    if (auto it = planned.read.errors.find(r.change.desired.tableId);
+        it != planned.read.errors.end()) {
       r.error = it->second;
       r.detail = "the table could not be read: " + it->second.describe();
     }
@@ -187,15 +187,15 @@ Result<QuickCheckReport> quickCheck(const model::Config& config, const model::To
                                     const std::string& activeNode, const Ec2Factory& factory,
                                     const Deadline& deadline, const QuickCheckOptions& options) {
   auto counter = options.apply.counter ? options.apply.counter : std::make_shared<ApiCallCounter>();
-  auto planned = planFor(config, topology, activeNode, countingFactory(factory, counter), deadline);
-  if (!planned) return std::unexpected(planned.error());
+  TGWARK_ASSIGN_OR_RETURN(const auto planned, planFor(config, topology, activeNode,
+                                                      countingFactory(factory, counter), deadline));
   QuickCheckReport out;
-  out.unreadable = planned->read.errors;
+  out.unreadable = planned.read.errors;
   bool homeUnknown = false;
   bool homeGone = false;
   plan::Plan remoteFix;
   remoteFix.activeNode = activeNode;
-  for (const auto& change : planned->plan.changes) {
+  for (const auto& change : planned.plan.changes) {
     const bool home = change.desired.home();
     if (change.kind == plan::ChangeKind::kNone) continue;
     if (change.kind == plan::ChangeKind::kUnknown) {
@@ -222,7 +222,7 @@ Result<QuickCheckReport> quickCheck(const model::Config& config, const model::To
     out.health = Health::kHealthy;
   }
   if (out.health == Health::kUnhealthy) {
-    out.takeover = plan::detectTakeover(topology, planned->read.state, config.vip, activeNode);
+    out.takeover = plan::detectTakeover(topology, planned.read.state, config.vip, activeNode);
   }
   if (options.repairRemote && !remoteFix.changes.empty() && !out.takeover) {
     auto applyOpts = options.apply;
@@ -247,22 +247,16 @@ Result<SourceDestReport> checkSourceDestCheck(const model::Config& config, const
                                               const Ec2Factory& factory, const Deadline& deadline) {
   const auto* n = config.findNode(node);
   if (!n) return makeError(ErrorCategory::kInvalidConfig, fmt::format("unknown node '{}'", node));
-  auto api = apiFor(factory, n->region);
-  if (!api) return std::unexpected(api.error());
+  TGWARK_ASSIGN_OR_RETURN(const auto api, apiFor(factory, n->region));
   aws::DescribeOptions opts;
   opts.ids = {n->eni};
   opts.call = deadline.callOptions();
-  auto enis = (*api)->describeNetworkInterfaces(opts);
-  if (!enis) {
-    auto e = enis.error();
-    e.message =
-        fmt::format("node '{}': reading ENI {} in {}: {}", node, n->eni, n->region, e.message);
-    return std::unexpected(e);
-  }
-  auto it = std::find_if(enis->begin(), enis->end(), [&](const aws::NetworkInterface& eni) {
+  TGWARK_ASSIGN_OR_RETURN(const auto enis, api->describeNetworkInterfaces(opts),
+                          fmt::format("node '{}': reading ENI {} in {}", node, n->eni, n->region));
+  auto it = std::find_if(enis.begin(), enis.end(), [&](const aws::NetworkInterface& eni) {
     return eni.networkInterfaceId == n->eni;
   });
-  if (it == enis->end()) {
+  if (it == enis.end()) {
     return makeError(ErrorCategory::kNotFound,
                      fmt::format("node '{}': ENI {} not found in {}", node, n->eni, n->region),
                      "InvalidNetworkInterfaceID.NotFound");
@@ -283,7 +277,7 @@ Result<SourceDestReport> checkSourceDestCheck(const model::Config& config, const
         n->eni);
     return out;
   }
-  auto fixed = (*api)->modifyNetworkInterfaceSourceDestCheck(n->eni, false, deadline.callOptions());
+  auto fixed = api->modifyNetworkInterfaceSourceDestCheck(n->eni, false, deadline.callOptions());
   if (fixed) {
     out.fixed = true;
     out.message = fmt::format("{}: source/dest check was enabled; disabled it", n->eni);

@@ -115,9 +115,8 @@ Result<Topology> topologyFromJson(std::string_view text, std::string_view config
       info.region = v.at("region").get<std::string>();
       info.transitGatewayId = v.at("tgw").get<std::string>();
       for (const auto& c : v.at("cidrs")) {
-        auto p = prefixFrom(c.get<std::string>());
-        if (!p) return std::unexpected(p.error());
-        info.cidrs.push_back(*p);
+        TGWARK_ASSIGN_OR_RETURN(auto p, prefixFrom(c.get<std::string>()));
+        info.cidrs.push_back(p);
       }
       t.vpcs[info.id] = std::move(info);
     }

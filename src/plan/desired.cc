@@ -195,16 +195,15 @@ Result<DesiredRoutesReport> desiredRoutesReport(const Topology& topology,
 Result<std::vector<DesiredRoute>> desiredRoutes(const Topology& topology,
                                                 const std::string& activeNode,
                                                 const model::Prefix& vip) {
-  auto report = desiredRoutesReport(topology, activeNode, vip);
-  if (!report) return std::unexpected(report.error());
-  if (!report->problems.empty()) {
+  TGWARK_ASSIGN_OR_RETURN(auto report, desiredRoutesReport(topology, activeNode, vip));
+  if (!report.problems.empty()) {
     std::vector<std::string> messages;
-    for (const auto& problem : report->problems) messages.push_back(problem.message);
+    for (const auto& problem : report.problems) messages.push_back(problem.message);
     return makeError(ErrorCategory::kInvalidConfig,
                      fmt::format("cannot compute the VIP routes for node {}:\n  {}", activeNode,
                                  fmt::join(messages, "\n  ")));
   }
-  return std::move(report->routes);
+  return std::move(report.routes);
 }
 
 }  // namespace tgwark::plan

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <functional>
 
+#include "common/error.h"
 #include "sim/sim_model.h"
 
 namespace tgwark::sim {
@@ -268,23 +269,12 @@ std::expected<std::vector<std::string>, Ec2Error> selectMatching(
     Values values) {
   std::vector<std::string> selected;
   for (const auto& id : ids) {
-    auto ok = matches(filters, [&](const std::string& n) { return values(id, n); });
-    if (!ok) return Unexpected(ok.error());
-    if (*ok) selected.push_back(id);
+    TGWARK_ASSIGN_OR_RETURN(const bool ok,
+                            matches(filters, [&](const std::string& n) { return values(id, n); }));
+    if (ok) selected.push_back(id);
   }
   return selected;
 }
-
-#define TRY(var, expr)                              \
-  auto var##_r = (expr);                            \
-  if (!var##_r) return Unexpected(var##_r.error()); \
-  auto var = std::move(*var##_r)
-
-#define TRY_VOID(expr)                                      \
-  do {                                                      \
-    auto try_void_r = (expr);                               \
-    if (!try_void_r) return Unexpected(try_void_r.error()); \
-  } while (0)
 
 // ---- VPC route tables ----------------------------------------------------------
 
@@ -389,7 +379,7 @@ std::expected<std::vector<std::string>, Ec2Error> selectIds(
     return ids;
   }
   for (const auto& id : wanted) {
-    TRY_VOID(checkId(id, prefix, codeStem));
+    TGWARK_RETURN_IF_ERROR(checkId(id, prefix, codeStem));
     if (!map.contains(id)) return err(400, std::string(notFoundCode), notFound(id));
   }
   ids = wanted;
@@ -413,15 +403,17 @@ std::string attachmentNotFound(const std::string& id) {
 
 std::expected<std::string, Ec2Error> describeRouteTables(Ec2Call& call) {
   const auto& p = call.params;
-  TRY(filters, p.filters());
-  TRY(ids, selectIds(call.region.routeTables, p.list("RouteTableId"), "rtb", "InvalidRouteTableID",
-                     rtbNotFound, "InvalidRouteTableID.NotFound"));
-  TRY(dry, dryRun(p));
+  TGWARK_ASSIGN_OR_RETURN(auto filters, p.filters());
+  TGWARK_ASSIGN_OR_RETURN(
+      auto ids, selectIds(call.region.routeTables, p.list("RouteTableId"), "rtb",
+                          "InvalidRouteTableID", rtbNotFound, "InvalidRouteTableID.NotFound"));
+  TGWARK_ASSIGN_OR_RETURN(auto dry, dryRun(p));
   if (dry) return dryRunOk();
-  TRY(selected, selectMatching(ids, filters, [&](const std::string& id, const std::string& n) {
+  TGWARK_ASSIGN_OR_RETURN(
+      auto selected, selectMatching(ids, filters, [&](const std::string& id, const std::string& n) {
         return routeTableFilter(call.topology, call.region, call.region.routeTables.at(id), n);
       }));
-  TRY(page, paginate(selected, p, 5, 100));
+  TGWARK_ASSIGN_OR_RETURN(auto page, paginate(selected, p, 5, 100));
   Xml x;
   x.open("routeTableSet");
   for (std::size_t i = page.begin; i < page.end; ++i) {
@@ -443,7 +435,7 @@ std::expected<RouteRequest, Ec2Error> parseRouteRequest(Ec2Call& call, bool need
   RouteRequest request;
   const auto tableId = p.get("RouteTableId");
   if (!tableId) return missing("routeTableId");
-  TRY_VOID(checkId(*tableId, "rtb", "InvalidRouteTableID"));
+  TGWARK_RETURN_IF_ERROR(checkId(*tableId, "rtb", "InvalidRouteTableID"));
   const auto v4 = p.get("DestinationCidrBlock");
   const auto v6 = p.get("DestinationIpv6CidrBlock");
   if (!v4 && !v6) return missing("destinationCidrBlock or destinationIpv6CidrBlock");
@@ -475,19 +467,19 @@ std::expected<RouteRequest, Ec2Error> parseRouteRequest(Ec2Call& call, bool need
     }
     if (count > 1) return err(400, "InvalidParameterCombination", "More than one target specified");
     if (eni) {
-      TRY_VOID(checkId(*eni, "eni", "InvalidNetworkInterfaceID"));
+      TGWARK_RETURN_IF_ERROR(checkId(*eni, "eni", "InvalidNetworkInterfaceID"));
       request.route.networkInterfaceId = *eni;
     }
     if (instance) {
-      TRY_VOID(checkId(*instance, "i", "InvalidInstanceID"));
+      TGWARK_RETURN_IF_ERROR(checkId(*instance, "i", "InvalidInstanceID"));
     }
     if (tgw) {
-      TRY_VOID(checkId(*tgw, "tgw", "InvalidTransitGatewayID"));
+      TGWARK_RETURN_IF_ERROR(checkId(*tgw, "tgw", "InvalidTransitGatewayID"));
       request.route.transitGatewayId = *tgw;
     }
     if (gateway) request.route.gatewayId = *gateway;
   }
-  TRY(dry, dryRun(p));
+  TGWARK_ASSIGN_OR_RETURN(auto dry, dryRun(p));
   if (dry) return dryRunOk();
   const auto table = call.region.routeTables.find(*tableId);
   if (table == call.region.routeTables.end())
@@ -562,7 +554,7 @@ std::vector<SimRoute>::iterator findRoute(SimRouteTable& table, const std::strin
 }
 
 std::expected<std::string, Ec2Error> createRoute(Ec2Call& call) {
-  TRY(request, parseRouteRequest(call, true));
+  TGWARK_ASSIGN_OR_RETURN(auto request, parseRouteRequest(call, true));
   auto& table = *request.table;
   if (isLocalDestination(call.region, table, request.destination) ||
       findRoute(table, request.destination) != table.routes.end()) {
@@ -574,7 +566,7 @@ std::expected<std::string, Ec2Error> createRoute(Ec2Call& call) {
 }
 
 std::expected<std::string, Ec2Error> replaceRoute(Ec2Call& call) {
-  TRY(request, parseRouteRequest(call, true));
+  TGWARK_ASSIGN_OR_RETURN(auto request, parseRouteRequest(call, true));
   auto& table = *request.table;
   if (isLocalDestination(call.region, table, request.destination)) {
     return invalidValue(fmt::format("Cannot replace the local route {} in route table {}",
@@ -591,7 +583,7 @@ std::expected<std::string, Ec2Error> replaceRoute(Ec2Call& call) {
 }
 
 std::expected<std::string, Ec2Error> deleteRoute(Ec2Call& call) {
-  TRY(request, parseRouteRequest(call, false));
+  TGWARK_ASSIGN_OR_RETURN(auto request, parseRouteRequest(call, false));
   auto& table = *request.table;
   if (isLocalDestination(call.region, table, request.destination)) {
     return invalidValue(fmt::format("cannot remove local route {} in route table {}",
@@ -631,16 +623,17 @@ std::optional<std::vector<std::string>> eniFilter(const SimTopology& topology, c
 
 std::expected<std::string, Ec2Error> describeNetworkInterfaces(Ec2Call& call) {
   const auto& p = call.params;
-  TRY(filters, p.filters());
-  TRY(ids,
-      selectIds(call.region.enis, p.list("NetworkInterfaceId"), "eni", "InvalidNetworkInterfaceID",
-                eniNotFound, "InvalidNetworkInterfaceID.NotFound"));
-  TRY(dry, dryRun(p));
+  TGWARK_ASSIGN_OR_RETURN(auto filters, p.filters());
+  TGWARK_ASSIGN_OR_RETURN(auto ids, selectIds(call.region.enis, p.list("NetworkInterfaceId"), "eni",
+                                              "InvalidNetworkInterfaceID", eniNotFound,
+                                              "InvalidNetworkInterfaceID.NotFound"));
+  TGWARK_ASSIGN_OR_RETURN(auto dry, dryRun(p));
   if (dry) return dryRunOk();
-  TRY(selected, selectMatching(ids, filters, [&](const std::string& id, const std::string& n) {
+  TGWARK_ASSIGN_OR_RETURN(
+      auto selected, selectMatching(ids, filters, [&](const std::string& id, const std::string& n) {
         return eniFilter(call.topology, call.region.enis.at(id), n);
       }));
-  TRY(page, paginate(selected, p, 5, 1000));
+  TGWARK_ASSIGN_OR_RETURN(auto page, paginate(selected, p, 5, 1000));
   Xml x;
   x.open("networkInterfaceSet");
   for (std::size_t i = page.begin; i < page.end; ++i) {
@@ -683,18 +676,18 @@ std::expected<std::string, Ec2Error> modifyNetworkInterfaceAttribute(Ec2Call& ca
   const auto& p = call.params;
   const auto id = p.get("NetworkInterfaceId");
   if (!id) return missing("networkInterfaceId");
-  TRY_VOID(checkId(*id, "eni", "InvalidNetworkInterfaceID"));
+  TGWARK_RETURN_IF_ERROR(checkId(*id, "eni", "InvalidNetworkInterfaceID"));
   const auto check = p.get("SourceDestCheck.Value");
   const auto description = p.get("Description.Value");
   std::optional<bool> checkValue;
   if (check) {
-    TRY(value, p.flag("SourceDestCheck.Value"));
+    TGWARK_ASSIGN_OR_RETURN(auto value, p.flag("SourceDestCheck.Value"));
     checkValue = value;
   }
   if (!check && !description) {
     return err(400, "InvalidParameterCombination", "No attributes specified.");
   }
-  TRY(dry, dryRun(p));
+  TGWARK_ASSIGN_OR_RETURN(auto dry, dryRun(p));
   if (dry) return dryRunOk();
   const auto eni = call.region.enis.find(*id);
   if (eni == call.region.enis.end())
@@ -719,18 +712,20 @@ std::optional<std::vector<std::string>> vpcFilter(const SimTopology& topology, c
 
 std::expected<std::string, Ec2Error> describeVpcs(Ec2Call& call) {
   const auto& p = call.params;
-  TRY(filters, p.filters());
-  TRY(ids,
-      selectIds(
-          call.region.vpcs, p.list("VpcId"), "vpc", "InvalidVpcID",
-          [](const std::string& id) { return fmt::format("The vpc ID '{}' does not exist", id); },
-          "InvalidVpcID.NotFound"));
-  TRY(dry, dryRun(p));
+  TGWARK_ASSIGN_OR_RETURN(auto filters, p.filters());
+  TGWARK_ASSIGN_OR_RETURN(auto ids, selectIds(
+                                        call.region.vpcs, p.list("VpcId"), "vpc", "InvalidVpcID",
+                                        [](const std::string& id) {
+                                          return fmt::format("The vpc ID '{}' does not exist", id);
+                                        },
+                                        "InvalidVpcID.NotFound"));
+  TGWARK_ASSIGN_OR_RETURN(auto dry, dryRun(p));
   if (dry) return dryRunOk();
-  TRY(selected, selectMatching(ids, filters, [&](const std::string& id, const std::string& n) {
+  TGWARK_ASSIGN_OR_RETURN(
+      auto selected, selectMatching(ids, filters, [&](const std::string& id, const std::string& n) {
         return vpcFilter(call.topology, call.region.vpcs.at(id), n);
       }));
-  TRY(page, paginate(selected, p, 5, 1000));
+  TGWARK_ASSIGN_OR_RETURN(auto page, paginate(selected, p, 5, 1000));
   Xml x;
   x.open("vpcSet");
   for (std::size_t i = page.begin; i < page.end; ++i) {
@@ -774,15 +769,16 @@ std::string creationTime() {
 
 std::expected<std::string, Ec2Error> describeTransitGateways(Ec2Call& call) {
   const auto& p = call.params;
-  TRY(filters, p.filters());
-  TRY(ids, selectIds(
-               call.region.transitGateways, p.list("TransitGatewayIds"), "tgw",
-               "InvalidTransitGatewayID",
-               [](const std::string& id) {
-                 return fmt::format("Transit Gateway {} was deleted or does not exist.", id);
-               },
-               "InvalidTransitGatewayID.NotFound"));
-  TRY(dry, dryRun(p));
+  TGWARK_ASSIGN_OR_RETURN(auto filters, p.filters());
+  TGWARK_ASSIGN_OR_RETURN(
+      auto ids, selectIds(
+                    call.region.transitGateways, p.list("TransitGatewayIds"), "tgw",
+                    "InvalidTransitGatewayID",
+                    [](const std::string& id) {
+                      return fmt::format("Transit Gateway {} was deleted or does not exist.", id);
+                    },
+                    "InvalidTransitGatewayID.NotFound"));
+  TGWARK_ASSIGN_OR_RETURN(auto dry, dryRun(p));
   if (dry) return dryRunOk();
   auto defaultTable = [&](const std::string& tgwId, bool association) {
     for (const auto& [id, table] : call.region.tgwRouteTables) {
@@ -792,7 +788,8 @@ std::expected<std::string, Ec2Error> describeTransitGateways(Ec2Call& call) {
     }
     return std::string();
   };
-  TRY(selected,
+  TGWARK_ASSIGN_OR_RETURN(
+      auto selected,
       selectMatching(ids, filters,
                      [&](const std::string& id,
                          const std::string& n) -> std::optional<std::vector<std::string>> {
@@ -809,7 +806,7 @@ std::expected<std::string, Ec2Error> describeTransitGateways(Ec2Call& call) {
                          return V{defaultTable(tgw.id, false)};
                        return tagFilter(tgw.tags, n);
                      }));
-  TRY(page, paginate(selected, p, 5, 1000));
+  TGWARK_ASSIGN_OR_RETURN(auto page, paginate(selected, p, 5, 1000));
   Xml x;
   x.open("transitGatewaySet");
   for (std::size_t i = page.begin; i < page.end; ++i) {
@@ -849,7 +846,7 @@ std::expected<std::vector<AttachmentView>, Ec2Error> selectAttachments(Ec2Call& 
   if (wanted.empty()) return all;
   std::vector<AttachmentView> out;
   for (const auto& id : wanted) {
-    TRY_VOID(checkId(id, "tgw-attach", "InvalidTransitGatewayAttachmentID"));
+    TGWARK_RETURN_IF_ERROR(checkId(id, "tgw-attach", "InvalidTransitGatewayAttachmentID"));
     const auto it = std::find_if(all.begin(), all.end(), [&](const auto& v) { return v.id == id; });
     if (it == all.end())
       return err(400, "InvalidTransitGatewayAttachmentID.NotFound", attachmentNotFound(id));
@@ -867,7 +864,9 @@ std::expected<std::vector<AttachmentView>, Ec2Error> filterAttachments(
                                                                 const std::string&)>& extra) {
   std::vector<AttachmentView> out;
   for (auto& view : views) {
-    TRY(ok, matches(filters, [&](const std::string& n) -> std::optional<std::vector<std::string>> {
+    TGWARK_ASSIGN_OR_RETURN(
+        auto ok,
+        matches(filters, [&](const std::string& n) -> std::optional<std::vector<std::string>> {
           using V = std::vector<std::string>;
           if (auto value = extra(view, n)) return value;
           if (n == "transit-gateway-attachment-id") return V{view.id};
@@ -888,11 +887,12 @@ std::vector<std::string> viewIds(const std::vector<AttachmentView>& views) {
 
 std::expected<std::string, Ec2Error> describeTransitGatewayAttachments(Ec2Call& call) {
   const auto& p = call.params;
-  TRY(filters, p.filters());
-  TRY(views, selectAttachments(call, ""));
-  TRY(dry, dryRun(p));
+  TGWARK_ASSIGN_OR_RETURN(auto filters, p.filters());
+  TGWARK_ASSIGN_OR_RETURN(auto views, selectAttachments(call, ""));
+  TGWARK_ASSIGN_OR_RETURN(auto dry, dryRun(p));
   if (dry) return dryRunOk();
-  TRY(selected,
+  TGWARK_ASSIGN_OR_RETURN(
+      auto selected,
       filterAttachments(call, std::move(views), filters,
                         [&](const AttachmentView& v,
                             const std::string& n) -> std::optional<std::vector<std::string>> {
@@ -908,7 +908,7 @@ std::expected<std::string, Ec2Error> describeTransitGatewayAttachments(Ec2Call& 
                             return table.empty() ? V{} : V{"associated"};
                           return std::nullopt;
                         }));
-  TRY(page, paginate(viewIds(selected), p, 5, 1000));
+  TGWARK_ASSIGN_OR_RETURN(auto page, paginate(viewIds(selected), p, 5, 1000));
   Xml x;
   x.open("transitGatewayAttachments");
   for (std::size_t i = page.begin; i < page.end; ++i) {
@@ -933,11 +933,12 @@ std::expected<std::string, Ec2Error> describeTransitGatewayAttachments(Ec2Call& 
 
 std::expected<std::string, Ec2Error> describeTransitGatewayVpcAttachments(Ec2Call& call) {
   const auto& p = call.params;
-  TRY(filters, p.filters());
-  TRY(views, selectAttachments(call, "vpc"));
-  TRY(dry, dryRun(p));
+  TGWARK_ASSIGN_OR_RETURN(auto filters, p.filters());
+  TGWARK_ASSIGN_OR_RETURN(auto views, selectAttachments(call, "vpc"));
+  TGWARK_ASSIGN_OR_RETURN(auto dry, dryRun(p));
   if (dry) return dryRunOk();
-  TRY(selected,
+  TGWARK_ASSIGN_OR_RETURN(
+      auto selected,
       filterAttachments(call, std::move(views), filters,
                         [&](const AttachmentView& v,
                             const std::string& n) -> std::optional<std::vector<std::string>> {
@@ -946,7 +947,7 @@ std::expected<std::string, Ec2Error> describeTransitGatewayVpcAttachments(Ec2Cal
                           if (n == "vpc-owner-id") return V{v.resourceOwnerId};
                           return std::nullopt;
                         }));
-  TRY(page, paginate(viewIds(selected), p, 5, 1000));
+  TGWARK_ASSIGN_OR_RETURN(auto page, paginate(viewIds(selected), p, 5, 1000));
   Xml x;
   x.open("transitGatewayVpcAttachments");
   for (std::size_t i = page.begin; i < page.end; ++i) {
@@ -970,11 +971,12 @@ std::expected<std::string, Ec2Error> describeTransitGatewayVpcAttachments(Ec2Cal
 
 std::expected<std::string, Ec2Error> describeTransitGatewayPeeringAttachments(Ec2Call& call) {
   const auto& p = call.params;
-  TRY(filters, p.filters());
-  TRY(views, selectAttachments(call, "peering"));
-  TRY(dry, dryRun(p));
+  TGWARK_ASSIGN_OR_RETURN(auto filters, p.filters());
+  TGWARK_ASSIGN_OR_RETURN(auto views, selectAttachments(call, "peering"));
+  TGWARK_ASSIGN_OR_RETURN(auto dry, dryRun(p));
   if (dry) return dryRunOk();
-  TRY(selected,
+  TGWARK_ASSIGN_OR_RETURN(
+      auto selected,
       filterAttachments(call, std::move(views), filters,
                         [&](const AttachmentView& v,
                             const std::string& n) -> std::optional<std::vector<std::string>> {
@@ -984,7 +986,7 @@ std::expected<std::string, Ec2Error> describeTransitGatewayPeeringAttachments(Ec
                           if (n == "remote-owner-id") return V{v.resourceOwnerId};
                           return std::nullopt;
                         }));
-  TRY(page, paginate(viewIds(selected), p, 5, 1000));
+  TGWARK_ASSIGN_OR_RETURN(auto page, paginate(viewIds(selected), p, 5, 1000));
   Xml x;
   x.open("transitGatewayPeeringAttachments");
   for (std::size_t i = page.begin; i < page.end; ++i) {
@@ -1011,12 +1013,15 @@ std::expected<std::string, Ec2Error> describeTransitGatewayPeeringAttachments(Ec
 
 std::expected<std::string, Ec2Error> describeTransitGatewayRouteTables(Ec2Call& call) {
   const auto& p = call.params;
-  TRY(filters, p.filters());
-  TRY(ids, selectIds(call.region.tgwRouteTables, p.list("TransitGatewayRouteTableIds"), "tgw-rtb",
-                     "InvalidRouteTableId", tgwRtbNotFound, "InvalidRouteTableId.NotFound"));
-  TRY(dry, dryRun(p));
+  TGWARK_ASSIGN_OR_RETURN(auto filters, p.filters());
+  TGWARK_ASSIGN_OR_RETURN(
+      auto ids,
+      selectIds(call.region.tgwRouteTables, p.list("TransitGatewayRouteTableIds"), "tgw-rtb",
+                "InvalidRouteTableId", tgwRtbNotFound, "InvalidRouteTableId.NotFound"));
+  TGWARK_ASSIGN_OR_RETURN(auto dry, dryRun(p));
   if (dry) return dryRunOk();
-  TRY(selected,
+  TGWARK_ASSIGN_OR_RETURN(
+      auto selected,
       selectMatching(ids, filters,
                      [&](const std::string& id,
                          const std::string& n) -> std::optional<std::vector<std::string>> {
@@ -1031,7 +1036,7 @@ std::expected<std::string, Ec2Error> describeTransitGatewayRouteTables(Ec2Call& 
                          return V{t.defaultPropagation ? "true" : "false"};
                        return tagFilter(t.tags, n);
                      }));
-  TRY(page, paginate(selected, p, 5, 1000));
+  TGWARK_ASSIGN_OR_RETURN(auto page, paginate(selected, p, 5, 1000));
   Xml x;
   x.open("transitGatewayRouteTables");
   for (std::size_t i = page.begin; i < page.end; ++i) {
@@ -1051,9 +1056,9 @@ std::expected<std::string, Ec2Error> describeTransitGatewayRouteTables(Ec2Call& 
 std::expected<SimTgwRouteTable*, Ec2Error> requireTgwTable(Ec2Call& call, bool checkDry) {
   const auto id = call.params.get("TransitGatewayRouteTableId");
   if (!id) return missing("TransitGatewayRouteTableId");
-  TRY_VOID(checkId(*id, "tgw-rtb", "InvalidRouteTableId"));
+  TGWARK_RETURN_IF_ERROR(checkId(*id, "tgw-rtb", "InvalidRouteTableId"));
   if (checkDry) {
-    TRY(dry, dryRun(call.params));
+    TGWARK_ASSIGN_OR_RETURN(auto dry, dryRun(call.params));
     if (dry) return dryRunOk();
   }
   const auto it = call.region.tgwRouteTables.find(*id);
@@ -1064,8 +1069,8 @@ std::expected<SimTgwRouteTable*, Ec2Error> requireTgwTable(Ec2Call& call, bool c
 
 std::expected<std::string, Ec2Error> getTransitGatewayRouteTableAssociations(Ec2Call& call) {
   const auto& p = call.params;
-  TRY(filters, p.filters());
-  TRY(table, requireTgwTable(call, true));
+  TGWARK_ASSIGN_OR_RETURN(auto filters, p.filters());
+  TGWARK_ASSIGN_OR_RETURN(auto table, requireTgwTable(call, true));
   std::vector<AttachmentView> views;
   for (const auto& id : table->associations) {
     if (auto v = findAttachment(call.topology, call.region, id)) views.push_back(std::move(*v));
@@ -1073,7 +1078,9 @@ std::expected<std::string, Ec2Error> getTransitGatewayRouteTableAssociations(Ec2
   std::sort(views.begin(), views.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   std::vector<AttachmentView> selected;
   for (auto& v : views) {
-    TRY(ok, matches(filters, [&](const std::string& n) -> std::optional<std::vector<std::string>> {
+    TGWARK_ASSIGN_OR_RETURN(
+        auto ok,
+        matches(filters, [&](const std::string& n) -> std::optional<std::vector<std::string>> {
           using V = std::vector<std::string>;
           if (n == "transit-gateway-attachment-id") return V{v.id};
           if (n == "resource-id") return V{v.resourceId};
@@ -1082,7 +1089,7 @@ std::expected<std::string, Ec2Error> getTransitGatewayRouteTableAssociations(Ec2
         }));
     if (ok) selected.push_back(std::move(v));
   }
-  TRY(page, paginate(viewIds(selected), p, 5, 1000));
+  TGWARK_ASSIGN_OR_RETURN(auto page, paginate(viewIds(selected), p, 5, 1000));
   Xml x;
   x.open("associations");
   for (std::size_t i = page.begin; i < page.end; ++i) {
@@ -1113,9 +1120,9 @@ void writeTgwRoute(Xml& x, std::string_view element, const SimTopology& topology
 
 std::expected<std::string, Ec2Error> searchTransitGatewayRoutes(Ec2Call& call) {
   const auto& p = call.params;
-  TRY(filters, p.filters());
+  TGWARK_ASSIGN_OR_RETURN(auto filters, p.filters());
   if (filters.empty()) return missing("Filters");
-  TRY(table, requireTgwTable(call, true));
+  TGWARK_ASSIGN_OR_RETURN(auto table, requireTgwTable(call, true));
   std::size_t limit = 1000;
   if (const auto max = p.get("MaxResults")) {
     int value = 0;
@@ -1152,7 +1159,9 @@ std::expected<std::string, Ec2Error> searchTransitGatewayRoutes(Ec2Call& call) {
     const auto view = route.attachmentId.empty()
                           ? std::nullopt
                           : findAttachment(call.topology, call.region, route.attachmentId);
-    TRY(ok, matches(filters, [&](const std::string& n) -> std::optional<std::vector<std::string>> {
+    TGWARK_ASSIGN_OR_RETURN(
+        auto ok,
+        matches(filters, [&](const std::string& n) -> std::optional<std::vector<std::string>> {
           using V = std::vector<std::string>;
           if (n == "route-search.exact-match") return V{route.destination};
           // Containment filters are evaluated below; here they only need to
@@ -1194,7 +1203,7 @@ std::expected<std::string, Ec2Error> searchTransitGatewayRoutes(Ec2Call& call) {
     }
     if (containment) selected.push_back(&route);
   }
-  TRY(dry, dryRun(p));
+  TGWARK_ASSIGN_OR_RETURN(auto dry, dryRun(p));
   if (dry) return dryRunOk();
   Xml x;
   x.open("routeSet");
@@ -1225,7 +1234,7 @@ std::expected<TgwRouteRequest, Ec2Error> parseTgwRouteRequest(Ec2Call& call, boo
   }
   request.destination = *canonical;
   if (needTarget) {
-    TRY(blackhole, p.flag("Blackhole"));
+    TGWARK_ASSIGN_OR_RETURN(auto blackhole, p.flag("Blackhole"));
     request.blackhole = blackhole;
     const auto attachment = p.get("TransitGatewayAttachmentId");
     if (!blackhole && !attachment) return missing("TransitGatewayAttachmentId");
@@ -1235,11 +1244,12 @@ std::expected<TgwRouteRequest, Ec2Error> parseTgwRouteRequest(Ec2Call& call, boo
           "The parameter TransitGatewayAttachmentId cannot be used with the parameter Blackhole");
     }
     if (attachment) {
-      TRY_VOID(checkId(*attachment, "tgw-attach", "InvalidTransitGatewayAttachmentID"));
+      TGWARK_RETURN_IF_ERROR(
+          checkId(*attachment, "tgw-attach", "InvalidTransitGatewayAttachmentID"));
       request.attachmentId = *attachment;
     }
   }
-  TRY(table, requireTgwTable(call, true));
+  TGWARK_ASSIGN_OR_RETURN(auto table, requireTgwTable(call, true));
   request.table = table;
   if (!request.attachmentId.empty()) {
     const auto view = findAttachment(call.topology, call.region, request.attachmentId);
@@ -1272,7 +1282,7 @@ std::vector<SimTgwRoute>::iterator findTgwRoute(SimTgwRouteTable& table,
 }
 
 std::expected<std::string, Ec2Error> createTransitGatewayRoute(Ec2Call& call) {
-  TRY(request, parseTgwRouteRequest(call, true));
+  TGWARK_ASSIGN_OR_RETURN(auto request, parseTgwRouteRequest(call, true));
   auto& table = *request.table;
   if (findTgwRoute(table, request.destination) != table.staticRoutes.end()) {
     return err(400, "RouteAlreadyExists",
@@ -1292,7 +1302,7 @@ Unexpected tgwRouteNotFound(const std::string& destination, const std::string& t
 }
 
 std::expected<std::string, Ec2Error> replaceTransitGatewayRoute(Ec2Call& call) {
-  TRY(request, parseTgwRouteRequest(call, true));
+  TGWARK_ASSIGN_OR_RETURN(auto request, parseTgwRouteRequest(call, true));
   auto& table = *request.table;
   const auto it = findTgwRoute(table, request.destination);
   if (it == table.staticRoutes.end()) return tgwRouteNotFound(request.destination, table.id);
@@ -1301,11 +1311,11 @@ std::expected<std::string, Ec2Error> replaceTransitGatewayRoute(Ec2Call& call) {
 }
 
 std::expected<std::string, Ec2Error> deleteTransitGatewayRoute(Ec2Call& call) {
-  TRY(request, parseTgwRouteRequest(call, false));
+  TGWARK_ASSIGN_OR_RETURN(auto request, parseTgwRouteRequest(call, false));
   auto& table = *request.table;
   const auto it = findTgwRoute(table, request.destination);
   if (it == table.staticRoutes.end()) return tgwRouteNotFound(request.destination, table.id);
-  TRY(xml, routeResult(call, table, request.destination, "deleted"));
+  TGWARK_ASSIGN_OR_RETURN(auto xml, routeResult(call, table, request.destination, "deleted"));
   table.staticRoutes.erase(it);
   return xml;
 }
@@ -1363,8 +1373,9 @@ std::expected<std::map<std::string, std::string>, Ec2Error> parseForm(std::strin
     const auto pair = body.substr(start, end - start);
     if (!pair.empty()) {
       const auto eq = pair.find('=');
-      TRY(key, urlDecode(pair.substr(0, eq)));
-      TRY(value,
+      TGWARK_ASSIGN_OR_RETURN(auto key, urlDecode(pair.substr(0, eq)));
+      TGWARK_ASSIGN_OR_RETURN(
+          auto value,
           urlDecode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1)));
       if (key.empty())
         return err(400, "MalformedQueryString", "Empty parameter name in request body");

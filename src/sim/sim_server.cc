@@ -87,9 +87,8 @@ Result<std::unique_ptr<SimServer>> SimServer::create(SimTopology topology, SimOp
 
 Result<std::unique_ptr<SimServer>> SimServer::create(const std::filesystem::path& topologyFile,
                                                      SimOptions options) {
-  auto topology = loadTopology(topologyFile);
-  if (!topology) return std::unexpected(topology.error());
-  return create(std::move(*topology), std::move(options));
+  TGWARK_ASSIGN_OR_RETURN(auto topology, loadTopology(topologyFile));
+  return create(std::move(topology), std::move(options));
 }
 
 Result<void> SimServer::start() {

@@ -367,26 +367,84 @@ TEST_F(Ec2ClientTest, TransitGatewayRouteMutations) {
                                                    {"DestinationCidrBlock", "192.168.100.10/32"}}));
 }
 
-TEST_F(Ec2ClientTest, DryRunIsSentAndRecognised) {
+TEST_F(Ec2ClientTest, PermittedDryRunWriteIsAValue) {
   auto client = makeClient();
   http->enqueue(
       412, ec2Error("DryRunOperation", "Request would have succeeded, but DryRun flag is set."));
   CallOptions call;
   call.dryRun = true;
   auto result = client->replaceRoute("rtb-1", "10.0.0.1/32", RouteTarget{"eni-1", ""}, call);
-  ASSERT_FALSE(result);
-  EXPECT_TRUE(isDryRunSuccess(result.error()));
+  ASSERT_TRUE(result) << result.error().describe();
+  ASSERT_TRUE(result->dryRun);
+  EXPECT_TRUE(result->dryRun->permitted);
   EXPECT_EQ(paramsOf(http->lastRequest())["DryRun"], "true");
   EXPECT_EQ(http->requestCount(), 1u);
+}
 
+TEST_F(Ec2ClientTest, DeniedDryRunWriteIsAValueCarryingTheDenial) {
+  auto client = makeClient();
   http->enqueue(403, ec2Error("UnauthorizedOperation", "You are not authorized"));
+  CallOptions call;
+  call.dryRun = true;
+  auto result =
+      client->createTransitGatewayRoute("tgw-rtb-1", "10.0.0.1/32", "tgw-attach-1", false, call);
+  ASSERT_TRUE(result) << result.error().describe();
+  ASSERT_TRUE(result->dryRun);
+  EXPECT_FALSE(result->dryRun->permitted);
+  EXPECT_EQ(result->dryRun->denial.awsCode, "UnauthorizedOperation");
+  EXPECT_EQ(result->dryRun->denial.category, ErrorCategory::kPermission);
+  EXPECT_EQ(http->requestCount(), 1u);
+}
+
+TEST_F(Ec2ClientTest, DryRunWriteKeepsOtherErrors) {
+  auto client = makeClient();
+  http->enqueue(400, ec2Error("InvalidRouteTableID.NotFound", "no such table"));
+  CallOptions call;
+  call.dryRun = true;
+  auto result = client->replaceRoute("rtb-x", "10.0.0.1/32", RouteTarget{"eni-1", ""}, call);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().category, ErrorCategory::kNotFound);
+  // Without DryRun a denial stays an error: the write did not happen.
+  http->enqueue(403, ec2Error("UnauthorizedOperation", "You are not authorized"));
+  auto real = client->replaceRoute("rtb-1", "10.0.0.1/32", RouteTarget{"eni-1", ""});
+  ASSERT_FALSE(real);
+  EXPECT_EQ(real.error().awsCode, "UnauthorizedOperation");
+}
+
+TEST_F(Ec2ClientTest, RealWriteAckHasNoDryRunVerdict) {
+  auto client = makeClient();
+  http->enqueue(200,
+                "<ReplaceRouteResponse><requestId>r</requestId><return>true</return>"
+                "</ReplaceRouteResponse>");
+  CallOptions call;
+  call.dryRun = true;  // an endpoint that ignores DryRun writes for real
+  auto result = client->replaceRoute("rtb-1", "10.0.0.1/32", RouteTarget{"eni-1", ""}, call);
+  ASSERT_TRUE(result) << result.error().describe();
+  EXPECT_FALSE(result->dryRun);
+}
+
+TEST_F(Ec2ClientTest, DryRunReadAnswersPermittedWithNothingAndDeniedWithTheError) {
+  auto client = makeClient();
+  http->enqueue(
+      412, ec2Error("DryRunOperation", "Request would have succeeded, but DryRun flag is set."));
   DescribeOptions opts;
   opts.call.dryRun = true;
+  auto permitted = client->describeRouteTables(opts);
+  ASSERT_TRUE(permitted) << permitted.error().describe();
+  EXPECT_TRUE(permitted->empty());
+  EXPECT_EQ(paramsOf(http->lastRequest())["DryRun"], "true");
+
+  http->enqueue(403, ec2Error("UnauthorizedOperation", "You are not authorized"));
   auto denied = client->describeRouteTables(opts);
   ASSERT_FALSE(denied);
-  EXPECT_FALSE(isDryRunSuccess(denied.error()));
   EXPECT_EQ(denied.error().category, ErrorCategory::kPermission);
   EXPECT_EQ(paramsOf(http->lastRequest())["DryRun"], "true");
+
+  http->enqueue(
+      412, ec2Error("DryRunOperation", "Request would have succeeded, but DryRun flag is set."));
+  auto search = client->searchTransitGatewayRoutes("tgw-rtb-1", {}, 5, opts.call);
+  ASSERT_TRUE(search) << search.error().describe();
+  EXPECT_TRUE(search->routes.empty());
 }
 
 TEST_F(Ec2ClientTest, ErrorsCarryCodeAndRequestIdAndAreNotRetried) {

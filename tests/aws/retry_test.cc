@@ -75,8 +75,9 @@ TEST_F(RetryTest, GivesUpAfterMaxAttempts) {
 
 TEST_F(RetryTest, NonRetryableErrorsAreNotRetried) {
   RetryPolicy policy({}, clock, random);
-  for (ErrorCategory category : {ErrorCategory::kInvalid, ErrorCategory::kPermission,
-                                 ErrorCategory::kNotFound, ErrorCategory::kConflict}) {
+  for (ErrorCategory category :
+       {ErrorCategory::kInvalid, ErrorCategory::kPermission, ErrorCategory::kNotFound,
+        ErrorCategory::kConflict, ErrorCategory::kStale}) {
     int calls = 0;
     auto result = policy.run<int>(std::nullopt, [&](const AttemptContext&) -> Result<int> {
       ++calls;

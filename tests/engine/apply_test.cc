@@ -413,6 +413,95 @@ TEST_F(ApplyTest, Ec2DryRunChecksPermissionsWithoutChanging) {
     }
   EXPECT_EQ(cloud->routeTarget(kRtbA1, kVip), kEniA);
   EXPECT_THAT(result(r, kRtbA1).detail, HasSubstr("permitted"));
+  // The denial is EC2's verdict, reported with its code, and not retried.
+  const auto& denied = result(r, kRtbB1);
+  EXPECT_EQ(denied.outcome, RouteOutcome::kFailed);
+  ASSERT_TRUE(denied.error);
+  EXPECT_EQ(denied.error->awsCode, "UnauthorizedOperation");
+  EXPECT_THAT(denied.detail, HasSubstr("refused"));
+  EXPECT_EQ(cloud->callCount("ReplaceRoute", "us-west-2"), 1);
+}
+
+TEST_F(ApplyTest, StaleAnswerOfAnyCodeMakesTheOtherVerbTheRetry) {
+  // IncorrectState is kStale like InvalidRoute.NotFound: the decision is the
+  // category's, not the code's.
+  bool answered = false;
+  cloud->setInterceptor([&](const FakeCall& c) -> std::optional<Error> {
+    if (c.action == "ReplaceRoute" && c.resource == kRtbB1 && !answered) {
+      answered = true;
+      cloud->removeRoute(kRtbB1, kVip);  // the route was on its way out
+      return fakeAwsError(ErrorCategory::kStale, "IncorrectState", "the route is being deleted");
+    }
+    return std::nullopt;
+  });
+  auto r = apply("node-b");
+  EXPECT_TRUE(r.allRight());
+  EXPECT_EQ(result(r, kRtbB1).action, "CreateRoute");
+  EXPECT_EQ(cloud->callCount("CreateRoute", "us-west-2"), 1);
+  EXPECT_EQ(cloud->routeTarget(kRtbB1, kVip), kEniB);
+}
+
+TEST_F(ApplyTest, NotFoundOfTheTableIsNotARaceAndKeepsTheVerb) {
+  cloud->setInterceptor([&](const FakeCall& c) -> std::optional<Error> {
+    if (c.action == "ReplaceRoute" && c.resource == kRtbB1) {
+      return fakeAwsError(ErrorCategory::kNotFound, "InvalidRouteTableID.NotFound", "gone");
+    }
+    return std::nullopt;
+  });
+  auto r = apply("node-b");
+  EXPECT_EQ(result(r, kRtbB1).outcome, RouteOutcome::kFailed);
+  EXPECT_EQ(result(r, kRtbB1).error->category, ErrorCategory::kNotFound);
+  EXPECT_EQ(cloud->callCount("CreateRoute"), 0);
+}
+
+TEST_F(ApplyTest, FactoryErrorReachesEveryRouteOfTheRegionWithItsCategory) {
+  auto planned = planFor(config, topo, "node-b", cloud->factory(), Deadline::none(clock));
+  ASSERT_TRUE(planned) << planned.error().describe();
+  cloud->failFactory("us-west-2",
+                     Error{ErrorCategory::kInvalidConfig, "bad endpoint for us-west-2", {}, {}, 0});
+  auto r = applyPlan(planned->plan, config.vip, cloud->factory(), Deadline::none(clock), options());
+  for (const char* table : {kRtbB1, kTgwRtbB}) {
+    const auto& x = result(r, table);
+    EXPECT_EQ(x.outcome, RouteOutcome::kFailed) << table;
+    ASSERT_TRUE(x.error) << table;
+    EXPECT_EQ(x.error->category, ErrorCategory::kInvalidConfig) << table;
+    EXPECT_EQ(x.error->message, "bad endpoint for us-west-2") << table;
+  }
+  EXPECT_EQ(cloud->routeTarget(kRtbA1, kVip), kTgwE);  // the other region is written
+}
+
+TEST_F(ApplyTest, FactoryErrorDuringTheReadKeepsItsCategory) {
+  cloud->failFactory("us-west-2",
+                     Error{ErrorCategory::kInvalidConfig, "bad endpoint for us-west-2", {}, {}, 0});
+  auto r = apply("node-b");
+  const auto& x = result(r, kRtbB1);
+  ASSERT_TRUE(x.error);
+  EXPECT_EQ(x.error->category, ErrorCategory::kInvalidConfig);
+}
+
+TEST(CallCounterTest, CountingFactoryKeepsTheFactoryError) {
+  auto cloud = twoRegions();
+  cloud->failFactory("us-west-2", Error{ErrorCategory::kInvalidConfig, "no endpoint", {}, {}, 0});
+  auto counter = std::make_shared<ApiCallCounter>();
+  auto counting = countingFactory(cloud->factory(), counter);
+  auto failed = apiFor(counting, "us-west-2");
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().category, ErrorCategory::kInvalidConfig);
+  EXPECT_EQ(failed.error().message, "no endpoint");
+
+  auto ok = apiFor(counting, "us-east-1");
+  ASSERT_TRUE(ok);
+  ASSERT_TRUE((*ok)->describeVpcs({}));
+  EXPECT_EQ(counter->snapshot().count("DescribeVpcs"), 1);
+
+  // No factory, or a client that is null: a bug of ours, kInternal.
+  EXPECT_EQ(apiFor(Ec2Factory{}, "us-east-1").error().category, ErrorCategory::kInternal);
+  Ec2Factory nullClient = [](const std::string&) -> Result<std::shared_ptr<aws::Ec2Api>> {
+    return std::shared_ptr<aws::Ec2Api>{};
+  };
+  EXPECT_EQ(apiFor(nullClient, "us-east-1").error().category, ErrorCategory::kInternal);
+  EXPECT_EQ(apiFor(countingFactory(nullClient, counter), "us-east-1").error().category,
+            ErrorCategory::kInternal);
 }
 
 TEST_F(ApplyTest, ReadBackPollsUntilRoutesAreActive) {

@@ -61,8 +61,9 @@ struct FactoryTest : ::testing::Test {
   }
 };
 
-std::string endpointOf(const std::shared_ptr<aws::Ec2Api>& api) {
-  auto* client = dynamic_cast<aws::Ec2Client*>(api.get());
+std::string endpointOf(const Result<std::shared_ptr<aws::Ec2Api>>& api) {
+  if (!api) return "(no client: " + api.error().describe() + ")";
+  auto* client = dynamic_cast<aws::Ec2Client*>(api->get());
   return client ? client->endpoint().url : "(not an Ec2Client)";
 }
 
@@ -81,16 +82,16 @@ TEST_F(FactoryTest, EndpointPrecedencePerRegion) {
   auto aws = make("");
   ASSERT_TRUE(aws);
   EXPECT_EQ(endpointOf((*aws)("us-west-2")), "https://ec2.us-west-2.amazonaws.com");
-  EXPECT_EQ((*aws)("us-west-2")->region(), "us-west-2");
+  EXPECT_EQ((*aws)("us-west-2").value()->region(), "us-west-2");
   EXPECT_EQ(http->requestCount(), 0u);  // building clients calls nothing
 }
 
 TEST_F(FactoryTest, ClientsAreCachedPerRegion) {
   auto factory = make("");
   ASSERT_TRUE(factory);
-  auto a = (*factory)("us-east-1");
-  EXPECT_EQ(a, (*factory)("us-east-1"));
-  EXPECT_NE(a, (*factory)("us-west-2"));
+  auto a = (*factory)("us-east-1").value();
+  EXPECT_EQ(a, (*factory)("us-east-1").value());
+  EXPECT_NE(a, (*factory)("us-west-2").value());
 }
 
 TEST_F(FactoryTest, BadEndpointOrAttemptsAreConfigErrors) {
@@ -103,11 +104,15 @@ TEST_F(FactoryTest, BadEndpointOrAttemptsAreConfigErrors) {
   auto attempts = make("");
   ASSERT_FALSE(attempts);
   EXPECT_THAT(attempts.error().message, HasSubstr("AWS_MAX_ATTEMPTS"));
-  // A peered region with an invalid name gets no client rather than a crash.
+  // A peered region with an invalid name gets no client but the config
+  // error, category kept, rather than a crash.
   envVars.clear();
   auto ok = make("");
   ASSERT_TRUE(ok);
-  EXPECT_EQ((*ok)("not a region"), nullptr);
+  auto none = (*ok)("not a region");
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().category, ErrorCategory::kInvalidConfig);
+  EXPECT_THAT(none.error().message, HasSubstr("not a region"));
 }
 
 TEST_F(FactoryTest, MaxAttemptsFromEnvironmentBoundsRetries) {
@@ -117,7 +122,7 @@ TEST_F(FactoryTest, MaxAttemptsFromEnvironmentBoundsRetries) {
   });
   auto factory = make("");
   ASSERT_TRUE(factory);
-  auto api = (*factory)("us-east-1");
+  auto api = (*factory)("us-east-1").value();
   auto r = api->describeRouteTables({});
   ASSERT_FALSE(r);
   EXPECT_EQ(http->requestCount(), 2u);
@@ -140,7 +145,7 @@ TEST_F(FactoryTest, RegionRoleArnAssumesTheRoleForThatRegionOnly) {
       "\n[aws.regions.\"us-west-2\"]\n"
       "role_arn = \"arn:aws:iam::111122223333:role/tgw-routes\"\n");
   ASSERT_TRUE(factory) << factory.error().describe();
-  ASSERT_TRUE((*factory)("us-west-2")->describeRouteTables({}));
+  ASSERT_TRUE((*factory)("us-west-2").value()->describeRouteTables({}));
   auto requests = http->requests();
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_THAT(requests[0].body, HasSubstr("Action=AssumeRole"));
@@ -151,7 +156,7 @@ TEST_F(FactoryTest, RegionRoleArnAssumesTheRoleForThatRegionOnly) {
   EXPECT_THAT(std::string(aws::findHeader(requests[1].headers, "Authorization")),
               HasSubstr("/us-west-2/ec2/"));
 
-  ASSERT_TRUE((*factory)("us-east-1")->describeRouteTables({}));
+  ASSERT_TRUE((*factory)("us-east-1").value()->describeRouteTables({}));
   requests = http->requests();
   ASSERT_EQ(requests.size(), 3u);
   EXPECT_THAT(std::string(aws::findHeader(requests[2].headers, "Authorization")),

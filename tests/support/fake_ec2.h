@@ -3,9 +3,9 @@
 // sides) and TGW route tables; api(region) hands out an aws::Ec2Api bound to
 // one region, answering the way EC2 does for the calls tgwark makes (id lists
 // fail with *.NotFound, filters do not; Create on an existing route is
-// RouteAlreadyExists, Replace on a missing one InvalidRoute.NotFound; DryRun
-// answers DryRunOperation). Every call is logged and counted; an interceptor
-// can fail calls or change the world between calls. Thread-safe.
+// RouteAlreadyExists, Replace on a missing one InvalidRoute.NotFound, both
+// kStale; a DryRun write answers with a "permitted" verdict). Every call is logged and counted; an
+// interceptor can fail calls or change the world between calls. Thread-safe.
 #pragma once
 
 #include <algorithm>
@@ -254,9 +254,24 @@ class FakeCloud : public std::enable_shared_from_this<FakeCloud> {
   }
 
   std::shared_ptr<aws::Ec2Api> api(const std::string& region);
-  std::function<std::shared_ptr<aws::Ec2Api>(const std::string&)> factory() {
+  // The same type as engine::Ec2Factory (kept free of the engine headers).
+  std::function<Result<std::shared_ptr<aws::Ec2Api>>(const std::string&)> factory() {
     auto self = shared_from_this();
-    return [self](const std::string& region) { return self->api(region); };
+    return [self](const std::string& region) -> Result<std::shared_ptr<aws::Ec2Api>> {
+      {
+        std::lock_guard lock(self->mu_);
+        if (auto it = self->factoryErrors_.find(region); it != self->factoryErrors_.end()) {
+          return std::unexpected(it->second);
+        }
+      }
+      return self->api(region);
+    };
+  }
+  // factory() answers `error` for `region` instead of a client (an
+  // unresolvable endpoint, say).
+  void failFactory(const std::string& region, Error error) {
+    std::lock_guard lock(mu_);
+    factoryErrors_[region] = std::move(error);
   }
 
  private:
@@ -360,6 +375,7 @@ class FakeCloud : public std::enable_shared_from_this<FakeCloud> {
   std::vector<FakeCall> calls_;
   std::vector<Scripted> scripted_;
   Interceptor interceptor_;
+  std::map<std::string, Error> factoryErrors_;
 };
 
 class FakeEc2 final : public aws::Ec2Api {
@@ -390,16 +406,18 @@ class FakeEc2 final : public aws::Ec2Api {
     }
     return out;
   }
-  Result<void> createRoute(const std::string& rt, const std::string& dest,
-                           const aws::RouteTarget& target, const aws::CallOptions& call) override {
+  Result<aws::WriteAck> createRoute(const std::string& rt, const std::string& dest,
+                                    const aws::RouteTarget& target,
+                                    const aws::CallOptions& call) override {
     return writeVpc("CreateRoute", rt, dest, target, call, true);
   }
-  Result<void> replaceRoute(const std::string& rt, const std::string& dest,
-                            const aws::RouteTarget& target, const aws::CallOptions& call) override {
+  Result<aws::WriteAck> replaceRoute(const std::string& rt, const std::string& dest,
+                                     const aws::RouteTarget& target,
+                                     const aws::CallOptions& call) override {
     return writeVpc("ReplaceRoute", rt, dest, target, call, false);
   }
-  Result<void> deleteRoute(const std::string& rt, const std::string& dest,
-                           const aws::CallOptions& call) override {
+  Result<aws::WriteAck> deleteRoute(const std::string& rt, const std::string& dest,
+                                    const aws::CallOptions& call) override {
     if (auto e = enter("DeleteRoute", call, rt, dest, true)) return std::unexpected(*e);
     return std::unexpected(
         fakeAwsError(ErrorCategory::kInternal, "FakeDeleteRoute", "tgwark never deletes routes"));
@@ -420,10 +438,10 @@ class FakeEc2 final : public aws::Ec2Api {
     }
     return out;
   }
-  Result<void> modifyNetworkInterfaceSourceDestCheck(const std::string& eni, bool enabled,
-                                                     const aws::CallOptions& call) override {
+  Result<aws::WriteAck> modifyNetworkInterfaceSourceDestCheck(
+      const std::string& eni, bool enabled, const aws::CallOptions& call) override {
     if (auto e = enter("ModifyNetworkInterfaceAttribute", call, eni, "", true))
-      return std::unexpected(*e);
+      return failWrite(call, *e);
     std::lock_guard lock(cloud_->mu_);
     auto it = cloud_->enis_.find(eni);
     if (it == cloud_->enis_.end() || it->second.first != region_) {
@@ -433,7 +451,7 @@ class FakeEc2 final : public aws::Ec2Api {
     }
     if (call.dryRun) return dryRunOk();
     it->second.second.sourceDestCheck = enabled;
-    return {};
+    return aws::WriteAck{};
   }
   Result<std::vector<aws::Vpc>> describeVpcs(const aws::DescribeOptions& o) override {
     if (auto e = enter("DescribeVpcs", o.call)) return std::unexpected(*e);
@@ -577,18 +595,19 @@ class FakeEc2 final : public aws::Ec2Api {
     }
     return out;
   }
-  Result<void> createTransitGatewayRoute(const std::string& table, const std::string& dest,
-                                         const std::string& att, bool blackhole,
-                                         const aws::CallOptions& call) override {
+  Result<aws::WriteAck> createTransitGatewayRoute(const std::string& table, const std::string& dest,
+                                                  const std::string& att, bool blackhole,
+                                                  const aws::CallOptions& call) override {
     return writeTgw("CreateTransitGatewayRoute", table, dest, att, blackhole, call, true);
   }
-  Result<void> replaceTransitGatewayRoute(const std::string& table, const std::string& dest,
-                                          const std::string& att, bool blackhole,
-                                          const aws::CallOptions& call) override {
+  Result<aws::WriteAck> replaceTransitGatewayRoute(const std::string& table,
+                                                   const std::string& dest, const std::string& att,
+                                                   bool blackhole,
+                                                   const aws::CallOptions& call) override {
     return writeTgw("ReplaceTransitGatewayRoute", table, dest, att, blackhole, call, false);
   }
-  Result<void> deleteTransitGatewayRoute(const std::string& table, const std::string& dest,
-                                         const aws::CallOptions& call) override {
+  Result<aws::WriteAck> deleteTransitGatewayRoute(const std::string& table, const std::string& dest,
+                                                  const aws::CallOptions& call) override {
     if (auto e = enter("DeleteTransitGatewayRoute", call, table, dest, true))
       return std::unexpected(*e);
     return std::unexpected(
@@ -602,10 +621,13 @@ class FakeEc2 final : public aws::Ec2Api {
     return cloud_->enter(
         FakeCall{region_, action, std::move(resource), std::move(dest), call.dryRun, mutating});
   }
-  static std::unexpected<Error> dryRunOk() {
-    return std::unexpected(fakeAwsError(ErrorCategory::kInvalid, "DryRunOperation",
-                                        "Request would have succeeded, but DryRun flag is set.",
-                                        412));
+  // EC2 honours DryRun only once the request is otherwise valid, as here.
+  static aws::WriteAck dryRunOk() { return aws::WriteAck{aws::DryRunVerdict{true, {}}}; }
+  // A failure chosen by the interceptor, answered as the client would: a
+  // denial of a DryRun request is a verdict, not an error.
+  static Result<aws::WriteAck> failWrite(const aws::CallOptions& call, Error error) {
+    if (call.dryRun) return aws::dryRunAnswer(std::move(error));
+    return std::unexpected(std::move(error));
   }
   static const aws::Filter* findFilter(const std::vector<aws::Filter>& filters,
                                        const std::string& name) {
@@ -633,9 +655,10 @@ class FakeEc2 final : public aws::Ec2Api {
     return std::nullopt;
   }
 
-  Result<void> writeVpc(const char* action, const std::string& rt, const std::string& dest,
-                        const aws::RouteTarget& target, const aws::CallOptions& call, bool create) {
-    if (auto e = enter(action, call, rt, dest, true)) return std::unexpected(*e);
+  Result<aws::WriteAck> writeVpc(const char* action, const std::string& rt, const std::string& dest,
+                                 const aws::RouteTarget& target, const aws::CallOptions& call,
+                                 bool create) {
+    if (auto e = enter(action, call, rt, dest, true)) return failWrite(call, *e);
     std::lock_guard lock(cloud_->mu_);
     auto it = cloud_->rtbs_.find(rt);
     if (it == cloud_->rtbs_.end() || it->second.first != region_) {
@@ -651,12 +674,12 @@ class FakeEc2 final : public aws::Ec2Api {
     }
     auto* existing = cloud_->findVpcRoute(rt, dest);
     if (create && existing) {
-      return std::unexpected(fakeAwsError(ErrorCategory::kConflict, "RouteAlreadyExists",
+      return std::unexpected(fakeAwsError(ErrorCategory::kStale, "RouteAlreadyExists",
                                           "The route identified by " + dest + " already exists."));
     }
     if (!create && !existing) {
       return std::unexpected(
-          fakeAwsError(ErrorCategory::kNotFound, "InvalidRoute.NotFound",
+          fakeAwsError(ErrorCategory::kStale, "InvalidRoute.NotFound",
                        "no route with destination-cidr-block " + dest + " in route table " + rt));
     }
     if (call.dryRun) return dryRunOk();
@@ -666,13 +689,13 @@ class FakeEc2 final : public aws::Ec2Api {
     } else {
       it->second.second.routes.push_back(route);
     }
-    return {};
+    return aws::WriteAck{};
   }
 
-  Result<void> writeTgw(const char* action, const std::string& table, const std::string& dest,
-                        const std::string& att, bool blackhole, const aws::CallOptions& call,
-                        bool create) {
-    if (auto e = enter(action, call, table, dest, true)) return std::unexpected(*e);
+  Result<aws::WriteAck> writeTgw(const char* action, const std::string& table,
+                                 const std::string& dest, const std::string& att, bool blackhole,
+                                 const aws::CallOptions& call, bool create) {
+    if (auto e = enter(action, call, table, dest, true)) return failWrite(call, *e);
     std::lock_guard lock(cloud_->mu_);
     auto it = cloud_->tgwRtbs_.find(table);
     if (it == cloud_->tgwRtbs_.end() || it->second.region != region_) {
@@ -683,11 +706,11 @@ class FakeEc2 final : public aws::Ec2Api {
     auto* existing = cloud_->findTgwRoute(table, dest);
     if (existing && existing->type == "propagated") existing = nullptr;  // static beats propagated
     if (create && existing) {
-      return std::unexpected(fakeAwsError(ErrorCategory::kConflict, "RouteAlreadyExists",
+      return std::unexpected(fakeAwsError(ErrorCategory::kStale, "RouteAlreadyExists",
                                           "Route " + dest + " already exists in " + table));
     }
     if (!create && !existing) {
-      return std::unexpected(fakeAwsError(ErrorCategory::kNotFound, "InvalidRoute.NotFound",
+      return std::unexpected(fakeAwsError(ErrorCategory::kStale, "InvalidRoute.NotFound",
                                           "Route " + dest + " does not exist in " + table));
     }
     if (call.dryRun) return dryRunOk();
@@ -703,7 +726,7 @@ class FakeEc2 final : public aws::Ec2Api {
       // (searches list both, as EC2's do).
       it->second.routes.push_back(r);
     }
-    return {};
+    return aws::WriteAck{};
   }
 
   std::shared_ptr<FakeCloud> cloud_;
