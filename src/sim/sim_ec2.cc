@@ -7,6 +7,7 @@
 #include <charconv>
 #include <functional>
 
+#include "common/aws_names.h"
 #include "common/percent_encoding.h"
 #include "sim/sim_model.h"
 
@@ -215,7 +216,7 @@ class Xml {
 };
 
 bool wellFormedId(std::string_view id, std::string_view prefix) {
-  return wellFormedAwsId(id, prefix);
+  return isValidAwsId(id, prefix);
 }
 
 std::expected<void, Ec2Error> checkId(std::string_view id, std::string_view prefix,
