@@ -4,22 +4,10 @@
 
 #include <fmt/format.h>
 
+#include "common/aws_names.h"
+
 namespace tgwark::aws {
 namespace {
-
-bool allOf(std::string_view s, bool (*pred)(char)) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!pred(c)) return false;
-  }
-  return true;
-}
-bool isLower(char c) {
-  return c >= 'a' && c <= 'z';
-}
-bool isDigit(char c) {
-  return c >= '0' && c <= '9';
-}
 
 std::string lookup(const EndpointOptions& options, std::string_view name) {
   if (!options.env) return {};
@@ -53,23 +41,6 @@ Result<std::string> normalizeUrl(std::string_view url, std::string_view source) 
 }
 
 }  // namespace
-
-bool isValidRegionName(std::string_view region) {
-  if (region.size() < 4 || region.size() > 40) return false;
-  // parts: letters-letters...-digits; at least "xx-yyyy-N".
-  std::size_t parts = 0;
-  std::string_view rest = region;
-  std::string_view part;
-  while (true) {
-    std::size_t dash = rest.find('-');
-    part = rest.substr(0, dash);
-    ++parts;
-    if (dash == std::string_view::npos) break;
-    if (!allOf(part, isLower)) return false;
-    rest = rest.substr(dash + 1);
-  }
-  return parts >= 3 && allOf(part, isDigit) && region.substr(0, 2).find('-') == std::string::npos;
-}
 
 Result<Endpoint> resolveEc2Endpoint(std::string_view region, const EndpointOptions& options) {
   if (!isValidRegionName(region)) {

@@ -38,9 +38,6 @@ struct Endpoint {
   std::string source;
 };
 
-// us-east-1, eu-west-1, us-gov-west-1, cn-north-1, ap-southeast-2, ...
-bool isValidRegionName(std::string_view region);
-
 // Precedence: per-region config override, AWS_ENDPOINT_URL_EC2,
 // AWS_ENDPOINT_URL, config endpoint_url, then the partition default
 // https://ec2[-fips].REGION.amazonaws.com[.cn]. kInvalidConfig for a bad

@@ -12,10 +12,6 @@
 
 namespace tgwark::aws {
 
-// RFC 3986 percent-encoding of everything outside A-Z a-z 0-9 - _ . ~ (space
-// is %20, not '+'), which is what the SigV4 canonical form expects too.
-std::string formUrlEncode(std::string_view value);
-
 class QueryParams {
  public:
   // Starts with Action=<action>&Version=<version>.
@@ -32,7 +28,8 @@ class QueryParams {
   const std::vector<std::pair<std::string, std::string>>& params() const { return params_; }
   // Value of the first parameter with this name, empty if absent.
   std::string_view get(std::string_view name) const;
-  // name=value&... in insertion order, both sides encoded.
+  // name=value&... in insertion order, both sides percent-encoded (space is
+  // %20, not '+'), which is what the SigV4 canonical form expects too.
   std::string encode() const;
 
  private:

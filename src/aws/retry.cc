@@ -3,38 +3,12 @@
 #include <algorithm>
 #include <cmath>
 
-#include <charconv>
-
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "aws/aws_error.h"
 #include "aws/http_client.h"
 
 namespace tgwark::aws {
-
-Result<RetryOptions> retryOptionsFromEnvironment(const EnvLookup& env, RetryOptions base) {
-  if (!env) return base;
-  if (auto value = env("AWS_MAX_ATTEMPTS"); value && !value->empty()) {
-    int attempts = 0;
-    auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), attempts);
-    if (ec != std::errc{} || end != value->data() + value->size() || attempts < 1 ||
-        attempts > 20) {
-      return makeError(
-          ErrorCategory::kInvalidConfig,
-          fmt::format("AWS_MAX_ATTEMPTS must be an integer from 1 to 20, not '{}'", *value));
-    }
-    base.maxAttempts = attempts;
-  }
-  if (auto mode = env("AWS_RETRY_MODE"); mode && !mode->empty()) {
-    if (*mode != "standard" && *mode != "legacy" && *mode != "adaptive") {
-      return makeError(
-          ErrorCategory::kInvalidConfig,
-          fmt::format("AWS_RETRY_MODE must be standard, legacy or adaptive, not '{}'", *mode));
-    }
-  }
-  return base;
-}
 
 bool RetryQuota::tryAcquire(int cost) {
   std::lock_guard lock(mu_);

@@ -16,7 +16,8 @@
 namespace tgwark::aws {
 
 struct RetryOptions {
-  // Total attempts including the first (AWS_MAX_ATTEMPTS; the caller passes it in).
+  // Total attempts including the first: engine::effectiveMaxAttempts (the
+  // config, or AWS_MAX_ATTEMPTS) decides it.
   int maxAttempts = 3;
   // Delay before retry n (n = 1, 2, ...) is random(0..1) * base * 2^(n-1), capped.
   Millis baseDelay{1000};
@@ -27,12 +28,6 @@ struct RetryOptions {
   int timeoutRetryCost = 10;
   int noRetryIncrement = 1;
 };
-
-// RetryOptions with AWS_MAX_ATTEMPTS applied (a positive integer, at most
-// 20). AWS_RETRY_MODE may be "standard" (what this implements) or "legacy";
-// "adaptive" is accepted and treated as standard (no client-side rate
-// limiter here). Anything else is kInvalidConfig naming the variable.
-Result<RetryOptions> retryOptionsFromEnvironment(const EnvLookup& env, RetryOptions base = {});
 
 // Token bucket shared by all calls of one client (one region). Thread-safe.
 class RetryQuota {

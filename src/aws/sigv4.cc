@@ -11,11 +11,12 @@
 
 #include <fmt/format.h>
 
+#include "common/percent_encoding.h"
+
 namespace tgwark::aws::sigv4 {
 namespace {
 
 constexpr char kHexLower[] = "0123456789abcdef";
-constexpr char kHexUpper[] = "0123456789ABCDEF";
 
 // Headers that proxies and transports add or rewrite, so signing them would
 // break the signature in flight (aws-c-auth's s_skipped_headers).
@@ -51,34 +52,6 @@ std::string hexEncode(const unsigned char* data, std::size_t size) {
   for (std::size_t i = 0; i < size; ++i) {
     out.push_back(kHexLower[data[i] >> 4]);
     out.push_back(kHexLower[data[i] & 0xF]);
-  }
-  return out;
-}
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decoding of a query component. A '%' not followed by two hex digits
-// is kept literally (as aws-c-auth does) rather than rejected, so a sloppy
-// client is still signed consistently.
-std::string uriDecode(std::string_view input) {
-  std::string out;
-  out.reserve(input.size());
-  for (std::size_t i = 0; i < input.size(); ++i) {
-    if (input[i] == '%' && i + 2 < input.size()) {
-      int hi = hexValue(input[i + 1]);
-      int lo = hexValue(input[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(input[i]);
   }
   return out;
 }
@@ -156,7 +129,9 @@ std::string canonicalQuery(std::string_view query) {
     std::string_view key = pair.substr(0, eq);
     std::string_view value =
         eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
-    params.emplace_back(uriEncode(uriDecode(key)), uriEncode(uriDecode(value)));
+    // A '%' without two hex digits is kept literally (as aws-c-auth does), so a
+    // sloppy client is still signed consistently.
+    params.emplace_back(percentEncode(*percentDecode(key)), percentEncode(*percentDecode(value)));
   }
   std::sort(params.begin(), params.end());
   std::string out;
@@ -232,7 +207,7 @@ Result<CanonicalRequest> buildCanonicalRequest(const HttpRequest& request,
   out.text.reserve(256 + request.url.size());
   out.text += request.method;
   out.text.push_back('\n');
-  out.text += uriEncode(path, /*encodeSlash=*/false);
+  out.text += percentEncode(path, /*keepSlash=*/true);
   out.text.push_back('\n');
   out.text += canonicalQuery(url.query);
   out.text.push_back('\n');
@@ -311,23 +286,6 @@ std::string sha256Hex(std::string_view data) {
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
   return hexEncode(digest, len);
-}
-
-std::string uriEncode(std::string_view input, bool encodeSlash) {
-  std::string out;
-  out.reserve(input.size() * 3 / 2);
-  for (char ch : input) {
-    auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
-        (c == '/' && !encodeSlash)) {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHexUpper[c >> 4]);
-      out.push_back(kHexUpper[c & 0xF]);
-    }
-  }
-  return out;
 }
 
 std::string amzDate(WallTime t) {
@@ -504,8 +462,9 @@ Result<ParsedAuthorization> parseAuthorization(std::string_view header) {
     if (semi == std::string_view::npos) break;
     pos = semi + 1;
   }
-  if (sig->size() != 64 ||
-      !std::all_of(sig->begin(), sig->end(), [](char c) { return hexValue(c) >= 0; })) {
+  if (sig->size() != 64 || !std::all_of(sig->begin(), sig->end(), [](char c) {
+        return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+      })) {
     return incomplete("Signature must be 64 hexadecimal characters");
   }
   out.signature = toLower(*sig);

@@ -13,6 +13,7 @@
 #include "aws/http_client.h"
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/percent_encoding.h"
 #include "common/secret.h"
 
 namespace tgwark::aws::sigv4 {
@@ -42,9 +43,11 @@ struct CanonicalRequest {
 
 // Lower-case hex of SHA-256.
 std::string sha256Hex(std::string_view data);
-// RFC 3986 encoding with AWS's unreserved set (A-Z a-z 0-9 - _ . ~).
-// encodeSlash=false keeps '/' (for paths).
-std::string uriEncode(std::string_view input, bool encodeSlash = true);
+// SigV4's UriEncode(): common/percent_encoding under the name the SigV4
+// documentation uses. encodeSlash=false keeps '/' (for paths).
+inline std::string uriEncode(std::string_view input, bool encodeSlash = true) {
+  return percentEncode(input, /*keepSlash=*/!encodeSlash);
+}
 // 20150830T123600Z and 20150830
 std::string amzDate(WallTime t);
 std::string scopeDate(WallTime t);

@@ -21,6 +21,7 @@
 #include "cli/commands.h"
 #include "cli/metrics.h"
 #include "cli/session.h"
+#include "common/atomic_file.h"
 #include "plan/desired.h"
 
 extern char** environ;

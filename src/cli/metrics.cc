@@ -1,18 +1,13 @@
 #include "cli/metrics.h"
 
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
 
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "common/atomic_file.h"
 
 namespace tgwark::cli {
 
@@ -81,51 +76,6 @@ std::string prometheusText(const ActionMetrics& m) {
          "EC2 API calls of the last action that were throttled at least once.");
   sample(out, "tgwark_api_throttles_total", "", "", m.aws.throttles);
   return out;
-}
-
-Result<void> writeFileAtomically(const std::string& path, const std::string& content) {
-  namespace fs = std::filesystem;
-  fs::path target(path);
-  fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::string tmpl = (dir / ("." + target.filename().string() + ".XXXXXX")).string();
-  int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) {
-    return makeError(ErrorCategory::kInternal,
-                     fmt::format("cannot create a temporary file in {}: {}", dir.string(),
-                                 std::strerror(errno)));
-  }
-  auto fail = [&](std::string_view what) {
-    int err = errno;
-    ::close(fd);
-    ::unlink(tmpl.c_str());
-    return makeError(ErrorCategory::kInternal,
-                     fmt::format("{} {}: {}", what, tmpl, std::strerror(err)));
-  };
-  std::size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail("cannot write");
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  // mkstemp makes the file 0600; node_exporter usually runs as another user.
-  if (::fchmod(fd, 0644) != 0) return fail("cannot chmod");
-  if (::fsync(fd) != 0) return fail("cannot fsync");
-  if (::close(fd) != 0) {
-    int err = errno;
-    ::unlink(tmpl.c_str());
-    return makeError(ErrorCategory::kInternal,
-                     fmt::format("cannot close {}: {}", tmpl, std::strerror(err)));
-  }
-  if (::rename(tmpl.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmpl.c_str());
-    return makeError(ErrorCategory::kInternal,
-                     fmt::format("cannot rename {} to {}: {}", tmpl, path, std::strerror(err)));
-  }
-  return {};
 }
 
 RouteCounts routeCounts(const engine::StatusReport& report) {

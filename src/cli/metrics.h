@@ -48,9 +48,6 @@ struct ActionMetrics {
 std::string prometheusText(const ActionMetrics& metrics);
 // Label value escaping: backslash, double quote and newline.
 std::string escapeLabelValue(std::string_view value);
-// Writes a temporary file in the same directory, fsyncs it and renames it over
-// `path`, so the collector never reads a half-written file.
-Result<void> writeFileAtomically(const std::string& path, const std::string& content);
 
 // Route counts of the reports the commands produce.
 RouteCounts routeCounts(const engine::StatusReport& report);

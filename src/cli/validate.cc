@@ -19,7 +19,9 @@
 #include "cli/metrics.h"
 #include "cli/render.h"
 #include "cli/table.h"
+#include "engine/discovery.h"
 #include "engine/engine.h"
+#include "engine/preflight.h"
 #include "plan/desired.h"
 
 namespace tgwark::cli {
@@ -374,40 +376,41 @@ void checkNodes(Session& s, const engine::Deadline& deadline, const model::Topol
 }
 
 void checkTopology(const model::Config& config, const model::Topology& t, Checks& checks) {
+  // The pre-flight rules are discovery's (engine/preflight.h); validate asked
+  // discovery not to stop at them, so every problem gets its own line.
+  std::map<std::string, engine::PreflightProblem> missingTables;
+  for (auto& p : engine::listedTableProblems(config, t)) missingTables.emplace(p.check, p);
   for (const auto& id : config.vpcRouteTables) {
-    auto it = t.vpcRouteTables.find(id);
-    if (it == t.vpcRouteTables.end()) {
-      checks.fail("table " + id, "listed in vpc_route_tables but not found in any region in scope",
-                  "remove it or add its region to `regions`");
+    if (auto p = missingTables.find("table " + id); p != missingTables.end()) {
+      checks.fail(p->second.check, p->second.message, p->second.hint);
     } else {
-      checks.ok("table " + id, fmt::format("{} {}", it->second.region, it->second.vpcId));
+      const auto& table = t.vpcRouteTables.at(id);
+      checks.ok("table " + id, fmt::format("{} {}", table.region, table.vpcId));
     }
   }
   for (const auto& id : config.tgwRouteTables) {
-    auto it = t.tgwRouteTables.find(id);
-    if (it == t.tgwRouteTables.end()) {
-      checks.fail("table " + id, "listed in tgw_route_tables but not found on any TGW in scope",
-                  "remove it or check that its TGW is peered with the nodes' TGWs");
+    if (auto p = missingTables.find("table " + id); p != missingTables.end()) {
+      checks.fail(p->second.check, p->second.message, p->second.hint);
     } else {
-      checks.ok("table " + id, fmt::format("{} {}", it->second.region, it->second.tgwId));
+      const auto& table = t.tgwRouteTables.at(id);
+      checks.ok("table " + id, fmt::format("{} {}", table.region, table.tgwId));
     }
   }
 
-  std::vector<std::string> inside;
-  for (const auto& [id, vpc] : t.vpcs) {
-    for (const auto& cidr : vpc.cidrs) {
-      if (cidr.ipv6 == config.vip.ipv6 && cidr.contains(config.vip)) {
-        inside.push_back(fmt::format("{} ({})", id, cidr.toString()));
-      }
-    }
-  }
-  if (inside.empty()) {
+  if (auto vip = engine::vipPlacementProblem(config, t)) {
+    checks.fail(vip->check, vip->message, vip->hint);
+  } else {
     checks.ok("vip placement", fmt::format("{} is outside all {} VPC CIDRs in scope",
                                            config.vipText, t.vpcs.size()));
-  } else {
-    checks.fail("vip placement", fmt::format("{} is inside {}", config.vipText, joined(inside)),
-                "choose a VIP outside every VPC CIDR in scope: EC2 routes the VPC's own CIDR "
-                "locally and a /32 route there cannot be created");
+  }
+
+  auto unpeered = engine::peeringPathProblems(t);
+  for (const auto& p : unpeered) checks.fail(p.check, p.message, p.hint);
+  if (unpeered.empty()) {
+    checks.ok("peering paths",
+              fmt::format("the transit gateways of all {} nodes reach each other over available "
+                          "peerings",
+                          t.nodes.size()));
   }
 
   std::set<std::string> seen;
@@ -575,7 +578,7 @@ ValidateReport runValidate(Session& s, const engine::Deadline& deadline,
 
   std::optional<model::Topology> topology;
   if (!reachable.empty()) {
-    auto t = s.topology(deadline);
+    auto t = engine::discover(config, s.factory(), deadline, {.enforcePreflight = false});
     if (t) {
       topology = std::move(*t);
       checks.ok("discovery",

@@ -1,7 +1,6 @@
 #include "engine/discovery.h"
 
 #include <algorithm>
-#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -13,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/parallel.h"
+#include "engine/preflight.h"
 
 namespace tgwark::engine {
 namespace {
@@ -144,8 +144,9 @@ struct ScopeRead {
 
 class Discoverer {
  public:
-  Discoverer(const model::Config& config, const Ec2Factory& factory, const Deadline& deadline)
-      : config_(config), factory_(factory), deadline_(deadline) {}
+  Discoverer(const model::Config& config, const Ec2Factory& factory, const Deadline& deadline,
+             const DiscoveryOptions& options)
+      : config_(config), factory_(factory), deadline_(deadline), options_(options) {}
 
   Result<model::Topology> run();
 
@@ -166,12 +167,12 @@ class Discoverer {
   Result<void> walkTgws();
   Result<void> assemble();
   Result<void> resolveVpcTgws();
-  Result<void> checkPeeringPaths();
-  Result<void> checkVipOutsideCidrs();
+  Result<void> checkPreflight() const;
 
   const model::Config& config_;
   const Ec2Factory& factory_;
   const Deadline& deadline_;
+  const DiscoveryOptions options_;
   model::Topology topo_;
 
   // Raw reads, merged across rounds.
@@ -550,50 +551,10 @@ Result<void> Discoverer::resolveVpcTgws() {
   return {};
 }
 
-Result<void> Discoverer::checkPeeringPaths() {
-  // Breadth-first over available peerings from the first node's TGW; every
-  // other node's TGW must be reachable (peerings work both ways).
-  std::map<std::string, StrSet> adj;
-  for (const auto& att : topo_.attachments) {
-    if (att.kind == model::AttachmentKind::kPeering && att.state == "available" &&
-        !att.resourceId.empty()) {
-      adj[att.tgwId].insert(att.resourceId);
-      adj[att.resourceId].insert(att.tgwId);
-    }
-  }
-  if (topo_.nodes.empty()) return {};
-  const auto& first = topo_.nodes.front();
-  StrSet seen{first.tgwId};
-  std::deque<std::string> queue{first.tgwId};
-  while (!queue.empty()) {
-    auto tgw = queue.front();
-    queue.pop_front();
-    for (const auto& next : adj[tgw])
-      if (seen.insert(next).second) queue.push_back(next);
-  }
-  for (const auto& node : topo_.nodes) {
-    if (!seen.contains(node.tgwId)) {
-      return invalid(fmt::format(
-          "no path over available transit gateway peerings between {} ({}, node '{}') and {} "
-          "({}, node '{}')",
-          first.tgwId, first.region, first.name, node.tgwId, node.region, node.name));
-    }
-  }
-  return {};
-}
-
-Result<void> Discoverer::checkVipOutsideCidrs() {
-  for (const auto& [id, vpc] : topo_.vpcs) {
-    for (const auto& cidr : vpc.cidrs) {
-      if (cidr.ipv6 == config_.vip.ipv6 && cidr.contains(config_.vip)) {
-        return invalid(fmt::format(
-            "vip {} lies inside {} ({}) CIDR {}: the overlay IP must be outside every VPC CIDR "
-            "in scope",
-            config_.vip.addressString(), id, vpc.region, cidr.toString()));
-      }
-    }
-  }
-  return {};
+Result<void> Discoverer::checkPreflight() const {
+  auto problems = topologyProblems(config_, topo_);
+  if (problems.empty()) return {};
+  return invalid(problems.front().describe());
 }
 
 Result<void> Discoverer::assemble() {
@@ -760,23 +721,6 @@ Result<model::Topology> Discoverer::run() {
       tgwTables_.emplace(table.transitGatewayRouteTableId, std::move(table));
     }
   }
-  auto regionList = fmt::format("{}", fmt::join(regions, ", "));
-  for (const auto& id : listedVpcTables_) {
-    if (!vpcTables_.contains(id)) {
-      return invalid(
-          fmt::format("vpc_route_tables: {} not found in any region in scope ({}); "
-                      "add its region to `regions`",
-                      id, regionList));
-    }
-  }
-  for (const auto& id : listedTgwTables_) {
-    if (!tgwTables_.contains(id)) {
-      return invalid(
-          fmt::format("tgw_route_tables: {} not found in any region in scope ({}); "
-                      "add its region to `regions`",
-                      id, regionList));
-    }
-  }
   for (const auto& node : config_.nodes) {
     const auto& eni = topo_.enis.at(node.eni);
     topo_.nodes.push_back(model::NodeInfo{node.name, node.region, node.eni, eni.vpcId, "", ""});
@@ -785,8 +729,7 @@ Result<model::Topology> Discoverer::run() {
   TGWARK_RETURN_IF_ERROR(walkTgws());
   TGWARK_RETURN_IF_ERROR(assemble());
   TGWARK_RETURN_IF_ERROR(resolveVpcTgws());
-  TGWARK_RETURN_IF_ERROR(checkPeeringPaths());
-  TGWARK_RETURN_IF_ERROR(checkVipOutsideCidrs());
+  if (options_.enforcePreflight) TGWARK_RETURN_IF_ERROR(checkPreflight());
   spdlog::debug("discovery: {} VPCs, {} VPC route tables, {} TGWs, {} TGW route tables",
                 topo_.vpcs.size(), topo_.vpcRouteTables.size(), topo_.tgws.size(),
                 topo_.tgwRouteTables.size());
@@ -796,8 +739,8 @@ Result<model::Topology> Discoverer::run() {
 }  // namespace
 
 Result<model::Topology> discover(const model::Config& config, const Ec2Factory& factory,
-                                 const Deadline& deadline) {
-  return Discoverer(config, factory, deadline).run();
+                                 const Deadline& deadline, const DiscoveryOptions& options) {
+  return Discoverer(config, factory, deadline, options).run();
 }
 
 }  // namespace tgwark::engine

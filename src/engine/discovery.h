@@ -12,9 +12,10 @@
 //
 // Ambiguities are kInvalidConfig errors with a precise message: an ENI that is
 // not in its node's region, a node VPC with no TGW, a relevant VPC attached to
-// several TGWs in scope without a [[vpc]] override, nodes whose TGWs are not
-// connected by peerings, a listed table found in no region, a VIP inside a
-// VPC CIDR in scope.
+// several TGWs in scope without a [[vpc]] override. Then the pre-flight checks
+// of engine/preflight.h (a listed table not in scope, nodes whose TGWs are not
+// connected by peerings, a VIP inside a VPC CIDR in scope) fail it too, unless
+// the caller asks to run them itself.
 #pragma once
 
 #include "engine/context.h"
@@ -23,7 +24,13 @@
 
 namespace tgwark::engine {
 
+struct DiscoveryOptions {
+  // False: return the topology even when topologyProblems() finds problems,
+  // for a caller that reports each of them (`tgwark validate`).
+  bool enforcePreflight = true;
+};
+
 Result<model::Topology> discover(const model::Config& config, const Ec2Factory& factory,
-                                 const Deadline& deadline);
+                                 const Deadline& deadline, const DiscoveryOptions& options = {});
 
 }  // namespace tgwark::engine

@@ -1,15 +1,11 @@
 #include "lifekeeper/install.h"
 
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 
 #include <fmt/format.h>
 
 #include "app/iam_policy.h"
+#include "common/atomic_file.h"
 
 namespace tgwark::lifekeeper {
 
@@ -30,33 +26,10 @@ std::string shellQuote(const std::string& s) {
   return out + "'";
 }
 
-Result<void> writeExecutable(const fs::path& path, const std::string& text) {
-  fs::path tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) {
-      return makeError(ErrorCategory::kInvalidConfig,
-                       fmt::format("cannot write {}: {}", tmp.string(), std::strerror(errno)));
-    }
-    out << text;
-    if (!out.flush()) {
-      return makeError(ErrorCategory::kInvalidConfig, fmt::format("cannot write {}", tmp.string()));
-    }
-  }
-  if (::chmod(tmp.c_str(), 0755) != 0) {
-    return makeError(ErrorCategory::kInvalidConfig,
-                     fmt::format("cannot chmod {}: {}", tmp.string(), std::strerror(errno)));
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    return makeError(
-        ErrorCategory::kInvalidConfig,
-        fmt::format("cannot rename {} to {}: {}", tmp.string(), path.string(), ec.message()));
-  }
-  return {};
-}
+// The scripts are run by LifeKeeper as root and read by every admin.
+constexpr fs::perms kScriptMode = fs::perms::owner_all | fs::perms::group_read |
+                                  fs::perms::group_exec | fs::perms::others_read |
+                                  fs::perms::others_exec;
 
 }  // namespace
 
@@ -105,8 +78,12 @@ Result<InstallResult> installScripts(const InstallOptions& options) {
   }
   for (const char* action : kActions) {
     fs::path path = fs::path(result.directory) / action;
-    auto written = writeExecutable(path, scriptText(options, action));
-    if (!written) return std::unexpected(written.error());
+    // The directory is the user's choice: failing to write there is a
+    // configuration problem, as failing to create it is.
+    if (auto written = writeFileAtomically(path, scriptText(options, action), kScriptMode);
+        !written) {
+      return makeError(ErrorCategory::kInvalidConfig, written.error().message);
+    }
     result.scripts.push_back(fs::absolute(path).string());
   }
   return result;

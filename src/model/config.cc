@@ -13,6 +13,8 @@
 #include <fmt/ranges.h>
 #include <toml++/toml.h>
 
+#include "common/aws_names.h"
+
 namespace tgwark::model {
 namespace {
 
@@ -31,10 +33,6 @@ constexpr std::array<std::string_view, 9> kTopLevelKeys = {"vip",
                                                            "regions",
                                                            "vpc",
                                                            "aws"};
-
-bool isLowerHex(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-}
 
 std::size_t editDistance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
@@ -587,39 +585,6 @@ std::vector<std::string> Config::allRegions() const {
   for (const auto& node : nodes) addRegion(node.region);
   for (const auto& region : regions) addRegion(region);
   return out;
-}
-
-bool isValidAwsId(std::string_view id, std::string_view prefix) {
-  if (prefix.empty() || id.size() <= prefix.size() + 1) return false;
-  if (!id.starts_with(prefix) || id[prefix.size()] != '-') return false;
-  std::string_view digits = id.substr(prefix.size() + 1);
-  if (digits.size() != 8 && digits.size() != 17) return false;
-  return std::all_of(digits.begin(), digits.end(), isLowerHex);
-}
-
-bool isValidRegionName(std::string_view region) {
-  // Partition prefix (two letters), one or more words, a number:
-  // us-east-1, us-gov-west-1, cn-northwest-1, ap-southeast-4, us-isob-east-1.
-  std::vector<std::string_view> parts;
-  std::size_t start = 0;
-  while (true) {
-    std::size_t dash = region.find('-', start);
-    parts.push_back(region.substr(start, dash == std::string_view::npos ? dash : dash - start));
-    if (dash == std::string_view::npos) break;
-    start = dash + 1;
-  }
-  if (parts.size() < 3) return false;
-  auto allLower = [](std::string_view s) {
-    return !s.empty() &&
-           std::all_of(s.begin(), s.end(), [](char c) { return c >= 'a' && c <= 'z'; });
-  };
-  if (parts.front().size() != 2 || !allLower(parts.front())) return false;
-  for (std::size_t i = 1; i + 1 < parts.size(); ++i) {
-    if (!allLower(parts[i])) return false;
-  }
-  std::string_view number = parts.back();
-  return !number.empty() && number.size() <= 2 &&
-         std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 Result<Config> parseConfig(std::string_view text, std::string_view sourceName) {

@@ -74,8 +74,4 @@ struct Config {
 Result<Config> parseConfig(std::string_view text, std::string_view sourceName = "config");
 Result<Config> loadConfigFile(const std::string& path);
 
-// AWS id syntax: prefix + '-' + 8 or 17 lower-case hex digits.
-bool isValidAwsId(std::string_view id, std::string_view prefix);
-bool isValidRegionName(std::string_view region);
-
 }  // namespace tgwark::model

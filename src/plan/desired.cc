@@ -1,13 +1,13 @@
 #include "plan/desired.h"
 
 #include <algorithm>
-#include <deque>
 #include <map>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "plan/internal.h"
+#include "plan/peering.h"
 
 namespace tgwark::plan {
 
@@ -34,25 +34,9 @@ Result<std::string> nextHopPeering(const Topology& topology, const std::string& 
     return makeError(ErrorCategory::kInvalid,
                      fmt::format("no peering hop needed from {} to itself", fromTgw));
   }
-  // Breadth-first from the destination over reversed usable edges gives every
-  // TGW its distance to toTgw; the next hop is then the smallest-id peering of
-  // fromTgw that goes one step closer. An edge X -> Y is usable when X's side
-  // of the peering is available.
-  std::map<std::string, int> distance{{toTgw, 0}};
-  std::deque<std::string> queue{toTgw};
-  while (!queue.empty()) {
-    std::string current = queue.front();
-    queue.pop_front();
-    for (const auto& attachment : topology.attachments) {
-      if (attachment.kind != AttachmentKind::kPeering || attachment.state != "available" ||
-          attachment.resourceId != current) {
-        continue;
-      }
-      if (distance.emplace(attachment.tgwId, distance[current] + 1).second) {
-        queue.push_back(attachment.tgwId);
-      }
-    }
-  }
+  // The next hop is the smallest-id available peering of fromTgw that goes one
+  // step closer.
+  const auto distance = peeringDistancesTo(topology, toTgw);
   auto from = distance.find(fromTgw);
   if (from == distance.end()) {
     return makeError(ErrorCategory::kNotFound,

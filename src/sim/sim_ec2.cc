@@ -7,7 +7,9 @@
 #include <charconv>
 #include <functional>
 
+#include "common/aws_names.h"
 #include "common/error.h"
+#include "common/percent_encoding.h"
 #include "sim/sim_model.h"
 
 namespace tgwark::sim {
@@ -55,25 +57,10 @@ int hexValue(char c) {
 }
 
 std::expected<std::string, Ec2Error> urlDecode(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '+') {
-      out += ' ';
-    } else if (in[i] == '%') {
-      if (i + 2 >= in.size())
-        return err(400, "MalformedQueryString", "Invalid escape in request body");
-      const int hi = hexValue(in[i + 1]);
-      const int lo = hexValue(in[i + 2]);
-      if (hi < 0 || lo < 0)
-        return err(400, "MalformedQueryString", "Invalid escape in request body");
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else {
-      out += in[i];
-    }
-  }
-  return out;
+  // EC2 refuses a malformed escape rather than guessing what was meant.
+  auto decoded = percentDecode(in, {.plusIsSpace = true, .strict = true});
+  if (!decoded) return err(400, "MalformedQueryString", "Invalid escape in request body");
+  return std::move(*decoded);
 }
 
 // Shell-style wildcards, as EC2 filters accept: '*' any run, '?' one character.
@@ -230,7 +217,7 @@ class Xml {
 };
 
 bool wellFormedId(std::string_view id, std::string_view prefix) {
-  return wellFormedAwsId(id, prefix);
+  return isValidAwsId(id, prefix);
 }
 
 std::expected<void, Ec2Error> checkId(std::string_view id, std::string_view prefix,

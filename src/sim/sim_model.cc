@@ -16,15 +16,6 @@ bool validIpv4(std::string_view address) {
   return inet_pton(AF_INET, text.c_str(), &out) == 1;
 }
 
-bool wellFormedAwsId(std::string_view id, std::string_view prefix) {
-  if (!id.starts_with(prefix) || id.size() <= prefix.size() || id[prefix.size()] != '-')
-    return false;
-  const std::string_view hex = id.substr(prefix.size() + 1);
-  return (hex.size() == 8 || hex.size() == 17) && std::all_of(hex.begin(), hex.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
-
 std::optional<std::string> canonicalCidr(std::string_view cidr, bool* isIpv6) {
   const auto slash = cidr.find('/');
   if (slash == std::string_view::npos || slash == 0 || slash + 1 >= cidr.size())

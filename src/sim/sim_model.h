@@ -17,8 +17,6 @@ namespace tgwark::sim {
 // nullopt when malformed or when host bits are set.
 std::optional<std::string> canonicalCidr(std::string_view cidr, bool* isIpv6 = nullptr);
 bool validIpv4(std::string_view address);
-// AWS resource id: prefix, '-', 8 or 17 lower-case hex digits ("rtb-0123456789abcdef0").
-bool wellFormedAwsId(std::string_view id, std::string_view prefix);
 
 // "active" or "blackhole".
 std::string vpcRouteState(const SimRegion& region, const SimRoute& route);

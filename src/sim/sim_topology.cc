@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/aws_names.h"
 #include "sim/sim_model.h"
 
 namespace tgwark::sim {
@@ -89,7 +90,7 @@ Tags getTags(const json& object, const std::string& path) {
 
 // AWS ids: prefix, '-', 8 or 17 lower-case hex digits.
 void checkId(const std::string& id, const std::string& prefix, const std::string& path) {
-  if (!wellFormedAwsId(id, prefix)) {
+  if (!isValidAwsId(id, prefix)) {
     fail(path, fmt::format("'{}' is not a valid id (expected {}- followed by 8 or 17 hex digits)",
                            id, prefix));
   }

@@ -255,20 +255,5 @@ TEST(CurlHttpClientTest, CaBundleComesFromTheEnvironment) {
   EXPECT_TRUE(curlOptionsFromEnvironment(env).caBundle.empty());
 }
 
-TEST(CurlHttpClientTest, MissingCaBundleFailsTlsInsteadOfSkippingVerification) {
-  LoopbackServer server;
-  CurlHttpClientOptions options;
-  options.caBundle = "/nonexistent/ca-bundle.pem";
-  CurlHttpClient client(options);
-  HttpRequest request;
-  // https to a plain-HTTP port: there is no way this succeeds, and it must
-  // come back as a transport error, not a crash or a silent downgrade.
-  std::string url = server.url("/hello");
-  request.url = "https" + url.substr(4);
-  auto response = client.send(request);
-  ASSERT_FALSE(response);
-  EXPECT_EQ(response.error().category, ErrorCategory::kRetryable);
-}
-
 }  // namespace
 }  // namespace tgwark::aws

@@ -1,7 +1,8 @@
 // TLS is always verified: CurlHttpClient against a real loopback HTTPS server
 // (cpp-httplib's SSLServer) with self-signed certificates made by openssl at
 // test time. Trusting the certificate through the CA bundle (AWS_CA_BUNDLE)
-// works; an untrusted certificate or a wrong host name is refused.
+// works; an untrusted certificate, a wrong host name or an unreadable CA
+// bundle is refused.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -103,6 +104,19 @@ TEST_F(CurlTlsTest, CertificateForAnotherHostIsRefusedEvenWhenTrusted) {
   auto response = get(server.url("127.0.0.1"), pem("wronghost").string());
   ASSERT_FALSE(response);
   EXPECT_EQ(response.error().httpStatus, 0);
+}
+
+// A CA bundle that cannot be read must fail the handshake, not turn
+// verification off: the same server succeeds once its certificate is trusted,
+// so only verification can be what refuses it.
+TEST_F(CurlTlsTest, MissingCaBundleFailsTlsInsteadOfSkippingVerification) {
+  TlsServer server(pem("good"), key("good"));
+  ASSERT_TRUE(server.valid());
+  ASSERT_TRUE(get(server.url("127.0.0.1"), pem("good").string()));
+  auto response = get(server.url("127.0.0.1"), (dir_ / "no-such-ca-bundle.pem").string());
+  ASSERT_FALSE(response) << "got HTTP " << response->status << " without a usable CA bundle";
+  EXPECT_EQ(response.error().httpStatus, 0);
+  EXPECT_EQ(response.error().category, ErrorCategory::kRetryable);
 }
 
 }  // namespace

@@ -181,28 +181,5 @@ TEST_F(RetryTest, VoidResults) {
   EXPECT_EQ(calls, 2);
 }
 
-TEST(RetryOptionsTest, FromEnvironment) {
-  std::map<std::string, std::string> vars;
-  EnvLookup env = [&](std::string_view name) -> std::optional<std::string> {
-    auto it = vars.find(std::string(name));
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-  EXPECT_EQ(retryOptionsFromEnvironment(env)->maxAttempts, 3);
-  vars["AWS_MAX_ATTEMPTS"] = "5";
-  vars["AWS_RETRY_MODE"] = "standard";
-  EXPECT_EQ(retryOptionsFromEnvironment(env)->maxAttempts, 5);
-  for (const char* bad : {"0", "-1", "three", "5x", "21"}) {
-    vars["AWS_MAX_ATTEMPTS"] = bad;
-    auto options = retryOptionsFromEnvironment(env);
-    ASSERT_FALSE(options) << bad;
-    EXPECT_EQ(options.error().category, ErrorCategory::kInvalidConfig);
-    EXPECT_NE(options.error().message.find("AWS_MAX_ATTEMPTS"), std::string::npos);
-  }
-  vars["AWS_MAX_ATTEMPTS"] = "1";
-  vars["AWS_RETRY_MODE"] = "turbo";
-  EXPECT_FALSE(retryOptionsFromEnvironment(env));
-}
-
 }  // namespace
 }  // namespace tgwark::aws

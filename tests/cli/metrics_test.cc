@@ -1,5 +1,5 @@
 // --metrics-file: the Prometheus text format node_exporter's textfile
-// collector reads, and the atomic write that keeps it from reading half a file.
+// collector reads, written when the command's scope ends.
 #include "cli/metrics.h"
 
 #include <gmock/gmock.h>
@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -134,31 +135,20 @@ TEST(CallStats, CountsRetriesThrottlesAndErrorsButNotDryRun) {
   EXPECT_EQ(s.errorsByCode, (std::map<std::string, int>{{"UnauthorizedOperation", 1}}));
 }
 
-TEST(AtomicWrite, ReplacesTheFileReadableByOthersAndLeavesNoTemporary) {
+// node_exporter usually runs as another user than tgwark; the textfile
+// directory may not exist yet on a fresh node.
+TEST(MetricsScope, FileIsReadableByOthersAndItsDirectoryIsCreated) {
   TempDir dir;
-  fs::path target = dir.path() / "tgwark.prom";
+  GlobalOptions g;
+  g.metricsFile = (dir.path() / "textfile" / "tgwark.prom").string();
   {
-    std::ofstream old(target);
-    old << "old content\n";
+    MetricsScope scope(g, "status", std::make_shared<FakeClock>());
+    scope.exit(0);
   }
-  ASSERT_TRUE(writeFileAtomically(target.string(), "new content\n").has_value());
-  EXPECT_EQ(slurp(target), "new content\n");
   struct stat st {};
-  ASSERT_EQ(::stat(target.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0644);
-  int files = 0;
-  for (const auto& e : fs::directory_iterator(dir.path())) {
-    (void)e;
-    ++files;
-  }
-  EXPECT_EQ(files, 1);  // no .tgwark.prom.XXXXXX left behind
-}
-
-TEST(AtomicWrite, MissingDirectoryIsAnErrorNotACrash) {
-  TempDir dir;
-  auto r = writeFileAtomically((dir.path() / "no" / "such" / "x.prom").string(), "x\n");
-  ASSERT_FALSE(r.has_value());
-  EXPECT_THAT(r.error().message, HasSubstr("temporary file"));
+  ASSERT_EQ(::stat(g.metricsFile.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u);
+  EXPECT_THAT(slurp(g.metricsFile), HasSubstr("tgwark_action_success{action=\"status\"} 1\n"));
 }
 
 TEST(MetricsScope, WritesDurationAndSuccessOnScopeExit) {
@@ -188,14 +178,29 @@ TEST(MetricsScope, AnEarlyReturnWithoutExitCountsAsFailure) {
   EXPECT_THAT(slurp(g.metricsFile), HasSubstr("tgwark_action_success{action=\"apply\"} 0\n"));
 }
 
+// Without --metrics-file nothing is written: not a default file name in the
+// working directory (the test runs in an empty one) nor in the temp directory.
 TEST(MetricsScope, NoFileWithoutTheFlag) {
-  TempDir dir;
-  GlobalOptions g;  // metricsFile empty
+  TempDir cwd;
+  TempDir tmp;
+  fs::path previousCwd = fs::current_path();
+  fs::current_path(cwd.path());
+  const char* previousTmp = std::getenv("TMPDIR");
+  std::string savedTmp = previousTmp ? previousTmp : "";
+  ::setenv("TMPDIR", tmp.path().c_str(), 1);
   {
+    GlobalOptions g;  // metricsFile empty
     MetricsScope scope(g, "status", std::make_shared<FakeClock>());
     scope.exit(0);
   }
-  EXPECT_TRUE(fs::is_empty(dir.path()));
+  if (previousTmp) {
+    ::setenv("TMPDIR", savedTmp.c_str(), 1);
+  } else {
+    ::unsetenv("TMPDIR");
+  }
+  fs::current_path(previousCwd);
+  EXPECT_TRUE(fs::is_empty(cwd.path()));
+  EXPECT_TRUE(fs::is_empty(tmp.path()));
 }
 
 TEST(RouteCounts, StatusIsJudgedAgainstTheMajorityNodeWhenInconsistent) {

@@ -1,7 +1,15 @@
 #include "cli/render.h"
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
 
 #include "../plan/topology_builder.h"
 
@@ -56,13 +64,65 @@ TEST(ProgressTest, LineShowsPhaseCallsAndTime) {
   EXPECT_EQ(Progress::line("discovering", 1, 0.0), "discovering … 1 API call, 0.0 s");
 }
 
+// Points fd 2 at `fd` for the lifetime of the object.
+class StderrRedirect {
+ public:
+  explicit StderrRedirect(int fd) : saved_(::dup(STDERR_FILENO)) {
+    std::fflush(stderr);
+    ::dup2(fd, STDERR_FILENO);
+  }
+  ~StderrRedirect() {
+    std::fflush(stderr);
+    ::dup2(saved_, STDERR_FILENO);
+    ::close(saved_);
+  }
+  StderrRedirect(const StderrRedirect&) = delete;
+  StderrRedirect& operator=(const StderrRedirect&) = delete;
+
+ private:
+  int saved_;
+};
+
+// stderr is made a pipe here, whatever the runner's is: the indicator must
+// not start, and nothing reaches the pipe (LifeKeeper logs stay clean).
 TEST(ProgressTest, SilentWhenStderrIsNotATerminal) {
-  // ctest captures stderr: the indicator must not start (LifeKeeper logs stay clean).
-  Progress progress([] { return 0; });
-  EXPECT_FALSE(progress.active());
-  progress.phase("x");
-  progress.done();
-  progress.done();
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  {
+    StderrRedirect redirect(fds[1]);
+    Progress progress([] { return 7; });
+    EXPECT_FALSE(progress.active());
+    progress.phase("x");
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));  // past the first tick
+    progress.done();
+    progress.done();
+  }
+  ::close(fds[1]);
+  std::string written;
+  char buf[256];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) {
+    written.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fds[0]);
+  EXPECT_EQ(written, "");
+}
+
+// The counterpart, so the test above cannot pass by never being active.
+TEST(ProgressTest, ActiveWhenStderrIsATerminal) {
+  int master = ::posix_openpt(O_RDWR | O_NOCTTY);
+  if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0) {
+    GTEST_SKIP() << "no pseudo-terminal available";
+  }
+  int terminal = ::open(::ptsname(master), O_RDWR | O_NOCTTY);
+  ASSERT_GE(terminal, 0);
+  {
+    StderrRedirect redirect(terminal);
+    Progress progress([] { return 7; });
+    EXPECT_TRUE(progress.active());
+    progress.done();
+  }
+  ::close(terminal);
+  ::close(master);
 }
 
 }  // namespace

@@ -169,6 +169,45 @@ TEST(Validate, SourceDestCheckOnIsAWarningWhenRestoreWouldFixItButValidateDoesNo
   EXPECT_EQ(statusOf(again, "node node-a source/dest check"), CheckStatus::kWarn);
 }
 
+// Discovery would stop at these; validate runs it without the pre-flight
+// checks and reports each problem on its own line, with the rest still checked.
+TEST(Validate, ListedTablesNotInScopeFailOnTheirOwnLines) {
+  SimSessionOptions o;
+  o.topLevelConfig =
+      "vpc_route_tables = [\"rtb-00000010000000000\", \"rtb-0000beef\"]\n"
+      "tgw_route_tables = [\"tgw-rtb-00000000100000000\", \"tgw-rtb-0000beef\"]\n";
+  SimSession sim(o);
+  auto report = runValidate(sim.session(), sim.deadline());
+  EXPECT_EQ(statusOf(report, "discovery"), CheckStatus::kOk) << dump(report);
+  EXPECT_EQ(statusOf(report, "table rtb-00000010000000000"), CheckStatus::kOk);
+  EXPECT_EQ(statusOf(report, "table tgw-rtb-00000000100000000"), CheckStatus::kOk);
+  const auto* vpcTable = report.find("table rtb-0000beef");
+  ASSERT_NE(vpcTable, nullptr) << dump(report);
+  EXPECT_EQ(vpcTable->status, CheckStatus::kFail);
+  EXPECT_THAT(vpcTable->detail, HasSubstr("vpc_route_tables: rtb-0000beef not found"));
+  EXPECT_THAT(vpcTable->hint, HasSubstr("`regions`"));
+  const auto* tgwTable = report.find("table tgw-rtb-0000beef");
+  ASSERT_NE(tgwTable, nullptr);
+  EXPECT_EQ(tgwTable->status, CheckStatus::kFail);
+  EXPECT_THAT(tgwTable->detail, HasSubstr("tgw_route_tables: tgw-rtb-0000beef not found"));
+  EXPECT_EQ(statusOf(report, "vip placement"), CheckStatus::kOk);
+  EXPECT_EQ(statusOf(report, "peering paths"), CheckStatus::kOk);
+  EXPECT_EQ(report.exitCode(), 1);
+}
+
+TEST(Validate, VipInsideAVpcCidrFailsVipPlacement) {
+  SimSessionOptions o;
+  o.vip = "10.13.0.99";  // inside vpc-00000030000000000, a VPC with no node
+  SimSession sim(o);
+  auto report = runValidate(sim.session(), sim.deadline());
+  EXPECT_EQ(statusOf(report, "discovery"), CheckStatus::kOk) << dump(report);
+  const auto* c = report.find("vip placement");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->status, CheckStatus::kFail);
+  EXPECT_THAT(c->detail, HasSubstr("vpc-00000030000000000 (us-east-1) CIDR 10.13.0.0/16"));
+  EXPECT_THAT(c->hint, HasSubstr("outside every VPC CIDR"));
+}
+
 TEST(Validate, UnreachableEndpointFailsPerRegionAndSkipsTheRest) {
   SimSessionOptions o;
   o.endpointOverride = "http://127.0.0.1:1";

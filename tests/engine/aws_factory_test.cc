@@ -134,6 +134,20 @@ TEST_F(FactoryTest, MaxAttemptsFromEnvironmentBoundsRetries) {
   EXPECT_EQ(effectiveMaxAttempts(cfg, env()).value(), 1);
 }
 
+// AWS_MAX_ATTEMPTS is read in effectiveMaxAttempts alone: a whole number from 1 to 20.
+TEST_F(FactoryTest, MaxAttemptsFromEnvironmentMustBeAWholeNumberFrom1To20) {
+  auto cfg = parseOrDie(baseConfigText("\n[aws]\nmax_attempts = 4\n"));
+  envVars["AWS_MAX_ATTEMPTS"] = "20";
+  EXPECT_EQ(effectiveMaxAttempts(cfg, env()).value(), 20);
+  for (const char* bad : {"0", "-1", "three", "5x", "21", " 5"}) {
+    envVars["AWS_MAX_ATTEMPTS"] = bad;
+    auto attempts = effectiveMaxAttempts(cfg, env());
+    ASSERT_FALSE(attempts) << bad;
+    EXPECT_EQ(attempts.error().category, ErrorCategory::kInvalidConfig) << bad;
+    EXPECT_THAT(attempts.error().message, HasSubstr("AWS_MAX_ATTEMPTS")) << bad;
+  }
+}
+
 TEST_F(FactoryTest, RegionRoleArnAssumesTheRoleForThatRegionOnly) {
   http->setHandler([](const aws::HttpRequest& req) -> Result<aws::HttpResponse> {
     if (req.body.find("Action=AssumeRole") != std::string::npos) {

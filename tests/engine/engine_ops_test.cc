@@ -3,8 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "support/worlds.h"
+#include "support/error_matchers.h"
 #include "support/fake_clock.h"
+#include "support/worlds.h"
 
 namespace tgwark::engine {
 namespace {
@@ -93,7 +94,8 @@ TEST_F(OpsTest, VerifyTracesEveryVpcToTheActiveNode) {
   auto asB = verify(config, topo, cloud->factory(), none(), std::string("node-b"));
   ASSERT_TRUE(asB);
   EXPECT_FALSE(asB->ok);
-  EXPECT_FALSE(verify(config, topo, cloud->factory(), none(), std::string("node-z")));
+  EXPECT_THAT(verify(config, topo, cloud->factory(), none(), std::string("node-z")),
+              ErrorIs(ErrorCategory::kInvalidConfig, "", HasSubstr("unknown node 'node-z'")));
 }
 
 TEST_F(OpsTest, VerifyAfterFailoverReachesTheNewNode) {
@@ -187,8 +189,7 @@ TEST_F(OpsTest, QuickCheckHomeTableGoneIsAFailure) {
 
 TEST_F(OpsTest, PlanForUnknownNodeMakesNoCall) {
   auto p = planFor(config, topo, "node-z", cloud->factory(), none());
-  ASSERT_FALSE(p);
-  EXPECT_EQ(p.error().category, ErrorCategory::kInvalidConfig);
+  EXPECT_THAT(p, ErrorIs(ErrorCategory::kInvalidConfig, "", HasSubstr("unknown node 'node-z'")));
   EXPECT_EQ(cloud->totalCalls(), 0);
 }
 

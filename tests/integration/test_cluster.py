@@ -262,6 +262,12 @@ class Scenarios(ClusterTestCase):
         self.assertIn("not a failure", qc.stderr)
         self.sim.clear_faults()
 
+    def throttled_calls(self):
+        """RequestLimitExceeded answers the emulator has given so far."""
+        return sum(codes.get("RequestLimitExceeded", 0)
+                   for acts in self.sim.counters()["errors"].values()
+                   for codes in acts.values())
+
     def test_5c_throttled_restore_still_succeeds(self):
         self.restore("node-a")
         # Small buckets that refill fast: throttling certainly happens (4 writes
@@ -271,10 +277,7 @@ class Scenarios(ClusterTestCase):
         r = self.cluster.call("node-b", "restore")
         self.sim.throttle({"enabled": False})
         self.assertRc(r, 0)
-        throttled = sum(codes.get("RequestLimitExceeded", 0)
-                        for acts in self.sim.counters()["errors"].values()
-                        for codes in acts.values())
-        self.assertGreater(throttled, 0, "the emulator never throttled the restore")
+        self.assertGreater(self.throttled_calls(), 0, "the emulator never throttled the restore")
         # restore succeeds when the home routes are right; remote routes that
         # throttling kept it from writing are warnings, left for quickCheck.
         expected = harness.expected_vip_targets(self.topology, "node-b")
@@ -295,11 +298,22 @@ class Scenarios(ClusterTestCase):
         # (3 attempts, backoff up to 1 s then 2 s) alone gives up after ~3 s;
         # the restore must keep at its home routes until its deadline.
         self.restore("node-a")
+        throttled_before = self.throttled_calls()
         self.sim.throttle({"enabled": True, "mutating_burst": 1, "mutating_refill_per_second": 0.2,
                            "read_burst": 1000, "read_refill_per_second": 1000})
         r = self.cluster.call("node-b", "restore")
         self.sim.throttle({"enabled": False})
         self.assertRc(r, 0)
+        # The restore succeeded because it waited out the throttling, not
+        # because there was none.
+        self.assertGreater(self.throttled_calls(), throttled_before,
+                           "the emulator never throttled the restore")
+        expected = harness.expected_vip_targets(self.topology, "node-b")
+        routes = self.sim.vip_routes()
+        home = [t for t in expected if t.startswith(("rtb-01000010", "tgw-rtb-01000000"))]
+        self.assertEqual(len(home), 4)
+        for t in home:
+            self.assertEqual(routes[t][2], expected[t], t)
 
     def test_remove_is_never_blocked_on_the_api(self):
         self.restore("node-a")

@@ -6,6 +6,7 @@ tgwark-sim. `ocf-tester` (Debian resource-agents) is run too when installed.
 import os
 import shutil
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -111,7 +112,13 @@ class Ocf(SimTestCase):
         tester = shutil.which("ocf-tester")
         if not tester:
             self.skipTest("ocf-tester (Debian resource-agents) is not installed")
-        agent = os.path.join(self.workdir, "tgwark-agent")
+        # ocf-tester (as root) runs `meta-data` as user nobody: the agent must
+        # be 755 in a directory nobody can enter, which the test's 0700
+        # workdir is not.
+        agent_dir = tempfile.mkdtemp(prefix="tgwark-ocf-agent-")
+        self.addCleanup(shutil.rmtree, agent_dir, True)
+        os.chmod(agent_dir, 0o755)
+        agent = os.path.join(agent_dir, "tgwark-agent")
         with open(agent, "w") as f:
             f.write('#!/bin/sh\nexec "%s" ocf "$@"\n' % harness.TGWARK)
         os.chmod(agent, 0o755)

@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "support/error_matchers.h"
 #include "topology_builder.h"
 
 namespace tgwark::plan {
@@ -15,6 +16,7 @@ using model::TargetKind;
 using test::prefix;
 using test::TopologyBuilder;
 using ::testing::HasSubstr;
+using tgwark::testing::ErrorIs;
 
 // us-east-1: tgw-east, vpc-a (node-a), vpc-c (client); us-west-2: tgw-west,
 // vpc-b (node-b); one peering.
@@ -280,7 +282,9 @@ TEST(DesiredTest, Ipv6Vip) {
 }
 
 TEST(DesiredTest, RejectsANetworkAsVip) {
-  EXPECT_FALSE(desiredRoutes(twoRegionBuilder().build(), "node-a", prefix("192.168.10.0/24")));
+  EXPECT_THAT(desiredRoutes(twoRegionBuilder().build(), "node-a", prefix("192.168.10.0/24")),
+              ErrorIs(ErrorCategory::kInvalidConfig, "",
+                      HasSubstr("the VIP 192.168.10.0/24 is not a host prefix")));
 }
 
 TEST(DesiredTest, RoleNames) {

@@ -2,9 +2,11 @@
 // AWS error codes, pagination, filters, DryRun, IAM policies, routing
 // semantics, IMDSv2, the control API, fault injection and throttling.
 #include <gtest/gtest.h>
-#include "test_paths.h"
 #include <httplib.h>
+#include "test_paths.h"
 
+#include <chrono>
+#include <future>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -825,19 +827,33 @@ TEST_F(SimTest, ConcurrentRegionsKeepConsistentCounts) {
 }
 
 TEST_F(SimTest, StalledResponseIsReleasedByStop) {
-  server_->state().addFault(FaultRule{"*", "DescribeVpcs", "stall", 0, 1, 1, 600000});
+  // Stalls far longer than the test waits: only stop() can end it in time.
+  constexpr auto kStall = std::chrono::seconds(30);
+  server_->state().addFault(FaultRule{"*", "DescribeVpcs", "stall", 0, 1, 1,
+                                      static_cast<int>(kStall / std::chrono::milliseconds(1))});
   const Signed request = sign("us-east-1", "DescribeVpcs", {});
+  std::promise<void> finished;
+  auto done = finished.get_future();
   std::thread caller([&] {
     httplib::Client own("127.0.0.1", server_->port());
     own.set_read_timeout(std::chrono::seconds(600));
     // The answer (or a closed connection) arrives only once stop() releases the stall.
     (void)send(own, request);
+    finished.set_value();
   });
   // Wait until the stalled call has been counted, i.e. it is being held.
   while (server_->state().callCount("*", "DescribeVpcs") == 0) std::this_thread::yield();
+  EXPECT_EQ(done.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout)
+      << "the call was answered before stop(): it was never stalled";
+  // stop() itself may wait for the handler; what matters is that the stall
+  // ends with it, long before kStall.
+  const auto stopping = std::chrono::steady_clock::now();
   server_->stop();
-  caller.join();
-  SUCCEED();
+  const bool released = done.wait_for(kStall / 3) == std::future_status::ready;
+  const auto took = std::chrono::steady_clock::now() - stopping;
+  caller.join();  // after at most kStall, released or not
+  EXPECT_TRUE(released) << "stop() did not release the stalled response";
+  EXPECT_LT(took, kStall / 3) << "the stalled response outlived stop()";
 }
 
 }  // namespace

@@ -26,6 +26,8 @@ struct SimSessionOptions {
   bool fixSourceDestCheck = false;
   std::string endpointOverride;  // instead of the emulator's URL
   std::string topologyJson;      // default: the demo topology
+  std::string vip = "192.168.10.10";
+  std::string topLevelConfig;  // more top-level keys, e.g. "vpc_route_tables = [...]\n"
 };
 
 class SimSession {
@@ -41,8 +43,8 @@ class SimSession {
     EXPECT_TRUE(started.has_value());
     std::string url = o.endpointOverride.empty() ? server_->url() : o.endpointOverride;
     std::string toml =
-        fmt::format("vip = \"192.168.10.10\"\ncreate_missing = {}\nfix_source_dest_check = {}\n",
-                    o.createMissing, o.fixSourceDestCheck);
+        fmt::format("vip = \"{}\"\ncreate_missing = {}\nfix_source_dest_check = {}\n{}", o.vip,
+                    o.createMissing, o.fixSourceDestCheck, o.topLevelConfig);
     for (const auto& n : topo->nodes) {
       toml += fmt::format("\n[[node]]\nname = \"{}\"\nregion = \"{}\"\neni = \"{}\"\n", n.name,
                           n.region, n.eniId);
