@@ -1,4 +1,4 @@
-// tgwark_bench: the BENCHMARK.md figures in one run. It embeds tgwark-sim with
+// tgwark_bench: the benchmark figures (docs/benchmarks.md) in one run. It embeds tgwark-sim with
 // the specified latency model (25 ms for the active node's own region, 80 ms
 // for the others) and EC2's default token buckets, then measures the real
 // `tgwark` process (what LifeKeeper runs), the engine in-process (topology
@@ -254,7 +254,7 @@ std::string callsText(const CallCount& c) {
   return text;
 }
 
-// BENCHMARK.md's model: fixed per-call latency by region, default token buckets.
+// docs/benchmarks.md's model: fixed per-call latency by region, default token buckets.
 void applyModel(sim::SimState& state, const std::string& ownRegion) {
   state.addLatency(sim::LatencyRule{"*", "*", kOtherRegionMs, kOtherRegionMs});
   state.addLatency(sim::LatencyRule{ownRegion, "*", kOwnRegionMs, kOwnRegionMs});
@@ -874,7 +874,7 @@ int Bench::run() {
 
 int main(int argc, char** argv) {
   tgwark::bench::Options o;
-  CLI::App app{"tgwark_bench: BENCHMARK.md figures on the embedded emulator"};
+  CLI::App app{"tgwark_bench: benchmark figures (docs/benchmarks.md) on the embedded emulator"};
   app.add_option("--reps", o.reps, "repetitions of each ref-3r measurement (median reported)");
   app.add_option("--scale-reps", o.scaleReps, "repetitions of the ref-scale restore");
   app.add_option("--aws-reps", o.awsReps, "repetitions of the aws-cli baseline (slow)");

@@ -2,7 +2,7 @@
 """Generates the emulator's topology files (demo.json, ref-3r.json, ref-scale.json,
 ref-scale-fresh.json) so that ids, CIDRs and cross references stay consistent.
 Run from anywhere: python3 topologies/generate.py ; the output is committed.
-Format: docs/emulator.md. Topologies: /work/shared/spec/BENCHMARK.md."""
+Format: docs/emulator.md. Topologies: docs/benchmarks.md."""
 import json
 import os
 

@@ -1,5 +1,5 @@
 // The commands of `tgwark`, one function each, called by the argument parser
-// (app.cc). Each returns the process exit code documented in INTERFACE.md.
+// (app.cc). Each returns the process exit code documented in docs/semantics.md.
 #pragma once
 
 #include <string>

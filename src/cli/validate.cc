@@ -674,7 +674,7 @@ int cmdValidate(const GlobalOptions& g) {
     if (g.json) {
       ValidateReport failed;
       failed.checks.push_back({"config", CheckStatus::kFail, e.describe(),
-                               "fix the configuration (see INTERFACE.md / docs/configuration.md)"});
+                               "fix the configuration (see docs/configuration.md)"});
       auto j = validateJson(failed);
       j["exit_code"] = e.category == ErrorCategory::kInvalidConfig ? kExitBadConfig : kExitFailed;
       std::cout << j.dump(2) << "\n";

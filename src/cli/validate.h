@@ -36,7 +36,7 @@ struct ValidateReport {
   std::vector<std::string> missingActions;  // IAM actions proven denied, sorted
   engine::ApiCallCounts calls;
   int count(CheckStatus status) const;
-  // INTERFACE.md: 0 everything OK (warnings allowed), 1 some check failed.
+  // docs/semantics.md: 0 everything OK (warnings allowed), 1 some check failed.
   int exitCode() const { return count(CheckStatus::kFail) > 0 ? kExitFailed : kExitOk; }
   const CheckResult* find(const std::string& check) const;
 };

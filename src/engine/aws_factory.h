@@ -1,6 +1,6 @@
 // The production Ec2Factory: one real aws::Ec2Client per region, built lazily
 // and cached, sharing one HTTP transport (curl), one credentials chain and the
-// system clock. Per region: the endpoint by INTERFACE.md precedence
+// system clock. Per region: the endpoint by the precedence of docs/configuration.md
 // ([aws.regions."R"] endpoint_url, AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL,
 // [aws] endpoint_url, the partition default), and credentials from STS
 // AssumeRole when that region has a role_arn, else the default chain. Kept

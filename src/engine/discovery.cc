@@ -35,7 +35,7 @@ bool goneState(const std::string& state) {
 
 // The vendor TGW kit's permission set lacks DescribeNetworkInterfaces,
 // DescribeVpcs and DescribeTransitGatewayAttachments; tgwark must still work
-// with exactly that set (SEMANTICS.md), so those reads are enrichments with a
+// with exactly that set (docs/semantics.md), so those reads are enrichments with a
 // fallback, never requirements.
 bool denied(const Error& error) {
   return error.category == ErrorCategory::kPermission &&

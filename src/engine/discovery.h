@@ -1,5 +1,5 @@
 // Discovery: builds the Topology the planner needs by walking AWS from the
-// nodes' ENIs outwards (SEMANTICS.md, "Which tables are managed"): ENI -> VPC
+// nodes' ENIs outwards (docs/semantics.md, "Which tables are managed"): ENI -> VPC
 // -> the VPC's TGW attachments -> each TGW's attachments, route tables and
 // peerings -> peered TGWs in other regions (until no new TGW appears) -> the
 // VPCs attached to every TGW in scope -> their route tables. Regions are read

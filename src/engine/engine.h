@@ -103,7 +103,7 @@ struct QuickCheckReport {
   std::string summary;  // one line for the cluster manager's log
 };
 
-// SEMANTICS.md quickCheck: one batched read per region plus one search per
+// docs/semantics.md quickCheck: one batched read per region plus one search per
 // TGW table. Timeouts, throttling and unreachable APIs are kUndeterminable,
 // never kUnhealthy; so are permission errors (failing over would not fix
 // them). A home table that no longer exists is kUnhealthy.

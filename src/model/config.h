@@ -1,4 +1,4 @@
-// tgwark's configuration (INTERFACE.md, TOML), parsed and validated. Every
+// tgwark's configuration (TOML, docs/configuration.md), parsed and validated. Every
 // error names the key and the line; a Config that parses is internally
 // consistent (at least two nodes, unique names and ENIs, well-formed IDs).
 #pragma once

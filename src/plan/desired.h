@@ -1,4 +1,4 @@
-// The route rules (SEMANTICS.md): given the topology and the active node, the
+// The route rules (docs/semantics.md): given the topology and the active node, the
 // target each managed table's VIP route must have. Pure computation, no AWS.
 #pragma once
 

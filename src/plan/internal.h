@@ -1,5 +1,5 @@
 // Shared by the planner's translation units, not part of its interface: the
-// one place where the four route rules of SEMANTICS.md are written down.
+// one place where the four route rules of docs/semantics.md are written down.
 #pragma once
 
 #include <string>

@@ -11,7 +11,7 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::Not;
 
-// The vendor TGW kit's exact permission set (SEMANTICS.md): with create_missing
+// The vendor TGW kit's exact permission set (docs/semantics.md): with create_missing
 // = false and no extras, tgwark must ask for nothing more.
 TEST(IamPolicyTest, MinimalSetIsExactlyTheVendorKitSet) {
   auto actions = requiredActions(

@@ -273,7 +273,7 @@ namespace {
 
 using namespace tgwark::testing;
 
-// The vendor TGW kit's eight permissions (SEMANTICS.md) must be enough.
+// The vendor TGW kit's eight permissions (docs/semantics.md) must be enough.
 void denyBeyondVendorKit(FakeCloud& cloud) {
   for (const char* action :
        {"DescribeNetworkInterfaces", "DescribeVpcs", "DescribeTransitGatewayAttachments",

@@ -273,7 +273,7 @@ def json_diff(a, b, path=""):
 
 
 def expected_vip_targets(topology, active):
-    """The four rules of SEMANTICS.md computed independently from the topology
+    """The four route rules of docs/semantics.md computed independently from the topology
     JSON (for the shipped topologies: one TGW per region, full mesh or a single
     peering, so the next hop between TGWs is always the direct peering), for
     the tables that hold the VIP route in the topology file or belong to a node's

@@ -451,7 +451,7 @@ class EmulatorGone(ClusterTestCase):
 
     def test_quickcheck_with_the_emulator_stopped(self):
         # Instance metadata is unreachable too: which node this is cannot be
-        # known, and an unreachable API is not a resource failure (SEMANTICS.md).
+        # known, and an unreachable API is not a resource failure (docs/semantics.md).
         self.restore("node-a")
         self.sim.stop()
         try:

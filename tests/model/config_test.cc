@@ -32,7 +32,7 @@ std::string withNodes(std::string_view head, std::string_view tail = "") {
   return std::string(head) + std::string(kNodes) + std::string(tail);
 }
 
-// The full example of INTERFACE.md, every key set.
+// The full example of docs/configuration.md, every key set.
 constexpr std::string_view kFull = R"(vip = "192.168.10.10"
 create_missing = false
 fix_source_dest_check = true
@@ -362,7 +362,7 @@ TEST(ConfigTest, ReportsEveryProblemInLineOrder) {
   EXPECT_LT(eni, region);
 }
 
-// INTERFACE.md's example, verbatim (comments included).
+// docs/configuration.md's example, verbatim (comments included).
 constexpr std::string_view kInterfaceExample =
     R"(vip = "192.168.10.10"          # required; IPv4 (managed as /32) or IPv6 (/128); "a.b.c.d/32" also accepted
 create_missing = true           # optional, default true; false = only replace existing routes
@@ -378,7 +378,7 @@ name = "node-b"
 region = "us-west-2"
 eni = "eni-0fedcba9876543210"
 
-# Optional scope. When both lists are absent, tables are discovered (SEMANTICS.md).
+# Optional scope. When both lists are absent, tables are discovered (docs/semantics.md).
 # IDs are plain AWS IDs; the region of each is found among the nodes' regions and `regions`.
 # vpc_route_tables = ["rtb-...", "rtb-..."]
 # tgw_route_tables = ["tgw-rtb-...", "tgw-rtb-..."]
@@ -442,7 +442,7 @@ TEST(ConfigTest, EndpointWithCredentialsIsRejectedWithoutEchoingThem) {
 }
 
 TEST(ConfigTest, TopLevelKeyBelowATableGetsAHint) {
-  // INTERFACE.md's example has the table lists after the [[node]] entries:
+  // docs/configuration.md's example has the table lists after the [[node]] entries:
   // uncommented there, TOML puts them into the last node.
   auto config = parseConfig(
       withNodes("vip = \"10.9.9.9\"\n", "vpc_route_tables = [\"rtb-01234567\"]\n"), "t.toml");

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the .deb (and the .rpm) with CPack from the build tree, unpacks it into a scratch
-# root, and checks that what it installs runs and is where INTERFACE.md and
+# root, and checks that what it installs runs and is where docs/configuration.md and
 # the docs say: the binaries, the OCF agent, man pages, example config, docs.
 set -euo pipefail
 build_dir=$1

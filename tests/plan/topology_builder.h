@@ -166,7 +166,7 @@ inline model::ObservedState observedFrom(const model::Topology& topology,
   return state;
 }
 
-// BENCHMARK.md's ref-3r: us-east-1 / us-west-2 / eu-west-1, one TGW each
+// docs/benchmarks.md's ref-3r: us-east-1 / us-west-2 / eu-west-1, one TGW each
 // (tgw-east, tgw-west, tgw-eu), full-mesh peering (peer-ew, peer-eeu, peer-weu),
 // two TGW tables per TGW (tgw-rtb-<tgw>-1 holds every association, -2 none),
 // four VPCs per region (vpc-<r>1..4, 10.<n>.0.0/16) with two route tables

@@ -2,7 +2,7 @@
 """Differential test: the same VPC route-table scenario against tgwark-sim and
 moto (an independent emulator, `python3 -m moto.server`), comparing what the
 responses mean (route targets and states, error codes), not their bytes.
-moto is no authority on Transit Gateway routes (SEMANTICS.md), so only VPC
+moto is no authority on Transit Gateway routes (docs/semantics.md), so only VPC
 route tables are compared. Exit 77 (CTest skip) when moto or boto3 is absent."""
 import argparse
 import socket
