@@ -403,13 +403,15 @@ int runAction(const std::string& action, const AgentOptions& options, AgentWorld
   app::CheckOptions check;
   check.repairRemote = !probe;
   auto outcome = app::quickCheck(**context, check);
-  if (outcome.verdict == app::Verdict::kOk) {
+  int rc =
+      monitorExit(probe ? MonitorKind::kProbe : MonitorKind::kRecurring, outcome, markerPresent);
+  // A probe finding the resource elsewhere is the normal answer of every
+  // passive node, not a warning for pacemaker-execd's error output.
+  if (rc == kSuccess || (probe && rc == kNotRunning)) {
     spdlog::info("{}", outcome.message);
   } else {
     spdlog::warn("{}", outcome.message);
   }
-  int rc =
-      monitorExit(probe ? MonitorKind::kProbe : MonitorKind::kRecurring, outcome, markerPresent);
   if (rc == kSuccess && probe && !markerPresent) {
     // The routes serve this node: Pacemaker now counts the resource as
     // running here, so the recurring monitor and stop must find the marker.
