@@ -324,7 +324,10 @@ int runAction(const std::string& action, const AgentOptions& options, AgentWorld
   if (action == "stop") {
     // stop must succeed without AWS: a failed stop gets the node fenced. Even
     // malformed parameters do not fail it.
-    if (params) removeMarker(markerPath(*params));
+    Parameters where;
+    where.stateDir = env(lookup, "OCF_RESKEY_state_dir", "/run/tgwark");
+    where.instance = instance;
+    if (where.stateDir.front() == '/') removeMarker(markerPath(where));
     spdlog::info("stop: no AWS change (the next start rewrites every route)");
     return kSuccess;
   }

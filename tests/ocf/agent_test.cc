@@ -262,7 +262,10 @@ TEST_F(AgentTest, MalformedParametersAreArgumentErrorsButNeverFailStop) {
            {"OCF_RESKEY_CRM_meta_interval", "often"}}) {
     EXPECT_EQ(run("start", {{name, value}}), kErrArgs) << name;
     EXPECT_THAT(reason(), HasSubstr(value));
+    touchMarker();
     EXPECT_EQ(run("stop", {{name, value}}), kSuccess) << name;
+    EXPECT_EQ(fs::exists(marker()), name == "OCF_RESKEY_state_dir")
+        << name << ": stop forgets this node's marker whatever else is wrong";
   }
   EXPECT_EQ(cloud_->totalCalls(), 0);
 }
