@@ -409,8 +409,9 @@ int runAction(const std::string& action, const AgentOptions& options, AgentWorld
   int rc =
       monitorExit(probe ? MonitorKind::kProbe : MonitorKind::kRecurring, outcome, markerPresent);
   // A probe finding the resource elsewhere is the normal answer of every
-  // passive node, not a warning for pacemaker-execd's error output.
-  if (rc == kSuccess || (probe && rc == kNotRunning)) {
+  // passive node, not a warning for pacemaker-execd's error output; a probe
+  // that could not read the routes is.
+  if (rc == kSuccess || (probe && rc == kNotRunning && outcome.home != app::HomeRoutes::kUnknown)) {
     spdlog::info("{}", outcome.message);
   } else {
     spdlog::warn("{}", outcome.message);
