@@ -224,7 +224,10 @@ Result<QuickCheckReport> quickCheck(const model::Config& config, const model::To
   if (out.health == Health::kUnhealthy) {
     out.takeover = plan::detectTakeover(topology, planned.read.state, config.vip, activeNode);
   }
-  if (options.repairRemote && !remoteFix.changes.empty() && !out.takeover) {
+  // Remote routes are repaired only by a node that knows it serves the VIP:
+  // with a home route wrong or unreadable, "repairing" would point other
+  // regions at a node that may not be the active one.
+  if (options.repairRemote && out.health == Health::kHealthy && !remoteFix.changes.empty()) {
     auto applyOpts = options.apply;
     applyOpts.counter = counter;
     out.repair = applyPlan(remoteFix, config.vip, factory, deadline, applyOpts);

@@ -7,9 +7,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "support/fake_clock.h"
 #include "support/fake_ec2.h"
 #include "support/worlds.h"
-#include "support/fake_clock.h"
 
 namespace tgwark::app {
 namespace {
@@ -119,6 +119,30 @@ TEST_F(ActionsTest, RemoteDriftIsHealthyAndRepairedByQuickCheck) {
   EXPECT_EQ(outcome.verdict, Verdict::kOk) << outcome.message;
   EXPECT_THAT(outcome.message, HasSubstr("repaired 1 of 1 remote route"));
   EXPECT_EQ(cloud_->routeState(kRtbC1, kVip), "active");
+}
+
+TEST_F(ActionsTest, ANodeWhoseHomeRoutesAreWrongRepairsNothingElsewhere) {
+  // node-a's home table is blackholed and a remote table drifted: quickCheck
+  // fails, and must not point the remote table at node-a (it may not be the
+  // active node any more).
+  cloud_->setRouteState(kRtbA1, kVip, "blackhole");
+  cloud_->setRouteState(kRtbC1, kVip, "blackhole");
+  auto outcome = run(Action::kQuickCheck);
+  EXPECT_EQ(outcome.verdict, Verdict::kFailed) << outcome.message;
+  EXPECT_EQ(cloud_->writeCount(), 0);
+  EXPECT_EQ(cloud_->routeState(kRtbC1, kVip), "blackhole");
+}
+
+TEST_F(ActionsTest, APassiveNodeRepairsNothing) {
+  // quickCheck run on node-b while node-a is active but one of node-a's home
+  // routes is blackholed (so no takeover is recognised): node-b's own home
+  // routes are not its own, so it fails without pulling any route to itself.
+  cloud_->setRouteState(kRtbA2, kVip, "blackhole");
+  auto outcome = run(Action::kQuickCheck, "node-b");
+  EXPECT_EQ(outcome.verdict, Verdict::kFailed) << outcome.message;
+  EXPECT_EQ(cloud_->writeCount(), 0);
+  EXPECT_EQ(cloud_->routeTarget(kRtbA1, kVip), kEniA);
+  EXPECT_EQ(cloud_->routeTarget(kRtbC1, kVip), kTgwE);
 }
 
 TEST_F(ActionsTest, RemoteRouteThatCannotBeWrittenDoesNotFailRestore) {
