@@ -14,6 +14,7 @@
 #include <toml++/toml.h>
 
 #include "common/aws_names.h"
+#include "common/strings.h"
 
 namespace tgwark::model {
 namespace {
@@ -33,26 +34,6 @@ constexpr std::array<std::string_view, 9> kTopLevelKeys = {"vip",
                                                            "regions",
                                                            "vpc",
                                                            "aws"};
-
-std::size_t editDistance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t above = row[j];
-      std::size_t substitution =
-          diagonal + (std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                              std::tolower(static_cast<unsigned char>(b[j - 1]))
-                          ? 0
-                          : 1);
-      row[j] = std::min({above + 1, row[j - 1] + 1, substitution});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
 
 std::string typeName(toml::node_type type) {
   switch (type) {
