@@ -414,8 +414,8 @@ void parseAws(Validator& v, const toml::table& root, Config& config) {
   }
   const std::string prefix = "aws";
   v.checkKeys(*aws, prefix,
-              {"endpoint_url", "profile", "restore_timeout_s", "quickcheck_timeout_s", "regions",
-               "use_fips", "max_attempts", "apply_concurrency"});
+              {"endpoint_url", "profile", "restore_timeout_s", "quickcheck_timeout_s",
+               "remote_wait_s", "regions", "use_fips", "max_attempts", "apply_concurrency"});
   AwsConfig& out = config.aws;
   std::uint32_t line = aws->source().begin.line;
   if (auto url = v.string(*aws, prefix, "endpoint_url", false, line)) {
@@ -440,6 +440,7 @@ void parseAws(Validator& v, const toml::table& root, Config& config) {
   if (auto t = v.integer(*aws, prefix, "quickcheck_timeout_s", 1, kMaxTimeoutS)) {
     out.quickcheckTimeoutS = *t;
   }
+  if (auto t = v.integer(*aws, prefix, "remote_wait_s", 1, kMaxTimeoutS)) out.remoteWaitS = *t;
   if (auto n = v.integer(*aws, prefix, "apply_concurrency", 1, kMaxApplyConcurrency)) {
     out.applyConcurrency = *n;
   }
