@@ -12,10 +12,10 @@
 #include "aws/iso8601.h"
 #include "aws/sigv4.h"
 #include "engine/aws_factory.h"
-#include "support/worlds.h"
+#include "support/fake_clock.h"
 #include "support/fake_credentials.h"
 #include "support/fake_http_client.h"
-#include "support/fake_clock.h"
+#include "support/worlds.h"
 
 namespace tgwark::engine {
 namespace {
@@ -95,13 +95,14 @@ TEST_F(FactoryCredentialsTest, ExpiredTokenRefetchesInstanceRoleCredentials) {
   auto factory = make("");
   ASSERT_TRUE(factory) << factory.error().describe();
   auto api = (*factory)("us-east-1");
-  ASSERT_TRUE(api->describeRouteTables({}));
-  ASSERT_TRUE(api->describeRouteTables({}));
+  ASSERT_TRUE(api) << api.error().describe();
+  ASSERT_TRUE((*api)->describeRouteTables({}));
+  ASSERT_TRUE((*api)->describeRouteTables({}));
   // IMDS now serves new keys; the cached ones still look fresh for hours.
   cloud.imds.setRole("node-role", "ASIAIMDS2",
                      aws::formatIso8601(clock->now() + std::chrono::hours(6)));
   cloud.ec2ExpiredTokens = 1;
-  auto r = api->describeRouteTables({});
+  auto r = (*api)->describeRouteTables({});
   ASSERT_TRUE(r) << r.error().describe();
   ASSERT_EQ(cloud.ec2.size(), 4u);
   EXPECT_EQ(signedWith(cloud.ec2[1]), "ASIAIMDS1");  // cached between calls
@@ -116,11 +117,12 @@ TEST_F(FactoryCredentialsTest, ExpiredTokenAssumesTheRegionsRoleAgain) {
       "role_arn = \"arn:aws:iam::111122223333:role/tgw-routes\"\n");
   ASSERT_TRUE(factory) << factory.error().describe();
   auto api = (*factory)("us-west-2");
-  ASSERT_TRUE(api->describeRouteTables({}));
-  ASSERT_TRUE(api->describeRouteTables({}));
+  ASSERT_TRUE(api) << api.error().describe();
+  ASSERT_TRUE((*api)->describeRouteTables({}));
+  ASSERT_TRUE((*api)->describeRouteTables({}));
   EXPECT_EQ(cloud.sts.size(), 1u);  // cached between calls
   cloud.ec2ExpiredTokens = 1;
-  auto r = api->describeRouteTables({});
+  auto r = (*api)->describeRouteTables({});
   ASSERT_TRUE(r) << r.error().describe();
   ASSERT_EQ(cloud.sts.size(), 2u);
   EXPECT_EQ(signedWith(cloud.sts[1]), "ASIAIMDS1");  // the source is the default chain
