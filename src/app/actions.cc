@@ -144,10 +144,12 @@ std::string_view verdictName(Verdict verdict) {
 Verdict verdictForError(Action action, const Error& error) {
   if (action == Action::kRemove) return Verdict::kOk;
   if (error.category == ErrorCategory::kInvalidConfig) return Verdict::kBadConfig;
-  if (action == Action::kQuickCheck &&
-      (transient(error) || error.category == ErrorCategory::kPermission)) {
-    return Verdict::kUndeterminable;
-  }
+  // quickCheck fails only on evidence: a read that parsed and shows a home
+  // route wrong, missing or blackholed (a report, never an error). An error
+  // — a timeout, throttling, a denial, an answer that could not be parsed, a
+  // rejected request — says nothing about the routes, and failing over would
+  // not cure it.
+  if (action == Action::kQuickCheck) return Verdict::kUndeterminable;
   return Verdict::kFailed;
 }
 

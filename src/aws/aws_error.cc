@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <string>
 
 #include <fmt/format.h>
@@ -97,6 +98,24 @@ bool isExpiredCredentialsCode(std::string_view code) {
   return code == "ExpiredToken" || code == "RequestExpired" || code == "ExpiredTokenException";
 }
 
+bool isClockSkewCandidate(const Error& error) {
+  const std::string_view code = error.awsCode;
+  if (code == "RequestTimeTooSkewed" || code == "RequestExpired" || code == "RequestInTheFuture") {
+    return true;
+  }
+  if (code != "SignatureDoesNotMatch" && code != "InvalidSignatureException" &&
+      code != "AuthFailure") {
+    return false;
+  }
+  std::string lower = error.message;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (std::string_view word : {"expired", "time", "skew", "not yet current"}) {
+    if (lower.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
 ErrorCategory categorizeAwsCode(std::string_view code, int httpStatus) {
   if (!code.empty()) {
     // DryRunOperation means "would have succeeded"; never retried.
@@ -121,6 +140,10 @@ ErrorCategory categorizeAwsCode(std::string_view code, int httpStatus) {
     }
   }
   if (httpStatus >= 500) return ErrorCategory::kRetryable;
+  // No code: not an AWS error answer, so the status alone is no evidence.
+  if (code.empty()) {
+    return httpStatus == 429 ? ErrorCategory::kThrottled : ErrorCategory::kRetryable;
+  }
   switch (httpStatus) {
     case 429: return ErrorCategory::kThrottled;
     case 408: return ErrorCategory::kRetryable;
@@ -169,13 +192,18 @@ Error parseAwsError(const HttpResponse& response) {
     std::string message = childText(errorNode, "Message");
     error.message = message.empty() ? fmt::format("{} (HTTP {})", code, response.status)
                                     : fmt::format("{}: {}", code, message);
-  } else if (response.body.empty()) {
-    error.message = fmt::format("HTTP {} with an empty body", response.status);
   } else {
-    error.message = fmt::format("HTTP {} with an unrecognised error body: {}", response.status,
-                                snippet(response.body));
+    error.awsCode = kUnparseableAnswerCode;
+    error.message = response.body.empty()
+                        ? fmt::format("HTTP {} with an empty body (not an AWS answer; transient)",
+                                      response.status)
+                        : fmt::format(
+                              "HTTP {} with an unrecognised error body (not an AWS answer; "
+                              "transient): {}",
+                              response.status, snippet(response.body));
   }
-  error.category = categorizeAwsCode(error.awsCode, response.status);
+  error.category = categorizeAwsCode(error.awsCode == kUnparseableAnswerCode ? "" : error.awsCode,
+                                     response.status);
   return error;
 }
 

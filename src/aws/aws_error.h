@@ -10,8 +10,11 @@
 
 namespace tgwark::aws {
 
-// Category of an AWS error code (HTTP status used for codes not known here,
-// and alone when there is no code).
+// Category of an AWS error code (HTTP status used for codes not known here).
+// Without a code the answer did not come from AWS's error machinery (a proxy,
+// a load balancer, a truncated body): 429 is throttling, anything else is
+// kRetryable — a 404 or 403 without an AWS error body is not evidence that
+// something does not exist or is denied.
 //  - throttling codes                          -> kThrottled
 //  - InternalError, ServiceUnavailable, any unknown 5xx, ... -> kRetryable
 //  - *.NotFound                                -> kNotFound
@@ -30,11 +33,20 @@ ErrorCategory categorizeAwsCode(std::string_view code, int httpStatus);
 // freshly fetched credentials.
 bool isExpiredCredentialsCode(std::string_view code);
 
+// Whether an error answer says the request's signing time is too far from
+// the server's (RequestTimeTooSkewed, RequestExpired, RequestInTheFuture, or
+// a signature/auth failure whose message talks about time or expiry): the
+// codes the AWS SDKs treat as clock-skew candidates. The caller confirms
+// with the server's Date header before correcting anything.
+bool isClockSkewCandidate(const Error& error);
+
 // Parses an error response (any non-2xx). Handles
 //   <Response><Errors><Error><Code/><Message/></Error></Errors><RequestID/></Response>  (EC2)
 //   <ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>  (STS, IAM)
 // and falls back to a message naming the HTTP status when the body is empty or
-// not one of these (a proxy's HTML page, a truncated body). Never throws.
+// not one of these (a proxy's HTML page, a truncated body, a redirect): such
+// an answer gets awsCode kUnparseableAnswerCode and is kRetryable (kThrottled
+// for 429). Never throws.
 Error parseAwsError(const HttpResponse& response);
 
 }  // namespace tgwark::aws

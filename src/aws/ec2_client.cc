@@ -8,6 +8,7 @@
 
 #include "aws/aws_error.h"
 #include "aws/ec2_xml.h"
+#include "aws/iso8601.h"
 #include "aws/query_encoding.h"
 #include "aws/sigv4.h"
 
@@ -56,6 +57,7 @@ Ec2Client::Ec2Client(std::string region, Endpoint endpoint,
       options_(std::move(options)) {
   // The signing region is the resource's region whatever the endpoint says.
   endpoint_.signingRegion = region_;
+  if (!options_.rateLimiter) options_.rateLimiter = std::make_shared<AdaptiveRateLimiter>();
 }
 
 Ec2Client::~Ec2Client() = default;
@@ -69,79 +71,123 @@ void Ec2Client::logFailure(std::string_view action, const Error& error) const {
   }
 }
 
-Result<std::string> Ec2Client::call(const QueryParams& params, const CallOptions& options) {
+bool Ec2Client::correctClockSkew(const Error& error, const HttpResponse& response) {
+  // Below this a skew error has another cause (EC2 tolerates minutes).
+  constexpr auto kThreshold = std::chrono::minutes{4};
+  if (!isClockSkewCandidate(error)) return false;
+  auto serverTime = parseHttpDate(findHeader(response.headers, "Date"));
+  if (!serverTime) return false;
+  const WallTime signedAt = clock_->now() + Millis{skewMs_.load()};
+  const auto off = std::chrono::duration_cast<Millis>(*serverTime - signedAt);
+  if (std::chrono::abs(off) < kThreshold) return false;
+  const auto skew = std::chrono::duration_cast<Millis>(*serverTime - clock_->now());
+  skewMs_.store(skew.count());
+  if (!skewLogged_.exchange(true)) {
+    spdlog::warn(
+        "EC2 {}: this node's clock is {} s {} EC2's (answer {}, Date: {}); signing with EC2's time "
+        "from now on. Fix the node's time synchronisation (chrony/NTP).",
+        region_, std::abs(skew.count()) / 1000, skew.count() > 0 ? "behind" : "ahead of",
+        error.awsCode, findHeader(response.headers, "Date"));
+  }
+  return true;
+}
+
+Result<std::string> Ec2Client::sendOnce(std::string_view action, const std::string& body,
+                                        const AttemptContext& ctx) {
+  if (ctx.credentialsExpired) {
+    // AWS says the credentials expired although the cache thought them
+    // fresh (clock skew, revoked session): drop the cached copy.
+    credentials_->invalidate();
+  }
+  auto credentials = credentials_->getCredentials();
+  if (!credentials) {
+    Error error = credentials.error();
+    if (error.category == ErrorCategory::kNotFound) {
+      error.category = ErrorCategory::kPermission;
+      error.message = "no AWS credentials available: " + error.message;
+    }
+    return std::unexpected(std::move(error));
+  }
+  options_.rateLimiter->acquire(*clock_);
+  HttpRequest request;
+  request.method = "POST";
+  request.url = endpoint_.url + "/";
+  request.headers.emplace_back("Content-Type", std::string(kContentType));
+  request.headers.emplace_back("User-Agent", options_.userAgent);
+  request.body = body;
+  request.timeout = options_.attemptTimeout;
+  if (ctx.deadline) {
+    auto remaining = std::chrono::duration_cast<Millis>(*ctx.deadline - clock_->monotonic());
+    if (remaining.count() <= 0) {
+      return makeError(ErrorCategory::kDeadlineExceeded,
+                       fmt::format("deadline passed before {} attempt {}", action, ctx.attempt));
+    }
+    if (request.timeout.count() == 0 || remaining < request.timeout) request.timeout = remaining;
+  }
+  sigv4::SigningParams signing;
+  signing.region = region_;
+  signing.service = "ec2";
+  signing.time = clock_->now() + Millis{skewMs_.load()};
+  TGWARK_RETURN_IF_ERROR(sigv4::sign(request, *credentials, signing));
+  auto response = http_->send(request);
+  if (!response) {
+    spdlog::debug("EC2 {} {} attempt {}: {}", region_, action, ctx.attempt,
+                  response.error().describe());
+    return std::unexpected(response.error());
+  }
+  if (response->status >= 200 && response->status < 300) {
+    options_.rateLimiter->onAnswer(false, *clock_);
+    return std::move(response->body);
+  }
+  Error error = parseAwsError(*response);
+  options_.rateLimiter->onAnswer(error.category == ErrorCategory::kThrottled, *clock_);
+  if (correctClockSkew(error, *response)) {
+    error.category = ErrorCategory::kRetryable;
+    error.message = "signing clock corrected after: " + error.message;
+  }
+  spdlog::debug("EC2 {} {} attempt {}: {}", region_, action, ctx.attempt, error.describe());
+  return std::unexpected(std::move(error));
+}
+
+void Ec2Client::report(std::string_view action, MonoTime start, const RetryStats& stats,
+                       const Error* error) const {
+  if (error) logFailure(action, *error);
+  if (!options_.observer) return;
+  std::string code;
+  if (error) {
+    code = error->awsCode.empty() ? std::string(categoryName(error->category)) : error->awsCode;
+  }
+  CallRecord record;
+  record.region = region_;
+  record.action = action;
+  record.attempts = stats.attempts;
+  record.ok = error == nullptr;
+  record.errorCode = code;
+  record.throttled = stats.throttled;
+  record.latency = std::chrono::duration_cast<Millis>(clock_->monotonic() - start);
+  options_.observer->onCall(record);
+}
+
+template <class T>
+Result<T> Ec2Client::callParsed(const QueryParams& params, const CallOptions& options,
+                                const std::function<Result<T>(std::string_view)>& parse) {
   std::string action(params.get("Action"));
   std::string body = params.encode();
   MonoTime start = clock_->monotonic();
-
-  AttemptFn<std::string> attempt = [&](const AttemptContext& ctx) -> Result<std::string> {
-    if (ctx.credentialsExpired) {
-      // AWS says the credentials expired although the cache thought them
-      // fresh (clock skew, revoked session): drop the cached copy.
-      credentials_->invalidate();
-    }
-    auto credentials = credentials_->getCredentials();
-    if (!credentials) {
-      Error error = credentials.error();
-      if (error.category == ErrorCategory::kNotFound) {
-        error.category = ErrorCategory::kPermission;
-        error.message = "no AWS credentials available: " + error.message;
-      }
-      return std::unexpected(std::move(error));
-    }
-    HttpRequest request;
-    request.method = "POST";
-    request.url = endpoint_.url + "/";
-    request.headers.emplace_back("Content-Type", std::string(kContentType));
-    request.headers.emplace_back("User-Agent", options_.userAgent);
-    request.body = body;
-    request.timeout = options_.attemptTimeout;
-    if (ctx.deadline) {
-      auto remaining = std::chrono::duration_cast<Millis>(*ctx.deadline - clock_->monotonic());
-      if (remaining.count() <= 0) {
-        return makeError(ErrorCategory::kDeadlineExceeded,
-                         fmt::format("deadline passed before {} attempt {}", action, ctx.attempt));
-      }
-      if (request.timeout.count() == 0 || remaining < request.timeout) request.timeout = remaining;
-    }
-    sigv4::SigningParams signing;
-    signing.region = region_;
-    signing.service = "ec2";
-    signing.time = clock_->now();
-    TGWARK_RETURN_IF_ERROR(sigv4::sign(request, *credentials, signing));
-    auto response = http_->send(request);
-    if (!response) {
-      spdlog::debug("EC2 {} {} attempt {}: {}", region_, action, ctx.attempt,
-                    response.error().describe());
-      return std::unexpected(response.error());
-    }
-    if (response->status >= 200 && response->status < 300) return std::move(response->body);
-    Error error = parseAwsError(*response);
-    spdlog::debug("EC2 {} {} attempt {}: {}", region_, action, ctx.attempt, error.describe());
-    return std::unexpected(std::move(error));
+  AttemptFn<T> attempt = [&](const AttemptContext& ctx) -> Result<T> {
+    TGWARK_ASSIGN_OR_RETURN(const std::string text, sendOnce(action, body, ctx));
+    return parse(text);
   };
-
   RetryStats stats;
-  Result<std::string> result = retry_.run(options.deadline, attempt, &stats);
-  if (!result) logFailure(action, result.error());
-
-  if (options_.observer) {
-    std::string code;
-    if (!result) {
-      code = result.error().awsCode.empty() ? std::string(categoryName(result.error().category))
-                                            : result.error().awsCode;
-    }
-    CallRecord record;
-    record.region = region_;
-    record.action = action;
-    record.attempts = stats.attempts;
-    record.ok = result.has_value();
-    record.errorCode = code;
-    record.throttled = stats.throttled;
-    record.latency = std::chrono::duration_cast<Millis>(clock_->monotonic() - start);
-    options_.observer->onCall(record);
-  }
+  Result<T> result = retry_.run(options.deadline, attempt, &stats);
+  report(action, start, stats, result ? nullptr : &result.error());
   return result;
+}
+
+Result<std::string> Ec2Client::call(const QueryParams& params, const CallOptions& options) {
+  return callParsed<std::string>(params, options, [](std::string_view text) -> Result<std::string> {
+    return std::string(text);
+  });
 }
 
 template <class T, class Parse>
@@ -160,18 +206,17 @@ Result<std::vector<T>> Ec2Client::describeAll(std::string_view action, std::stri
     if (!token.empty()) params.add("NextToken", token);
     addCallOptions(params, opts.call);
 
-    auto body = call(params, opts.call);
+    auto parsed = callParsed<Page<T>>(params, opts.call, parse);
     // A permitted DryRun returns no data: an empty answer, not an error.
-    if (!body && opts.call.dryRun && isDryRunSuccess(body.error())) return all;
-    TGWARK_ASSIGN_OR_RETURN(const std::string text, std::move(body));
-    TGWARK_ASSIGN_OR_RETURN(auto parsed, parse(text));
-    std::move(parsed.items.begin(), parsed.items.end(), std::back_inserter(all));
-    token = std::move(parsed.nextToken);
+    if (!parsed && opts.call.dryRun && isDryRunSuccess(parsed.error())) return all;
+    TGWARK_RETURN_IF_ERROR(parsed);
+    std::move(parsed->items.begin(), parsed->items.end(), std::back_inserter(all));
+    token = std::move(parsed->nextToken);
     if (token.empty()) return all;
     if (!seenTokens.insert(token).second) {
       return makeError(ErrorCategory::kInvalid,
                        fmt::format("{} returned the same NextToken twice; stopping", action), {},
-                       parsed.requestId);
+                       parsed->requestId);
     }
   }
   return makeError(ErrorCategory::kInvalid,
@@ -180,13 +225,15 @@ Result<std::vector<T>> Ec2Client::describeAll(std::string_view action, std::stri
 
 Result<WriteAck> Ec2Client::mutate(QueryParams& params, const CallOptions& options) {
   addCallOptions(params, options);
-  auto body = call(params, options);
+  const std::string action(params.get("Action"));
+  auto ack = callParsed<WriteAck>(params, options, [&](std::string_view text) -> Result<WriteAck> {
+    TGWARK_RETURN_IF_ERROR(parseMutationResponse(text, action));
+    return WriteAck{};
+  });
   // EC2 answers a DryRun request with an error response whatever its
   // verdict; the verdict is the answer the caller asked for.
-  if (!body && options.dryRun) return dryRunAnswer(std::move(body).error());
-  TGWARK_ASSIGN_OR_RETURN(const std::string text, std::move(body));
-  TGWARK_RETURN_IF_ERROR(parseMutationResponse(text, params.get("Action")));
-  return WriteAck{};
+  if (!ack && options.dryRun) return dryRunAnswer(std::move(ack).error());
+  return ack;
 }
 
 Result<std::vector<RouteTable>> Ec2Client::describeRouteTables(const DescribeOptions& opts) {
@@ -302,10 +349,10 @@ Result<SearchTransitGatewayRoutesResult> Ec2Client::searchTransitGatewayRoutes(
     if (maxResults) params.addInt("MaxResults", *maxResults);
     if (!token.empty()) params.add("NextToken", token);
     addCallOptions(params, call);
-    auto body = this->call(params, call);
-    if (!body && call.dryRun && isDryRunSuccess(body.error())) return all;
-    TGWARK_ASSIGN_OR_RETURN(const std::string text, std::move(body));
-    TGWARK_ASSIGN_OR_RETURN(auto parsed, parseSearchTransitGatewayRoutes(text));
+    auto answer =
+        callParsed<SearchTransitGatewayRoutesPage>(params, call, parseSearchTransitGatewayRoutes);
+    if (!answer && call.dryRun && isDryRunSuccess(answer.error())) return all;
+    TGWARK_ASSIGN_OR_RETURN(auto parsed, std::move(answer));
     std::move(parsed.result.routes.begin(), parsed.result.routes.end(),
               std::back_inserter(all.routes));
     // Without a NextToken, additionalRoutesAvailable says the result was cut

@@ -1,11 +1,17 @@
 // Ec2Client: the EC2 Query API of one region over an HttpClient. It encodes
 // each call (POST / with Action=...&Version=2016-11-15, EC2 list naming),
-// signs it with SigV4 for the client's region, retries under the standard
-// retry policy within the caller's deadline, follows NextToken to the end and
-// parses the XML into ec2_types.h structs. Every HTTP call made is reported to
-// an optional CallObserver (metrics, benchmark call counts).
+// signs it with SigV4 for the client's region, retries transient failures
+// (including answers it cannot parse, which are retried like a 5xx) within the
+// caller's deadline under retry.h's policy and adaptive rate limiter, follows
+// NextToken to the end and parses the XML into ec2_types.h structs. When EC2
+// says the signing time is off and its Date header confirms a skew, the client
+// signs with the server's time from then on (as the AWS SDKs do) and logs the
+// skew once. Every HTTP call made is reported to an optional CallObserver
+// (metrics, benchmark call counts).
 #pragma once
 
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -49,6 +55,8 @@ struct Ec2ClientOptions {
   std::shared_ptr<CallObserver> observer;
   // Shared retry quota; by default each client (region) has its own.
   std::shared_ptr<RetryQuota> retryQuota;
+  // Shared adaptive rate limiter; by default each client (region) has its own.
+  std::shared_ptr<AdaptiveRateLimiter> rateLimiter;
   std::string userAgent = "tgwark/0.1";
 };
 
@@ -63,6 +71,9 @@ class Ec2Client final : public Ec2Api {
 
   const std::string& region() const override { return region_; }
   const Endpoint& endpoint() const { return endpoint_; }
+  // How far the server's clock is ahead of the local one, as learnt from a
+  // skew error's Date header; zero until then.
+  Millis clockSkew() const { return Millis{skewMs_.load()}; }
 
   Result<std::vector<RouteTable>> describeRouteTables(const DescribeOptions& opts) override;
   Result<WriteAck> createRoute(const std::string& routeTableId, const std::string& destination,
@@ -108,6 +119,19 @@ class Ec2Client final : public Ec2Api {
   Result<std::string> call(const QueryParams& params, const CallOptions& options);
 
  private:
+  // call() with `parse` applied to each 2xx body inside the retry loop, so
+  // an answer that cannot be parsed is retried like any transient failure.
+  template <class T>
+  Result<T> callParsed(const QueryParams& params, const CallOptions& options,
+                       const std::function<Result<T>(std::string_view)>& parse);
+  // One signed HTTP exchange: the 2xx body or the parsed error.
+  Result<std::string> sendOnce(std::string_view action, const std::string& body,
+                               const AttemptContext& ctx);
+  // Learns the clock skew from a skew error's Date header; true when the
+  // signing clock was corrected (the request is then worth another try).
+  bool correctClockSkew(const Error& error, const HttpResponse& response);
+  void report(std::string_view action, MonoTime start, const RetryStats& stats,
+              const Error* error) const;
   template <class T, class Parse>
   Result<std::vector<T>> describeAll(std::string_view action, std::string_view idName,
                                      const DescribeOptions& opts, Parse parse,
@@ -122,6 +146,8 @@ class Ec2Client final : public Ec2Api {
   std::shared_ptr<Clock> clock_;
   RetryPolicy retry_;
   Ec2ClientOptions options_;
+  std::atomic<Millis::rep> skewMs_{0};
+  std::atomic<bool> skewLogged_{false};
 };
 
 }  // namespace tgwark::aws

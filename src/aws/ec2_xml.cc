@@ -5,8 +5,12 @@
 #include <fmt/format.h>
 #include <pugixml.hpp>
 
+#include "aws/http_client.h"
+
 namespace tgwark::aws {
 namespace {
+
+constexpr std::string_view kEc2NamespacePrefix = "http://ec2.amazonaws.com/doc/";
 
 // Reads one response document; remembers the first missing required element
 // so that each parse function reads like the shape it parses.
@@ -25,6 +29,13 @@ class Reader {
     std::string expected = fmt::format("{}Response", action_);
     if (expected != root_.name()) {
       fail(fmt::format("expected <{}> but the document element is <{}>", expected, root_.name()));
+      return false;
+    }
+    // A same-named element of another vocabulary is not EC2's answer. (EC2
+    // always declares its namespace; fixtures without one are tolerated.)
+    std::string_view ns = root_.attribute("xmlns").as_string();
+    if (!ns.empty() && !ns.starts_with(kEc2NamespacePrefix)) {
+      fail(fmt::format("the document is in namespace '{}', not EC2's", ns.substr(0, 80)));
       return false;
     }
     return true;
@@ -66,9 +77,14 @@ class Reader {
     if (!error_) error_ = std::move(message);
   }
   bool ok() const { return !error_.has_value(); }
+  // A 2xx answer tgwark cannot read says nothing about the resources: it is
+  // transient (kRetryable), told apart from other transient errors by its
+  // code and message.
   std::unexpected<Error> error() const {
-    return makeError(ErrorCategory::kInvalid,
-                     fmt::format("cannot parse {} response: {}", action_, *error_));
+    return makeError(
+        ErrorCategory::kRetryable,
+        fmt::format("unparseable {} answer (not evidence; transient): {}", action_, *error_),
+        std::string(kUnparseableAnswerCode));
   }
 
  private:
@@ -95,7 +111,7 @@ Result<Page<T>> parsePage(std::string_view xml, std::string_view action, const c
   return page;
 }
 
-Route parseRoute(Reader&, pugi::xml_node n) {
+Route parseRoute(Reader& reader, pugi::xml_node n) {
   Route r;
   r.destinationCidrBlock = Reader::text(n, "destinationCidrBlock");
   r.destinationIpv6CidrBlock = Reader::text(n, "destinationIpv6CidrBlock");
@@ -110,7 +126,9 @@ Route parseRoute(Reader&, pugi::xml_node n) {
   r.carrierGatewayId = Reader::text(n, "carrierGatewayId");
   r.egressOnlyInternetGatewayId = Reader::text(n, "egressOnlyInternetGatewayId");
   r.coreNetworkArn = Reader::text(n, "coreNetworkArn");
-  r.state = Reader::text(n, "state");
+  // EC2 always says whether a route is active or blackhole; a route without
+  // it would read as broken and fail a healthy resource over.
+  r.state = reader.required(n, "state", "a route");
   r.origin = Reader::text(n, "origin");
   return r;
 }
@@ -258,12 +276,12 @@ TransitGatewayRouteTableAssociation parseTgwAssociation(Reader& reader, pugi::xm
   return a;
 }
 
-TransitGatewayRoute parseTgwRoute(Reader&, pugi::xml_node n) {
+TransitGatewayRoute parseTgwRoute(Reader& reader, pugi::xml_node n) {
   TransitGatewayRoute r;
   r.destinationCidrBlock = Reader::text(n, "destinationCidrBlock");
   r.prefixListId = Reader::text(n, "prefixListId");
   r.type = Reader::text(n, "type");
-  r.state = Reader::text(n, "state");
+  r.state = reader.required(n, "state", "a transit gateway route");
   for (pugi::xml_node item : n.child("transitGatewayAttachments").children("item")) {
     r.transitGatewayAttachments.push_back(TransitGatewayRouteAttachment{
         Reader::text(item, "resourceId"), Reader::text(item, "transitGatewayAttachmentId"),

@@ -1,7 +1,9 @@
 // Parsing of EC2 Query API responses (XML in the EC2 namespace) into the
-// typed structs of ec2_types.h. Unknown elements are ignored; malformed XML or
-// a missing required element (a result set, an item's id) is a kInvalid error
-// naming the action and the element, never a crash.
+// typed structs of ec2_types.h. Unknown elements are ignored; malformed XML,
+// another document or namespace, or a missing required element (a result
+// set, an item's id, a route's state) is a kRetryable error with awsCode
+// kUnparseableAnswerCode naming the action and the element, never a crash:
+// such an answer says nothing about the resources.
 #pragma once
 
 #include <string>

@@ -20,6 +20,12 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 // from AWS itself; the "Transport." prefix keeps them apart from AWS codes.
 inline constexpr std::string_view kTransportTimeoutCode = "Transport.Timeout";
 inline constexpr std::string_view kTransportErrorCode = "Transport.Error";
+// Error::awsCode of an HTTP answer that is not an AWS answer at all: a
+// proxy's HTML page, a truncated or empty body, another XML namespace, a
+// document lacking fields EC2 always sends, a redirect, a 404 without an AWS
+// error body. It says nothing about the resources asked for, so it is
+// transient (kRetryable): retried within the deadline, never evidence.
+inline constexpr std::string_view kUnparseableAnswerCode = "Response.Unparseable";
 
 // Case-insensitive lookup of the first header with this name; empty if absent.
 std::string_view findHeader(const Headers& headers, std::string_view name);

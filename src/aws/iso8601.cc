@@ -78,4 +78,59 @@ std::string formatIso8601(WallTime t) {
                      hms.hours().count(), hms.minutes().count(), hms.seconds().count());
 }
 
+namespace {
+constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+constexpr std::string_view kWeekdays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+}  // namespace
+
+Result<WallTime> parseHttpDate(std::string_view text) {
+  auto bad = [&] {
+    return makeError(ErrorCategory::kInvalid,
+                     fmt::format("'{}' is not an HTTP date", text.substr(0, 40)));
+  };
+  std::string_view s = trim(text);
+  // "Sun, 06 Nov 1994 08:49:37 GMT": fixed width.
+  if (s.size() != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
+      s[19] != ':' || s[22] != ':' || s.substr(25) != " GMT") {
+    return bad();
+  }
+  auto digits = [&](std::size_t pos, std::size_t len) -> int {
+    int v = 0;
+    for (std::size_t i = pos; i < pos + len; ++i) {
+      if (!std::isdigit(static_cast<unsigned char>(s[i]))) return -1;
+      v = v * 10 + (s[i] - '0');
+    }
+    return v;
+  };
+  int month = 0;
+  for (int i = 0; i < 12; ++i)
+    if (s.substr(8, 3) == kMonths[i]) month = i + 1;
+  int day = digits(5, 2), year = digits(12, 4);
+  int hour = digits(17, 2), minute = digits(20, 2), second = digits(23, 2);
+  if (month == 0 || day < 0 || year < 0 || hour < 0 || hour > 23 || minute < 0 || minute > 59 ||
+      second < 0 || second > 60) {
+    return bad();
+  }
+  using namespace std::chrono;
+  year_month_day ymd{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
+                     std::chrono::day{static_cast<unsigned>(day)}};
+  if (!ymd.ok()) return bad();
+  return time_point_cast<WallTime::duration>(sys_days{ymd} + hours{hour} + minutes{minute} +
+                                             seconds{second});
+}
+
+std::string formatHttpDate(WallTime t) {
+  using namespace std::chrono;
+  auto secs = floor<seconds>(t);
+  auto days = floor<std::chrono::days>(secs);
+  year_month_day ymd{days};
+  weekday wd{days};
+  hh_mm_ss hms{secs - days};
+  return fmt::format("{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT", kWeekdays[wd.c_encoding()],
+                     static_cast<unsigned>(ymd.day()),
+                     kMonths[static_cast<unsigned>(ymd.month()) - 1], static_cast<int>(ymd.year()),
+                     hms.hours().count(), hms.minutes().count(), hms.seconds().count());
+}
+
 }  // namespace tgwark::aws

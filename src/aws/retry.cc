@@ -27,20 +27,77 @@ int RetryQuota::available() const {
   return available_;
 }
 
+double AdaptiveRateLimiter::seconds(MonoTime t) const {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+void AdaptiveRateLimiter::refill(double now) {
+  if (now > lastRefill_) tokens_ = std::min(capacity_, tokens_ + (now - lastRefill_) * fillRate_);
+  lastRefill_ = std::max(lastRefill_, now);
+}
+
+void AdaptiveRateLimiter::acquire(Clock& clock) {
+  double wait = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (!enabled_) return;
+    refill(seconds(clock.monotonic()));
+    // Taking the token even when it is not there yet queues concurrent
+    // callers behind each other instead of letting them all wake at once.
+    tokens_ -= 1;
+    if (tokens_ < 0) wait = -tokens_ / fillRate_;
+  }
+  if (wait > 0) clock.sleepFor(Millis{static_cast<Millis::rep>(std::ceil(wait * 1000))});
+}
+
+void AdaptiveRateLimiter::onAnswer(bool throttled, const Clock& clock) {
+  std::lock_guard lock(mu_);
+  const double now = seconds(clock.monotonic());
+  double rate = 0;
+  if (throttled) {
+    if (!enabled_) lastRefill_ = now;
+    const double current = enabled_ ? fillRate_ : options_.startRate;
+    lastMaxRate_ = current;
+    lastThrottle_ = now;
+    rate = current * options_.beta;
+    enabled_ = true;
+  } else {
+    if (!enabled_) return;
+    // CUBIC: back to the rate at the last throttle after k seconds, then
+    // probing beyond it.
+    const double k = std::cbrt(lastMaxRate_ * (1 - options_.beta) / options_.scale);
+    rate = options_.scale * std::pow(now - lastThrottle_ - k, 3) + lastMaxRate_;
+  }
+  refill(now);
+  fillRate_ = std::clamp(rate, options_.minRate, options_.maxRate);
+  capacity_ = std::max(1.0, fillRate_);
+  tokens_ = std::min(tokens_, capacity_);
+}
+
+bool AdaptiveRateLimiter::enabled() const {
+  std::lock_guard lock(mu_);
+  return enabled_;
+}
+
+double AdaptiveRateLimiter::rate() const {
+  std::lock_guard lock(mu_);
+  return fillRate_;
+}
+
 RetryPolicy::RetryPolicy(RetryOptions options, std::shared_ptr<Clock> clock,
                          std::shared_ptr<Random> random, std::shared_ptr<RetryQuota> quota)
     : options_(options),
       clock_(std::move(clock)),
       random_(std::move(random)),
       quota_(quota ? std::move(quota) : std::make_shared<RetryQuota>(options.quotaCapacity)) {
-  options_.maxAttempts = std::max(1, options_.maxAttempts);
+  options_.maxAttempts = std::max(0, options_.maxAttempts);
 }
 
 Millis RetryPolicy::backoff(int retry) const {
   double exponent = std::min(retry - 1, 30);  // beyond 2^30 the cap applies anyway
   double ceiling = static_cast<double>(options_.baseDelay.count()) * std::pow(2.0, exponent);
-  double delay = random_->uniform01() * ceiling;
-  return std::min(Millis{static_cast<Millis::rep>(delay)}, options_.maxBackoff);
+  ceiling = std::min(ceiling, static_cast<double>(options_.maxBackoff.count()));
+  return Millis{static_cast<Millis::rep>(random_->uniform01() * ceiling)};
 }
 
 bool RetryPolicy::isRetryable(const Error& error) {
@@ -99,19 +156,25 @@ bool RetryPolicy::Loop::finish(const Error* error) {
   }
   if (!isRetryable(*error)) return true;
   int used = context_.attempt - (expiredRetryUsed_ ? 1 : 0);
-  if (used >= policy_.options().maxAttempts) return true;
+  int cap = policy_.options().maxAttempts;
+  if (cap == 0 && !context_.deadline) cap = kAttemptsWithoutDeadline;
+  if (cap > 0 && used >= cap) return true;
   int cost = isTimeout(*error) ? policy_.options().timeoutRetryCost : policy_.options().retryCost;
-  if (!quota.tryAcquire(cost)) {
-    spdlog::debug("retry quota exhausted; not retrying {}", error->describe());
-    return true;
-  }
   Millis delay = policy_.backoff(++retries_);
+  bool paid = quota.tryAcquire(cost);
+  if (!paid) {
+    // A sick region: keep trying within the budget, but as slowly as the
+    // backoff cap allows, so many callers do not turn into a storm.
+    delay = Millis{static_cast<Millis::rep>(
+        policy_.random_->uniform01() * static_cast<double>(policy_.options().maxBackoff.count()))};
+    spdlog::debug("retry quota exhausted; next retry of {} at the backoff cap", error->describe());
+  }
   if (context_.deadline && now + delay >= *context_.deadline) {
-    quota.release(cost);
+    if (paid) quota.release(cost);
     spdlog::debug("not retrying: backoff of {} ms would cross the deadline", delay.count());
     return true;
   }
-  quotaHeld_ = cost;
+  quotaHeld_ = paid ? cost : 0;
   pendingDelay_ = delay;
   spdlog::debug("attempt {} failed ({}); retrying in {} ms", context_.attempt, error->describe(),
                 delay.count());

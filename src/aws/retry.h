@@ -1,7 +1,13 @@
-// AWS SDK "standard" retry mode: a bounded number of attempts, full-jitter
-// exponential backoff with a cap, and a client-side retry quota (token bucket)
-// that stops retry storms when a region is sick. Time and randomness come from
-// the injected Clock and Random, so tests are deterministic and never sleep.
+// Retries for calls made on behalf of an HA action: transient errors
+// (throttling, 5xx, resets, unparseable answers) are retried with full-jitter
+// exponential backoff until the call's deadline — the action's own budget —
+// rather than for a fixed number of attempts; permission and validation
+// errors never are. A client-side retry quota (the SDKs' token bucket) keeps
+// a sick region from a retry storm by slowing retries to the backoff cap when
+// it runs dry, and an adaptive rate limiter (the SDKs' "adaptive" mode) backs
+// the request rate off on throttling and lets it recover. Time and randomness
+// come from the injected Clock and Random, so tests are deterministic and
+// never sleep.
 #pragma once
 
 #include <functional>
@@ -15,13 +21,21 @@
 
 namespace tgwark::aws {
 
+// Attempts of a call that has no deadline when maxAttempts is not set.
+inline constexpr int kAttemptsWithoutDeadline = 3;
+
 struct RetryOptions {
-  // Total attempts including the first: engine::effectiveMaxAttempts (the
-  // config, or AWS_MAX_ATTEMPTS) decides it.
-  int maxAttempts = 3;
-  // Delay before retry n (n = 1, 2, ...) is random(0..1) * base * 2^(n-1), capped.
+  // Total attempts including the first when set (> 0): the config's
+  // max_attempts or AWS_MAX_ATTEMPTS, through engine::effectiveMaxAttempts.
+  // 0 (the default): no cap, the call's deadline bounds the retries
+  // (kAttemptsWithoutDeadline for a call without one).
+  int maxAttempts = 0;
+  // Delay before retry n (n = 1, 2, ...) is random(0..1) * min(cap, base *
+  // 2^(n-1)) ("full jitter"). The cap is lower than the SDKs' 20 s: an HA
+  // action's budget is a few minutes, and a 5 s cap still spreads retries
+  // while fitting dozens of them into it.
   Millis baseDelay{1000};
-  Millis maxBackoff{20000};
+  Millis maxBackoff{5000};
   // Retry quota (SDK defaults).
   int quotaCapacity = 500;
   int retryCost = 5;
@@ -43,6 +57,45 @@ class RetryQuota {
   mutable std::mutex mu_;
   int capacity_;
   int available_;
+};
+
+// The AWS SDKs' adaptive client-side rate limiter: free until the first
+// throttled answer, then a token bucket whose rate drops by `beta` on every
+// throttle and grows back along a CUBIC curve on successes, so a throttled
+// account is asked less often instead of being hammered by retries.
+// Thread-safe; waits on the injected Clock.
+class AdaptiveRateLimiter {
+ public:
+  struct Options {
+    double startRate = 10.0;  // requests/s assumed before the first throttle
+    double minRate = 0.5;
+    double maxRate = 100.0;
+    double beta = 0.7;   // multiplicative decrease on a throttle
+    double scale = 0.4;  // CUBIC's C
+  };
+  AdaptiveRateLimiter() : AdaptiveRateLimiter(Options{}) {}
+  explicit AdaptiveRateLimiter(Options options) : options_(options) {}
+
+  // Waits (on `clock`) until one request may be sent.
+  void acquire(Clock& clock);
+  // Feeds one answer back: throttled or not.
+  void onAnswer(bool throttled, const Clock& clock);
+  bool enabled() const;
+  double rate() const;  // requests/s; meaningful once enabled
+
+ private:
+  double seconds(MonoTime t) const;
+  void refill(double now);
+
+  Options options_;
+  mutable std::mutex mu_;
+  bool enabled_ = false;
+  double fillRate_ = 0;
+  double capacity_ = 1;
+  double tokens_ = 0;
+  double lastRefill_ = 0;
+  double lastMaxRate_ = 0;
+  double lastThrottle_ = 0;
 };
 
 struct AttemptContext {
@@ -83,9 +136,11 @@ class RetryPolicy {
   static bool isTimeout(const Error& error);
 
   // Runs `attempt` until it succeeds, fails with a non-retryable error, runs
-  // out of attempts or quota, or the next backoff would cross the deadline
-  // (then the last error is returned; kDeadlineExceeded when the deadline had
-  // passed before any attempt). An expired-credentials error (ExpiredToken,
+  // out of attempts (when capped, see RetryOptions::maxAttempts), or the next
+  // backoff would cross the deadline (then the last error is returned;
+  // kDeadlineExceeded when the deadline had passed before any attempt). An
+  // empty retry quota does not end the call: it stretches every further
+  // backoff to the full cap. An expired-credentials error (ExpiredToken,
   // RequestExpired) gets exactly one immediate extra attempt, flagged in the
   // context so the caller fetches credentials again.
   template <class T>

@@ -41,7 +41,8 @@ struct AwsFactoryOptions {
 Result<Ec2Factory> makeAwsEc2Factory(const model::Config& config, aws::EnvLookup env,
                                      AwsFactoryOptions options = {});
 
-// config.aws.maxAttempts unless AWS_MAX_ATTEMPTS (1..20) overrides it.
+// config.aws.maxAttempts unless AWS_MAX_ATTEMPTS (1..20) overrides it; 0
+// (neither set) means no cap: each call's deadline bounds its retries.
 Result<int> effectiveMaxAttempts(const model::Config& config, const aws::EnvLookup& env);
 
 }  // namespace tgwark::engine

@@ -43,6 +43,14 @@ bool denied(const Error& error) {
           error.awsCode == "AccessDeniedException");
 }
 
+// EC2's own word that an id does not exist: a NotFound with an error code
+// from a parsed EC2 error body. Only that (or an answer that parsed and lacks
+// the id) may become a configuration error; an answer tgwark could not read
+// is no evidence and stays the API error it is.
+bool answeredNotFound(const Error& error) {
+  return error.category == ErrorCategory::kNotFound && !error.awsCode.empty();
+}
+
 void warnOnce(std::once_flag& flag, const std::string& message) {
   std::call_once(flag, [&] { spdlog::warn("discovery: {}", message); });
 }
@@ -269,7 +277,7 @@ Result<std::vector<aws::NetworkInterface>> Discoverer::readEnis(
              "ec2:DescribeNetworkInterfaces is not permitted: using each [[node]]'s vpc");
     return fromConfig;
   }
-  if (all.error().category != ErrorCategory::kNotFound) {
+  if (!answeredNotFound(all.error())) {
     return std::unexpected(
         withContext(all.error(), "DescribeNetworkInterfaces in " + api.region()));
   }
@@ -277,7 +285,7 @@ Result<std::vector<aws::NetworkInterface>> Discoverer::readEnis(
   for (const auto* node : nodes) {
     auto one = describe({node->eni});
     if (!one) {
-      if (one.error().category == ErrorCategory::kNotFound) return notHere(*node, one.error());
+      if (answeredNotFound(one.error())) return notHere(*node, one.error());
       return std::unexpected(
           withContext(one.error(), "DescribeNetworkInterfaces in " + api.region()));
     }

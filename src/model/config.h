@@ -39,7 +39,9 @@ struct AwsConfig {
   std::string endpointUrl;
   std::string profile;
   bool useFips = false;  // extension: ec2-fips endpoints
-  int maxAttempts = 3;   // extension: per-call attempts (AWS_MAX_ATTEMPTS overrides)
+  // extension: caps attempts per call when set (AWS_MAX_ATTEMPTS overrides);
+  // 0, the default, leaves the action's deadline as the only bound.
+  int maxAttempts = 0;
   int restoreTimeoutS = 300;
   int quickcheckTimeoutS = 100;
   // How long an action waits for a region other than the active node's own

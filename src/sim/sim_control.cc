@@ -304,6 +304,15 @@ SimResponse SimState::handleControl(const SimRequest& request, std::string_view 
       for (const auto& rule : rules) addLatency(rule);
       return jsonResponse(200, {{"ok", true}, {"added", rules.size()}});
     }
+    if (subpath == "clock") {
+      if (!body.contains("offset_s") || !body["offset_s"].is_number_integer()) {
+        throw ControlError{
+            "'offset_s' (whole seconds EC2's clock is ahead of this host's) is "
+            "required"};
+      }
+      setClockOffset(std::chrono::seconds{body["offset_s"].get<long long>()});
+      return jsonResponse(200, {{"ok", true}});
+    }
     if (subpath == "throttle") {
       ThrottleOptions options;
       {

@@ -114,7 +114,8 @@ Result<void> SimServer::start() {
     impl.listenFd = sock;
   });
   impl.server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (res.body.empty()) {
+    // A fault that answers "not EC2" must keep its empty body.
+    if (res.body.empty() && !res.has_header("X-Sim-Fault")) {
       res.set_content(
           fmt::format(
               "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>{}</Code>"

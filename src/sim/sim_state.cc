@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "aws/http_client.h"
+#include "aws/iso8601.h"
 #include "aws/sigv4.h"
 #include "sim/sim_ec2.h"
 
@@ -99,6 +100,52 @@ SimState::SimState(SimTopology topology, SimOptions options)
 
 SimState::~SimState() = default;
 
+namespace {
+
+// An answer to a call that never reached EC2, as a proxy or captive portal
+// gives it; nullopt for kinds that are not of this sort.
+std::optional<SimResponse> notEc2Answer(std::string_view kind) {
+  SimResponse r;
+  if (kind == "html") {
+    r.contentType = "text/html";
+    r.body = "<html><head><title>Proxy</title></head><body>Please log in</body></html>\n";
+  } else if (kind == "empty") {
+    r.body.clear();
+  } else if (kind == "json") {
+    r.contentType = "application/json";
+    r.body = "{\"message\": \"ok\", \"RouteTables\": []}\n";
+  } else if (kind == "not_found_empty") {
+    r.status = 404;
+    r.contentType = "text/plain";
+  } else if (kind == "redirect") {
+    r.status = 302;
+    r.contentType = "text/plain";
+    r.headers.emplace_back("Location", "http://127.0.0.1:9/elsewhere");
+  } else {
+    return std::nullopt;
+  }
+  r.headers.emplace_back("X-Sim-Fault", std::string(kind));
+  return r;
+}
+
+// Spoils a real answer the way a broken path or a wrong server would.
+void spoil(std::string& body, std::string_view kind) {
+  if (kind == "truncated") {
+    body.resize(body.size() / 2);
+  } else if (kind == "no_state") {
+    for (auto open = body.find("<state>"); open != std::string::npos; open = body.find("<state>")) {
+      const auto close = body.find("</state>", open);
+      if (close == std::string::npos) break;
+      body.erase(open, close + 8 - open);
+    }
+  } else if (kind == "wrong_namespace") {
+    const auto ns = body.find("http://ec2.amazonaws.com/doc/");
+    if (ns != std::string::npos) body.replace(ns, 29, "http://example.com/not-ec2/");
+  }
+}
+
+}  // namespace
+
 void SimState::reset() {
   std::lock_guard lock(mu_);
   topology_ = initial_;
@@ -116,6 +163,17 @@ void SimState::reset() {
   faults_.clear();
   latency_.clear();
   rng_.seed(options_.seed);
+  clockOffset_ = std::chrono::seconds{0};
+}
+
+WallTime SimState::ec2Now() const {
+  std::lock_guard lock(mu_);
+  return clock_->now() + clockOffset_;
+}
+
+void SimState::setClockOffset(std::chrono::seconds offset) {
+  std::lock_guard lock(mu_);
+  clockOffset_ = offset;
 }
 
 void SimState::setThrottle(const ThrottleOptions& options) {
@@ -253,7 +311,10 @@ SimResponse SimState::handle(const SimRequest& request) {
     if (!node) return SimResponse{404, "text/plain", "Not Found\n", {}, Millis{0}, {}, Millis{0}};
     return handleImds(request, *node, path.substr(8));
   }
-  return handleEc2(request);
+  SimResponse response = handleEc2(request);
+  // As EC2 does: the client's only way to learn that its clock is off.
+  response.headers.emplace_back("Date", aws::formatHttpDate(ec2Now()));
+  return response;
 }
 
 SimResponse SimState::handleEc2(const SimRequest& request) {
@@ -330,7 +391,8 @@ SimResponse SimState::handleEc2(const SimRequest& request) {
       return fail(400, "IncompleteSignature", "X-Amz-Date must have the form YYYYMMDDTHHMMSSZ");
     }
     if (date) {
-      const auto skew = clock_->now() > *date ? clock_->now() - *date : *date - clock_->now();
+      const WallTime now = clock_->now() + clockOffset_;
+      const auto skew = now > *date ? now - *date : *date - now;
       if (skew > options_.maxClockSkew) {
         return fail(400, "RequestExpired",
                     fmt::format("Request has expired. Timestamp date is {}",
@@ -369,6 +431,7 @@ SimResponse SimState::handleEc2(const SimRequest& request) {
   SimResponse response;
   response.delay = latencyFor(region, action);
 
+  std::string garble;  // a post-call fault kind: how to spoil the real answer
   for (auto& fault : faults_) {
     if (!matchesRule(fault.region, region) || !matchesRule(fault.action, action)) continue;
     bool fire = false;
@@ -383,6 +446,16 @@ SimResponse SimState::handleEc2(const SimRequest& request) {
     if (fault.kind == "stall") {
       response.disposition = SimResponse::Disposition::kStall;
       response.stall = Millis{fault.stallMs};
+      continue;
+    }
+    if (auto spoiled = notEc2Answer(fault.kind)) {
+      ++errors_[{region, action}]["(" + fault.kind + ")"];
+      spoiled->delay = response.delay;
+      return *spoiled;
+    }
+    if (fault.kind == "truncated" || fault.kind == "no_state" || fault.kind == "wrong_namespace") {
+      ++errors_[{region, action}]["(" + fault.kind + ")"];
+      garble = fault.kind;
       continue;
     }
     if (fault.kind == "reset") {
@@ -435,6 +508,7 @@ SimResponse SimState::handleEc2(const SimRequest& request) {
     return failed;
   }
   response.body = ec2SuccessXml(action, requestId, *result);
+  if (!garble.empty()) spoil(response.body, garble);
   return response;
 }
 

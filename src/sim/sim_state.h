@@ -44,7 +44,13 @@ struct LatencyRule {
 // kind: an AWS error code answered with its usual status (InternalError 500,
 // Unavailable 503, RequestLimitExceeded 503, or any other code with 400),
 // "reset" (the connection is dropped mid-response) or "stall" (the response is
-// held for stallMs, then sent).
+// held for stallMs, then sent). Answers that are not EC2's, as a proxy or a
+// broken network path produces them, for tgwark's "no evidence" rules: in
+// place of the call "html" (200 with an HTML page), "empty" (200, no body),
+// "json" (200 with a JSON document), "not_found_empty" (404, no body) and
+// "redirect" (302 to elsewhere); after the call was carried out "truncated"
+// (its answer cut in half), "no_state" (its answer without <state> elements)
+// and "wrong_namespace" (its answer in another XML namespace).
 // Scripted (nth > 0): the nth matching call after the rule was added fails,
 // and the count following ones too. Probabilistic (nth == 0): each matching
 // call fails with the given probability.
@@ -134,6 +140,11 @@ class SimState {
   }
 
   Clock& clock() { return *clock_; }
+  // EC2's time, as signatures are checked against and the Date header says:
+  // the clock plus an offset the control API sets, so a test can make a
+  // node's clock look skewed.
+  WallTime ec2Now() const;
+  void setClockOffset(std::chrono::seconds offset);
 
  private:
   struct Session {
@@ -178,6 +189,7 @@ class SimState {
   std::vector<FaultRule> faults_;
   std::vector<LatencyRule> latency_;
   std::mt19937_64 rng_;
+  std::chrono::seconds clockOffset_{0};
 };
 
 }  // namespace tgwark::sim

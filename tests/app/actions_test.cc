@@ -11,6 +11,9 @@
 
 #include <filesystem>
 
+#include "aws/aws_error.h"
+#include "aws/ec2_xml.h"
+#include "aws/http_client.h"
 #include "support/fake_clock.h"
 #include "support/fake_ec2.h"
 #include "support/worlds.h"
@@ -304,6 +307,96 @@ TEST_F(RegionDownTest, TheHomeRegionDownFailsRestoreAndBreaksNothing) {
   EXPECT_EQ(cloud_->routeTarget(kRtbA1, kVip), kEniA);
 }
 
+// ---- answers that cannot be understood ------------------------------------------------
+
+// The errors the EC2 client ends with when an answer never made sense, made
+// by the client's own classification so the test follows it.
+std::vector<Error> malformedAnswers() {
+  std::vector<Error> out;
+  out.push_back(aws::parseDescribeRouteTables("<html><body>Proxy</body></html>").error());
+  out.push_back(aws::parseDescribeRouteTables("<DescribeRouteTablesResponse><routeTa").error());
+  out.push_back(aws::parseDescribeRouteTables("").error());
+  out.push_back(aws::parseDescribeRouteTables("{\"RouteTables\": []}").error());
+  out.push_back(aws::parseDescribeRouteTables(
+                    "<DescribeRouteTablesResponse xmlns=\"urn:other\"><routeTableSet/>"
+                    "</DescribeRouteTablesResponse>")
+                    .error());
+  out.push_back(
+      aws::parseDescribeRouteTables(
+          "<DescribeRouteTablesResponse><routeTableSet><item><routeTableId>rtb-a1</routeTableId>"
+          "<routeSet><item><destinationCidrBlock>10.9.9.9/32</destinationCidrBlock>"
+          "<networkInterfaceId>eni-a</networkInterfaceId></item></routeSet></item>"
+          "</routeTableSet></DescribeRouteTablesResponse>")
+          .error());
+  out.push_back(aws::parseAwsError(aws::HttpResponse{404, {}, ""}));
+  out.push_back(aws::parseAwsError(aws::HttpResponse{302, {{"Location", "/x"}}, ""}));
+  return out;
+}
+
+// Whatever read meets a malformed answer — discovery on a cold start, or the
+// state read on a known topology — quickCheck cannot tell: exit 0 with a
+// warning, never "failed" (a needless failover) nor "bad config".
+TEST_F(ActionsTest, MalformedAnswersAreUndeterminableForQuickCheckWhereverTheyArrive) {
+  for (const Error& answer : malformedAnswers()) {
+    ASSERT_EQ(answer.awsCode, aws::kUnparseableAnswerCode) << answer.describe();
+    for (const char* action : {"DescribeNetworkInterfaces", "DescribeTransitGatewayRouteTables",
+                               "DescribeRouteTables", "SearchTransitGatewayRoutes"}) {
+      cloud_->setInterceptor([&](const FakeCall& call) -> std::optional<Error> {
+        if (call.action == action) return answer;
+        return std::nullopt;
+      });
+      auto cold = run(Action::kQuickCheck);
+      EXPECT_EQ(cold.verdict, Verdict::kUndeterminable)
+          << action << ": " << answer.describe() << " -> " << cold.message;
+    }
+    // The reads a quickCheck on a known topology makes.
+    for (const char* action : {"DescribeRouteTables", "SearchTransitGatewayRoutes"}) {
+      cloud_->setInterceptor(nullptr);
+      auto context = contextFor("node-a");
+      ASSERT_TRUE(context->topology(context->deadlineAfterSeconds(60)));
+      cloud_->setInterceptor([&](const FakeCall& call) -> std::optional<Error> {
+        if (call.action == action) return answer;
+        return std::nullopt;
+      });
+      auto known = quickCheck(*context);
+      EXPECT_EQ(known.verdict, Verdict::kUndeterminable)
+          << action << " on a known topology: " << answer.describe() << " -> " << known.message;
+    }
+  }
+  cloud_->setInterceptor(nullptr);
+  EXPECT_EQ(cloud_->writeCount(), 0);
+  EXPECT_EQ(cloud_->routeTarget(kRtbA1, kVip), kEniA);
+}
+
+// A NotFound without EC2's error code (how a bare 404 used to come back) is
+// no evidence that the ENI is gone: discovery must not make it a
+// configuration error. EC2's own InvalidNetworkInterfaceID.NotFound still is.
+TEST_F(ActionsTest, OnlyEc2SayingNotFoundMakesAnEniABadConfiguration) {
+  cloud_->setInterceptor([](const FakeCall& call) -> std::optional<Error> {
+    if (call.action == "DescribeNetworkInterfaces") {
+      return Error{ErrorCategory::kNotFound, "HTTP 404 with an empty body", "", "", 404};
+    }
+    return std::nullopt;
+  });
+  auto check = run(Action::kQuickCheck);
+  EXPECT_EQ(check.verdict, Verdict::kUndeterminable) << check.message;
+  auto restore = run(Action::kRestore);
+  EXPECT_EQ(restore.verdict, Verdict::kFailed) << restore.message;
+  ASSERT_TRUE(restore.error);
+  EXPECT_NE(restore.error->category, ErrorCategory::kInvalidConfig) << restore.message;
+
+  cloud_->setInterceptor([](const FakeCall& call) -> std::optional<Error> {
+    if (call.action == "DescribeNetworkInterfaces") {
+      return fakeAwsError(ErrorCategory::kNotFound, "InvalidNetworkInterfaceID.NotFound",
+                          "The networkInterface ID 'eni-a' does not exist");
+    }
+    return std::nullopt;
+  });
+  auto evidence = run(Action::kQuickCheck);
+  EXPECT_EQ(evidence.verdict, Verdict::kBadConfig) << evidence.message;
+  EXPECT_THAT(evidence.message, HasSubstr("region right?"));
+}
+
 // ---- bad configuration -------------------------------------------------------------
 
 TEST_F(ActionsTest, UnknownNodeIsABadConfigurationAndCallsNothing) {
@@ -388,14 +481,18 @@ TEST(VerdictForErrorTest, OneRuleForEveryAction) {
   const Error deadline{ErrorCategory::kDeadlineExceeded, "late"};
   const Error denied{ErrorCategory::kPermission, "no", "UnauthorizedOperation"};
   const Error internal{ErrorCategory::kInternal, "bug"};
+  const Error unparseable{ErrorCategory::kRetryable, "unparseable answer",
+                          std::string(aws::kUnparseableAnswerCode), "", 200};
+  const Error rejected{ErrorCategory::kInvalid, "bad parameter", "InvalidParameterValue"};
+  const Error notFound{ErrorCategory::kNotFound, "gone", "InvalidRouteTableID.NotFound"};
   EXPECT_EQ(verdictForError(Action::kRestore, config), Verdict::kBadConfig);
   EXPECT_EQ(verdictForError(Action::kQuickCheck, config), Verdict::kBadConfig);
-  for (const Error& e : {throttled, deadline, denied}) {
+  // quickCheck fails only on evidence from a read, which is never an error.
+  for (const Error& e : {throttled, deadline, denied, unparseable, rejected, notFound, internal}) {
     EXPECT_EQ(verdictForError(Action::kQuickCheck, e), Verdict::kUndeterminable) << e.describe();
     EXPECT_EQ(verdictForError(Action::kRestore, e), Verdict::kFailed) << e.describe();
     EXPECT_EQ(verdictForError(Action::kRecover, e), Verdict::kFailed) << e.describe();
   }
-  EXPECT_EQ(verdictForError(Action::kQuickCheck, internal), Verdict::kFailed);
   for (const Error& e : {config, throttled, denied, internal}) {
     EXPECT_EQ(verdictForError(Action::kRemove, e), Verdict::kOk) << e.describe();
   }

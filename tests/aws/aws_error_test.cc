@@ -1,8 +1,10 @@
 #include "aws/aws_error.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "aws/ec2_api.h"
+#include "aws/http_client.h"
 
 namespace tgwark::aws {
 namespace {
@@ -54,23 +56,57 @@ TEST(AwsErrorTest, UnparseableBodyNamesStatus) {
   HttpResponse response{502, {{"x-amzn-RequestId", "hdr-id"}}, "<html><body>Bad Gateway\n</body>"};
   Error error = parseAwsError(response);
   EXPECT_EQ(error.category, ErrorCategory::kRetryable);
-  EXPECT_TRUE(error.awsCode.empty());
+  EXPECT_EQ(error.awsCode, kUnparseableAnswerCode);
   EXPECT_EQ(error.requestId, "hdr-id");
   EXPECT_NE(error.message.find("HTTP 502"), std::string::npos);
   EXPECT_EQ(error.message.find('\n'), std::string::npos);
 }
 
-TEST(AwsErrorTest, EmptyBodyAndTruncatedXml) {
-  Error empty = parseAwsError(HttpResponse{403, {}, ""});
-  EXPECT_EQ(empty.category, ErrorCategory::kPermission);
-  EXPECT_NE(empty.message.find("HTTP 403"), std::string::npos);
-
-  Error truncated = parseAwsError(HttpResponse{400, {}, "<Response><Errors><Error><Code>Inv"});
-  EXPECT_EQ(truncated.category, ErrorCategory::kInvalid);
-  EXPECT_NE(truncated.message.find("HTTP 400"), std::string::npos);
-
+// A status without an AWS error body is not AWS's verdict on anything: a
+// proxy's 404 must not read as "the ENI does not exist", nor a 403 page as a
+// denial, nor a redirect as a rejected request. All are transient, and the
+// message says so.
+TEST(AwsErrorTest, AnswersWithoutAnAwsErrorBodyAreTransient) {
+  struct Case {
+    int status;
+    const char* body;
+  };
+  for (const Case& c :
+       {Case{404, ""}, Case{403, ""}, Case{400, "<Response><Errors><Error><Code>Inv"},
+        Case{302, ""}, Case{301, "<html>Moved</html>"}, Case{404, "{\"message\":\"not found\"}"},
+        Case{400, "<Response><Errors/></Response>"}}) {
+    Error error = parseAwsError(HttpResponse{c.status, {}, c.body});
+    EXPECT_EQ(error.category, ErrorCategory::kRetryable) << c.status << " " << c.body;
+    EXPECT_EQ(error.awsCode, kUnparseableAnswerCode) << c.status << " " << c.body;
+    EXPECT_NE(error.message.find(fmt::format("HTTP {}", c.status)), std::string::npos);
+    EXPECT_NE(error.message.find("not an AWS answer"), std::string::npos) << error.message;
+  }
+  Error tooMany = parseAwsError(HttpResponse{429, {}, ""});
+  EXPECT_EQ(tooMany.category, ErrorCategory::kThrottled);
   Error noCode = parseAwsError(HttpResponse{500, {}, "<Response><Errors/></Response>"});
   EXPECT_EQ(noCode.category, ErrorCategory::kRetryable);
+}
+
+TEST(AwsErrorTest, ClockSkewCandidates) {
+  auto error = [](const char* code, const char* message) {
+    return Error{ErrorCategory::kPermission, message, code, "", 400};
+  };
+  EXPECT_TRUE(isClockSkewCandidate(error("RequestTimeTooSkewed", "too skewed")));
+  EXPECT_TRUE(isClockSkewCandidate(
+      error("RequestExpired", "Request has expired. Timestamp date is 2026-01-01T00:00:00Z")));
+  EXPECT_TRUE(isClockSkewCandidate(error("RequestInTheFuture", "in the future")));
+  EXPECT_TRUE(isClockSkewCandidate(
+      error("SignatureDoesNotMatch", "Signature expired: 20260101T000000Z is now earlier than")));
+  EXPECT_TRUE(isClockSkewCandidate(error("AuthFailure", "Signature not yet current")));
+  // The same codes about the key or the signature itself are not about time.
+  EXPECT_FALSE(
+      isClockSkewCandidate(error("SignatureDoesNotMatch",
+                                 "The request signature we calculated does not match the signature "
+                                 "you provided. Check your AWS Secret Access Key")));
+  EXPECT_FALSE(isClockSkewCandidate(error("AuthFailure",
+                                          "AWS was not able to validate the "
+                                          "provided access credentials")));
+  EXPECT_FALSE(isClockSkewCandidate(error("UnauthorizedOperation", "expired")));
 }
 
 TEST(AwsErrorTest, DryRunOperationIsRecognised) {
@@ -149,7 +185,10 @@ INSTANTIATE_TEST_SUITE_P(
         CodeCase{"ValidationError", 400, ErrorCategory::kInvalid},
         CodeCase{"InvalidAction", 400, ErrorCategory::kInvalid},
         CodeCase{"", 429, ErrorCategory::kThrottled}, CodeCase{"", 500, ErrorCategory::kRetryable},
-        CodeCase{"", 404, ErrorCategory::kNotFound}, CodeCase{"", 400, ErrorCategory::kInvalid}));
+        CodeCase{"", 404, ErrorCategory::kRetryable}, CodeCase{"", 400, ErrorCategory::kRetryable},
+        CodeCase{"", 403, ErrorCategory::kRetryable},
+        CodeCase{"SomethingNew", 404, ErrorCategory::kNotFound},
+        CodeCase{"SomethingNew", 400, ErrorCategory::kInvalid}));
 
 TEST(AwsErrorTest, ExpiredCredentialsCodes) {
   EXPECT_TRUE(isExpiredCredentialsCode("ExpiredToken"));

@@ -11,9 +11,9 @@
 #include "aws/iso8601.h"
 #include "aws/query_encoding.h"
 #include "aws/sigv4.h"
+#include "support/fake_clock.h"
 #include "support/fake_credentials.h"
 #include "support/fake_http_client.h"
-#include "support/fake_clock.h"
 
 namespace tgwark::aws {
 namespace {
@@ -506,19 +506,128 @@ TEST_F(Ec2ClientTest, DeadlineBoundsRetriesAndAttemptTimeout) {
   EXPECT_EQ(http->requestCount(), 1u);
 }
 
-TEST_F(Ec2ClientTest, QuotaExhaustionStopsRetrying) {
+TEST_F(Ec2ClientTest, QuotaExhaustionSlowsRetryingButDoesNotStopIt) {
   quota = std::make_shared<RetryQuota>(5);
   auto client = makeClient();
-  http->setHandler([](const HttpRequest&) -> Result<HttpResponse> {
-    return HttpResponse{500, {}, ec2Error("InternalError")};
+  http->enqueue(500, ec2Error("InternalError"));
+  http->enqueue(500, ec2Error("InternalError"));
+  http->enqueue(500, ec2Error("InternalError"));
+  http->enqueue(200, returnTrue("DeleteRoute"));
+  CallOptions call;
+  call.deadline = clock->monotonic() + std::chrono::seconds{60};
+  ASSERT_TRUE(client->deleteRoute("rtb-1", "10.0.0.1/32", call));
+  EXPECT_EQ(http->requestCount(), 4u);
+  // 0.5 s paid from the quota; the next two at half the 5 s cap.
+  EXPECT_EQ(clock->totalSlept(), 500ms + 2500ms + 2500ms);
+}
+
+// The failover case: a burst of throttling longer than any fixed attempt
+// count, within restore's 300 s budget.
+TEST_F(Ec2ClientTest, FiftyThrottledAnswersThenSuccessWithinTheDeadline) {
+  auto client = makeClient();
+  int calls = 0;
+  http->setHandler([&](const HttpRequest&) -> Result<HttpResponse> {
+    if (++calls <= 50) return HttpResponse{503, {}, ec2Error("RequestLimitExceeded")};
+    return HttpResponse{200, {}, returnTrue("ReplaceRoute")};
   });
-  auto first = client->deleteRoute("rtb-1", "10.0.0.1/32");
-  ASSERT_FALSE(first);
-  EXPECT_EQ(http->requestCount(), 2u);  // one retry paid with the only 5 tokens
-  auto second = client->deleteRoute("rtb-1", "10.0.0.1/32");
-  ASSERT_FALSE(second);
-  EXPECT_EQ(http->requestCount(), 3u);  // no tokens left: no retry
-  EXPECT_EQ(second.error().category, ErrorCategory::kRetryable);
+  CallOptions call;
+  call.deadline = clock->monotonic() + std::chrono::seconds{300};
+  auto result = client->replaceRoute("rtb-1", "10.0.0.1/32", RouteTarget{"eni-1", ""}, call);
+  ASSERT_TRUE(result) << result.error().describe();
+  EXPECT_EQ(calls, 51);
+  EXPECT_LT(clock->monotonic(), *call.deadline);
+  ASSERT_EQ(observer->entries.size(), 1u);
+  EXPECT_EQ(observer->entries[0].attempts, 51);
+  EXPECT_TRUE(observer->entries[0].throttled);
+}
+
+TEST_F(Ec2ClientTest, EndlessThrottlingEndsAtTheDeadline) {
+  auto client = makeClient();
+  http->setHandler([](const HttpRequest&) -> Result<HttpResponse> {
+    return HttpResponse{503, {}, ec2Error("RequestLimitExceeded")};
+  });
+  CallOptions call;
+  call.deadline = clock->monotonic() + std::chrono::seconds{100};
+  auto result = client->describeVpcs(DescribeOptions{{}, {}, std::nullopt, call});
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().category, ErrorCategory::kThrottled);
+  EXPECT_LE(clock->monotonic(), *call.deadline);
+  EXPECT_GT(http->requestCount(), 20u);
+}
+
+TEST_F(Ec2ClientTest, PermissionErrorIsOneAttempt) {
+  auto client = makeClient();
+  http->setHandler([](const HttpRequest&) -> Result<HttpResponse> {
+    return HttpResponse{403, {}, ec2Error("UnauthorizedOperation", "not authorized")};
+  });
+  CallOptions call;
+  call.deadline = clock->monotonic() + std::chrono::seconds{300};
+  auto result = client->replaceRoute("rtb-1", "10.0.0.1/32", RouteTarget{"eni-1", ""}, call);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().category, ErrorCategory::kPermission);
+  EXPECT_EQ(http->requestCount(), 1u);
+  EXPECT_EQ(clock->totalSlept(), 0ms);
+}
+
+// Answers tgwark cannot read are retried like a 5xx and end, when they
+// persist, as a transient error that names itself.
+TEST_F(Ec2ClientTest, UnparseableAnswersAreRetriedAsTransient) {
+  auto client = makeClient();
+  const std::string good =
+      "<DescribeRouteTablesResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">"
+      "<requestId>r</requestId><routeTableSet><item><routeTableId>rtb-1</routeTableId>"
+      "</item></routeTableSet></DescribeRouteTablesResponse>";
+  http->enqueue(200, "<html><body>Proxy login</body></html>");
+  http->enqueue(200, "<DescribeRouteTablesResponse><routeTableSet><item>");
+  http->enqueue(200, "");
+  http->enqueue(200, "{\"routeTables\": []}");
+  http->enqueue(404, "");
+  http->enqueue(200, good);
+  CallOptions call;
+  call.deadline = clock->monotonic() + std::chrono::seconds{100};
+  auto tables = client->describeRouteTables(DescribeOptions{{"rtb-1"}, {}, std::nullopt, call});
+  ASSERT_TRUE(tables) << tables.error().describe();
+  ASSERT_EQ(tables->size(), 1u);
+  EXPECT_EQ(http->requestCount(), 6u);
+
+  http->setHandler([](const HttpRequest&) -> Result<HttpResponse> {
+    return HttpResponse{200, {}, "<html>maintenance</html>"};
+  });
+  auto failed = client->describeRouteTables(DescribeOptions{{"rtb-1"}, {}, std::nullopt, call});
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().category, ErrorCategory::kRetryable);
+  EXPECT_EQ(failed.error().awsCode, kUnparseableAnswerCode);
+}
+
+TEST_F(Ec2ClientTest, MutationWithAGarbageAnswerIsRetried) {
+  auto client = makeClient();
+  http->enqueue(200, "<html>gateway</html>");
+  http->enqueue(200, returnTrue("ReplaceRoute"));
+  CallOptions call;
+  call.deadline = clock->monotonic() + std::chrono::seconds{300};
+  ASSERT_TRUE(client->replaceRoute("rtb-1", "10.0.0.1/32", RouteTarget{"eni-1", ""}, call));
+  EXPECT_EQ(http->requestCount(), 2u);
+}
+
+TEST_F(Ec2ClientTest, ThrottlingSlowsLaterRequestsAndRecovers) {
+  auto limiter = std::make_shared<AdaptiveRateLimiter>();
+  Ec2ClientOptions options;
+  options.rateLimiter = limiter;
+  Ec2Client client("us-west-2", Endpoint{"https://ec2.us-west-2.amazonaws.com", "us-west-2", ""},
+                   credentials, http, clock, std::make_shared<FixedRandom>(0.0), {}, options);
+  http->enqueue(503, ec2Error("RequestLimitExceeded"));
+  http->enqueue(503, ec2Error("RequestLimitExceeded"));
+  http->enqueue(200, returnTrue("DeleteRoute"));
+  ASSERT_TRUE(client.deleteRoute("rtb-1", "10.0.0.1/32"));
+  ASSERT_TRUE(limiter->enabled());
+  // With zero backoff jitter only the limiter made the client wait.
+  EXPECT_GT(clock->totalSlept(), 0ms);
+  const double throttledRate = limiter->rate();
+  EXPECT_LT(throttledRate, 10.0);
+  clock->advance(std::chrono::seconds{10});
+  http->enqueue(200, returnTrue("DeleteRoute"));
+  ASSERT_TRUE(client.deleteRoute("rtb-1", "10.0.0.1/32"));
+  EXPECT_GT(limiter->rate(), throttledRate);
 }
 
 TEST_F(Ec2ClientTest, ExpiredTokenAsksForCredentialsAgain) {
@@ -626,14 +735,70 @@ TEST_F(Ec2ClientTest, MissingCredentialsIsAPermissionErrorWithoutARequest) {
   EXPECT_EQ(http->requestCount(), 0u);
 }
 
-TEST_F(Ec2ClientTest, MalformedSuccessBodyIsInvalid) {
+TEST_F(Ec2ClientTest, MalformedSuccessBodyIsTransient) {
   auto client = makeClient();
   http->enqueue(200, "<DescribeRouteTablesResponse><routeTableSet><item>");
   auto result = client->describeRouteTables({});
+  ASSERT_FALSE(result);  // no deadline: the standard three attempts, the fake's queue ran dry
+  http->setHandler([](const HttpRequest&) -> Result<HttpResponse> {
+    return HttpResponse{200, {}, ""};
+  });
+  auto empty = client->deleteRoute("rtb-1", "10.0.0.1/32");
+  ASSERT_FALSE(empty);
+  EXPECT_EQ(empty.error().category, ErrorCategory::kRetryable);
+  EXPECT_EQ(empty.error().awsCode, kUnparseableAnswerCode);
+}
+
+// A node clock 20 minutes slow: EC2 answers RequestExpired with its own time
+// in the Date header; the client signs with that time from then on, retries
+// and succeeds, and later calls need no correction.
+TEST_F(Ec2ClientTest, ClockSkewIsCorrectedFromTheServerDate) {
+  auto client = makeClient();
+  const WallTime serverNow = clock->now() + std::chrono::minutes{20};
+  std::vector<std::string> signedDates;
+  http->setHandler([&](const HttpRequest& request) -> Result<HttpResponse> {
+    std::string amzDate(findHeader(request.headers, "X-Amz-Date"));
+    signedDates.push_back(amzDate);
+    // The signing time as an ISO 8601 time: 20150830T123600Z.
+    std::string iso = amzDate.substr(0, 4) + "-" + amzDate.substr(4, 2) + "-" +
+                      amzDate.substr(6, 2) + "T" + amzDate.substr(9, 2) + ":" +
+                      amzDate.substr(11, 2) + ":" + amzDate.substr(13, 2) + "Z";
+    auto signedAt = parseIso8601(iso);
+    const Headers date = {{"Date", formatHttpDate(serverNow)}};
+    if (!signedAt || std::chrono::abs(*signedAt - serverNow) > std::chrono::minutes{15}) {
+      return HttpResponse{
+          400, date, ec2Error("RequestExpired", "Request has expired. Timestamp date is " + iso)};
+    }
+    return HttpResponse{200, date, returnTrue("DeleteRoute")};
+  });
+  CallOptions call;
+  call.deadline = clock->monotonic() + std::chrono::seconds{100};
+  auto result = client->deleteRoute("rtb-1", "10.0.0.1/32", call);
+  ASSERT_TRUE(result) << result.error().describe();
+  ASSERT_EQ(signedDates.size(), 2u);
+  EXPECT_EQ(client->clockSkew(), std::chrono::minutes{20});
+  ASSERT_TRUE(client->deleteRoute("rtb-1", "10.0.0.1/32", call));
+  EXPECT_EQ(signedDates.size(), 3u);  // no further rejection
+}
+
+// A signature error that is not about time is not "corrected" and not
+// retried, even when the server's clock differs.
+TEST_F(Ec2ClientTest, SignatureErrorWithoutTimeTextIsNotASkew) {
+  auto client = makeClient();
+  const Headers date = {{"Date", formatHttpDate(clock->now() + std::chrono::minutes{30})}};
+  http->setHandler([&](const HttpRequest&) -> Result<HttpResponse> {
+    return HttpResponse{403, date,
+                        ec2Error("SignatureDoesNotMatch",
+                                 "The request signature we calculated does not match the "
+                                 "signature you provided.")};
+  });
+  CallOptions call;
+  call.deadline = clock->monotonic() + std::chrono::seconds{100};
+  auto result = client->deleteRoute("rtb-1", "10.0.0.1/32", call);
   ASSERT_FALSE(result);
-  EXPECT_EQ(result.error().category, ErrorCategory::kInvalid);
-  http->enqueue(200, "");
-  EXPECT_FALSE(client->deleteRoute("rtb-1", "10.0.0.1/32"));
+  EXPECT_EQ(result.error().category, ErrorCategory::kPermission);
+  EXPECT_EQ(http->requestCount(), 1u);
+  EXPECT_EQ(client->clockSkew(), 0ms);
 }
 
 TEST(QueryEncodingTest, EncodesLikeSigV4AndRoundTrips) {

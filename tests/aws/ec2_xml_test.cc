@@ -2,6 +2,8 @@
 // (namespace, requestId, item lists), trimmed to the elements that matter.
 #include "aws/ec2_xml.h"
 
+#include "aws/http_client.h"
+
 #include <gtest/gtest.h>
 
 namespace tgwark::aws {
@@ -100,15 +102,19 @@ TEST(Ec2XmlTest, EmptySetAndNoToken) {
   EXPECT_TRUE(page->nextToken.empty());
 }
 
-TEST(Ec2XmlTest, MalformedXmlIsInvalidNotACrash) {
+// An answer that cannot be read is no evidence about the resources: it is
+// transient (retried, undeterminable), marked as unparseable, never a crash.
+TEST(Ec2XmlTest, MalformedXmlIsTransientNotACrash) {
   for (const char* body :
        {"", "not xml at all", "<DescribeRouteTablesResponse><routeTableSet><item>",
         "<DescribeRouteTablesResponse><routeTableSet></DescribeRouteTablesResponse>",
         "\x01\x02\xff\xfe"}) {
     auto page = parseDescribeRouteTables(body);
     ASSERT_FALSE(page) << body;
-    EXPECT_EQ(page.error().category, ErrorCategory::kInvalid);
+    EXPECT_EQ(page.error().category, ErrorCategory::kRetryable);
+    EXPECT_EQ(page.error().awsCode, kUnparseableAnswerCode);
     EXPECT_NE(page.error().message.find("DescribeRouteTables"), std::string::npos);
+    EXPECT_NE(page.error().message.find("unparseable"), std::string::npos);
   }
 }
 
@@ -126,8 +132,32 @@ TEST(Ec2XmlTest, WrongDocumentAndMissingRequiredElements) {
       "<DescribeRouteTablesResponse><routeTableSet><item><vpcId>vpc-1</vpcId></item>"
       "</routeTableSet></DescribeRouteTablesResponse>");
   ASSERT_FALSE(noId);
-  EXPECT_EQ(noId.error().category, ErrorCategory::kInvalid);
+  EXPECT_EQ(noId.error().category, ErrorCategory::kRetryable);
   EXPECT_NE(noId.error().message.find("routeTableId"), std::string::npos);
+
+  // A route without its state would read as broken: the answer is rejected.
+  auto noState = parseDescribeRouteTables(
+      "<DescribeRouteTablesResponse><routeTableSet><item><routeTableId>rtb-1</routeTableId>"
+      "<routeSet><item><destinationCidrBlock>10.9.9.9/32</destinationCidrBlock>"
+      "<networkInterfaceId>eni-1</networkInterfaceId></item></routeSet></item></routeTableSet>"
+      "</DescribeRouteTablesResponse>");
+  ASSERT_FALSE(noState);
+  EXPECT_EQ(noState.error().awsCode, kUnparseableAnswerCode);
+  EXPECT_NE(noState.error().message.find("<state>"), std::string::npos);
+  auto noTgwState = parseSearchTransitGatewayRoutes(
+      "<SearchTransitGatewayRoutesResponse><routeSet><item><destinationCidrBlock>10.9.9.9/32"
+      "</destinationCidrBlock><type>static</type></item></routeSet>"
+      "</SearchTransitGatewayRoutesResponse>");
+  ASSERT_FALSE(noTgwState);
+  EXPECT_EQ(noTgwState.error().awsCode, kUnparseableAnswerCode);
+
+  // Same element names in another vocabulary are not EC2's answer.
+  auto otherNamespace = parseDescribeRouteTables(
+      "<DescribeRouteTablesResponse xmlns=\"http://example.com/not-ec2/\"><routeTableSet/>"
+      "</DescribeRouteTablesResponse>");
+  ASSERT_FALSE(otherNamespace);
+  EXPECT_EQ(otherNamespace.error().awsCode, kUnparseableAnswerCode);
+  EXPECT_NE(otherNamespace.error().message.find("namespace"), std::string::npos);
 }
 
 TEST(Ec2XmlTest, DescribeNetworkInterfaces) {
@@ -513,7 +543,7 @@ TEST(Ec2XmlTest, MutationResponses) {
   auto wrongAction = parseMutationResponse(
       "<CreateRouteResponse><return>true</return></CreateRouteResponse>", "ReplaceRoute");
   ASSERT_FALSE(wrongAction);
-  EXPECT_EQ(wrongAction.error().category, ErrorCategory::kInvalid);
+  EXPECT_EQ(wrongAction.error().category, ErrorCategory::kRetryable);
   EXPECT_FALSE(parseMutationResponse("<oops", "ReplaceRoute"));
 }
 

@@ -32,7 +32,8 @@ TEST_F(RetryTest, BackoffIsFullJitterExponentialWithCap) {
   EXPECT_EQ(policy.backoff(1), 500ms);
   EXPECT_EQ(policy.backoff(2), 1000ms);
   EXPECT_EQ(policy.backoff(3), 2000ms);
-  EXPECT_EQ(policy.backoff(10), 20000ms);  // 0.5 * 512 s capped at 20 s
+  EXPECT_EQ(policy.backoff(4), 2500ms);   // 0.5 * min(8 s, 5 s): jitter below the cap
+  EXPECT_EQ(policy.backoff(10), 2500ms);  // the cap bounds the range, not the jittered value
   RetryPolicy zero({}, clock, std::make_shared<FixedRandom>(0.0));
   EXPECT_EQ(zero.backoff(5), 0ms);
 }
@@ -120,9 +121,11 @@ TEST_F(RetryTest, PassedDeadlineIsDeadlineExceeded) {
   EXPECT_EQ(result.error().category, ErrorCategory::kDeadlineExceeded);
 }
 
-TEST_F(RetryTest, QuotaExhaustionStopsRetries) {
+// An empty quota slows retries to the backoff cap instead of ending the
+// call: within an action's budget a sick region is still asked, rarely.
+TEST_F(RetryTest, QuotaExhaustionSlowsRetriesToTheCap) {
   RetryOptions options;
-  options.maxAttempts = 10;
+  options.maxAttempts = 5;
   auto quota = std::make_shared<RetryQuota>(12);
   RetryPolicy policy(options, clock, random, quota);
   int calls = 0;
@@ -131,18 +134,91 @@ TEST_F(RetryTest, QuotaExhaustionStopsRetries) {
     return std::unexpected(serverError());
   });
   ASSERT_FALSE(result);
-  EXPECT_EQ(calls, 3);  // 12 tokens pay for two retries of 5
-  EXPECT_EQ(quota->available(), 2);
+  EXPECT_EQ(calls, 5);
+  EXPECT_EQ(quota->available(), 2);  // 12 tokens paid for two retries of 5
+  // 0.5 s and 1 s paid for; then two at 0.5 * the 5 s cap, not 2 s and 4 s.
+  EXPECT_EQ(clock->totalSlept(), 500ms + 1000ms + 2500ms + 2500ms);
+  EXPECT_TRUE(RetryPolicy::isTimeout(
+      Error{ErrorCategory::kRetryable, "timed out", std::string(kTransportTimeoutCode)}));
+}
 
-  // Timeouts cost 10: with 2 left, none at all.
-  calls = 0;
-  result = policy.run<int>(std::nullopt, [&](const AttemptContext&) -> Result<int> {
-    ++calls;
-    return std::unexpected(
-        Error{ErrorCategory::kRetryable, "timed out", std::string(kTransportTimeoutCode)});
+// Without max_attempts, the deadline is the budget: 50 throttled answers
+// are outlasted when the deadline allows it.
+TEST_F(RetryTest, UncappedRetriesRunUntilTheDeadline) {
+  RetryPolicy policy({}, clock, random);
+  int calls = 0;
+  MonoTime deadline = clock->monotonic() + std::chrono::seconds{300};
+  auto result = policy.run<int>(deadline, [&](const AttemptContext&) -> Result<int> {
+    if (++calls <= 50) return std::unexpected(throttled());
+    return 7;
   });
+  ASSERT_TRUE(result) << result.error().describe();
+  EXPECT_EQ(calls, 51);
+
+  // Never-ending throttling ends at the deadline, not before and not after.
+  calls = 0;
+  clock = std::make_shared<FakeClock>();
+  RetryPolicy bounded({}, clock, random);
+  deadline = clock->monotonic() + std::chrono::seconds{100};
+  auto failed = bounded.run<int>(deadline, [&](const AttemptContext&) -> Result<int> {
+    ++calls;
+    return std::unexpected(throttled());
+  });
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().category, ErrorCategory::kThrottled);
+  EXPECT_LT(clock->monotonic(), deadline);
+  EXPECT_GT(clock->monotonic() + 2500ms, deadline);  // stopped only when a backoff would cross it
+  EXPECT_GT(calls, 30);
+
+  // No deadline and no cap: the standard three attempts.
+  calls = 0;
+  auto noDeadline = bounded.run<int>(std::nullopt, [&](const AttemptContext&) -> Result<int> {
+    ++calls;
+    return std::unexpected(throttled());
+  });
+  EXPECT_FALSE(noDeadline);
+  EXPECT_EQ(calls, kAttemptsWithoutDeadline);
+}
+
+TEST_F(RetryTest, PermissionErrorIsTriedExactlyOnceWhateverTheBudget) {
+  RetryPolicy policy({}, clock, random);
+  int calls = 0;
+  auto result = policy.run<int>(
+      clock->monotonic() + std::chrono::seconds{300}, [&](const AttemptContext&) -> Result<int> {
+        ++calls;
+        return std::unexpected(
+            Error{ErrorCategory::kPermission, "no", "UnauthorizedOperation", "", 403});
+      });
+  ASSERT_FALSE(result);
   EXPECT_EQ(calls, 1);
-  EXPECT_TRUE(RetryPolicy::isTimeout(result.error()));
+  EXPECT_EQ(clock->totalSlept(), 0ms);
+}
+
+TEST_F(RetryTest, AdaptiveRateLimiterBacksOffOnThrottlesAndRecovers) {
+  AdaptiveRateLimiter limiter;
+  // Free until the first throttle.
+  for (int i = 0; i < 100; ++i) limiter.acquire(*clock);
+  EXPECT_EQ(clock->totalSlept(), 0ms);
+  EXPECT_FALSE(limiter.enabled());
+
+  limiter.onAnswer(true, *clock);
+  ASSERT_TRUE(limiter.enabled());
+  EXPECT_DOUBLE_EQ(limiter.rate(), 7.0);  // 10/s * 0.7
+  limiter.onAnswer(true, *clock);
+  limiter.onAnswer(true, *clock);
+  EXPECT_NEAR(limiter.rate(), 3.43, 1e-9);
+  // Requests now wait for tokens: ten of them take about 10 / 3.43 s.
+  for (int i = 0; i < 10; ++i) limiter.acquire(*clock);
+  EXPECT_GT(clock->totalSlept(), 2500ms);
+  EXPECT_LT(clock->totalSlept(), 3500ms);
+
+  // Successes grow the rate back past where it was throttled.
+  clock->advance(std::chrono::seconds{5});
+  limiter.onAnswer(false, *clock);
+  EXPECT_GT(limiter.rate(), 4.9);
+  clock->advance(std::chrono::seconds{30});
+  limiter.onAnswer(false, *clock);
+  EXPECT_DOUBLE_EQ(limiter.rate(), 100.0);  // capped at maxRate
 }
 
 TEST_F(RetryTest, SuccessRefillsQuotaUpToCapacity) {

@@ -119,7 +119,7 @@ TEST(ConfigTest, DefaultsWhenOptionalKeysAreAbsent) {
   EXPECT_TRUE(config->tgwRouteTables.empty());
   EXPECT_EQ(config->aws.restoreTimeoutS, 300);
   EXPECT_EQ(config->aws.quickcheckTimeoutS, 100);
-  EXPECT_EQ(config->aws.maxAttempts, 3);
+  EXPECT_EQ(config->aws.maxAttempts, 0);  // no cap: the action's deadline bounds retries
   EXPECT_EQ(config->aws.applyConcurrency, 16);
   EXPECT_FALSE(config->aws.useFips);
   EXPECT_EQ(config->sourceName, "config");
