@@ -1,6 +1,7 @@
 #include "aws/ec2_client.h"
 
 #include <algorithm>
+#include <array>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -116,7 +117,11 @@ Result<std::string> Ec2Client::call(const QueryParams& params, const CallOptions
       return std::unexpected(response.error());
     }
     if (response->status >= 200 && response->status < 300) return std::move(response->body);
-    Error error = parseAwsError(*response);
+    // An answer may echo the request; whatever it quotes of these is masked.
+    const std::array<std::string_view, 3> secrets = {credentials->accessKeyId,
+                                                     credentials->secretAccessKey.reveal(),
+                                                     credentials->sessionToken.reveal()};
+    Error error = parseAwsError(*response, secrets);
     spdlog::debug("EC2 {} {} attempt {}: {}", region_, action, ctx.attempt, error.describe());
     return std::unexpected(std::move(error));
   };
