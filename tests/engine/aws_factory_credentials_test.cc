@@ -94,7 +94,9 @@ struct FactoryCredentialsTest : ::testing::Test {
 TEST_F(FactoryCredentialsTest, ExpiredTokenRefetchesInstanceRoleCredentials) {
   auto factory = make("");
   ASSERT_TRUE(factory) << factory.error().describe();
-  auto api = (*factory)("us-east-1");
+  auto client = (*factory)("us-east-1");
+  ASSERT_TRUE(client) << client.error().describe();
+  auto api = *client;
   ASSERT_TRUE(api->describeRouteTables({}));
   ASSERT_TRUE(api->describeRouteTables({}));
   // IMDS now serves new keys; the cached ones still look fresh for hours.
@@ -115,7 +117,9 @@ TEST_F(FactoryCredentialsTest, ExpiredTokenAssumesTheRegionsRoleAgain) {
       "\n[aws.regions.\"us-west-2\"]\n"
       "role_arn = \"arn:aws:iam::111122223333:role/tgw-routes\"\n");
   ASSERT_TRUE(factory) << factory.error().describe();
-  auto api = (*factory)("us-west-2");
+  auto client = (*factory)("us-west-2");
+  ASSERT_TRUE(client) << client.error().describe();
+  auto api = *client;
   ASSERT_TRUE(api->describeRouteTables({}));
   ASSERT_TRUE(api->describeRouteTables({}));
   EXPECT_EQ(cloud.sts.size(), 1u);  // cached between calls
