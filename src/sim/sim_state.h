@@ -32,8 +32,12 @@ struct ThrottleOptions {
   double readRefillPerSecond = 20;
 };
 
-// Latency added to EC2 responses. region/action "*" match anything; the most
-// specific rule wins (region+action, region, action, default).
+// Latency added to EC2 and IMDS responses (IMDS: region = the node's region,
+// action = "IMDS"). region/action "*" match anything; the most specific rule
+// wins (region+action, region, action, default).
+// The action name latency and fault rules use for instance metadata calls.
+inline constexpr std::string_view kImdsAction = "IMDS";
+
 struct LatencyRule {
   std::string region = "*";
   std::string action = "*";
@@ -43,8 +47,12 @@ struct LatencyRule {
 
 // kind: an AWS error code answered with its usual status (InternalError 500,
 // Unavailable 503, RequestLimitExceeded 503, or any other code with 400),
-// "reset" (the connection is dropped mid-response) or "stall" (the response is
-// held for stallMs, then sent).
+// "reset" (the connection is dropped mid-response), "stall" (the response is
+// held for stallMs, then sent) or "echo-headers" (a proxy's 403 HTML page that
+// quotes the request line and every request header, credentials included).
+// Rules match IMDS calls too: region = the node's region, action = "IMDS"
+// (kImdsAction) or the path after /latest/ ("api/token",
+// "meta-data/instance-id", ...); there an error code is answered as text.
 // Scripted (nth > 0): the nth matching call after the rule was added fails,
 // and the count following ones too. Probabilistic (nth == 0): each matching
 // call fails with the given probability.
@@ -154,7 +162,15 @@ class SimState {
   };
 
   SimResponse handleEc2(const SimRequest& request);
+  // IMDS calls: latency and fault rules as for EC2 (region = the node's
+  // region, action = kImdsAction or the path after /latest/), then serveImds.
   SimResponse handleImds(const SimRequest& request, const SimNode& node, std::string_view subpath);
+  SimResponse serveImds(const SimRequest& request, const SimNode& node, std::string_view subpath);
+  // The first fault rule matching (region, action) that fires, as the answer
+  // to send; a "stall" is recorded on `response` instead. Called with mu_ held.
+  std::optional<SimResponse> fireFault(std::string_view region, std::string_view action,
+                                       std::string_view imdsPath, const SimRequest& request,
+                                       const std::string& requestId, SimResponse& response);
   SimResponse handleControl(const SimRequest& request, std::string_view subpath);
   SimResponse ec2Error(int status, std::string_view code, std::string_view message,
                        const std::string& requestId, std::string_view region,
