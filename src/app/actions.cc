@@ -5,14 +5,63 @@
 #include <fmt/format.h>
 
 #include "engine/engine.h"
+#include "plan/desired.h"
 #include "plan/takeover.h"
 
 namespace tgwark::app {
 
 namespace {
 
-ActionOutcome outcome(Action action, Verdict verdict, std::string message) {
-  return ActionOutcome{action, verdict, std::move(message), std::nullopt};
+ActionOutcome outcome(Action action, Verdict verdict, std::string message,
+                      std::string reason = {}) {
+  ActionOutcome out;
+  out.action = action;
+  out.verdict = verdict;
+  out.message = std::move(message);
+  out.reason = std::move(reason);
+  return out;
+}
+
+std::string tableText(const plan::DesiredRoute& d) {
+  return fmt::format("{} {} in {}", model::tableKindText(d.tableKind), d.tableId, d.region);
+}
+
+// The first wrong home route of an apply, as a reason.
+std::string homeRouteReason(const engine::ApplyReport& report) {
+  for (const auto& r : report.routes) {
+    if (!r.change.desired.home() || r.right()) continue;
+    std::string why = std::string(engine::routeOutcomeName(r.outcome));
+    if (r.error)
+      why += " (" + (r.error->awsCode.empty() ? r.error->message : r.error->awsCode) + ")";
+    return fmt::format("home route {}: {}", tableText(r.change.desired), why);
+  }
+  return "home routes not right";
+}
+
+std::string homeProblemReason(const plan::RouteChange& c) {
+  std::string now = c.currentlyServes.empty() ? "" : ", serves " + c.currentlyServes;
+  return fmt::format("home route {}: {}{}", tableText(c.desired), plan::changeKindName(c.kind),
+                     now);
+}
+
+// How many of `node`'s home routes serve it, from the problems a check found.
+HomeRoutes homeRoutesFrom(const model::Config& config, const model::Topology& topology,
+                          const std::string& node, const engine::QuickCheckReport& report) {
+  auto desired = plan::desiredRoutesReport(topology, node, config.vip);
+  if (!desired) return HomeRoutes::kUnknown;
+  std::size_t home = 0;
+  for (const auto& d : desired->routes) home += d.home() ? 1 : 0;
+  std::size_t notHere = 0;
+  for (const auto& c : report.homeProblems) {
+    // A blackhole route still names this node's target: it is meant for here.
+    if (c.kind != plan::ChangeKind::kFixBlackhole) ++notHere;
+  }
+  if (report.homeProblems.empty() && report.health == engine::Health::kHealthy) {
+    return HomeRoutes::kAllHere;
+  }
+  if (report.health == engine::Health::kUndeterminable) return HomeRoutes::kUnknown;
+  if (notHere >= home) return HomeRoutes::kNoneHere;
+  return HomeRoutes::kSomeHere;
 }
 
 // An API that cannot answer now is not the resource's fault: timeouts,
@@ -55,7 +104,8 @@ void logChange(bool home, const plan::RouteChange& c) {
 ActionOutcome takenOver(Action action, const plan::Takeover& takeover) {
   return outcome(action, Verdict::kTakenOver,
                  fmt::format("{}: routes were taken over by {} ({}); not reclaiming them",
-                             actionName(action), takeover.byNode, takeover.evidence));
+                             actionName(action), takeover.byNode, takeover.evidence),
+                 fmt::format("routes taken over by {}; not reclaiming them", takeover.byNode));
 }
 
 }  // namespace
@@ -68,6 +118,16 @@ std::string_view actionName(Action action) {
     case Action::kRecover: return "recover";
   }
   return "restore";
+}
+
+std::string_view homeRoutesName(HomeRoutes home) {
+  switch (home) {
+    case HomeRoutes::kUnknown: return "unknown";
+    case HomeRoutes::kAllHere: return "all here";
+    case HomeRoutes::kSomeHere: return "some here";
+    case HomeRoutes::kNoneHere: return "none here";
+  }
+  return "unknown";
 }
 
 std::string_view verdictName(Verdict verdict) {
@@ -92,8 +152,10 @@ Verdict verdictForError(Action action, const Error& error) {
 }
 
 ActionOutcome outcomeFromError(Action action, const Error& error, std::string_view what) {
-  ActionOutcome out = outcome(action, verdictForError(action, error),
-                              fmt::format("{}: {}", what, error.describe()));
+  std::string code = error.awsCode.empty() ? "" : " (" + error.awsCode + ")";
+  ActionOutcome out =
+      outcome(action, verdictForError(action, error), fmt::format("{}: {}", what, error.describe()),
+              fmt::format("{}: {}{}", what, error.message, code));
   out.error = error;
   return out;
 }
@@ -103,9 +165,9 @@ ActionOutcome restore(Context& context) {
   const auto& config = context.config();
   auto node = context.localNode();
   if (!node) return outcomeFromError(kAction, node.error(), "restore");
-  auto deadline = context.deadlineAfterSeconds(config.aws.restoreTimeoutS);
-  spdlog::info("restore: making {} active for VIP {} (deadline {} s)", node->name,
-               config.vipDestination(), config.aws.restoreTimeoutS);
+  auto deadline = context.actionDeadline(config.aws.restoreTimeoutS);
+  spdlog::info("restore: making {} active for VIP {} (deadline {} ms)", node->name,
+               config.vipDestination(), context.actionTimeout(config.aws.restoreTimeoutS).count());
 
   auto topology = context.topology(deadline);
   if (!topology) return outcomeFromError(kAction, topology.error(), "restore: discovery");
@@ -124,7 +186,8 @@ ActionOutcome restore(Context& context) {
       return outcomeFromError(kAction, sdc.error(), "restore: pre-flight");
     }
   } else if (!sdc->ok()) {
-    return outcome(kAction, Verdict::kFailed, "restore: pre-flight: " + sdc->message);
+    return outcome(kAction, Verdict::kFailed, "restore: pre-flight: " + sdc->message,
+                   "pre-flight: " + sdc->message);
   } else if (sdc->fixed) {
     spdlog::warn("restore: {}", sdc->message);
   }
@@ -141,7 +204,8 @@ ActionOutcome restore(Context& context) {
       report->count(engine::RouteOutcome::kUnknown), report->count(engine::RouteOutcome::kMissing),
       engine::callsText(context.calls()));
   if (!report->homeRight()) {
-    return outcome(kAction, Verdict::kFailed, "restore failed: home routes not right: " + summary);
+    return outcome(kAction, Verdict::kFailed, "restore failed: home routes not right: " + summary,
+                   "restore: " + homeRouteReason(*report));
   }
   if (!report->allRight()) {
     spdlog::warn("restore: remote routes left to repair: {}", summary);
@@ -159,18 +223,18 @@ ActionOutcome remove(Context& context) {
   return remove();
 }
 
-ActionOutcome quickCheck(Context& context) {
+ActionOutcome quickCheck(Context& context, const CheckOptions& checkOptions) {
   constexpr Action kAction = Action::kQuickCheck;
   const auto& config = context.config();
   auto node = context.localNode();
   if (!node) return outcomeFromError(kAction, node.error(), "quickCheck");
-  auto deadline = context.deadlineAfterSeconds(config.aws.quickcheckTimeoutS);
+  auto deadline = context.actionDeadline(config.aws.quickcheckTimeoutS);
   auto topology = context.topology(deadline, /*allowCache=*/true);
   if (!topology) {
     return outcomeFromError(kAction, topology.error(), "quickCheck: cannot read the topology now");
   }
   engine::QuickCheckOptions options;
-  options.repairRemote = true;
+  options.repairRemote = checkOptions.repairRemote;
   options.apply = engine::applyOptionsFrom(config);
   auto report =
       engine::quickCheck(config, *topology, node->name, context.factory(), deadline, options);
@@ -187,21 +251,43 @@ ActionOutcome quickCheck(Context& context) {
         engine::quickCheck(config, *topology, node->name, context.factory(), deadline, options);
   }
   if (!report) return outcomeFromError(kAction, report.error(), "quickCheck");
-  if (report->takeover) return takenOver(kAction, *report->takeover);
+  const HomeRoutes home = homeRoutesFrom(config, *topology, node->name, *report);
+  if (report->takeover) {
+    auto out = takenOver(kAction, *report->takeover);
+    out.home = home;
+    return out;
+  }
   for (const auto& c : report->homeProblems) logChange(true, c);
   for (const auto& c : report->remoteProblems) logChange(false, c);
   if (report->repair) {
     for (const auto& r : report->repair->routes) logRoute(r);
   }
   std::string summary = report->summary + "; " + engine::callsText(context.calls());
+  ActionOutcome out = outcome(kAction, Verdict::kFailed, "quickCheck: unexpected state");
   switch (report->health) {
-    case engine::Health::kHealthy: return outcome(kAction, Verdict::kOk, "quickCheck " + summary);
-    case engine::Health::kUndeterminable:
-      return outcome(kAction, Verdict::kUndeterminable, "quickCheck " + summary);
+    case engine::Health::kHealthy:
+      out = outcome(kAction, Verdict::kOk, "quickCheck " + summary);
+      break;
+    case engine::Health::kUndeterminable: {
+      std::string why = "home route tables unreadable";
+      if (!report->unreadable.empty()) {
+        const auto& [table, error] = *report->unreadable.begin();
+        why = fmt::format("table {} unreadable: {}", table,
+                          error.awsCode.empty() ? error.message : error.awsCode);
+      }
+      out =
+          outcome(kAction, Verdict::kUndeterminable, "quickCheck " + summary, "quickCheck: " + why);
+      break;
+    }
     case engine::Health::kUnhealthy:
-      return outcome(kAction, Verdict::kFailed, "quickCheck " + summary);
+      out = outcome(kAction, Verdict::kFailed, "quickCheck " + summary,
+                    report->homeProblems.empty()
+                        ? "quickCheck: home routes not right"
+                        : "quickCheck: " + homeProblemReason(report->homeProblems.front()));
+      break;
   }
-  return outcome(kAction, Verdict::kFailed, "quickCheck: unexpected state");
+  out.home = home;
+  return out;
 }
 
 ActionOutcome recover(Context& context) {
@@ -209,7 +295,7 @@ ActionOutcome recover(Context& context) {
   const auto& config = context.config();
   auto node = context.localNode();
   if (!node) return outcomeFromError(kAction, node.error(), "recover");
-  auto deadline = context.deadlineAfterSeconds(config.aws.restoreTimeoutS);
+  auto deadline = context.actionDeadline(config.aws.restoreTimeoutS);
   auto topology = context.topology(deadline);
   if (!topology) return outcomeFromError(kAction, topology.error(), "recover: discovery");
   auto planned = engine::planFor(config, *topology, node->name, context.factory(), deadline);
@@ -225,7 +311,10 @@ ActionOutcome recover(Context& context) {
       "{} written, {} failed, {} unknown; {}", report.count(engine::RouteOutcome::kWritten),
       report.count(engine::RouteOutcome::kFailed), report.count(engine::RouteOutcome::kUnknown),
       engine::callsText(context.calls()));
-  if (!report.homeRight()) return outcome(kAction, Verdict::kFailed, "recover failed: " + summary);
+  if (!report.homeRight()) {
+    return outcome(kAction, Verdict::kFailed, "recover failed: " + summary,
+                   "recover: " + homeRouteReason(report));
+  }
   return outcome(kAction, Verdict::kOk, "recover done: " + summary);
 }
 

@@ -27,11 +27,25 @@ enum class Verdict {
 };
 std::string_view verdictName(Verdict verdict);
 
+// Where this node's home routes point, as a check read them: what tells "not
+// active here" from "active here but broken" when local state cannot be trusted.
+enum class HomeRoutes {
+  kUnknown,   // not read (an error, an unreadable home table)
+  kAllHere,   // every home route right for this node
+  kSomeHere,  // some serve this node, some do not: evidence of broken home routes
+  kNoneHere,  // none serves this node (another node's, or a client's TGW route)
+};
+std::string_view homeRoutesName(HomeRoutes home);
+
 struct ActionOutcome {
   Action action = Action::kRestore;
   Verdict verdict = Verdict::kFailed;
   std::string message;         // one line for the cluster manager's log
   std::optional<Error> error;  // the error behind a verdict that came from one
+  // What failed, short and without call counts (the first wrong home route,
+  // the AWS code): for a status line such as Pacemaker's exit reason.
+  std::string reason;
+  HomeRoutes home = HomeRoutes::kUnknown;  // set by quickCheck
 };
 
 // The verdict an error met during `action` earns: kInvalidConfig is a bad
@@ -48,9 +62,13 @@ ActionOutcome restore(Context& context);
 // loading the config, so nothing remove reads can block or fail.
 ActionOutcome remove();
 ActionOutcome remove(Context& context);
+struct CheckOptions {
+  // false: reads only (a cluster manager's probe must not change anything).
+  bool repairRemote = true;
+};
 // Read every managed route; home problems fail, remote ones are repaired
 // best-effort; an API that cannot answer is kUndeterminable.
-ActionOutcome quickCheck(Context& context);
+ActionOutcome quickCheck(Context& context, const CheckOptions& options = {});
 // Re-apply unless another node has taken over; kOk when home routes are right.
 ActionOutcome recover(Context& context);
 

@@ -51,6 +51,8 @@ Result<std::unique_ptr<Context>> Context::create(ContextOptions options) {
   c->configSource_ = std::move(options.configSource);
   c->env_ = options.env ? std::move(options.env) : processEnvironment();
   c->nodeFlag_ = std::move(options.nodeFlag);
+  c->nodeLookup_ = std::move(options.nodeLookup);
+  c->actionTimeout_ = options.actionTimeout;
   c->clock_ = options.clock ? std::move(options.clock) : SystemClock::instance();
   c->counter_ = std::make_shared<engine::ApiCallCounter>();
   c->callStats_ = std::make_shared<CallStats>();
@@ -77,9 +79,18 @@ engine::Deadline Context::deadlineAfterSeconds(int seconds) const {
   return engine::Deadline::after(clock_, std::chrono::seconds(seconds));
 }
 
+std::chrono::milliseconds Context::actionTimeout(int configSeconds) const {
+  if (actionTimeout_) return *actionTimeout_;
+  return std::chrono::seconds(configSeconds);
+}
+
+engine::Deadline Context::actionDeadline(int configSeconds) const {
+  return engine::Deadline::after(clock_, actionTimeout(configSeconds));
+}
+
 Result<NodeIdentity> Context::localNode() {
   if (node_) return *node_;
-  auto node = resolveLocalNode(config_, nodeFlag_, instanceId_, hostName_);
+  auto node = resolveLocalNode(config_, nodeFlag_, instanceId_, hostName_, nodeLookup_);
   if (!node) return std::unexpected(node.error());
   spdlog::debug("this node is {} (from {})", node->name, node->how);
   node_ = *node;
@@ -119,6 +130,8 @@ Result<std::unique_ptr<Context>> loadContext(LoadOptions options) {
   context.config = std::move(*config);
   context.env = env;
   context.nodeFlag = std::move(options.nodeFlag);
+  context.nodeLookup = std::move(options.nodeLookup);
+  context.actionTimeout = options.actionTimeout;
   if (auto digest = fileDigest(source.path); !digest.empty()) {
     context.store.emplace(TopologyStore::defaultDirectory(env), std::move(digest));
   }

@@ -6,6 +6,7 @@
 // actions are unit-tested without a process, a network or a file.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,7 +30,11 @@ struct ContextOptions {
   model::Config config;
   ConfigSource configSource;
   EnvLookup env;
-  std::string nodeFlag;  // --node NAME (or the cluster manager's node name)
+  std::string nodeFlag;  // --node NAME (or the cluster manager's node parameter)
+  NodeLookupOptions nodeLookup;
+  // Bounds every HA action instead of restore_timeout_s / quickcheck_timeout_s:
+  // a cluster manager that kills the action at its own timeout passes a bit less.
+  std::optional<std::chrono::milliseconds> actionTimeout;
   std::shared_ptr<Clock> clock;
   // Region clients; default: real EC2 clients (endpoints, credentials, retries).
   std::optional<engine::Ec2Factory> ec2Factory;
@@ -57,6 +62,10 @@ class Context {
   std::shared_ptr<CallStats> callStats() const { return callStats_; }
 
   engine::Deadline deadlineAfterSeconds(int seconds) const;
+  // An HA action's budget: the actionTimeout override, else the config's
+  // `configSeconds`.
+  std::chrono::milliseconds actionTimeout(int configSeconds) const;
+  engine::Deadline actionDeadline(int configSeconds) const;
 
   // This node (--node, instance metadata, host name); resolved once.
   Result<NodeIdentity> localNode();
@@ -75,6 +84,8 @@ class Context {
   ConfigSource configSource_;
   EnvLookup env_;
   std::string nodeFlag_;
+  NodeLookupOptions nodeLookup_;
+  std::optional<std::chrono::milliseconds> actionTimeout_;
   std::shared_ptr<Clock> clock_;
   std::shared_ptr<engine::ApiCallCounter> counter_;
   std::shared_ptr<CallStats> callStats_;
@@ -93,7 +104,9 @@ struct LoadOptions {
   std::string tag;                  // the cluster manager's resource tag
   ResourceConfigLookup byResource;  // the cluster manager's record of the config, if any
   std::string nodeFlag;
-  EnvLookup env;  // default: the process environment
+  NodeLookupOptions nodeLookup;
+  std::optional<std::chrono::milliseconds> actionTimeout;  // see ContextOptions
+  EnvLookup env;                                           // default: the process environment
 };
 
 // Resolves and loads the configuration (kInvalidConfig on any problem, before

@@ -28,18 +28,25 @@ std::string localHostName() {
 
 Result<NodeIdentity> resolveLocalNode(const model::Config& config, const std::string& flag,
                                       const InstanceIdLookup& instanceId,
-                                      const std::string& hostName) {
+                                      const std::string& hostName,
+                                      const NodeLookupOptions& lookup) {
   std::string known;
   for (const auto& n : config.nodes) known += (known.empty() ? "" : ", ") + n.name;
   if (!flag.empty()) {
     if (config.findNode(flag) == nullptr) {
-      return makeError(
-          ErrorCategory::kInvalidConfig,
-          fmt::format("--node {}: no such node in {} (nodes: {})", flag, config.sourceName, known));
+      return makeError(ErrorCategory::kInvalidConfig,
+                       fmt::format("{} {}: no such node in {} (nodes: {})", lookup.flagName, flag,
+                                   config.sourceName, known));
     }
-    return NodeIdentity{flag, "--node"};
+    return NodeIdentity{flag, lookup.flagName};
   }
   std::string tried;
+  if (!lookup.clusterNodeName.empty()) {
+    if (config.findNode(lookup.clusterNodeName) != nullptr) {
+      return NodeIdentity{lookup.clusterNodeName, "cluster node name"};
+    }
+    tried += fmt::format("cluster node name {} matches no node; ", lookup.clusterNodeName);
+  }
   bool metadataTransient = false;
   bool anyInstanceIds = false;
   for (const auto& n : config.nodes) anyInstanceIds = anyInstanceIds || !n.instanceId.empty();
@@ -65,7 +72,7 @@ Result<NodeIdentity> resolveLocalNode(const model::Config& config, const std::st
   // When instance metadata merely did not answer, the config may be fine: say
   // so with a retryable category, so quickCheck treats it as undeterminable.
   return makeError(metadataTransient ? ErrorCategory::kRetryable : ErrorCategory::kInvalidConfig,
-                   fmt::format("cannot tell which node this is: {} (nodes: {}); pass --node NAME",
+                   fmt::format("cannot tell which node this is ({}): {} (nodes: {})", lookup.hint,
                                tried, known));
 }
 

@@ -36,12 +36,25 @@ struct NodeIdentity {
 };
 
 using InstanceIdLookup = std::function<Result<std::string>()>;
-// --node, else the node whose instance_id matches instance metadata, else the
-// node named like the host (short or full name). Unknown: kInvalidConfig
-// listing the known nodes and what was tried.
+
+// How a front end names things in identity errors, and what else it knows.
+// The defaults are the command line's.
+struct NodeLookupOptions {
+  std::string flagName = "--node";  // how the explicit name was given
+  // The cluster manager's name for this node (Pacemaker's node name), used
+  // before instance metadata when it names a configured node.
+  std::string clusterNodeName;
+  std::string hint = "pass --node NAME";  // what the admin can do when nothing matches
+};
+
+// `flag`, else the cluster manager's node name when it is a configured node,
+// else the node whose instance_id matches instance metadata, else the node
+// named like the host (short or full name). Unknown: kInvalidConfig listing
+// the known nodes and what was tried.
 Result<NodeIdentity> resolveLocalNode(const model::Config& config, const std::string& flag,
                                       const InstanceIdLookup& instanceId,
-                                      const std::string& hostName);
+                                      const std::string& hostName,
+                                      const NodeLookupOptions& lookup = {});
 std::string localHostName();
 
 }  // namespace tgwark::app

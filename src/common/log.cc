@@ -1,10 +1,12 @@
 #include "common/log.h"
 
+#include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/dist_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/sinks/syslog_sink.h>
 #include <syslog.h>
 
+#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -48,10 +50,21 @@ spdlog::sink_ptr makeSanitizingSink(std::vector<spdlog::sink_ptr> sinks) {
 
 void initLogging(const LogOptions& options) {
   std::vector<spdlog::sink_ptr> sinks;
-  sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto stderrSink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  stderrSink->set_level(options.stderrLevel);
+  sinks.push_back(std::move(stderrSink));
   if (options.syslog) {
+    int facility = options.syslogFacility >= 0 ? options.syslogFacility : LOG_DAEMON;
     sinks.push_back(
-        std::make_shared<spdlog::sinks::syslog_sink_mt>(options.ident, LOG_PID, LOG_DAEMON, false));
+        std::make_shared<spdlog::sinks::syslog_sink_mt>(options.ident, LOG_PID, facility, false));
+  }
+  if (!options.file.empty()) {
+    try {
+      sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.file));
+    } catch (const spdlog::spdlog_ex& e) {
+      // A log file we cannot open must not fail the action: say so on stderr.
+      std::fprintf(stderr, "tgwark: cannot open log file %s: %s\n", options.file.c_str(), e.what());
+    }
   }
   sinks.insert(sinks.end(), options.extraSinks.begin(), options.extraSinks.end());
   auto logger = std::make_shared<spdlog::logger>(options.ident, makeSanitizingSink(sinks));

@@ -15,6 +15,10 @@ cluster's nodes sit in different AWS VPCs, possibly in different regions, joined
 Transit Gateways. start points the VIP's /32 (or /128) route in every managed VPC route
 table and Transit Gateway route table at this node; monitor checks those routes and
 repairs remote drift; stop changes nothing in AWS (the next start rewrites every route).
+A probe only reads: it answers running where the routes serve this node and not running
+elsewhere. A recurring monitor that finds the routes taken over by another node answers
+not running and reclaims nothing. start and monitor end a little before the operation's
+timeout. Logs go to syslog and HA_LOGFILE. Configure fencing (fence_aws).
 </longdesc>
 <shortdesc lang="en">VIP routing across VPCs and Transit Gateways (tgwark)</shortdesc>
 <parameters>
@@ -24,8 +28,10 @@ repairs remote drift; stop changes nothing in AWS (the next start rewrites every
 <content type="string" default="/etc/tgwark/tgwark.toml"/>
 </parameter>
 <parameter name="node" unique="0" required="0">
-<longdesc lang="en">Name of this node in the configuration. Default: matched from instance
-metadata's instance-id, else the host name (Pacemaker's node name).</longdesc>
+<longdesc lang="en">Name of this node in the configuration. Default: Pacemaker's node name
+when the configuration has a node of that name, else the node whose instance_id matches
+instance metadata, else the host name. A node that cannot be identified fails on that
+node only (OCF_ERR_INSTALLED).</longdesc>
 <shortdesc lang="en">this node's name in the configuration</shortdesc>
 <content type="string" default=""/>
 </parameter>

@@ -22,9 +22,11 @@ class ActionsTest : public ::testing::Test {
   std::shared_ptr<FakeClock> clock_ = std::make_shared<FakeClock>();
   std::shared_ptr<FakeCloud> cloud_ = twoRegions();  // node-a active
 
-  std::unique_ptr<Context> contextFor(const std::string& node,
-                                      const std::string& extraConfig = "create_missing = true\n") {
+  std::unique_ptr<Context> contextFor(
+      const std::string& node, const std::string& extraConfig = "create_missing = true\n",
+      std::optional<std::chrono::milliseconds> actionTimeout = std::nullopt) {
     ContextOptions options;
+    options.actionTimeout = actionTimeout;
     options.config = parseOrDie(baseConfigText(extraConfig));
     options.configSource = ConfigSource{"test.toml", "test"};
     options.env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
@@ -205,6 +207,68 @@ TEST_F(ActionsTest, UnknownNodeIsABadConfigurationAndCallsNothing) {
   }
   EXPECT_EQ(run(Action::kRemove, "node-z").verdict, Verdict::kOk);
   EXPECT_EQ(cloud_->totalCalls(), 0);
+}
+
+// ---- deadlines ------------------------------------------------------------------
+
+TEST_F(ActionsTest, AnActionTimeoutReplacesTheConfiguredBudget) {
+  using std::chrono::milliseconds;
+  auto configured = contextFor("node-a");
+  EXPECT_EQ(configured->actionDeadline(300).remaining(), milliseconds(300000));
+  auto overridden = contextFor("node-a", "create_missing = true\n", milliseconds(1234));
+  EXPECT_EQ(overridden->actionDeadline(300).remaining(), milliseconds(1234));
+  // The actions use it: with no time at all, nothing is even read.
+  auto none = contextFor("node-a", "create_missing = true\n", milliseconds(0));
+  for (Action action : {Action::kRestore, Action::kQuickCheck, Action::kRecover}) {
+    auto outcome = runAction(action, *none);
+    ASSERT_TRUE(outcome.error) << actionName(action) << ": " << outcome.message;
+    EXPECT_EQ(outcome.error->category, ErrorCategory::kDeadlineExceeded) << actionName(action);
+  }
+  EXPECT_EQ(cloud_->totalCalls(), 0);
+}
+
+// ---- reasons and where the home routes point --------------------------------------
+
+TEST_F(ActionsTest, QuickCheckSaysWhereTheHomeRoutesPoint) {
+  EXPECT_EQ(run(Action::kQuickCheck, "node-a").home, HomeRoutes::kAllHere);
+  auto onB = run(Action::kQuickCheck, "node-b");
+  EXPECT_EQ(onB.verdict, Verdict::kTakenOver) << onB.message;
+  EXPECT_EQ(onB.home, HomeRoutes::kNoneHere);
+  // node-a's routes broken: nobody took over, and still none of node-b's serve it.
+  cloud_->setRouteState(kRtbA1, kVip, "blackhole");
+  CheckOptions readOnly;
+  readOnly.repairRemote = false;
+  auto stillNotB = quickCheck(*contextFor("node-b"), readOnly);
+  EXPECT_EQ(stillNotB.verdict, Verdict::kFailed) << stillNotB.message;
+  EXPECT_EQ(stillNotB.home, HomeRoutes::kNoneHere);
+  auto broken = run(Action::kQuickCheck, "node-a");
+  EXPECT_EQ(broken.home, HomeRoutes::kSomeHere);
+  EXPECT_THAT(broken.reason, HasSubstr(kRtbA1));
+  EXPECT_THAT(broken.reason, HasSubstr("us-east-1"));
+  EXPECT_THAT(broken.reason, ::testing::Not(HasSubstr("API calls")));
+}
+
+TEST_F(ActionsTest, AReadOnlyCheckRepairsNothing) {
+  cloud_->setRouteState(kRtbC1, kVip, "blackhole");
+  auto context = contextFor("node-a");
+  CheckOptions readOnly;
+  readOnly.repairRemote = false;
+  auto outcome = quickCheck(*context, readOnly);
+  EXPECT_EQ(outcome.verdict, Verdict::kOk) << outcome.message;
+  EXPECT_EQ(cloud_->writeCount(), 0);
+  EXPECT_EQ(cloud_->routeState(kRtbC1, kVip), "blackhole");
+}
+
+TEST_F(ActionsTest, AFailedRestoreNamesTheFirstWrongHomeRouteAndItsAwsCode) {
+  cloud_->setRouteState(kRtbA1, kVip, "blackhole");
+  cloud_->failNext("ReplaceRoute",
+                   fakeAwsError(ErrorCategory::kPermission, "UnauthorizedOperation", "denied", 403),
+                   100, "", kRtbA1);
+  auto outcome = run(Action::kRestore);
+  EXPECT_EQ(outcome.verdict, Verdict::kFailed);
+  EXPECT_THAT(outcome.reason, HasSubstr(kRtbA1));
+  EXPECT_THAT(outcome.reason, HasSubstr("UnauthorizedOperation"));
+  EXPECT_THAT(outcome.reason, ::testing::Not(HasSubstr("API calls")));
 }
 
 // ---- the verdict rule itself ---------------------------------------------------------

@@ -9,6 +9,7 @@ namespace tgwark::app {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 EnvLookup envOf(std::map<std::string, std::string> vars) {
   return [vars](std::string_view name) -> std::optional<std::string> {
@@ -94,6 +95,44 @@ TEST(LocalNodeTest, UnknownNodeIsAConfigErrorButUnreachableMetadataIsRetryable) 
   ASSERT_FALSE(transient);
   EXPECT_EQ(transient.error().category, ErrorCategory::kRetryable);
   EXPECT_THAT(transient.error().message, HasSubstr("connection refused"));
+}
+
+TEST(LocalNodeTest, ClusterNodeNameComesBeforeMetadataWhenItIsAConfiguredNode) {
+  auto config = twoNodes();
+  auto never = []() -> Result<std::string> {
+    ADD_FAILURE() << "metadata asked";
+    return "x";
+  };
+  NodeLookupOptions lookup;
+  lookup.clusterNodeName = "node-b";
+  auto node = resolveLocalNode(config, "", never, "node-a", lookup);
+  ASSERT_TRUE(node);
+  EXPECT_EQ(node->name, "node-b");
+  EXPECT_EQ(node->how, "cluster node name");
+  // A cluster name that is not a configured node falls through to metadata.
+  auto id = []() -> Result<std::string> { return std::string("i-0123456789abcdef0"); };
+  lookup.clusterNodeName = "pcmk-1";
+  EXPECT_EQ(resolveLocalNode(config, "", id, "", lookup)->name, "node-a");
+}
+
+TEST(LocalNodeTest, TheFrontEndNamesTheFlagAndTheHint) {
+  auto config = twoNodes();
+  auto other = []() -> Result<std::string> { return std::string("i-99999999"); };
+  NodeLookupOptions lookup;
+  lookup.flagName = "node parameter";
+  lookup.hint = "set the node parameter";
+  lookup.clusterNodeName = "pcmk-1";
+  auto unknown = resolveLocalNode(config, "", other, "db7", lookup);
+  ASSERT_FALSE(unknown);
+  EXPECT_THAT(unknown.error().message, HasSubstr("set the node parameter"));
+  EXPECT_THAT(unknown.error().message, HasSubstr("pcmk-1"));
+  EXPECT_THAT(unknown.error().message, Not(HasSubstr("--node")));
+  auto bad = resolveLocalNode(config, "node-c", other, "db7", lookup);
+  ASSERT_FALSE(bad);
+  EXPECT_THAT(bad.error().message, HasSubstr("node parameter node-c"));
+  // The command line's defaults.
+  EXPECT_THAT(resolveLocalNode(config, "", other, "db7").error().message,
+              HasSubstr("pass --node NAME"));
 }
 
 }  // namespace
