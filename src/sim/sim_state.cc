@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <strings.h>
+
 #include <algorithm>
 #include <charconv>
 #include <ctime>
@@ -82,15 +84,23 @@ std::string faultMessage(std::string_view code) {
 }
 
 // The page an intermediary (a proxy, a load balancer) answers when it refuses
-// a request and echoes it for debugging: the request line and every header,
-// credentials included. Clients must not repeat what it quotes.
+// a request and echoes it for debugging: the credential headers first (what it
+// refused the request for), then the request line and every other header.
+// Clients must not repeat what it quotes.
 std::string echoHeadersPage(const SimRequest& request) {
-  std::string page =
-      "<html><head><title>403 Forbidden</title></head><body>\n"
-      "<h1>403 Forbidden</h1><p>Request blocked by the proxy. You sent:</p><pre>\n";
+  std::string page = "<html><body><h1>403 Forbidden</h1><pre>\n";
+  auto isCredential = [](const std::string& name) {
+    return strcasecmp(name.c_str(), "Authorization") == 0 ||
+           strcasecmp(name.c_str(), "X-Amz-Security-Token") == 0;
+  };
+  for (const auto& [name, value] : request.headers) {
+    if (isCredential(name)) page += name + ": " + value + "\n";
+  }
   page += request.method + " " + request.path + (request.query.empty() ? "" : "?") + request.query +
           " HTTP/1.1\n";
-  for (const auto& [name, value] : request.headers) page += name + ": " + value + "\n";
+  for (const auto& [name, value] : request.headers) {
+    if (!isCredential(name)) page += name + ": " + value + "\n";
+  }
   page += "</pre></body></html>\n";
   return page;
 }

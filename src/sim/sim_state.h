@@ -49,7 +49,8 @@ struct LatencyRule {
 // Unavailable 503, RequestLimitExceeded 503, or any other code with 400),
 // "reset" (the connection is dropped mid-response), "stall" (the response is
 // held for stallMs, then sent) or "echo-headers" (a proxy's 403 HTML page that
-// quotes the request line and every request header, credentials included).
+// quotes the Authorization and X-Amz-Security-Token headers, then the request
+// line and every other header).
 // Rules match IMDS calls too: region = the node's region, action = "IMDS"
 // (kImdsAction) or the path after /latest/ ("api/token",
 // "meta-data/instance-id", ...); there an error code is answered as text.

@@ -34,7 +34,24 @@ class InputFiles(SimTestCase):
                            timeout=HANG_TIMEOUT_S)
                 self.assertRc(r, 0)
                 self.assertIn("called with -t vip1 -i 1", r.stderr)
+                self.assertIn("not read", r.stderr)
+                self.assertNotIn("cannot read configuration", r.stderr)
         self.assertEqual(self.sim.total_calls(include_imds=True), 0)
+
+    def test_remove_runs_no_ins_list(self):
+        # Without --config, restore asks LifeKeeper's ins_list for the config;
+        # remove must not, whatever state LifeKeeper is in.
+        root = os.path.join(self.workdir, "lk")
+        os.makedirs(os.path.join(root, "bin"))
+        ran = os.path.join(root, "ran")
+        script = os.path.join(root, "bin", "ins_list")
+        with open(script, "w") as f:
+            f.write("#!/bin/sh\ntouch '%s'\nexec sleep 600\n" % ran)
+        os.chmod(script, 0o700)
+        env = dict(self.env(), LKROOT=root)
+        r = tgwark(["remove", "-t", "vip1", "-i", "1"], env, timeout=HANG_TIMEOUT_S)
+        self.assertRc(r, 0)
+        self.assertFalse(os.path.exists(ran), "remove ran ins_list\n%s" % r)
 
     def test_a_fifo_or_device_config_is_a_config_error(self):
         for config, reason in ((self.fifo, "FIFO"), ("/dev/zero", "character device")):

@@ -23,6 +23,7 @@ from harness import SimTestCase, tgwark  # noqa: E402
 ACCESS_KEY = "AKIDMARKQX7ACCESS"
 SECRET_KEY = "MarkSecretQX7/Key+Value"
 SESSION_TOKEN = "MarkTokenQX7/Session+Token=="
+READER_KEY = ACCESS_KEY + "RO"
 MARKERS = ("MARKQX7ACCESS", "MarkSecretQX7", "MarkTokenQX7")
 TAG = "vip-secrets"
 
@@ -37,8 +38,13 @@ class Secrets(SimTestCase):
         import tempfile
         cls.topology = harness.load_topology(cls.TOPOLOGY)
         extended = json.loads(json.dumps(cls.topology))
-        extended.setdefault("credentials", []).append(
-            {"access_key_id": ACCESS_KEY, "secret_access_key": SECRET_KEY})
+        extended.setdefault("credentials", []).extend([
+            {"access_key_id": ACCESS_KEY, "secret_access_key": SECRET_KEY},
+            # The same markers, allowed to read only: writes are denied with a
+            # message that names the principal.
+            {"access_key_id": READER_KEY, "secret_access_key": SECRET_KEY,
+             "allowed_actions": ["ec2:Describe*", "ec2:Get*", "ec2:Search*"]},
+        ])
         cls._topo_dir = tempfile.TemporaryDirectory(prefix="tgwark-it-secrets-")
         path = os.path.join(cls._topo_dir.name, "topology.json")
         with open(path, "w") as f:
@@ -58,12 +64,12 @@ class Secrets(SimTestCase):
 
     # --- environment --------------------------------------------------------
 
-    def env(self, secret=SECRET_KEY):
+    def env(self, secret=SECRET_KEY, access_key=ACCESS_KEY):
         """node-a's environment (identity from its instance metadata) with the
         marker credentials in the environment, as an operator might export them."""
         env = harness.node_env(self.workdir, self.sim, "node-a")
         env.update({
-            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+            "AWS_ACCESS_KEY_ID": access_key,
             "AWS_SECRET_ACCESS_KEY": secret,
             "AWS_SESSION_TOKEN": SESSION_TOKEN,
             "LKROOT": self.lkroot,
@@ -176,6 +182,16 @@ class Secrets(SimTestCase):
                                extra_global=["--node", "node-a"])
         self.assertNotEqual(results["status"].rc, 0, str(results["status"]))
 
+    def test_denied_writes(self):
+        # EC2's denial names the principal; tgwark reports the denial, masked.
+        env = self.env(access_key=READER_KEY)
+        self.run_all(env, extra_global=["--node", "node-a"])
+        r = harness.run([harness.TGWARK, "-v", "--config", self.config, "apply", "--active",
+                         "node-b"], env)
+        self.assertNotEqual(r.rc, 0, str(r))
+        self.assertIn("UnauthorizedOperation", r.stderr, str(r))
+        self.assertClean(r, "apply --active node-b")
+
     def test_command_line_and_config_values_cannot_forge_log_lines(self):
         r = harness.run([harness.TGWARK, "--config", self.config, "remove", "-t",
                          "vip\n2026-01-01T00:00:00.000 error forged\x1b[2J", "-i", "1"],
@@ -185,6 +201,19 @@ class Secrets(SimTestCase):
         for line in r.stderr.splitlines():
             self.assertFalse(line.startswith("2026-01-01T00:00:00.000 error forged"), r.stderr)
         self.assertIn("vip\\n2026-01-01T00:00:00.000 error forged\\x1b[2J", r.stderr)
+        # A value from the config, quoted in an error message: only the sink
+        # stands between it and the log.
+        bad = self.write_config(
+            harness.config_toml(self.topology, self.sim.url).replace(
+                'vip = "192.168.10.10"',
+                'vip = "192.168.10.10\\n2026-01-01T00:00:00.000 error forged\\u001b[2J"'),
+            name="forged.toml")
+        r = harness.run([harness.TGWARK, "--config", bad, "status"], self.env())
+        self.assertRc(r, 2)
+        self.assertNotIn("\x1b", r.stderr)
+        for line in r.stderr.splitlines():
+            self.assertFalse(line.startswith("2026-01-01T00:00:00.000 error forged"), r.stderr)
+        self.assertIn("\\n2026-01-01T00:00:00.000 error forged", r.stderr)
 
 
 if __name__ == "__main__":
