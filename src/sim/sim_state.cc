@@ -205,6 +205,7 @@ Millis SimState::latencyFor(std::string_view region, std::string_view action) {
   int bestScore = -1;
   for (const auto& rule : latency_) {
     if (!matchesRule(rule.region, region) || !matchesRule(rule.action, action)) continue;
+    if (action == kImdsAction && rule.action != kImdsAction) continue;  // as for faults
     const int score = (rule.region != "*" ? 2 : 0) + (rule.action != "*" ? 1 : 0);
     if (score > bestScore) {
       best = &rule;
@@ -441,8 +442,10 @@ std::optional<SimResponse> SimState::fireFault(std::string_view region, std::str
                                                SimResponse& response) {
   const bool imds = action == kImdsAction;
   for (auto& fault : faults_) {
-    const bool actionMatches =
-        matchesRule(fault.action, action) || (imds && fault.action == imdsPath);
+    // "*" stands for every EC2 action only: an EC2 outage scenario must not
+    // also take away the instance metadata a node identifies itself with.
+    const bool actionMatches = imds ? (fault.action == kImdsAction || fault.action == imdsPath)
+                                    : matchesRule(fault.action, action);
     if (!matchesRule(fault.region, region) || !actionMatches) continue;
     bool fire = false;
     if (fault.nth > 0) {

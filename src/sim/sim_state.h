@@ -33,9 +33,9 @@ struct ThrottleOptions {
 };
 
 // Latency added to EC2 and IMDS responses (IMDS: region = the node's region,
-// action = "IMDS"). region/action "*" match anything; the most specific rule
-// wins (region+action, region, action, default).
-// The action name latency and fault rules use for instance metadata calls.
+// action = "IMDS", which only a rule naming "IMDS" matches). region/action "*" match anything; the
+// most specific rule wins (region+action, region, action, default). The action name latency and
+// fault rules use for instance metadata calls.
 inline constexpr std::string_view kImdsAction = "IMDS";
 
 struct LatencyRule {
@@ -53,7 +53,8 @@ struct LatencyRule {
 // line and every other header).
 // Rules match IMDS calls too: region = the node's region, action = "IMDS"
 // (kImdsAction) or the path after /latest/ ("api/token",
-// "meta-data/instance-id", ...); there an error code is answered as text.
+// "meta-data/instance-id", ...) — named explicitly: action "*" means every
+// EC2 action. There an error code is answered as text.
 // Scripted (nth > 0): the nth matching call after the rule was added fails,
 // and the count following ones too. Probabilistic (nth == 0): each matching
 // call fails with the given probability.

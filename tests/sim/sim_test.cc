@@ -653,6 +653,9 @@ TEST_F(SimTest, FaultRulesMatchImdsByTheNodesRegionAndImds) {
   EXPECT_FALSE(imdsToken(imds, "node-a").empty());
   EXPECT_TRUE(imdsToken(imds, "node-b").empty());
   EXPECT_EQ(server_->state().errorCount("Unavailable"), 1u);
+  // "*" is every EC2 action, not instance metadata.
+  server_->state().addFault(FaultRule{"*", "*", "InternalError", 1.0, 0, 1});
+  EXPECT_FALSE(imdsToken(imds, "node-a").empty());
 }
 
 TEST_F(SimTest, FaultRulesMatchImdsByPath) {
@@ -668,13 +671,14 @@ TEST_F(SimTest, FaultRulesMatchImdsByPath) {
 TEST_F(SimTest, LatencyRulesApplyToImds) {
   httplib::Client imds("127.0.0.1", server_->port());
   server_->state().addLatency(LatencyRule{"us-east-1", "IMDS", 40, 40});
+  server_->state().addLatency(LatencyRule{"*", "*", 7, 7});  // EC2 only
   const auto slept0 = clock_->totalSlept();
   ASSERT_FALSE(imdsToken(imds, "node-a").empty());
   EXPECT_EQ((clock_->totalSlept() - slept0).count(), 40);
   call("us-east-1", "DescribeVpcs", {});  // EC2 is not "IMDS"
-  EXPECT_EQ((clock_->totalSlept() - slept0).count(), 40);
+  EXPECT_EQ((clock_->totalSlept() - slept0).count(), 47);
   ASSERT_FALSE(imdsToken(imds, "node-b").empty());  // us-west-2
-  EXPECT_EQ((clock_->totalSlept() - slept0).count(), 40);
+  EXPECT_EQ((clock_->totalSlept() - slept0).count(), 47);
 }
 
 // The page of a proxy that refuses a request and quotes it back: what tgwark
