@@ -160,6 +160,31 @@ ActionOutcome outcomeFromError(Action action, const Error& error, std::string_vi
   return out;
 }
 
+namespace {
+
+// The scope restore and recover act on. Discovery first; when it cannot
+// complete (a region down, stalled or denied) and this node has a stored
+// scope, act on that: the reads that follow judge every table afresh, and a
+// region that cannot be read leaves only its own tables unknown. With a
+// stored scope to fall back on, discovery gets remote_wait_s, not the whole
+// deadline, so the home region keeps its time.
+Result<model::Topology> scopeForChange(Context& context, const engine::Deadline& deadline,
+                                       std::string_view action) {
+  const bool fallback = context.hasStoredTopology();
+  auto topology = context.topology(
+      fallback ? deadline.within(std::chrono::seconds(context.config().aws.remoteWaitS))
+               : deadline);
+  if (topology || topology.error().category == ErrorCategory::kInvalidConfig) return topology;
+  if (auto stored = context.storedTopology()) {
+    spdlog::warn("{}: discovery could not complete ({}); acting on the stored scope", action,
+                 topology.error().describe());
+    return std::move(*stored);
+  }
+  return topology;
+}
+
+}  // namespace
+
 ActionOutcome restore(Context& context) {
   constexpr Action kAction = Action::kRestore;
   const auto& config = context.config();
@@ -169,7 +194,7 @@ ActionOutcome restore(Context& context) {
   spdlog::info("restore: making {} active for VIP {} (deadline {} ms)", node->name,
                config.vipDestination(), context.actionTimeout(config.aws.restoreTimeoutS).count());
 
-  auto topology = context.topology(deadline);
+  auto topology = scopeForChange(context, deadline, "restore");
   if (!topology) return outcomeFromError(kAction, topology.error(), "restore: discovery");
 
   // Pre-flight: the ENI exists, is in the node's VPC (discovery checked), and
@@ -296,7 +321,7 @@ ActionOutcome recover(Context& context) {
   auto node = context.localNode();
   if (!node) return outcomeFromError(kAction, node.error(), "recover");
   auto deadline = context.actionDeadline(config.aws.restoreTimeoutS);
-  auto topology = context.topology(deadline);
+  auto topology = scopeForChange(context, deadline, "recover");
   if (!topology) return outcomeFromError(kAction, topology.error(), "recover: discovery");
   auto planned = engine::planFor(config, *topology, node->name, context.factory(), deadline);
   if (!planned) return outcomeFromError(kAction, planned.error(), "recover");

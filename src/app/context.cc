@@ -97,6 +97,10 @@ Result<NodeIdentity> Context::localNode() {
   return *node_;
 }
 
+std::optional<model::Topology> Context::storedTopology() const {
+  return store_ ? store_->load(std::nullopt) : std::nullopt;
+}
+
 void Context::invalidateTopology() {
   topology_.reset();
   topologyFromCache_ = false;

@@ -73,6 +73,10 @@ class Context {
   // store. With allowCache, a stored topology younger than kTopologyCacheTtl
   // is used instead: quickCheck then costs only its reads.
   Result<model::Topology> topology(const engine::Deadline& deadline, bool allowCache = false);
+  // The stored topology whatever its age, when there is one: what restore and
+  // recover act on when discovery cannot complete (a region down or stalled).
+  std::optional<model::Topology> storedTopology() const;
+  bool hasStoredTopology() const { return store_ && store_->exists(); }
   // True when the last topology() came from the store.
   bool topologyFromCache() const { return topologyFromCache_; }
   // Forgets the in-memory and stored topology (e.g. a stored table is gone).

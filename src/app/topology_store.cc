@@ -20,12 +20,13 @@ fs::path TopologyStore::defaultDirectory(const EnvLookup& env) {
   return dir && !dir->empty() ? fs::path(*dir) : fs::path("/var/cache/tgwark");
 }
 
-std::optional<model::Topology> TopologyStore::load(std::chrono::seconds maxAge) const {
+std::optional<model::Topology> TopologyStore::load(
+    std::optional<std::chrono::seconds> maxAge) const {
   std::error_code ec;
   auto mtime = fs::last_write_time(path_, ec);
   if (ec) return std::nullopt;
   auto age = fs::file_time_type::clock::now() - mtime;
-  if (age >= maxAge || age < -std::chrono::seconds(60)) return std::nullopt;
+  if (maxAge && (age >= *maxAge || age < -std::chrono::seconds(60))) return std::nullopt;
   std::ifstream in(path_);
   std::stringstream text;
   text << in.rdbuf();
@@ -41,6 +42,11 @@ std::optional<model::Topology> TopologyStore::load(std::chrono::seconds maxAge) 
 void TopologyStore::save(const model::Topology& topology) const {
   auto written = writeFileAtomically(path_, model::topologyToJson(topology, key_));
   if (!written) spdlog::debug("cannot write topology cache: {}", written.error().message);
+}
+
+bool TopologyStore::exists() const {
+  std::error_code ec;
+  return fs::is_regular_file(path_, ec);
 }
 
 void TopologyStore::remove() const {

@@ -26,9 +26,11 @@ class TopologyStore {
   static std::filesystem::path defaultDirectory(const EnvLookup& env);
 
   // The stored topology when it is younger than `maxAge` (a file from the
-  // future by more than a minute counts as stale); nullopt when missing,
-  // stale, unreadable or written for another key (logged at debug).
-  std::optional<model::Topology> load(std::chrono::seconds maxAge) const;
+  // future by more than a minute counts as stale; nullopt maxAge: any age);
+  // nullopt when missing, stale, unreadable or written for another key
+  // (logged at debug).
+  std::optional<model::Topology> load(std::optional<std::chrono::seconds> maxAge) const;
+  bool exists() const;
   // Best effort: a store that cannot be written costs a discovery next time.
   void save(const model::Topology& topology) const;
   void remove() const;

@@ -1,5 +1,7 @@
 #include "aws/credentials_imds.h"
 
+#include "common/strings.h"
+
 #include <cctype>
 #include <string>
 #include <string_view>
@@ -12,15 +14,6 @@
 #include "aws/iso8601.h"
 
 namespace tgwark::aws {
-namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
 
 ImdsCredentialsProvider::ImdsCredentialsProvider(std::shared_ptr<ImdsClient> imds, EnvLookup env)
     : imds_(std::move(imds)), env_(std::move(env)) {}

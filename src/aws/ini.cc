@@ -1,5 +1,7 @@
 #include "aws/ini.h"
 
+#include "common/strings.h"
+
 #include <cctype>
 
 #include <fmt/format.h>
@@ -9,12 +11,6 @@
 
 namespace tgwark::aws {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 std::string toLower(std::string_view s) {
   std::string out(s);

@@ -1,20 +1,13 @@
 #include "aws/iso8601.h"
 
+#include "common/strings.h"
+
 #include <cctype>
 #include <chrono>
 
 #include <fmt/format.h>
 
 namespace tgwark::aws {
-namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
 
 Result<WallTime> parseIso8601(std::string_view text) {
   auto bad = [&] {

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
-#include "cli/suggest.h"
+#include "common/strings.h"
 
 #ifndef TGWARK_VERSION
 #define TGWARK_VERSION "0.0.0"

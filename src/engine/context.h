@@ -40,6 +40,11 @@ struct Deadline {
   }
   // True when `wait` from now would pass the deadline.
   bool wouldPass(Millis wait) const { return at && clock->monotonic() + wait > *at; }
+  // `budget` from now, but never later than this deadline.
+  Deadline within(Millis budget) const {
+    auto end = clock->monotonic() + budget;
+    return Deadline{clock, at && *at < end ? *at : end};
+  }
   aws::CallOptions callOptions(bool dryRun = false) const { return aws::CallOptions{dryRun, at}; }
 };
 

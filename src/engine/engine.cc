@@ -70,6 +70,11 @@ Result<PlanResult> planFor(const model::Config& config, const model::Topology& t
   const auto start = deadline.clock->monotonic();
   ReadOptions ro;
   ro.concurrency = std::max(1, config.aws.applyConcurrency);
+  // The active node's region gets the whole deadline; every other region
+  // only remote_wait_s, so one that is down or stalled cannot hold up the
+  // home routes (its tables stay unknown, for quickCheck to repair later).
+  ro.homeRegion = topology.findNode(activeNode)->region;
+  ro.remoteDeadline = deadline.within(std::chrono::seconds(config.aws.remoteWaitS));
   out.read =
       readStateDetailed(topology, config.vip, countingFactory(factory, counter), deadline, ro);
   out.readTime = since(*deadline.clock, start);
@@ -85,7 +90,31 @@ Result<ApplyReport> applyFor(const model::Config& config, const model::Topology&
   TGWARK_ASSIGN_OR_RETURN(
       const auto planned,
       planFor(config, topology, activeNode, countingFactory(factory, options.counter), deadline));
-  auto report = applyPlan(planned.plan, config.vip, factory, deadline, options);
+  // Other regions are pointed at this node only when its own routes can be
+  // read: with its home region down or unreadable the node cannot serve, and
+  // turning the rest of the network towards it would cut clients off the
+  // node that may still serve them.
+  plan::Plan toApply = planned.plan;
+  std::vector<plan::RouteChange> heldBack;
+  const bool homeUnknown =
+      std::any_of(toApply.changes.begin(), toApply.changes.end(), [](const plan::RouteChange& c) {
+        return c.desired.home() && c.kind == plan::ChangeKind::kUnknown;
+      });
+  if (homeUnknown) {
+    std::erase_if(toApply.changes, [&](const plan::RouteChange& c) {
+      if (c.desired.home() || !c.needsWrite()) return false;
+      heldBack.push_back(c);
+      return true;
+    });
+  }
+  auto report = applyPlan(toApply, config.vip, factory, deadline, options);
+  for (const auto& change : heldBack) {
+    RouteResult held;
+    held.change = change;
+    held.outcome = RouteOutcome::kUnknown;
+    held.detail = "not written: this node's home routes could not be read";
+    report.routes.push_back(std::move(held));
+  }
   report.elapsed.read = planned.readTime;
   for (auto& r : report.routes) {
     if (r.change.kind != plan::ChangeKind::kUnknown || r.error) continue;
@@ -224,7 +253,10 @@ Result<QuickCheckReport> quickCheck(const model::Config& config, const model::To
   if (out.health == Health::kUnhealthy) {
     out.takeover = plan::detectTakeover(topology, planned.read.state, config.vip, activeNode);
   }
-  if (options.repairRemote && !remoteFix.changes.empty() && !out.takeover) {
+  // Remote routes are repaired only by a node that knows it serves the VIP:
+  // with a home route wrong or unreadable, "repairing" would point other
+  // regions at a node that may not be the active one.
+  if (options.repairRemote && out.health == Health::kHealthy && !remoteFix.changes.empty()) {
     auto applyOpts = options.apply;
     applyOpts.counter = counter;
     out.repair = applyPlan(remoteFix, config.vip, factory, deadline, applyOpts);

@@ -86,8 +86,10 @@ enum class Health {
 std::string_view healthName(Health health);
 
 struct QuickCheckOptions {
-  bool repairRemote = false;  // write remote fixes best-effort (never home ones)
-  ApplyOptions apply;         // used for the repair
+  // Write remote fixes best-effort (never home ones), and only when every home
+  // route is right: a node whose own routes are wrong may not be the active one.
+  bool repairRemote = false;
+  ApplyOptions apply;  // used for the repair
 };
 
 struct QuickCheckReport {

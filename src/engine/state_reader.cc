@@ -51,6 +51,9 @@ class Reader {
 
  private:
   void runTask(const Task& task);
+  const Deadline& deadlineFor(const std::string& region) const {
+    return opts_.remoteDeadline && region != opts_.homeRegion ? *opts_.remoteDeadline : deadline_;
+  }
   void readVpcBatch(aws::Ec2Api& api, const Task& task);
   void readTgwTable(aws::Ec2Api& api, const Task& task);
   void setUnknown(model::TableKind kind, const std::string& region, const std::string& id,
@@ -88,7 +91,7 @@ void Reader::setKnown(model::ObservedTable table) {
 void Reader::readVpcBatch(aws::Ec2Api& api, const Task& task) {
   aws::DescribeOptions opts;
   opts.ids = task.tableIds;
-  opts.call = deadline_.callOptions();
+  opts.call = deadlineFor(task.region).callOptions();
   auto tables = api.describeRouteTables(opts);
   if (!tables && tables.error().category == ErrorCategory::kNotFound) {
     // One missing table fails the whole RouteTableId call; the filter form
@@ -142,7 +145,7 @@ void Reader::readTgwTable(aws::Ec2Api& api, const Task& task) {
   const auto& id = task.tableIds.front();
   auto search = [&](const char* filter) {
     return api.searchTransitGatewayRoutes(id, {aws::Filter{filter, {vipText_}}}, std::nullopt,
-                                          deadline_.callOptions());
+                                          deadlineFor(task.region).callOptions());
   };
   auto exact = search("route-search.exact-match");
   if (!exact) {
@@ -187,7 +190,7 @@ void Reader::readTgwTable(aws::Ec2Api& api, const Task& task) {
 }
 
 void Reader::runTask(const Task& task) {
-  if (deadline_.expired()) {
+  if (deadlineFor(task.region).expired()) {
     auto error = deadlineError("reading route tables");
     for (const auto& id : task.tableIds) setUnknown(task.kind, task.region, id, error);
     return;

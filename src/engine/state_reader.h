@@ -7,6 +7,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,12 @@ struct ReadOptions {
   std::vector<TableRef> tables;
   // Parallel calls per region.
   int concurrency = 16;
+  // Regions other than `homeRegion` are read under `remoteDeadline` when it
+  // is set: a remote region that is down or stalled leaves its tables
+  // unknown instead of holding up the home region's (the read returns when
+  // every region has answered or run out of its time).
+  std::string homeRegion;
+  std::optional<Deadline> remoteDeadline;
 };
 
 // Reads every managed table (or exactly opts.tables). Never fails as a whole:

@@ -11,6 +11,7 @@
 
 #include "common/aws_names.h"
 #include "common/bounded_file.h"
+#include "common/strings.h"
 
 namespace tgwark::model {
 namespace {
@@ -30,26 +31,6 @@ constexpr std::array<std::string_view, 9> kTopLevelKeys = {"vip",
                                                            "regions",
                                                            "vpc",
                                                            "aws"};
-
-std::size_t editDistance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t above = row[j];
-      std::size_t substitution =
-          diagonal + (std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                              std::tolower(static_cast<unsigned char>(b[j - 1]))
-                          ? 0
-                          : 1);
-      row[j] = std::min({above + 1, row[j - 1] + 1, substitution});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
 
 std::string typeName(toml::node_type type) {
   switch (type) {
@@ -430,8 +411,8 @@ void parseAws(Validator& v, const toml::table& root, Config& config) {
   }
   const std::string prefix = "aws";
   v.checkKeys(*aws, prefix,
-              {"endpoint_url", "profile", "restore_timeout_s", "quickcheck_timeout_s", "regions",
-               "use_fips", "max_attempts", "apply_concurrency"});
+              {"endpoint_url", "profile", "restore_timeout_s", "quickcheck_timeout_s",
+               "remote_wait_s", "regions", "use_fips", "max_attempts", "apply_concurrency"});
   AwsConfig& out = config.aws;
   std::uint32_t line = aws->source().begin.line;
   if (auto url = v.string(*aws, prefix, "endpoint_url", false, line)) {
@@ -456,6 +437,7 @@ void parseAws(Validator& v, const toml::table& root, Config& config) {
   if (auto t = v.integer(*aws, prefix, "quickcheck_timeout_s", 1, kMaxTimeoutS)) {
     out.quickcheckTimeoutS = *t;
   }
+  if (auto t = v.integer(*aws, prefix, "remote_wait_s", 1, kMaxTimeoutS)) out.remoteWaitS = *t;
   if (auto n = v.integer(*aws, prefix, "apply_concurrency", 1, kMaxApplyConcurrency)) {
     out.applyConcurrency = *n;
   }

@@ -42,6 +42,10 @@ struct AwsConfig {
   int maxAttempts = 3;   // extension: per-call attempts (AWS_MAX_ATTEMPTS overrides)
   int restoreTimeoutS = 300;
   int quickcheckTimeoutS = 100;
+  // How long an action waits for a region other than the active node's own
+  // (its reads, and discovery when a stored scope can stand in): a region
+  // that is down or stalled must not hold up the home region's routes.
+  int remoteWaitS = 20;
   int applyConcurrency = 16;  // extension: in-flight calls per region
   std::map<std::string, RegionOverride> regions;
 };

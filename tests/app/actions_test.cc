@@ -7,9 +7,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "support/fake_clock.h"
 #include "support/fake_ec2.h"
 #include "support/worlds.h"
-#include "support/fake_clock.h"
 
 namespace tgwark::app {
 namespace {
@@ -121,6 +125,30 @@ TEST_F(ActionsTest, RemoteDriftIsHealthyAndRepairedByQuickCheck) {
   EXPECT_EQ(cloud_->routeState(kRtbC1, kVip), "active");
 }
 
+TEST_F(ActionsTest, ANodeWhoseHomeRoutesAreWrongRepairsNothingElsewhere) {
+  // node-a's home table is blackholed and a remote table drifted: quickCheck
+  // fails, and must not point the remote table at node-a (it may not be the
+  // active node any more).
+  cloud_->setRouteState(kRtbA1, kVip, "blackhole");
+  cloud_->setRouteState(kRtbC1, kVip, "blackhole");
+  auto outcome = run(Action::kQuickCheck);
+  EXPECT_EQ(outcome.verdict, Verdict::kFailed) << outcome.message;
+  EXPECT_EQ(cloud_->writeCount(), 0);
+  EXPECT_EQ(cloud_->routeState(kRtbC1, kVip), "blackhole");
+}
+
+TEST_F(ActionsTest, APassiveNodeRepairsNothing) {
+  // quickCheck run on node-b while node-a is active but one of node-a's home
+  // routes is blackholed (so no takeover is recognised): node-b's own home
+  // routes are not its own, so it fails without pulling any route to itself.
+  cloud_->setRouteState(kRtbA2, kVip, "blackhole");
+  auto outcome = run(Action::kQuickCheck, "node-b");
+  EXPECT_EQ(outcome.verdict, Verdict::kFailed) << outcome.message;
+  EXPECT_EQ(cloud_->writeCount(), 0);
+  EXPECT_EQ(cloud_->routeTarget(kRtbA1, kVip), kEniA);
+  EXPECT_EQ(cloud_->routeTarget(kRtbC1, kVip), kTgwE);
+}
+
 TEST_F(ActionsTest, RemoteRouteThatCannotBeWrittenDoesNotFailRestore) {
   cloud_->setRouteState(kRtbC1, kVip, "blackhole");
   cloud_->failNext("ReplaceRoute",
@@ -193,6 +221,87 @@ TEST_F(ActionsTest, UnreadableHomeTableAfterDiscoveryIsUndeterminable) {
   });
   auto outcome = quickCheck(*context);
   EXPECT_EQ(outcome.verdict, Verdict::kUndeterminable) << outcome.message;
+}
+
+// ---- a region down -----------------------------------------------------------------
+
+class RegionDownTest : public ActionsTest {
+ protected:
+  std::filesystem::path storeDir_ =
+      std::filesystem::temp_directory_path() / ("tgwark-store-" + std::to_string(::getpid()));
+  void SetUp() override { std::filesystem::remove_all(storeDir_); }
+  void TearDown() override { std::filesystem::remove_all(storeDir_); }
+
+  std::unique_ptr<Context> withStore(const std::string& node) {
+    ContextOptions options;
+    options.config = parseOrDie(baseConfigText("create_missing = true\n"));
+    options.configSource = ConfigSource{"test.toml", "test"};
+    options.env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
+    options.nodeFlag = node;
+    options.clock = clock_;
+    options.ec2Factory = cloud_->factory();
+    options.hostName = "";
+    options.store.emplace(storeDir_, "0123456789abcdef0123456789abcdef");
+    auto context = Context::create(std::move(options));
+    EXPECT_TRUE(context) << context.error().describe();
+    return std::move(*context);
+  }
+
+  // Every call to `region` fails as an unreachable endpoint does.
+  void regionDown(const std::string& region) {
+    cloud_->setInterceptor([region](const FakeCall& call) -> std::optional<Error> {
+      if (call.region != region) return std::nullopt;
+      return fakeAwsError(ErrorCategory::kRetryable, "Transport.Error", "connection refused", 0);
+    });
+  }
+};
+
+TEST_F(RegionDownTest, RestoreMakesTheHomeRoutesRightOnTheStoredScope) {
+  {  // Once, while every region answered, node-b learned the scope.
+    auto context = withStore("node-b");
+    ASSERT_TRUE(context->topology(context->deadlineAfterSeconds(60)));
+  }
+  regionDown("us-east-1");  // the old active node's region
+  auto context = withStore("node-b");
+  auto outcome = restore(*context);
+  EXPECT_EQ(outcome.verdict, Verdict::kOk) << outcome.message;
+  EXPECT_EQ(cloud_->routeTarget(kRtbB1, kVip), kEniB);
+  EXPECT_EQ(cloud_->routeTarget(kTgwRtbB, kVip), kAttB);
+  EXPECT_EQ(cloud_->routeTarget(kRtbA1, kVip), kEniA) << "the region that is down is untouched";
+  EXPECT_EQ(cloud_->writeCount("us-east-1"), 0);
+}
+
+TEST_F(RegionDownTest, RecoverToo) {
+  {
+    auto context = withStore("node-b");
+    ASSERT_TRUE(context->topology(context->deadlineAfterSeconds(60)));
+  }
+  regionDown("us-east-1");
+  auto context = withStore("node-b");
+  auto outcome = recover(*context);
+  EXPECT_EQ(outcome.verdict, Verdict::kOk) << outcome.message;
+  EXPECT_EQ(cloud_->routeTarget(kRtbB1, kVip), kEniB);
+}
+
+TEST_F(RegionDownTest, WithoutAStoredScopeRestoreCannotTellWhatToChange) {
+  regionDown("us-east-1");
+  auto context = withStore("node-b");
+  auto outcome = restore(*context);
+  EXPECT_EQ(outcome.verdict, Verdict::kFailed) << outcome.message;
+  EXPECT_EQ(cloud_->writeCount(), 0);
+}
+
+TEST_F(RegionDownTest, TheHomeRegionDownFailsRestoreAndBreaksNothing) {
+  {
+    auto context = withStore("node-b");
+    ASSERT_TRUE(context->topology(context->deadlineAfterSeconds(60)));
+  }
+  regionDown("us-west-2");  // node-b's own region
+  auto context = withStore("node-b");
+  auto outcome = restore(*context);
+  EXPECT_EQ(outcome.verdict, Verdict::kFailed) << outcome.message;
+  EXPECT_EQ(cloud_->writeCount(), 0) << "no remote route is pointed at a node that cannot serve";
+  EXPECT_EQ(cloud_->routeTarget(kRtbA1, kVip), kEniA);
 }
 
 // ---- bad configuration -------------------------------------------------------------

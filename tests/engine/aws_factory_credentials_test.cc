@@ -12,10 +12,10 @@
 #include "aws/iso8601.h"
 #include "aws/sigv4.h"
 #include "engine/aws_factory.h"
-#include "support/worlds.h"
+#include "support/fake_clock.h"
 #include "support/fake_credentials.h"
 #include "support/fake_http_client.h"
-#include "support/fake_clock.h"
+#include "support/worlds.h"
 
 namespace tgwark::engine {
 namespace {
@@ -94,9 +94,9 @@ struct FactoryCredentialsTest : ::testing::Test {
 TEST_F(FactoryCredentialsTest, ExpiredTokenRefetchesInstanceRoleCredentials) {
   auto factory = make("");
   ASSERT_TRUE(factory) << factory.error().describe();
-  auto client = (*factory)("us-east-1");
-  ASSERT_TRUE(client) << client.error().describe();
-  auto api = *client;
+  auto made = (*factory)("us-east-1");
+  ASSERT_TRUE(made) << made.error().describe();
+  auto api = *made;
   ASSERT_TRUE(api->describeRouteTables({}));
   ASSERT_TRUE(api->describeRouteTables({}));
   // IMDS now serves new keys; the cached ones still look fresh for hours.
@@ -117,9 +117,9 @@ TEST_F(FactoryCredentialsTest, ExpiredTokenAssumesTheRegionsRoleAgain) {
       "\n[aws.regions.\"us-west-2\"]\n"
       "role_arn = \"arn:aws:iam::111122223333:role/tgw-routes\"\n");
   ASSERT_TRUE(factory) << factory.error().describe();
-  auto client = (*factory)("us-west-2");
-  ASSERT_TRUE(client) << client.error().describe();
-  auto api = *client;
+  auto made = (*factory)("us-west-2");
+  ASSERT_TRUE(made) << made.error().describe();
+  auto api = *made;
   ASSERT_TRUE(api->describeRouteTables({}));
   ASSERT_TRUE(api->describeRouteTables({}));
   EXPECT_EQ(cloud.sts.size(), 1u);  // cached between calls

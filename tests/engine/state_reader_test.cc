@@ -178,5 +178,31 @@ TEST_F(ReaderTest, ExpiredDeadlineReadsNothingAndSaysSo) {
   }
 }
 
+TEST_F(ReaderTest, ARemoteRegionOutOfTimeLeavesOnlyItsOwnTablesUnknown) {
+  ReadOptions o;
+  o.homeRegion = "us-west-2";
+  o.remoteDeadline = Deadline::after(clock, std::chrono::milliseconds(0));  // already spent
+  auto r = readStateDetailed(topo, config.vip, cloud->factory(),
+                             Deadline::after(clock, std::chrono::seconds(300)), o);
+  EXPECT_EQ(r.state.tables.size(), 8u);
+  for (const auto& [id, t] : r.state.tables) {
+    EXPECT_EQ(t.known, t.region == "us-west-2") << id;
+  }
+  EXPECT_EQ(cloud->callCount("DescribeRouteTables", "us-west-2"), 1);
+  EXPECT_EQ(cloud->totalCalls() - cloud->callCount("DescribeRouteTables", "us-west-2") -
+                cloud->callCount("SearchTransitGatewayRoutes", "us-west-2"),
+            0)
+      << "no call to a region whose time is spent";
+}
+
+TEST(DeadlineTest, WithinNeverOutlivesTheDeadline) {
+  auto clock = std::make_shared<FakeClock>();
+  auto whole = Deadline::after(clock, std::chrono::seconds(10));
+  EXPECT_EQ(*whole.within(std::chrono::seconds(3)).remaining(), std::chrono::seconds(3));
+  EXPECT_EQ(*whole.within(std::chrono::seconds(30)).remaining(), std::chrono::seconds(10));
+  EXPECT_EQ(*Deadline::none(clock).within(std::chrono::seconds(30)).remaining(),
+            std::chrono::seconds(30));
+}
+
 }  // namespace
 }  // namespace tgwark::engine

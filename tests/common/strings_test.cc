@@ -1,8 +1,8 @@
-#include "cli/suggest.h"
+#include "common/strings.h"
 
 #include <gtest/gtest.h>
 
-namespace tgwark::cli {
+namespace tgwark {
 namespace {
 
 const std::vector<std::string> kCommands = {"restore", "remove", "quickCheck", "recover", "apply",
@@ -19,10 +19,16 @@ TEST(SuggestTest, FindsTypos) {
   EXPECT_EQ(closestMatch("--nod", {"--node", "--config", "--json"}), "--node");
 }
 
+TEST(TrimTest, WhiteSpaceOnBothEnds) {
+  EXPECT_EQ(trim("  a b \t\n"), "a b");
+  EXPECT_EQ(trim(" \t "), "");
+  EXPECT_EQ(trim("x"), "x");
+}
+
 TEST(SuggestTest, NothingWhenNothingIsClose) {
   EXPECT_FALSE(closestMatch("foo", kCommands));
   EXPECT_FALSE(closestMatch("launch-missiles", kCommands));
 }
 
 }  // namespace
-}  // namespace tgwark::cli
+}  // namespace tgwark

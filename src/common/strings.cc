@@ -1,9 +1,19 @@
-#include "cli/suggest.h"
+#include "common/strings.h"
 
 #include <algorithm>
 #include <cctype>
 
-namespace tgwark::cli {
+namespace tgwark {
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
 
 std::size_t editDistance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
@@ -15,7 +25,7 @@ std::size_t editDistance(std::string_view a, std::string_view b) {
       std::size_t above = row[j];
       bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
                   std::tolower(static_cast<unsigned char>(b[j - 1]));
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
+      row[j] = std::min({above + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
       diagonal = above;
     }
   }
@@ -37,4 +47,4 @@ std::optional<std::string> closestMatch(std::string_view word,
   return best;
 }
 
-}  // namespace tgwark::cli
+}  // namespace tgwark
