@@ -240,10 +240,14 @@ ActionOutcome restore(Context& context) {
   return outcome(kAction, Verdict::kOk, "restore done: " + summary);
 }
 
-ActionOutcome remove(Context& context) {
-  (void)context;
+ActionOutcome remove() {
   return outcome(Action::kRemove, Verdict::kOk,
                  "remove: no AWS change (the next restore rewrites every route)");
+}
+
+ActionOutcome remove(Context& context) {
+  (void)context;
+  return remove();
 }
 
 ActionOutcome quickCheck(Context& context, const CheckOptions& checkOptions) {

@@ -58,7 +58,9 @@ ActionOutcome outcomeFromError(Action action, const Error& error, std::string_vi
 // Make this node active: pre-flight, apply, verify. kOk only when the home
 // routes are right; remote failures are warnings (repaired by quickCheck).
 ActionOutcome restore(Context& context);
-// No AWS change; never fails.
+// No AWS change; never fails. Needs no context: front ends call it without
+// loading the config, so nothing remove reads can block or fail.
+ActionOutcome remove();
 ActionOutcome remove(Context& context);
 struct CheckOptions {
   // false: reads only (a cluster manager's probe must not change anything).

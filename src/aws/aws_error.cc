@@ -3,10 +3,16 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <span>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 #include <pugixml.hpp>
+
+#include "common/log_text.h"
+#include "common/percent_encoding.h"
+#include "common/secret.h"
 
 namespace tgwark::aws {
 namespace {
@@ -77,15 +83,62 @@ bool isStaleRouteCode(std::string_view code) {
   return route && (code.ends_with("AlreadyExists") || code.ends_with(".NotFound"));
 }
 
-// Makes a body snippet safe and short enough for one log line.
-std::string snippet(std::string_view body) {
-  constexpr std::size_t kMax = 120;
-  std::string out;
-  for (char c : body.substr(0, kMax)) {
-    out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
+// AWS messages can be long (an encoded authorization failure) and are worth
+// keeping whole; anything longer is not an AWS message.
+constexpr std::size_t kMaxMessageBytes = 2048;
+
+// Names of request headers that carry credentials. An intermediary's error
+// page may echo the request's headers back; their values must not be quoted.
+constexpr std::array<std::string_view, 2> kCredentialHeaders = {"authorization",
+                                                                "x-amz-security-token"};
+
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+std::size_t findNoCase(std::string_view text, std::string_view needle, std::size_t from) {
+  for (std::size_t i = from; i + needle.size() <= text.size(); ++i) {
+    bool match = true;
+    for (std::size_t k = 0; k < needle.size() && match; ++k)
+      match = lower(text[i + k]) == needle[k];
+    if (match) return i;
   }
-  if (body.size() > kMax) out += "...";
+  return std::string_view::npos;
+}
+
+// Masks the value after each credential header name, in whatever shape the
+// echo takes ("Name: value" lines, "name=value&..." query strings, quoted
+// JSON): a name followed by ':' or '=' (quotes and blanks around them
+// allowed), up to the end of the line, a quote, a tag or the next query
+// parameter. Prose such as "authorization failure message" is left alone.
+std::string redactCredentialHeaders(std::string_view text) {
+  constexpr std::string_view kQuotesAndBlanks = " \t\"'";
+  std::string out(text);
+  for (std::string_view name : kCredentialHeaders) {
+    for (std::size_t at = findNoCase(out, name, 0); at != std::string::npos;
+         at = findNoCase(out, name, at + 1)) {
+      std::size_t begin = out.find_first_not_of(kQuotesAndBlanks, at + name.size());
+      if (begin == std::string::npos || (out[begin] != ':' && out[begin] != '=')) continue;
+      begin = out.find_first_not_of(kQuotesAndBlanks, begin + 1);
+      if (begin == std::string::npos) continue;
+      std::size_t end = out.find_first_of("\r\n\"'<&", begin);
+      if (end == std::string::npos) end = out.size();
+      if (end > begin) out.replace(begin, end - begin, SecretString::kRedacted);
+    }
+  }
   return out;
+}
+
+// Text taken from a response, made safe to log and return: credential headers
+// and the caller's secrets (raw and percent-encoded) masked, then escaped and
+// bounded.
+std::string sanitize(std::string_view text, std::span<const std::string_view> secrets,
+                     std::size_t maxBytes) {
+  std::vector<std::string> encoded;
+  for (std::string_view secret : secrets) encoded.push_back(percentEncode(secret));
+  std::vector<std::string_view> all(secrets.begin(), secrets.end());
+  all.insert(all.end(), encoded.begin(), encoded.end());
+  return escapeForLog(redactCredentialHeaders(redactSecrets(text, all)), maxBytes);
 }
 
 std::string childText(const pugi::xml_node& node, const char* name) {
@@ -158,7 +211,7 @@ ErrorCategory categorizeAwsCode(std::string_view code, int httpStatus) {
   return ErrorCategory::kInvalid;
 }
 
-Error parseAwsError(const HttpResponse& response) {
+Error parseAwsError(const HttpResponse& response, std::span<const std::string_view> secrets) {
   Error error;
   error.httpStatus = response.status;
   std::string headerRequestId{findHeader(response.headers, "x-amzn-RequestId")};
@@ -189,7 +242,7 @@ Error parseAwsError(const HttpResponse& response) {
   std::string code = errorNode ? childText(errorNode, "Code") : std::string{};
   if (errorNode && !code.empty()) {
     error.awsCode = code;
-    std::string message = childText(errorNode, "Message");
+    std::string message = sanitize(childText(errorNode, "Message"), secrets, kMaxMessageBytes);
     error.message = message.empty() ? fmt::format("{} (HTTP {})", code, response.status)
                                     : fmt::format("{}: {}", code, message);
   } else {
@@ -200,7 +253,8 @@ Error parseAwsError(const HttpResponse& response) {
                         : fmt::format(
                               "HTTP {} with an unrecognised error body (not an AWS answer; "
                               "transient): {}",
-                              response.status, snippet(response.body));
+                              response.status,
+                              sanitize(response.body, secrets, kLogExcerptMaxBytes));
   }
   error.category = categorizeAwsCode(error.awsCode == kUnparseableAnswerCode ? "" : error.awsCode,
                                      response.status);

@@ -3,6 +3,7 @@
 // tells callers whether to retry, give up, re-plan or report a conflict.
 #pragma once
 
+#include <span>
 #include <string_view>
 
 #include "aws/http_client.h"
@@ -46,7 +47,12 @@ bool isClockSkewCandidate(const Error& error);
 // and falls back to a message naming the HTTP status when the body is empty or
 // not one of these (a proxy's HTML page, a truncated body, a redirect): such
 // an answer gets awsCode kUnparseableAnswerCode and is kRetryable (kThrottled
-// for 429). Never throws.
-Error parseAwsError(const HttpResponse& response);
+// for 429). Never throws. Text quoted from the body (an EC2 Message, an
+// excerpt of an unrecognised body) is bounded and escaped, with the values of
+// credential headers (Authorization, X-Amz-Security-Token) masked, since an
+// intermediary's error page may echo the request's headers, and every
+// occurrence of `secrets` (pass the credentials the request was signed with)
+// masked too.
+Error parseAwsError(const HttpResponse& response, std::span<const std::string_view> secrets = {});
 
 }  // namespace tgwark::aws

@@ -1,6 +1,7 @@
 #include "aws/ec2_client.h"
 
 #include <algorithm>
+#include <array>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -139,7 +140,11 @@ Result<std::string> Ec2Client::sendOnce(std::string_view action, const std::stri
     options_.rateLimiter->onAnswer(false, *clock_);
     return std::move(response->body);
   }
-  Error error = parseAwsError(*response);
+  // An answer may echo the request; whatever it quotes of these is masked.
+  const std::array<std::string_view, 3> secrets = {credentials->accessKeyId,
+                                                   credentials->secretAccessKey.reveal(),
+                                                   credentials->sessionToken.reveal()};
+  Error error = parseAwsError(*response, secrets);
   options_.rateLimiter->onAnswer(error.category == ErrorCategory::kThrottled, *clock_);
   if (correctClockSkew(error, *response)) {
     error.category = ErrorCategory::kRetryable;

@@ -3,11 +3,10 @@
 #include "common/strings.h"
 
 #include <cctype>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
+#include "common/bounded_file.h"
 #include "common/secret.h"
 
 namespace tgwark::aws {
@@ -108,17 +107,20 @@ Result<IniFile> parseIni(std::string_view text, std::string path) {
 
 Result<IniFile> loadIniFile(const std::string& path) {
   if (path.empty()) return IniFile{};
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    IniFile empty;
-    empty.path = path;
-    return empty;  // a missing file simply defines no profiles
+  // Bounded and non-blocking: a FIFO or /dev/zero named by AWS_CONFIG_FILE
+  // must not hang or exhaust the process.
+  auto content = readBoundedRegularFile(path);
+  if (!content) {
+    if (content.error().category == ErrorCategory::kNotFound) {
+      IniFile empty;
+      empty.path = path;
+      return empty;  // a missing file simply defines no profiles
+    }
+    return makeError(ErrorCategory::kInvalidConfig,
+                     "AWS shared file unusable: " + content.error().message);
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  std::string content = text.str();
-  auto parsed = parseIni(content, path);
-  secureWipe(content.data(), content.size());
+  auto parsed = parseIni(*content, path);
+  secureWipe(content->data(), content->size());
   return parsed;
 }
 

@@ -31,7 +31,9 @@ struct IniFile {
 // Parses INI text: '#' / ';' comment lines and inline comments after
 // whitespace, indented sub-properties (ignored), "key = value".
 Result<IniFile> parseIni(std::string_view text, std::string path);
-// Reads and parses a file; a missing file is an empty IniFile (not an error).
+// Reads and parses a file; a missing file is an empty IniFile (not an error),
+// anything but a regular file of at most 1 MiB is kInvalidConfig (without
+// blocking on a FIFO: common/bounded_file.h).
 Result<IniFile> loadIniFile(const std::string& path);
 
 }  // namespace tgwark::aws

@@ -1,5 +1,7 @@
 #include "aws/sts.h"
 
+#include <array>
+
 #include <pugixml.hpp>
 
 #include <fmt/format.h>
@@ -112,7 +114,9 @@ Result<Credentials> assumeRole(HttpClient& http, const Credentials& source,
     return std::unexpected(std::move(e));
   }
   if (response->status < 200 || response->status >= 300) {
-    Error e = parseAwsError(*response);
+    const std::array<std::string_view, 3> secrets = {
+        source.accessKeyId, source.secretAccessKey.reveal(), source.sessionToken.reveal()};
+    Error e = parseAwsError(*response, secrets);
     e.message = fmt::format("STS AssumeRole {}: {}", options.roleArn, e.message);
     return std::unexpected(std::move(e));
   }

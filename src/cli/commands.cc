@@ -19,6 +19,7 @@
 #include "cli/render.h"
 #include "cli/session.h"
 #include "cli/table.h"
+#include "common/log_text.h"
 #include "engine/engine.h"
 #include "lifekeeper/exit_codes.h"
 #include "lifekeeper/install.h"
@@ -122,8 +123,21 @@ std::expected<Prepared, int> prepare(const GlobalOptions& g, const std::string& 
 int cmdRestore(const GlobalOptions& g) {
   return runLifekeeperAction(g, app::Action::kRestore);
 }
+// remove changes nothing in AWS and must succeed whatever state the node is
+// in, so it reads nothing that could fail or block: no config (a FIFO, a dead
+// NFS mount), no ins_list, no credentials.
 int cmdRemove(const GlobalOptions& g) {
-  return runLifekeeperAction(g, app::Action::kRemove);
+  const std::string name(app::actionName(app::Action::kRemove));
+  MetricsScope metrics(g, name);
+  startLogging(g, name);
+  if (!g.config.empty()) spdlog::info("remove: --config {} not read", escapeForLog(g.config));
+  const app::ActionOutcome outcome = app::remove();
+  const int rc = lifekeeper::exitCode(app::Action::kRemove, outcome.verdict);
+  spdlog::info("{}", outcome.message);
+  if (g.json) {
+    printJson(nlohmann::json{{"action", name}, {"exit_code", rc}, {"message", outcome.message}});
+  }
+  return metrics.exit(rc);
 }
 int cmdQuickCheck(const GlobalOptions& g) {
   return runLifekeeperAction(g, app::Action::kQuickCheck);

@@ -3,11 +3,15 @@
 #include <spdlog/spdlog.h>
 
 #include "common/log.h"
+#include "common/log_text.h"
 #include "lifekeeper/app_info.h"
 
 namespace tgwark::cli {
 
 namespace {
+
+// Tags and ids are short names; anything longer is noise on every line.
+constexpr std::size_t kContextValueMax = 64;
 
 spdlog::level::level_enum levelFor(int verbosity) {
   if (verbosity <= -1) return spdlog::level::warn;
@@ -23,19 +27,25 @@ int reportError(const Error& error, const std::string& what) {
   return error.category == ErrorCategory::kInvalidConfig ? kExitBadConfig : kExitFailed;
 }
 
-Result<std::unique_ptr<Session>> openSession(const GlobalOptions& global,
-                                             const std::string& action) {
+void startLogging(const GlobalOptions& global, const std::string& action) {
   LogOptions log;
   log.level = levelFor(global.verbosity);
   log.syslog = global.syslog;
+  // The sink escapes the context too; bounding each value here keeps a huge
+  // -t from crowding out the message on every line.
   log.context = action;
-  if (!global.tag.empty()) log.context += " tag=" + global.tag;
-  if (!global.id.empty()) log.context += " id=" + global.id;
+  if (!global.tag.empty()) log.context += " tag=" + escapeForLog(global.tag, kContextValueMax);
+  if (!global.id.empty()) log.context += " id=" + escapeForLog(global.id, kContextValueMax);
   initLogging(log);
   if (!global.tag.empty() || !global.id.empty()) {
-    spdlog::info("called with -t {} -i {}", global.tag.empty() ? "-" : global.tag,
-                 global.id.empty() ? "-" : global.id);
+    spdlog::info("called with -t {} -i {}", global.tag.empty() ? "-" : escapeForLog(global.tag),
+                 global.id.empty() ? "-" : escapeForLog(global.id));
   }
+}
+
+Result<std::unique_ptr<Session>> openSession(const GlobalOptions& global,
+                                             const std::string& action) {
+  startLogging(global, action);
   app::LoadOptions load;
   load.configFlag = global.config;
   load.tag = global.tag;

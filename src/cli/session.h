@@ -21,6 +21,10 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailed = 1;
 inline constexpr int kExitBadConfig = 2;
 
+// Sets up logging for `action` (the context names the action, -t and -i) and
+// logs what the command was called with. Reads nothing.
+void startLogging(const GlobalOptions& global, const std::string& action);
+
 // Sets up logging for `action`, resolves and loads the config. Config errors
 // come back as kInvalidConfig (exit 2) before any AWS client exists.
 Result<std::unique_ptr<Session>> openSession(const GlobalOptions& global,

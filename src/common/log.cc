@@ -1,15 +1,52 @@
 #include "common/log.h"
 
 #include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/dist_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/sinks/syslog_sink.h>
 #include <syslog.h>
 
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <vector>
 
+#include "common/log_text.h"
+
 namespace tgwark {
+namespace {
+
+// A dist_sink rather than a formatter: the syslog sink sends the raw payload
+// without any formatter, so sanitizing has to happen before the sinks see it.
+class SanitizingSink final : public spdlog::sinks::dist_sink<std::mutex> {
+ public:
+  using dist_sink::dist_sink;
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    std::string_view payload(msg.payload.data(), msg.payload.size());
+    std::string clean = escapeForLog(payload, kLogMessageMaxBytes);
+    spdlog::details::log_msg copy = msg;
+    copy.payload = spdlog::string_view_t(clean.data(), clean.size());
+    dist_sink::sink_it_(copy);
+  }
+};
+
+// The context becomes part of the pattern: '%' would be read as a flag.
+std::string patternLiteral(std::string_view text) {
+  std::string out;
+  for (char c : escapeForLog(text)) {
+    out += c;
+    if (c == '%') out += '%';
+  }
+  return out;
+}
+
+}  // namespace
+
+spdlog::sink_ptr makeSanitizingSink(std::vector<spdlog::sink_ptr> sinks) {
+  return std::make_shared<SanitizingSink>(std::move(sinks));
+}
 
 void initLogging(const LogOptions& options) {
   std::vector<spdlog::sink_ptr> sinks;
@@ -29,9 +66,10 @@ void initLogging(const LogOptions& options) {
       std::fprintf(stderr, "tgwark: cannot open log file %s: %s\n", options.file.c_str(), e.what());
     }
   }
-  auto logger = std::make_shared<spdlog::logger>(options.ident, sinks.begin(), sinks.end());
+  sinks.insert(sinks.end(), options.extraSinks.begin(), options.extraSinks.end());
+  auto logger = std::make_shared<spdlog::logger>(options.ident, makeSanitizingSink(sinks));
   std::string pattern = "%Y-%m-%dT%H:%M:%S.%e %^%l%$ ";
-  if (!options.context.empty()) pattern += options.context + " ";
+  if (!options.context.empty()) pattern += patternLiteral(options.context) + " ";
   pattern += "%v";
   logger->set_pattern(pattern);
   logger->set_level(options.level);

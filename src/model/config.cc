@@ -3,17 +3,14 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <toml++/toml.h>
 
 #include "common/aws_names.h"
+#include "common/bounded_file.h"
 #include "common/strings.h"
 
 namespace tgwark::model {
@@ -601,19 +598,13 @@ Result<Config> parseConfig(std::string_view text, std::string_view sourceName) {
 }
 
 Result<Config> loadConfigFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return makeError(
-        ErrorCategory::kInvalidConfig,
-        fmt::format("cannot read configuration file {}: {}", path, std::strerror(errno)));
-  }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) {
+  // Not an ifstream: a FIFO would block it forever and /dev/zero fill memory.
+  auto text = readBoundedRegularFile(path);
+  if (!text) {
     return makeError(ErrorCategory::kInvalidConfig,
-                     fmt::format("cannot read configuration file {}", path));
+                     "cannot read configuration file: " + text.error().message);
   }
-  return parseConfig(buffer.str(), path);
+  return parseConfig(*text, path);
 }
 
 }  // namespace tgwark::model

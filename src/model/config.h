@@ -78,6 +78,8 @@ struct Config {
 // "tgwark.toml:7: node[1].eni: 'eni-xyz' is not a valid ENI id (eni- followed by 8 or 17 hex
 // digits)".
 Result<Config> parseConfig(std::string_view text, std::string_view sourceName = "config");
+// Reads and parses the file at path, which must be a regular file of at most
+// 1 MiB (common/bounded_file.h): anything else is kInvalidConfig, at once.
 Result<Config> loadConfigFile(const std::string& path);
 
 }  // namespace tgwark::model

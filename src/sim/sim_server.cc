@@ -138,6 +138,17 @@ Result<void> SimServer::start() {
   auto handler = [this](const httplib::Request& req, httplib::Response& res) {
     impl_->serve(req, res);
   };
+  // HTTP/1.1 gives a request with neither Content-Length nor Transfer-Encoding
+  // an empty body, and AWS and IMDS accept it (`curl -X PUT .../api/token`).
+  // httplib would instead read until the connection closes and answer 400, so
+  // such requests are served here, before it tries to read a body.
+  impl.server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (req.has_header("Content-Length") || req.has_header("Transfer-Encoding")) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    impl_->serve(req, res);
+    return httplib::Server::HandlerResponse::Handled;
+  });
   for (const char* pattern : {".*"}) {
     impl.server.Get(pattern, handler);
     impl.server.Post(pattern, handler);

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <strings.h>
+
 #include <algorithm>
 #include <charconv>
 #include <ctime>
@@ -80,6 +82,28 @@ std::string faultMessage(std::string_view code) {
   if (code == "Unavailable") return "The server is overloaded and can't handle the request.";
   if (code == "RequestLimitExceeded") return "Request limit exceeded.";
   return fmt::format("Injected fault {}", code);
+}
+
+// The page an intermediary (a proxy, a load balancer) answers when it refuses
+// a request and echoes it for debugging: the credential headers first (what it
+// refused the request for), then the request line and every other header.
+// Clients must not repeat what it quotes.
+std::string echoHeadersPage(const SimRequest& request) {
+  std::string page = "<html><body><h1>403 Forbidden</h1><pre>\n";
+  auto isCredential = [](const std::string& name) {
+    return strcasecmp(name.c_str(), "Authorization") == 0 ||
+           strcasecmp(name.c_str(), "X-Amz-Security-Token") == 0;
+  };
+  for (const auto& [name, value] : request.headers) {
+    if (isCredential(name)) page += name + ": " + value + "\n";
+  }
+  page += request.method + " " + request.path + (request.query.empty() ? "" : "?") + request.query +
+          " HTTP/1.1\n";
+  for (const auto& [name, value] : request.headers) {
+    if (!isCredential(name)) page += name + ": " + value + "\n";
+  }
+  page += "</pre></body></html>\n";
+  return page;
 }
 
 }  // namespace
@@ -239,6 +263,7 @@ Millis SimState::latencyFor(std::string_view region, std::string_view action) {
   int bestScore = -1;
   for (const auto& rule : latency_) {
     if (!matchesRule(rule.region, region) || !matchesRule(rule.action, action)) continue;
+    if (action == kImdsAction && rule.action != kImdsAction) continue;  // as for faults
     const int score = (rule.region != "*" ? 2 : 0) + (rule.action != "*" ? 1 : 0);
     if (score > bestScore) {
       best = &rule;
@@ -432,45 +457,8 @@ SimResponse SimState::handleEc2(const SimRequest& request) {
   response.delay = latencyFor(region, action);
 
   std::string garble;  // a post-call fault kind: how to spoil the real answer
-  for (auto& fault : faults_) {
-    if (!matchesRule(fault.region, region) || !matchesRule(fault.action, action)) continue;
-    bool fire = false;
-    if (fault.nth > 0) {
-      ++fault.seen;
-      fire = fault.seen >= fault.nth && fault.fired < fault.count;
-    } else {
-      fire = std::uniform_real_distribution<double>(0.0, 1.0)(rng_) < fault.probability;
-    }
-    if (!fire) continue;
-    ++fault.fired;
-    if (fault.kind == "stall") {
-      response.disposition = SimResponse::Disposition::kStall;
-      response.stall = Millis{fault.stallMs};
-      continue;
-    }
-    if (auto spoiled = notEc2Answer(fault.kind)) {
-      ++errors_[{region, action}]["(" + fault.kind + ")"];
-      spoiled->delay = response.delay;
-      return *spoiled;
-    }
-    if (fault.kind == "truncated" || fault.kind == "no_state" || fault.kind == "wrong_namespace") {
-      ++errors_[{region, action}]["(" + fault.kind + ")"];
-      garble = fault.kind;
-      continue;
-    }
-    if (fault.kind == "reset") {
-      ++errors_[{region, action}]["(connection reset)"];
-      response.disposition = SimResponse::Disposition::kReset;
-      response.status = 500;
-      response.body = ec2ErrorXml("InternalError", "connection reset", requestId);
-      return response;
-    }
-    auto failed = ec2Error(statusForCode(fault.kind), fault.kind, faultMessage(fault.kind),
-                           requestId, region, action);
-    failed.delay = response.delay;
-    failed.disposition = response.disposition;
-    failed.stall = response.stall;
-    return failed;
+  if (auto injected = fireFault(region, action, {}, request, requestId, response, &garble)) {
+    return std::move(*injected);
   }
 
   if (!takeToken(region, action)) {
@@ -512,8 +500,106 @@ SimResponse SimState::handleEc2(const SimRequest& request) {
   return response;
 }
 
-SimResponse SimState::handleImds(const SimRequest& request, const SimNode& nodeRef,
+std::optional<SimResponse> SimState::fireFault(std::string_view region, std::string_view action,
+                                               std::string_view imdsPath, const SimRequest& request,
+                                               const std::string& requestId,
+                                               SimResponse& response, std::string* garble) {
+  const bool imds = action == kImdsAction;
+  for (auto& fault : faults_) {
+    // "*" stands for every EC2 action only: an EC2 outage scenario must not
+    // also take away the instance metadata a node identifies itself with.
+    const bool actionMatches = imds ? (fault.action == kImdsAction || fault.action == imdsPath)
+                                    : matchesRule(fault.action, action);
+    if (!matchesRule(fault.region, region) || !actionMatches) continue;
+    bool fire = false;
+    if (fault.nth > 0) {
+      ++fault.seen;
+      fire = fault.seen >= fault.nth && fault.fired < fault.count;
+    } else {
+      fire = std::uniform_real_distribution<double>(0.0, 1.0)(rng_) < fault.probability;
+    }
+    if (!fire) continue;
+    ++fault.fired;
+    if (fault.kind == "stall") {
+      response.disposition = SimResponse::Disposition::kStall;
+      response.stall = Millis{fault.stallMs};
+      continue;
+    }
+    if (!imds) {
+      // Answers that are not EC2's: in place of the call, or spoiling its answer.
+      if (auto spoiled = notEc2Answer(fault.kind)) {
+        ++errors_[{std::string(region), std::string(action)}]["(" + fault.kind + ")"];
+        spoiled->delay = response.delay;
+        return spoiled;
+      }
+      if (garble != nullptr &&
+          (fault.kind == "truncated" || fault.kind == "no_state" || fault.kind == "wrong_namespace")) {
+        ++errors_[{std::string(region), std::string(action)}]["(" + fault.kind + ")"];
+        *garble = fault.kind;
+        continue;
+      }
+    }
+    SimResponse failed;
+    failed.delay = response.delay;
+    failed.disposition = response.disposition;
+    failed.stall = response.stall;
+    if (fault.kind == "reset") {
+      ++errors_[{std::string(region), std::string(action)}]["(connection reset)"];
+      failed.disposition = SimResponse::Disposition::kReset;
+      failed.status = 500;
+      failed.body = ec2ErrorXml("InternalError", "connection reset", requestId);
+      return failed;
+    }
+    if (fault.kind == "echo-headers") {
+      ++errors_[{std::string(region), std::string(action)}]["(echo-headers)"];
+      failed.status = 403;
+      failed.contentType = "text/html";
+      failed.body = echoHeadersPage(request);
+      return failed;
+    }
+    if (imds) {
+      // IMDS answers errors as bare text, never as EC2 XML.
+      ++errors_[{std::string(region), std::string(action)}][fault.kind];
+      failed.status = statusForCode(fault.kind);
+      failed.contentType = "text/plain";
+      failed.body = fault.kind + "\n";
+      return failed;
+    }
+    SimResponse error = ec2Error(statusForCode(fault.kind), fault.kind, faultMessage(fault.kind),
+                                 requestId, region, action);
+    error.delay = failed.delay;
+    error.disposition = failed.disposition;
+    error.stall = failed.stall;
+    return error;
+  }
+  return std::nullopt;
+}
+
+SimResponse SimState::handleImds(const SimRequest& request, const SimNode& node,
                                  std::string_view subpath) {
+  SimResponse pending;
+  std::optional<SimResponse> injected;
+  {
+    std::lock_guard lock(mu_);
+    ++calls_[{"imds", node.name}];
+    pending.delay = latencyFor(node.region, kImdsAction);
+    // IMDS has no request ids; a fixed one keeps the seeded RNG's sequence
+    // for the faults and latencies that draw from it.
+    static const std::string kNoRequestId = "00000000-0000-0000-0000-000000000000";
+    injected = fireFault(node.region, kImdsAction, subpath, request, kNoRequestId, pending);
+  }
+  if (injected) return std::move(*injected);
+  SimResponse response = serveImds(request, node, subpath);
+  response.delay = pending.delay;
+  if (pending.disposition == SimResponse::Disposition::kStall) {
+    response.disposition = pending.disposition;
+    response.stall = pending.stall;
+  }
+  return response;
+}
+
+SimResponse SimState::serveImds(const SimRequest& request, const SimNode& nodeRef,
+                                std::string_view subpath) {
   const SimNode* node = &nodeRef;
   std::lock_guard lock(mu_);
   auto text = [](int status, std::string body) {
@@ -523,7 +609,6 @@ SimResponse SimState::handleImds(const SimRequest& request, const SimNode& nodeR
     response.body = std::move(body);
     return response;
   };
-  ++calls_[{"imds", node->name}];
   if (subpath == "api/token") {
     if (request.method != "PUT") return text(405, "Method Not Allowed\n");
     if (!headerValue(request, "X-Forwarded-For").empty()) return text(403, "Forbidden\n");

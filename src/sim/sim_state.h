@@ -32,8 +32,12 @@ struct ThrottleOptions {
   double readRefillPerSecond = 20;
 };
 
-// Latency added to EC2 responses. region/action "*" match anything; the most
-// specific rule wins (region+action, region, action, default).
+// Latency added to EC2 and IMDS responses (IMDS: region = the node's region,
+// action = "IMDS", which only a rule naming "IMDS" matches). region/action "*" match anything; the
+// most specific rule wins (region+action, region, action, default). The action name latency and
+// fault rules use for instance metadata calls.
+inline constexpr std::string_view kImdsAction = "IMDS";
+
 struct LatencyRule {
   std::string region = "*";
   std::string action = "*";
@@ -43,14 +47,20 @@ struct LatencyRule {
 
 // kind: an AWS error code answered with its usual status (InternalError 500,
 // Unavailable 503, RequestLimitExceeded 503, or any other code with 400),
-// "reset" (the connection is dropped mid-response) or "stall" (the response is
-// held for stallMs, then sent). Answers that are not EC2's, as a proxy or a
+// "reset" (the connection is dropped mid-response), "stall" (the response is
+// held for stallMs, then sent) or "echo-headers" (a proxy's 403 HTML page that
+// quotes the Authorization and X-Amz-Security-Token headers, then the request
+// line and every other header). Answers that are not EC2's, as a proxy or a
 // broken network path produces them, for tgwark's "no evidence" rules: in
 // place of the call "html" (200 with an HTML page), "empty" (200, no body),
 // "json" (200 with a JSON document), "not_found_empty" (404, no body) and
 // "redirect" (302 to elsewhere); after the call was carried out "truncated"
 // (its answer cut in half), "no_state" (its answer without <state> elements)
 // and "wrong_namespace" (its answer in another XML namespace).
+// Rules match IMDS calls too: region = the node's region, action = "IMDS"
+// (kImdsAction) or the path after /latest/ ("api/token",
+// "meta-data/instance-id", ...) — named explicitly: action "*" means every
+// EC2 action. There an error code is answered as text.
 // Scripted (nth > 0): the nth matching call after the rule was added fails,
 // and the count following ones too. Probabilistic (nth == 0): each matching
 // call fails with the given probability.
@@ -165,7 +175,18 @@ class SimState {
   };
 
   SimResponse handleEc2(const SimRequest& request);
+  // IMDS calls: latency and fault rules as for EC2 (region = the node's
+  // region, action = kImdsAction or the path after /latest/), then serveImds.
   SimResponse handleImds(const SimRequest& request, const SimNode& node, std::string_view subpath);
+  SimResponse serveImds(const SimRequest& request, const SimNode& node, std::string_view subpath);
+  // The first fault rule matching (region, action) that fires, as the answer
+  // to send; a "stall" is recorded on `response` instead, and a fault that
+  // spoils the real answer (truncated, no_state, wrong_namespace) in *garble
+  // when the caller can apply it. Called with mu_ held.
+  std::optional<SimResponse> fireFault(std::string_view region, std::string_view action,
+                                       std::string_view imdsPath, const SimRequest& request,
+                                       const std::string& requestId, SimResponse& response,
+                                       std::string* garble = nullptr);
   SimResponse handleControl(const SimRequest& request, std::string_view subpath);
   SimResponse ec2Error(int status, std::string_view code, std::string_view message,
                        const std::string& requestId, std::string_view region,

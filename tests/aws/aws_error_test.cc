@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <array>
+#include <string>
+
 #include "aws/ec2_api.h"
 #include "aws/http_client.h"
 
@@ -194,6 +197,75 @@ TEST(AwsErrorTest, ExpiredCredentialsCodes) {
   EXPECT_TRUE(isExpiredCredentialsCode("ExpiredToken"));
   EXPECT_TRUE(isExpiredCredentialsCode("RequestExpired"));
   EXPECT_FALSE(isExpiredCredentialsCode("AuthFailure"));
+}
+
+// An intermediary's error page that echoes the request it refused.
+std::string echoPage(std::string_view headers) {
+  return "<html><body><h1>403 Forbidden</h1><pre>POST / HTTP/1.1\r\n" + std::string(headers) +
+         "</pre></body></html>";
+}
+
+TEST(AwsErrorTest, UnrecognisedBodyExcerptMasksCredentialHeaders) {
+  Error error = parseAwsError(HttpResponse{
+      403,
+      {},
+      echoPage("Authorization: AWS4-HMAC-SHA256 Credential=AKIDMARK/20260101/us-east-1/ec2/"
+               "aws4_request\r\nX-Amz-Security-Token: TOKENMARK\r\n")});
+  EXPECT_EQ(error.message.find("AKIDMARK"), std::string::npos) << error.message;
+  EXPECT_EQ(error.message.find("TOKENMARK"), std::string::npos) << error.message;
+  EXPECT_NE(error.message.find("Authorization: ****"), std::string::npos) << error.message;
+}
+
+TEST(AwsErrorTest, HeaderMaskingCoversQueryAndJsonShapesInAnyCase) {
+  Error query = parseAwsError(
+      HttpResponse{400, {}, "bad request: /?X-Amz-Security-Token=TOKENMARK&Action=x"});
+  EXPECT_EQ(query.message.find("TOKENMARK"), std::string::npos) << query.message;
+  EXPECT_NE(query.message.find("&Action=x"), std::string::npos) << query.message;
+  Error json = parseAwsError(HttpResponse{400, {}, R"({"headers": {"authorization": "SIGMARK"}})"});
+  EXPECT_EQ(json.message.find("SIGMARK"), std::string::npos) << json.message;
+}
+
+TEST(AwsErrorTest, ProseAboutAuthorizationIsNotMasked) {
+  Error error = parseAwsError(HttpResponse{
+      403,
+      {},
+      "<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not "
+      "authorized. Encoded authorization failure message: ENCODED</Message></Error>"
+      "</Errors></Response>"});
+  EXPECT_NE(error.message.find("authorization failure message: ENCODED"), std::string::npos)
+      << error.message;
+}
+
+TEST(AwsErrorTest, TheCallersSecretsAreMaskedWhereverTheyAppear) {
+  const std::array<std::string_view, 2> secrets = {"SECRETMARK/x+y", "TOKENMARK"};
+  Error body = parseAwsError(
+      HttpResponse{502, {}, "upstream said: SECRETMARK/x+y and SECRETMARK%2Fx%2By and TOKENMARK"},
+      secrets);
+  EXPECT_EQ(body.message.find("SECRETMARK"), std::string::npos) << body.message;
+  EXPECT_EQ(body.message.find("TOKENMARK"), std::string::npos) << body.message;
+  Error ec2 =
+      parseAwsError(HttpResponse{400,
+                                 {},
+                                 "<Response><Errors><Error><Code>AuthFailure</Code><Message>token "
+                                 "TOKENMARK is bad</Message></Error></Errors></Response>"},
+                    secrets);
+  EXPECT_EQ(ec2.awsCode, "AuthFailure");
+  EXPECT_EQ(ec2.message, "AuthFailure: token **** is bad");
+}
+
+TEST(AwsErrorTest, QuotedTextIsEscapedAndBounded) {
+  Error error =
+      parseAwsError(HttpResponse{500, {}, "line1\n\x1b[2Jline2" + std::string(5000, 'z')});
+  EXPECT_EQ(error.message.find('\n'), std::string::npos);
+  EXPECT_EQ(error.message.find('\x1b'), std::string::npos);
+  EXPECT_NE(error.message.find("line1\\n\\x1b[2Jline2"), std::string::npos) << error.message;
+  EXPECT_LT(error.message.size(), 400u);
+  Error longMessage = parseAwsError(
+      HttpResponse{400,
+                   {},
+                   "<Response><Errors><Error><Code>InvalidParameterValue</Code><Message>" +
+                       std::string(1 << 20, 'm') + "</Message></Error></Errors></Response>"});
+  EXPECT_LT(longMessage.message.size(), 2200u);
 }
 
 }  // namespace

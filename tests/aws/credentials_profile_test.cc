@@ -2,6 +2,8 @@
 // profiles (role_arn + source_profile) assumed through STS.
 #include "aws/credentials_profile.h"
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -12,9 +14,9 @@
 #include "aws/credentials_cache.h"
 #include "aws/iso8601.h"
 #include "aws/sigv4.h"
+#include "support/fake_clock.h"
 #include "support/fake_credentials.h"
 #include "support/fake_http_client.h"
-#include "support/fake_clock.h"
 
 namespace tgwark::aws {
 namespace {
@@ -109,6 +111,29 @@ TEST_F(ProfileTest, MissingDefaultIsNotFoundMissingExplicitIsConfigError) {
   EXPECT_EQ(named.error().category, ErrorCategory::kInvalidConfig);
   EXPECT_NE(named.error().message.find("'prod'"), std::string::npos);
   EXPECT_NE(named.error().message.find(files_.configFile), std::string::npos);
+}
+
+// A FIFO or a device named by AWS_SHARED_CREDENTIALS_FILE must neither hang the
+// provider nor be read without bound.
+TEST_F(ProfileTest, SharedFilesMustBeBoundedRegularFiles) {
+  ASSERT_EQ(::mkfifo(files_.credentialsFile.c_str(), 0600), 0);
+  auto fromFifo = provider()->getCredentials();
+  ASSERT_FALSE(fromFifo.has_value());
+  EXPECT_EQ(fromFifo.error().category, ErrorCategory::kInvalidConfig);
+  EXPECT_NE(fromFifo.error().message.find("FIFO"), std::string::npos) << fromFifo.error().message;
+
+  files_.credentialsFile = "/dev/zero";
+  auto fromZero = provider()->getCredentials();
+  ASSERT_FALSE(fromZero.has_value());
+  EXPECT_EQ(fromZero.error().category, ErrorCategory::kInvalidConfig);
+
+  files_.credentialsFile = (dir_ / "big").string();
+  write(files_.credentialsFile,
+        "[default]\naws_access_key_id = AKIDBIG\naws_secret_access_key = s\n" +
+            std::string((1 << 20) + 1, '#'));
+  auto fromBig = provider()->getCredentials();
+  ASSERT_FALSE(fromBig.has_value());
+  EXPECT_EQ(fromBig.error().category, ErrorCategory::kInvalidConfig);
 }
 
 TEST_F(ProfileTest, ProfileWithoutKeysLetsTheChainMoveOn) {

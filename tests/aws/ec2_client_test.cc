@@ -465,6 +465,33 @@ TEST_F(Ec2ClientTest, ErrorsCarryCodeAndRequestIdAndAreNotRetried) {
   EXPECT_FALSE(observer->entries[0].ok);
 }
 
+// A proxy in front of EC2 that refuses the request and echoes its headers.
+TEST_F(Ec2ClientTest, AnEchoedRequestIsMaskedWithTheCredentialsItWasSignedWith) {
+  auto provider = std::make_shared<tgwark::testing::ScriptedCredentialsProvider>();
+  provider->next = [] {
+    Credentials c = tgwark::testing::credentialsNamed("AKIDMARKER");
+    c.secretAccessKey = SecretString("SECRETMARKER/abc+def");
+    c.sessionToken = SecretString("TOKENMARKER/xyz=");
+    return Result<Credentials>(std::move(c));
+  };
+  Ec2Client client("us-west-2", Endpoint{"https://ec2.us-west-2.amazonaws.com", "us-west-2", ""},
+                   provider, http, clock, std::make_shared<FixedRandom>(0.5));
+  http->setHandler([](const HttpRequest& request) -> Result<HttpResponse> {
+    // Values without their header names, so only the credentials can be
+    // what masks them; the secret key, never sent, is echoed as a
+    // misbehaving proxy might.
+    std::string page = "<html><pre>";
+    for (auto& header : request.headers) page += header.second + "\n";
+    page += "debug: SECRETMARKER/abc+def</pre></html>";
+    return HttpResponse{403, {}, page};
+  });
+  auto result = client.deleteRoute("rtb-1", "10.0.0.1/32");
+  ASSERT_FALSE(result);
+  const std::string& message = result.error().message;
+  EXPECT_EQ(message.find("MARKER"), std::string::npos) << message;
+  EXPECT_NE(message.find("****"), std::string::npos) << message;
+}
+
 TEST_F(Ec2ClientTest, ThrottleThenSuccessIsRetriedWithBackoff) {
   auto client = makeClient();
   http->enqueue(503, ec2Error("RequestLimitExceeded", "Request limit exceeded."));

@@ -1,6 +1,9 @@
 #include "model/config.h"
 #include "test_paths.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -509,6 +512,32 @@ TEST(ConfigFileTest, LoadsAndNamesThePath) {
   std::remove(path.c_str());
   ASSERT_FALSE(config);
   EXPECT_THAT(config.error().message, StartsWith(path + ":2: vip_typo: unknown key"));
+}
+
+// A FIFO would block an ifstream forever, /dev/zero would fill memory.
+TEST(ConfigFileTest, OnlyABoundedRegularFileIsRead) {
+  std::string fifo = ::testing::TempDir() + "tgwark_config_fifo_" + std::to_string(::getpid());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto fromFifo = loadConfigFile(fifo);
+  std::remove(fifo.c_str());
+  ASSERT_FALSE(fromFifo);
+  EXPECT_EQ(fromFifo.error().category, ErrorCategory::kInvalidConfig);
+  EXPECT_THAT(fromFifo.error().message, HasSubstr("FIFO"));
+
+  auto fromZero = loadConfigFile("/dev/zero");
+  ASSERT_FALSE(fromZero);
+  EXPECT_EQ(fromZero.error().category, ErrorCategory::kInvalidConfig);
+
+  std::string big = ::testing::TempDir() + "tgwark_config_big_" + std::to_string(::getpid());
+  {
+    std::ofstream out(big);
+    out << "vip = \"10.9.9.9\"\n" << kNodes << std::string((1 << 20) + 1, '#');
+  }
+  auto fromBig = loadConfigFile(big);
+  std::remove(big.c_str());
+  ASSERT_FALSE(fromBig);
+  EXPECT_EQ(fromBig.error().category, ErrorCategory::kInvalidConfig);
+  EXPECT_THAT(fromBig.error().message, HasSubstr("allowed"));
 }
 
 TEST(ConfigFileTest, MissingFileIsAConfigError) {

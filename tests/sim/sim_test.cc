@@ -5,6 +5,11 @@
 #include <httplib.h>
 #include "test_paths.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <future>
 #include <map>
@@ -581,6 +586,113 @@ TEST_F(SimTest, ConnectionResetFault) {
   server_->state().addFault(FaultRule{"*", "DescribeVpcs", "reset", 0, 1, 1});
   auto r = call("us-east-1", "DescribeVpcs", {});
   EXPECT_EQ(r->status, 0);  // no complete HTTP response
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {})->status, 200);
+}
+
+// One raw HTTP/1.1 exchange, for requests httplib's client would not send
+// (it always adds Content-Length). The receive timeout only keeps a broken
+// server from hanging the suite.
+std::string rawExchange(int port, const std::string& request) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return {};
+  timeval timeout{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string reply;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(request.size())) {
+    char buf[4096];
+    ssize_t n = 0;
+    while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) reply.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return reply;
+}
+
+// `curl -X PUT .../latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 60'`
+// sends no Content-Length; IMDS hands out a token all the same.
+TEST_F(SimTest, BodylessPutIsAccepted) {
+  const std::string reply =
+      rawExchange(server_->port(),
+                  "PUT /_node/node-a/latest/api/token HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  "X-aws-ec2-metadata-token-ttl-seconds: 60\r\nConnection: close\r\n\r\n");
+  EXPECT_TRUE(reply.starts_with("HTTP/1.1 200")) << reply;
+  EXPECT_NE(reply.find("AQAEA"), std::string::npos) << reply;
+}
+
+// A bodyless POST reaches the EC2 front door: refused for its missing
+// signature, as AWS would, not for its missing body.
+TEST_F(SimTest, BodylessPostIsAnsweredLikeAws) {
+  const std::string reply = rawExchange(
+      server_->port(), "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  EXPECT_TRUE(reply.starts_with("HTTP/1.1 403")) << reply;
+  EXPECT_NE(reply.find("MissingAuthenticationToken"), std::string::npos) << reply;
+}
+
+std::string imdsToken(httplib::Client& imds, const std::string& node) {
+  auto token = imds.Put("/_node/" + node + "/latest/api/token",
+                        {{"X-aws-ec2-metadata-token-ttl-seconds", "60"}}, "", "text/plain");
+  return token && token->status == 200 ? token->body : std::string{};
+}
+
+TEST_F(SimTest, FaultRulesMatchImdsByTheNodesRegionAndImds) {
+  httplib::Client imds("127.0.0.1", server_->port());
+  server_->state().addFault(FaultRule{"us-east-1", "IMDS", "Unavailable", 0, 1, 1});
+  auto faulted = imds.Put("/_node/node-a/latest/api/token",
+                          {{"X-aws-ec2-metadata-token-ttl-seconds", "60"}}, "", "text/plain");
+  ASSERT_TRUE(faulted);
+  EXPECT_EQ(faulted->status, 503);
+  EXPECT_EQ(faulted->body, "Unavailable\n");
+  EXPECT_FALSE(imdsToken(imds, "node-a").empty());  // count = 1: the next one passes
+  // A rule for another region leaves node-a (us-east-1) alone.
+  server_->state().addFault(FaultRule{"us-west-2", "IMDS", "InternalError", 0, 1, 1});
+  EXPECT_FALSE(imdsToken(imds, "node-a").empty());
+  EXPECT_TRUE(imdsToken(imds, "node-b").empty());
+  EXPECT_EQ(server_->state().errorCount("Unavailable"), 1u);
+  // "*" is every EC2 action, not instance metadata.
+  server_->state().addFault(FaultRule{"*", "*", "InternalError", 1.0, 0, 1});
+  EXPECT_FALSE(imdsToken(imds, "node-a").empty());
+}
+
+TEST_F(SimTest, FaultRulesMatchImdsByPath) {
+  httplib::Client imds("127.0.0.1", server_->port());
+  server_->state().addFault(FaultRule{"*", "meta-data/instance-id", "InternalError", 0, 1, 1});
+  const std::string token = imdsToken(imds, "node-a");  // another path: not affected
+  ASSERT_FALSE(token.empty());
+  const httplib::Headers auth{{"X-aws-ec2-metadata-token", token}};
+  EXPECT_EQ(imds.Get("/latest/meta-data/instance-id", auth)->status, 500);
+  EXPECT_EQ(imds.Get("/latest/meta-data/instance-id", auth)->status, 200);
+}
+
+TEST_F(SimTest, LatencyRulesApplyToImds) {
+  httplib::Client imds("127.0.0.1", server_->port());
+  server_->state().addLatency(LatencyRule{"us-east-1", "IMDS", 40, 40});
+  server_->state().addLatency(LatencyRule{"*", "*", 7, 7});  // EC2 only
+  const auto slept0 = clock_->totalSlept();
+  ASSERT_FALSE(imdsToken(imds, "node-a").empty());
+  EXPECT_EQ((clock_->totalSlept() - slept0).count(), 40);
+  call("us-east-1", "DescribeVpcs", {});  // EC2 is not "IMDS"
+  EXPECT_EQ((clock_->totalSlept() - slept0).count(), 47);
+  ASSERT_FALSE(imdsToken(imds, "node-b").empty());  // us-west-2
+  EXPECT_EQ((clock_->totalSlept() - slept0).count(), 47);
+}
+
+// The page of a proxy that refuses a request and quotes it back: what tgwark
+// must never repeat in its logs.
+TEST_F(SimTest, EchoHeadersFaultQuotesTheRequestsCredentials) {
+  server_->state().addFault(FaultRule{"*", "DescribeVpcs", "echo-headers", 0, 1, 1});
+  const Signed request = sign("us-east-1", "DescribeVpcs", {});
+  auto reply = send(*client_, request);
+  EXPECT_EQ(reply->status, 403);
+  EXPECT_NE(reply->body.find("<h1>403 Forbidden</h1>"), std::string::npos) << reply->body;
+  for (const auto& [name, value] : request.headers) {
+    EXPECT_NE(reply->body.find(name + ": " + value), std::string::npos) << name;
+  }
+  EXPECT_NE(reply->body.find("Credential=AKIDSIMULATOR/"), std::string::npos) << reply->body;
   EXPECT_EQ(call("us-east-1", "DescribeVpcs", {})->status, 200);
 }
 
