@@ -247,14 +247,14 @@ Error parseAwsError(const HttpResponse& response, std::span<const std::string_vi
                                     : fmt::format("{}: {}", code, message);
   } else {
     error.awsCode = kUnparseableAnswerCode;
-    error.message = response.body.empty()
-                        ? fmt::format("HTTP {} with an empty body (not an AWS answer; transient)",
-                                      response.status)
-                        : fmt::format(
-                              "HTTP {} with an unrecognised error body (not an AWS answer; "
-                              "transient): {}",
-                              response.status,
-                              sanitize(response.body, secrets, kLogExcerptMaxBytes));
+    error.message =
+        response.body.empty()
+            ? fmt::format("HTTP {} with an empty body (not an AWS answer; transient)",
+                          response.status)
+            : fmt::format(
+                  "HTTP {} with an unrecognised error body (not an AWS answer; "
+                  "transient): {}",
+                  response.status, sanitize(response.body, secrets, kLogExcerptMaxBytes));
   }
   error.category = categorizeAwsCode(error.awsCode == kUnparseableAnswerCode ? "" : error.awsCode,
                                      response.status);

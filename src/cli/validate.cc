@@ -11,11 +11,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "app/iam_policy.h"
 #include "aws/credential_providers.h"
 #include "aws/curl_http_client.h"
 #include "aws/imds_client.h"
 #include "cli/commands.h"
-#include "app/iam_policy.h"
 #include "cli/metrics.h"
 #include "cli/render.h"
 #include "cli/table.h"

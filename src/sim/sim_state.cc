@@ -502,8 +502,8 @@ SimResponse SimState::handleEc2(const SimRequest& request) {
 
 std::optional<SimResponse> SimState::fireFault(std::string_view region, std::string_view action,
                                                std::string_view imdsPath, const SimRequest& request,
-                                               const std::string& requestId,
-                                               SimResponse& response, std::string* garble) {
+                                               const std::string& requestId, SimResponse& response,
+                                               std::string* garble) {
   const bool imds = action == kImdsAction;
   for (auto& fault : faults_) {
     // "*" stands for every EC2 action only: an EC2 outage scenario must not
@@ -532,8 +532,8 @@ std::optional<SimResponse> SimState::fireFault(std::string_view region, std::str
         spoiled->delay = response.delay;
         return spoiled;
       }
-      if (garble != nullptr &&
-          (fault.kind == "truncated" || fault.kind == "no_state" || fault.kind == "wrong_namespace")) {
+      if (garble != nullptr && (fault.kind == "truncated" || fault.kind == "no_state" ||
+                                fault.kind == "wrong_namespace")) {
         ++errors_[{std::string(region), std::string(action)}]["(" + fault.kind + ")"];
         *garble = fault.kind;
         continue;

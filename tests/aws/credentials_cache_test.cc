@@ -11,8 +11,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "support/fake_credentials.h"
 #include "support/fake_clock.h"
+#include "support/fake_credentials.h"
 
 namespace tgwark::aws {
 namespace {

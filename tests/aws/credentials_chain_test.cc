@@ -8,9 +8,9 @@
 #include <gtest/gtest.h>
 
 #include "aws/iso8601.h"
+#include "support/fake_clock.h"
 #include "support/fake_credentials.h"
 #include "support/fake_http_client.h"
-#include "support/fake_clock.h"
 
 namespace tgwark::aws {
 namespace {

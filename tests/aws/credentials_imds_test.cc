@@ -6,9 +6,9 @@
 #include "aws/credentials_cache.h"
 #include "aws/imds_client.h"
 #include "aws/iso8601.h"
+#include "support/fake_clock.h"
 #include "support/fake_credentials.h"
 #include "support/fake_http_client.h"
-#include "support/fake_clock.h"
 
 namespace tgwark::aws {
 namespace {

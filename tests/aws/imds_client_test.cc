@@ -5,9 +5,9 @@
 #include <gtest/gtest.h>
 
 #include "aws/imds_client.h"
+#include "support/fake_clock.h"
 #include "support/fake_credentials.h"
 #include "support/fake_http_client.h"
-#include "support/fake_clock.h"
 
 namespace tgwark::aws {
 namespace {

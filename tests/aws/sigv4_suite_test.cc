@@ -2,11 +2,11 @@
 // tests/aws-signing-test-suite/v4, copied into tests/data/sigv4) through the
 // signer, comparing each step byte for byte.
 #include <algorithm>
-#include "test_paths.h"
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <sstream>
+#include "test_paths.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 
 #include "engine/engine.h"
-#include "support/worlds.h"
 #include "support/fake_clock.h"
+#include "support/worlds.h"
 
 namespace tgwark::engine {
 namespace {

@@ -7,9 +7,9 @@
 
 #include "aws/credentials.h"
 #include "aws/ec2_client.h"
-#include "support/worlds.h"
-#include "support/fake_http_client.h"
 #include "support/fake_clock.h"
+#include "support/fake_http_client.h"
+#include "support/worlds.h"
 
 namespace tgwark::engine {
 namespace {

@@ -3,9 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "support/worlds.h"
 #include "plan/desired.h"
 #include "support/fake_clock.h"
+#include "support/worlds.h"
 
 namespace tgwark::engine {
 namespace {

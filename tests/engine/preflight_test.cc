@@ -5,9 +5,9 @@
 #include <gtest/gtest.h>
 
 #include "engine/discovery.h"
+#include "plan/topology_builder.h"
 #include "support/fake_clock.h"
 #include "support/worlds.h"
-#include "plan/topology_builder.h"
 
 namespace tgwark::engine {
 namespace {

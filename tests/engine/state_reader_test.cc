@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "support/worlds.h"
 #include "support/fake_clock.h"
+#include "support/worlds.h"
 
 namespace tgwark::engine {
 namespace {

@@ -216,6 +216,13 @@ class Scenarios(ClusterTestCase):
         self.assertServes("node-a")
 
     def test_5a_api_unavailable_during_quickcheck_is_not_a_failure(self):
+        # Transient errors are retried until quickCheck's deadline: a short
+        # one keeps the test short.
+        config = self.write_config(name="short.toml",
+                                   text=harness.config_toml(self.topology, self.sim.url).replace(
+                                       "quickcheck_timeout_s = 30", "quickcheck_timeout_s = 3"))
+        self.cluster = Cluster(self.sim, self.topology, os.path.join(self.workdir, "short"),
+                               config)
         self.restore("node-a")
         routes = self.sim.vip_routes()
         writes = self.sim.writes()

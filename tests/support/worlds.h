@@ -15,8 +15,8 @@
 
 #include "engine/discovery.h"
 #include "model/config.h"
-#include "support/fake_ec2.h"
 #include "support/fake_clock.h"
+#include "support/fake_ec2.h"
 
 namespace tgwark::testing {
 
