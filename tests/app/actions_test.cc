@@ -31,9 +31,11 @@ class ActionsTest : public ::testing::Test {
 
   std::unique_ptr<Context> contextFor(
       const std::string& node, const std::string& extraConfig = "create_missing = true\n",
-      std::optional<std::chrono::milliseconds> actionTimeout = std::nullopt) {
+      std::optional<std::chrono::milliseconds> actionTimeout = std::nullopt,
+      std::optional<TopologyStore> store = std::nullopt) {
     ContextOptions options;
     options.actionTimeout = actionTimeout;
+    options.store = std::move(store);
     options.config = parseOrDie(baseConfigText(extraConfig));
     options.configSource = ConfigSource{"test.toml", "test"};
     options.env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
@@ -236,18 +238,8 @@ class RegionDownTest : public ActionsTest {
   void TearDown() override { std::filesystem::remove_all(storeDir_); }
 
   std::unique_ptr<Context> withStore(const std::string& node) {
-    ContextOptions options;
-    options.config = parseOrDie(baseConfigText("create_missing = true\n"));
-    options.configSource = ConfigSource{"test.toml", "test"};
-    options.env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
-    options.nodeFlag = node;
-    options.clock = clock_;
-    options.ec2Factory = cloud_->factory();
-    options.hostName = "";
-    options.store.emplace(storeDir_, "0123456789abcdef0123456789abcdef");
-    auto context = Context::create(std::move(options));
-    EXPECT_TRUE(context) << context.error().describe();
-    return std::move(*context);
+    return contextFor(node, "create_missing = true\n", std::nullopt,
+                      TopologyStore(storeDir_, "0123456789abcdef0123456789abcdef"));
   }
 
   // Every call to `region` fails as an unreachable endpoint does.
