@@ -8,6 +8,7 @@
 #include "aws/curl_http_client.h"
 #include "aws/imds_client.h"
 #include "aws/sigv4.h"
+#include "common/bounded_file.h"
 #include "engine/aws_factory.h"
 #include "engine/discovery.h"
 
@@ -20,12 +21,12 @@ namespace tgwark::app {
 namespace {
 
 // Digest of the config file's bytes and of this build: the store key.
+// Read like the config itself (bounded, never blocking): the file may have
+// been swapped for a FIFO since it was loaded.
 std::string fileDigest(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  std::stringstream text;
-  text << in.rdbuf();
-  return aws::sigv4::sha256Hex(text.str() + "\n" + TGWARK_VERSION);
+  auto text = readBoundedRegularFile(path);
+  if (!text) return {};
+  return aws::sigv4::sha256Hex(*text + "\n" + TGWARK_VERSION);
 }
 
 InstanceIdLookup imdsInstanceId(EnvLookup env, std::shared_ptr<Clock> clock) {
