@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "aws/curl_http_client.h"
 #include "aws/imds_client.h"
