@@ -32,6 +32,7 @@ class AwsClients {
       if (!o.endpointUrl.empty()) endpoints_.regionEndpointUrls[region] = o.endpointUrl;
       if (!o.roleArn.empty()) roles_[region] = o.roleArn;
     }
+    defaultRole_ = config.aws.roleArn;
     defaultRegion_ = config.nodes.empty() ? std::string() : config.nodes.front().region;
     profile_ = config.aws.profile;
   }
@@ -72,9 +73,11 @@ class AwsClients {
           withContext(std::move(ep).error(), "no EC2 endpoint for region " + region));
     }
     std::shared_ptr<aws::CredentialsProvider> credentials = options_.credentials;
-    if (auto role = roles_.find(region); role != roles_.end()) {
+    auto role = roles_.find(region);
+    const std::string& roleArn = role != roles_.end() ? role->second : defaultRole_;
+    if (!roleArn.empty()) {
       aws::AssumeRoleOptions assume;
-      assume.roleArn = role->second;
+      assume.roleArn = roleArn;
       assume.region = region;
       // StsAssumeRoleProvider calls STS every time: each region's role
       // credentials are cached (and invalidated) on their own.
@@ -88,7 +91,7 @@ class AwsClients {
     aws::Ec2ClientOptions clientOptions;
     clientOptions.observer = options_.observer;
     spdlog::debug("EC2 {}: {} ({}){}", region, ep->url, ep->source,
-                  roles_.contains(region) ? " with assumed role" : "");
+                  roleArn.empty() ? "" : " with assumed role");
     auto client =
         std::make_shared<aws::Ec2Client>(region, *ep, std::move(credentials), options_.http,
                                          options_.clock, options_.random, retry, clientOptions);
@@ -102,6 +105,7 @@ class AwsClients {
   int maxAttempts_;
   aws::EndpointOptions endpoints_;
   std::map<std::string, std::string> roles_;
+  std::string defaultRole_;  // aws.role_arn
   std::string defaultRegion_;
   std::string profile_;
   std::mutex mu_;

@@ -96,19 +96,56 @@ bool isValidRoleArn(std::string_view arn) {
   });
 }
 
+std::string roleArnProblem(std::string_view arn) {
+  return fmt::format(
+      "\"{}\" is not an IAM role ARN (arn:aws[-cn|-us-gov]:iam::<12 digits>:role/NAME)", arn);
+}
+
 struct Problem {
-  std::uint32_t line = 0;  // 0: no position (a missing top-level key)
+  std::uint32_t line = 0;  // 0: no position (a missing top-level key, or a setting)
   std::string text;
+  std::string origin;  // the setting the problem is in ("parameter nodes"), if any
 };
+
+// A setting's key path as the Validator writes paths: aws.regions."us-east-1".role_arn
+std::string settingPath(const std::vector<std::string>& key) {
+  std::string out;
+  for (const auto& part : key) {
+    bool bare = !part.empty() && std::all_of(part.begin(), part.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    });
+    if (!out.empty()) out += '.';
+    out += bare ? part : fmt::format("\"{}\"", part);
+  }
+  return out;
+}
+
+// True when one path lies within the other: "node[1].eni" is in "node".
+bool pathsOverlap(std::string_view a, std::string_view b) {
+  if (a.size() > b.size()) std::swap(a, b);
+  return b.starts_with(a) && (b.size() == a.size() || b[a.size()] == '.' || b[a.size()] == '[');
+}
 
 // Walks the parsed document, turning every problem into "source:line: path: what".
 // All problems are collected so one run shows the operator everything to fix.
 class Validator {
  public:
-  explicit Validator(std::string source) : source_(std::move(source)) {}
+  // `origins`: (setting path, origin) of the values that came from settings,
+  // which have no line in the source.
+  Validator(std::string source, std::vector<std::pair<std::string, std::string>> origins)
+      : source_(std::move(source)), origins_(std::move(origins)) {}
 
   void add(std::uint32_t line, const std::string& path, const std::string& what) {
-    problems_.push_back({line, fmt::format("{}: {}", path, what)});
+    std::string origin;
+    if (line == 0) {
+      for (const auto& [settingAt, name] : origins_) {
+        if (pathsOverlap(settingAt, path)) {
+          origin = name;
+          break;
+        }
+      }
+    }
+    problems_.push_back({line, fmt::format("{}: {}", path, what), std::move(origin)});
   }
   void add(const toml::node& node, const std::string& path, const std::string& what) {
     add(node.source().begin.line, path, what);
@@ -267,14 +304,20 @@ class Validator {
                      [](const Problem& a, const Problem& b) { return a.line < b.line; });
     std::vector<std::string> lines;
     for (const auto& problem : sorted) {
-      lines.push_back(problem.line ? fmt::format("{}:{}: {}", source_, problem.line, problem.text)
-                                   : fmt::format("{}: {}", source_, problem.text));
+      if (!problem.origin.empty()) {
+        lines.push_back(fmt::format("{}: {}", problem.origin, problem.text));
+      } else if (problem.line) {
+        lines.push_back(fmt::format("{}:{}: {}", source_, problem.line, problem.text));
+      } else {
+        lines.push_back(fmt::format("{}: {}", source_, problem.text));
+      }
     }
     return Error{ErrorCategory::kInvalidConfig, fmt::format("{}", fmt::join(lines, "\n"))};
   }
 
  private:
   std::string source_;
+  std::vector<std::pair<std::string, std::string>> origins_;
   std::vector<Problem> problems_;
 };
 
@@ -410,9 +453,10 @@ void parseAws(Validator& v, const toml::table& root, Config& config) {
     return;
   }
   const std::string prefix = "aws";
-  v.checkKeys(*aws, prefix,
-              {"endpoint_url", "profile", "restore_timeout_s", "quickcheck_timeout_s",
-               "remote_wait_s", "regions", "use_fips", "max_attempts", "apply_concurrency"});
+  v.checkKeys(
+      *aws, prefix,
+      {"endpoint_url", "profile", "restore_timeout_s", "quickcheck_timeout_s", "remote_wait_s",
+       "regions", "use_fips", "max_attempts", "apply_concurrency", "role_arn"});
   AwsConfig& out = config.aws;
   std::uint32_t line = aws->source().begin.line;
   if (auto url = v.string(*aws, prefix, "endpoint_url", false, line)) {
@@ -440,6 +484,13 @@ void parseAws(Validator& v, const toml::table& root, Config& config) {
   if (auto t = v.integer(*aws, prefix, "remote_wait_s", 1, kMaxTimeoutS)) out.remoteWaitS = *t;
   if (auto n = v.integer(*aws, prefix, "apply_concurrency", 1, kMaxApplyConcurrency)) {
     out.applyConcurrency = *n;
+  }
+  if (auto arn = v.string(*aws, prefix, "role_arn", false, line)) {
+    if (!isValidRoleArn(*arn)) {
+      v.add(*aws->get("role_arn"), "aws.role_arn", roleArnProblem(*arn));
+    } else {
+      out.roleArn = *arn;
+    }
   }
 
   const toml::node* regionsNode = aws->get("regions");
@@ -475,10 +526,7 @@ void parseAws(Validator& v, const toml::table& root, Config& config) {
     }
     if (auto arn = v.string(*table, path, "role_arn", false, keyLine)) {
       if (!isValidRoleArn(*arn)) {
-        v.add(*table->get("role_arn"), path + ".role_arn",
-              fmt::format("\"{}\" is not an IAM role ARN "
-                          "(arn:aws[-cn|-us-gov]:iam::<12 digits>:role/NAME)",
-                          *arn));
+        v.add(*table->get("role_arn"), path + ".role_arn", roleArnProblem(*arn));
       }
       override.roleArn = *arn;
     }
@@ -486,8 +534,9 @@ void parseAws(Validator& v, const toml::table& root, Config& config) {
   }
 }
 
-Result<Config> validate(const toml::table& root, std::string_view sourceName) {
-  Validator v{std::string(sourceName)};
+Result<Config> validate(const toml::table& root, std::string_view sourceName,
+                        std::vector<std::pair<std::string, std::string>> origins = {}) {
+  Validator v{std::string(sourceName), std::move(origins)};
   Config config;
   config.sourceName = std::string(sourceName);
   v.checkKeys(
@@ -537,6 +586,65 @@ Result<Config> validate(const toml::table& root, std::string_view sourceName) {
   return config;
 }
 
+toml::table settingTable(const ConfigSetting::Table& entries) {
+  toml::table table;
+  for (const auto& [k, value] : entries) table.insert_or_assign(k, value);
+  return table;
+}
+
+// Puts `setting` into `root`, replacing whatever the file had at its key;
+// tables on the way are created (or replace a non-table).
+void applySetting(toml::table& root, const ConfigSetting& setting) {
+  if (setting.key.empty()) return;
+  toml::table* at = &root;
+  for (std::size_t i = 0; i + 1 < setting.key.size(); ++i) {
+    toml::node* child = at->get(setting.key[i]);
+    if (!child || !child->is_table()) {
+      at->insert_or_assign(setting.key[i], toml::table{});
+      child = at->get(setting.key[i]);
+    }
+    at = child->as_table();
+  }
+  const std::string& last = setting.key.back();
+  std::visit(
+      [&](const auto& value) {
+        using T = std::decay_t<decltype(value)>;
+        if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+          toml::array array;
+          for (const auto& item : value) array.push_back(item);
+          at->insert_or_assign(last, std::move(array));
+        } else if constexpr (std::is_same_v<T, std::vector<ConfigSetting::Table>>) {
+          toml::array array;
+          for (const auto& item : value) array.push_back(settingTable(item));
+          at->insert_or_assign(last, std::move(array));
+        } else {
+          at->insert_or_assign(last, value);
+        }
+      },
+      setting.value);
+}
+
+Result<toml::table> parseToml(std::string_view text, std::string_view sourceName) {
+#if TOML_EXCEPTIONS
+  try {
+    return toml::parse(text, sourceName);
+  } catch (const toml::parse_error& e) {
+    return makeError(ErrorCategory::kInvalidConfig,
+                     fmt::format("{}:{}:{}: TOML syntax error: {}", sourceName,
+                                 e.source().begin.line, e.source().begin.column, e.description()));
+  }
+#else
+  toml::parse_result result = toml::parse(text, sourceName);
+  if (!result) {
+    const auto& e = result.error();
+    return makeError(ErrorCategory::kInvalidConfig,
+                     fmt::format("{}:{}:{}: TOML syntax error: {}", sourceName,
+                                 e.source().begin.line, e.source().begin.column, e.description()));
+  }
+  return std::move(result).table();
+#endif
+}
+
 }  // namespace
 
 const NodeConfig* Config::findNode(std::string_view name) const {
@@ -567,29 +675,24 @@ std::vector<std::string> Config::allRegions() const {
 }
 
 Result<Config> parseConfig(std::string_view text, std::string_view sourceName) {
+  return buildConfig(text, sourceName, {});
+}
+
+Result<Config> buildConfig(std::optional<std::string_view> fileText, std::string_view sourceName,
+                           const std::vector<ConfigSetting>& settings) {
   try {
-#if TOML_EXCEPTIONS
     toml::table root;
-    try {
-      root = toml::parse(text, sourceName);
-    } catch (const toml::parse_error& e) {
-      return makeError(
-          ErrorCategory::kInvalidConfig,
-          fmt::format("{}:{}:{}: TOML syntax error: {}", sourceName, e.source().begin.line,
-                      e.source().begin.column, e.description()));
+    if (fileText) {
+      auto parsed = parseToml(*fileText, sourceName);
+      if (!parsed) return std::unexpected(parsed.error());
+      root = std::move(*parsed);
     }
-    return validate(root, sourceName);
-#else
-    toml::parse_result result = toml::parse(text, sourceName);
-    if (!result) {
-      const auto& e = result.error();
-      return makeError(
-          ErrorCategory::kInvalidConfig,
-          fmt::format("{}:{}:{}: TOML syntax error: {}", sourceName, e.source().begin.line,
-                      e.source().begin.column, e.description()));
+    std::vector<std::pair<std::string, std::string>> origins;
+    for (const auto& setting : settings) {
+      applySetting(root, setting);
+      origins.emplace_back(settingPath(setting.key), setting.origin);
     }
-    return validate(result.table(), sourceName);
-#endif
+    return validate(root, sourceName, std::move(origins));
   } catch (const std::exception& e) {
     return makeError(ErrorCategory::kInternal,
                      fmt::format("{}: unexpected error while reading the configuration: {}",
@@ -605,6 +708,44 @@ Result<Config> loadConfigFile(const std::string& path) {
                      "cannot read configuration file: " + text.error().message);
   }
   return parseConfig(*text, path);
+}
+
+Result<Config> loadConfigWith(const std::string& path, const std::vector<ConfigSetting>& settings,
+                              std::string_view sourceName) {
+  if (path.empty()) return buildConfig(std::nullopt, sourceName, settings);
+  auto text = readBoundedRegularFile(path);
+  if (!text) {
+    return makeError(ErrorCategory::kInvalidConfig,
+                     "cannot read configuration file: " + text.error().message);
+  }
+  return buildConfig(*text, path, settings);
+}
+
+std::string settingsFingerprint(const std::vector<ConfigSetting>& settings) {
+  std::string out;
+  for (const auto& setting : settings) {
+    out += settingPath(setting.key);
+    out += '=';
+    std::visit(
+        [&](const auto& value) {
+          using T = std::decay_t<decltype(value)>;
+          if constexpr (std::is_same_v<T, std::string>) {
+            out += fmt::format("{}:{}", value.size(), value);
+          } else if constexpr (std::is_same_v<T, std::vector<ConfigSetting::Table>>) {
+            for (const auto& table : value) {
+              for (const auto& [k, v] : table) out += fmt::format("{}={}:{};", k, v.size(), v);
+              out += '|';
+            }
+          } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+            for (const auto& item : value) out += fmt::format("{}:{},", item.size(), item);
+          } else {
+            out += fmt::format("{}", value);
+          }
+        },
+        setting.value);
+    out += '\n';
+  }
+  return out;
 }
 
 }  // namespace tgwark::model

@@ -3,10 +3,12 @@
 // consistent (at least two nodes, unique names and ENIs, well-formed IDs).
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "common/error.h"
@@ -49,6 +51,9 @@ struct AwsConfig {
   // that is down or stalled must not hold up the home region's routes.
   int remoteWaitS = 20;
   int applyConcurrency = 16;  // extension: in-flight calls per region
+  // aws.role_arn: the role assumed in every region (configured or found
+  // through a peering) that `regions` gives no role_arn of its own.
+  std::string roleArn;
   std::map<std::string, RegionOverride> regions;
 };
 
@@ -81,5 +86,30 @@ Result<Config> parseConfig(std::string_view text, std::string_view sourceName = 
 // Reads and parses the file at path, which must be a regular file of at most
 // 1 MiB (common/bounded_file.h): anything else is kInvalidConfig, at once.
 Result<Config> loadConfigFile(const std::string& path);
+
+// One setting given outside the file (a cluster manager's resource parameter),
+// replacing the file's value for the same key. The value is what the TOML key
+// would hold; a Table list is an array of tables ([[node]], [[vpc]]).
+struct ConfigSetting {
+  using Table = std::map<std::string, std::string>;
+  using Value =
+      std::variant<std::string, bool, std::int64_t, std::vector<std::string>, std::vector<Table>>;
+  std::vector<std::string> key;  // {"vip"}, {"aws", "regions", "us-east-1", "role_arn"}
+  Value value;
+  std::string origin;  // how messages name it: "parameter nodes"
+};
+
+// The configuration of `fileText` (none: an empty file) with `settings`
+// applied over it, then checked exactly as a file is. A problem in a
+// setting's value reads "ORIGIN: KEY: what", one in the file
+// "SOURCE:LINE: KEY: what"; a key missing from both "SOURCE: KEY: ...".
+Result<Config> buildConfig(std::optional<std::string_view> fileText, std::string_view sourceName,
+                           const std::vector<ConfigSetting>& settings);
+// The file at `path` (read as loadConfigFile does; empty: no file, and
+// `sourceName` names the settings) with `settings` over it.
+Result<Config> loadConfigWith(const std::string& path, const std::vector<ConfigSetting>& settings,
+                              std::string_view sourceName = "settings");
+// A stable text of `settings` (key paths and values), for cache keys.
+std::string settingsFingerprint(const std::vector<ConfigSetting>& settings);
 
 }  // namespace tgwark::model

@@ -177,5 +177,33 @@ TEST_F(FactoryTest, RegionRoleArnAssumesTheRoleForThatRegionOnly) {
               HasSubstr("Credential=AKIDSTATICEXAMPLE/"));
 }
 
+TEST_F(FactoryTest, AwsRoleArnIsAssumedInEveryRegionWithoutARoleOfItsOwn) {
+  http->setHandler([](const aws::HttpRequest& req) -> Result<aws::HttpResponse> {
+    if (req.body.find("Action=AssumeRole") != std::string::npos) {
+      return aws::HttpResponse{200, {}, kAssumeRole};
+    }
+    return aws::HttpResponse{200, {}, kEmptyRouteTables};
+  });
+  auto factory = make(
+      "\n[aws]\nrole_arn = \"arn:aws:iam::111122223333:role/all-regions\"\n"
+      "[aws.regions.\"us-west-2\"]\n"
+      "role_arn = \"arn:aws:iam::444455556666:role/west-only\"\n");
+  ASSERT_TRUE(factory) << factory.error().describe();
+  // eu-west-1 is in no configured list: a region found through a peering.
+  for (const char* region : {"us-east-1", "eu-west-1", "us-west-2"}) {
+    ASSERT_TRUE((*factory)(region).value()->describeRouteTables({})) << region;
+  }
+  auto requests = http->requests();
+  ASSERT_EQ(requests.size(), 6u);
+  EXPECT_THAT(requests[0].body, HasSubstr("all-regions"));
+  EXPECT_THAT(requests[2].body, HasSubstr("all-regions"));
+  EXPECT_THAT(requests[2].url, HasSubstr("sts.eu-west-1"));
+  EXPECT_THAT(requests[4].body, HasSubstr("west-only"));
+  for (std::size_t i : {1u, 3u, 5u}) {
+    EXPECT_THAT(std::string(aws::findHeader(requests[i].headers, "Authorization")),
+                HasSubstr("Credential=ASIAROLEEXAMPLE/"));
+  }
+}
+
 }  // namespace
 }  // namespace tgwark::engine

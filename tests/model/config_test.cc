@@ -547,5 +547,57 @@ TEST(ConfigFileTest, MissingFileIsAConfigError) {
   EXPECT_THAT(config.error().message, HasSubstr("/nonexistent/tgwark.toml"));
 }
 
+// ---- aws.role_arn and settings over the file -------------------------------------
+
+TEST(ConfigTest, AwsRoleArnIsCheckedAndKeptBesideThePerRegionRoles) {
+  auto config = parseConfig(withNodes("vip = \"192.168.10.10\"\nregions = [\"eu-west-1\"]\n",
+                                      "[aws]\nrole_arn = \"arn:aws:iam::111122223333:role/all\"\n"
+                                      "[aws.regions.\"us-west-2\"]\n"
+                                      "role_arn = \"arn:aws:iam::444455556666:role/west\"\n"));
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->aws.roleArn, "arn:aws:iam::111122223333:role/all");
+  EXPECT_FALSE(config->aws.regions.contains("us-east-1")) << "the factory falls back to it";
+  EXPECT_EQ(config->aws.regions.at("us-west-2").roleArn, "arn:aws:iam::444455556666:role/west");
+  auto bad = parseConfig(withNodes("vip = \"192.168.10.10\"\n", "[aws]\nrole_arn = \"role/x\"\n"));
+  ASSERT_FALSE(bad);
+  EXPECT_THAT(bad.error().message, StartsWith("config:13: aws.role_arn: \"role/x\" is not an IAM"));
+}
+
+TEST(ConfigTest, SettingsReplaceTheFilesValuesAndTheirProblemsNameTheirOrigin) {
+  std::vector<ConfigSetting> settings = {
+      {{"vip"}, std::string("192.168.10.20"), "parameter ip"},
+      {{"aws", "remote_wait_s"}, std::int64_t{5}, "parameter remote_wait_s"},
+      {{"aws", "regions", "us-west-2", "endpoint_url"},
+       std::string("http://127.0.0.1:1"),
+       "parameter region_endpoint_url"}};
+  auto config = buildConfig(withNodes("vip = \"192.168.10.10\"\n", "[aws]\nremote_wait_s = 9\n"),
+                            "tgwark.toml", settings);
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->vipDestination(), "192.168.10.20/32");
+  EXPECT_EQ(config->aws.remoteWaitS, 5);
+  EXPECT_EQ(config->aws.regions.at("us-west-2").endpointUrl, "http://127.0.0.1:1");
+  EXPECT_EQ(config->nodes.size(), 2u) << "the file's nodes stay";
+
+  settings[1].value = std::int64_t{0};
+  settings.push_back(
+      {{"node"}, std::vector<ConfigSetting::Table>{{{"name", "a"}}}, "parameter nodes"});
+  auto bad = buildConfig(withNodes("vip = \"192.168.10.10\"\n", "[aws]\nbogus = 1\n"),
+                         "tgwark.toml", settings);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().category, ErrorCategory::kInvalidConfig);
+  EXPECT_THAT(bad.error().message,
+              HasSubstr("parameter remote_wait_s: aws.remote_wait_s: 0 is out"));
+  EXPECT_THAT(bad.error().message, HasSubstr("parameter nodes: node[0].region: required key"));
+  EXPECT_THAT(bad.error().message, HasSubstr("tgwark.toml:13: aws.bogus: unknown key"));
+  // No file: the settings are everything; a key nobody set names the source.
+  auto none = buildConfig(std::nullopt, "resource parameters", {settings[0]});
+  ASSERT_FALSE(none);
+  EXPECT_THAT(none.error().message, HasSubstr("resource parameters: node: no [[node]] defined"));
+  // The fingerprint (the topology store's key) follows every value.
+  auto before = settingsFingerprint(settings);
+  settings[0].value = std::string("192.168.10.21");
+  EXPECT_NE(settingsFingerprint(settings), before);
+}
+
 }  // namespace
 }  // namespace tgwark::model
