@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fmt/format.h>
 
 #include "aws/curl_http_client.h"
 #include "aws/imds_client.h"
@@ -18,13 +19,19 @@ namespace tgwark::app {
 
 namespace {
 
-// Digest of the config file's bytes and of this build: the store key.
-// Read like the config itself (bounded, never blocking): the file may have
-// been swapped for a FIFO since it was loaded.
-std::string fileDigest(const std::string& path) {
-  auto text = readBoundedRegularFile(path);
-  if (!text) return {};
-  return aws::sigv4::sha256Hex(*text + "\n" + TGWARK_VERSION);
+// Digest of the config file's bytes, the settings and this build: the store
+// key. Read like the config itself (bounded, never blocking): the file may
+// have been swapped for a FIFO since it was loaded.
+std::string configDigest(const std::string& path,
+                         const std::vector<model::ConfigSetting>& settings) {
+  std::string text;
+  if (!path.empty()) {
+    auto file = readBoundedRegularFile(path);
+    if (!file) return {};
+    text = std::move(*file);
+  }
+  return aws::sigv4::sha256Hex(text + "\n" + model::settingsFingerprint(settings) + "\n" +
+                               TGWARK_VERSION);
 }
 
 InstanceIdLookup imdsInstanceId(EnvLookup env, std::shared_ptr<Clock> clock) {
@@ -123,11 +130,26 @@ Result<model::Topology> Context::topology(const engine::Deadline& deadline, bool
   return *topology_;
 }
 
+Result<model::Config> loadConfiguration(const LoadOptions& options, ConfigSource* source) {
+  EnvLookup env = options.env ? options.env : processEnvironment();
+  ConfigSource where{"", options.settingsSource};
+  if (!options.noFile) {
+    where = resolveConfigPath(options.configFlag, options.tag, env, options.byResource);
+  }
+  spdlog::debug("config {} (from {}){}", where.path, where.how,
+                options.settings.empty()
+                    ? ""
+                    : fmt::format(", {} settings over it", options.settings.size()));
+  auto config = model::loadConfigWith(where.path, options.settings, options.settingsSource);
+  if (source) *source = std::move(where);
+  return config;
+}
+
 Result<std::unique_ptr<Context>> loadContext(LoadOptions options) {
   EnvLookup env = options.env ? std::move(options.env) : processEnvironment();
-  ConfigSource source = resolveConfigPath(options.configFlag, options.tag, env, options.byResource);
-  spdlog::debug("config {} (from {})", source.path, source.how);
-  auto config = model::loadConfigFile(source.path);
+  options.env = env;
+  ConfigSource source;
+  auto config = loadConfiguration(options, &source);
   if (!config) return std::unexpected(config.error());
   ContextOptions context;
   context.config = std::move(*config);
@@ -135,7 +157,7 @@ Result<std::unique_ptr<Context>> loadContext(LoadOptions options) {
   context.nodeFlag = std::move(options.nodeFlag);
   context.nodeLookup = std::move(options.nodeLookup);
   context.actionTimeout = options.actionTimeout;
-  if (auto digest = fileDigest(source.path); !digest.empty()) {
+  if (auto digest = configDigest(source.path, options.settings); !digest.empty()) {
     context.store.emplace(TopologyStore::defaultDirectory(env), std::move(digest));
   }
   context.configSource = std::move(source);

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "app/call_stats.h"
 #include "app/identity.h"
@@ -111,11 +112,23 @@ struct LoadOptions {
   NodeLookupOptions nodeLookup;
   std::optional<std::chrono::milliseconds> actionTimeout;  // see ContextOptions
   EnvLookup env;                                           // default: the process environment
+  // Settings over the file's values (a cluster manager's resource parameters).
+  std::vector<model::ConfigSetting> settings;
+  // No file at all: the settings are the whole configuration, and
+  // `settingsSource` names them in messages.
+  bool noFile = false;
+  std::string settingsSource = "settings";
 };
+
+// The configuration `options` describe: the file (resolved as loadContext
+// does, unless noFile) with the settings over it; where it came from in
+// `source` when given. kInvalidConfig on any problem.
+Result<model::Config> loadConfiguration(const LoadOptions& options, ConfigSource* source = nullptr);
 
 // Resolves and loads the configuration (kInvalidConfig on any problem, before
 // any AWS client exists) and builds the Context, with the topology store in
-// TopologyStore::defaultDirectory keyed by the config file's digest.
+// TopologyStore::defaultDirectory keyed by the digest of the config file and
+// the settings.
 Result<std::unique_ptr<Context>> loadContext(LoadOptions options);
 
 }  // namespace tgwark::app

@@ -23,6 +23,7 @@
 
 #include "app/identity.h"
 #include "common/log.h"
+#include "ocf/parameters.h"
 
 extern char** environ;
 
@@ -310,10 +311,11 @@ int runAction(const std::string& action, const AgentOptions& options, AgentWorld
     return kSuccess;
   }
   if (action == "methods") {
-    std::cout << "start\nstop\nmonitor\nvalidate-all\nmeta-data\nmethods\n";
+    std::cout << "start\nstop\nmonitor\nreload-agent\nvalidate-all\nmeta-data\nmethods\n";
     return kSuccess;
   }
-  if (action != "start" && action != "stop" && !isMonitor(action) && action != "validate-all") {
+  if (action != "start" && action != "stop" && !isMonitor(action) && action != "validate-all" &&
+      action != "reload-agent") {
     reason("unsupported action " + action);
     return kErrUnimplemented;
   }
@@ -335,6 +337,11 @@ int runAction(const std::string& action, const AgentOptions& options, AgentWorld
     reason(params.error().message);
     return kErrArgs;
   }
+  auto configParams = readConfigParameters(lookup);
+  if (!configParams) {
+    reason(configParams.error().message);
+    return kErrArgs;
+  }
   if (!options.config.empty()) params->config = options.config;
   if (!options.node.empty()) params->node = options.node;
   const fs::path marker = markerPath(*params);
@@ -346,16 +353,31 @@ int runAction(const std::string& action, const AgentOptions& options, AgentWorld
   // marker can say so).
   if (isMonitor(action) && !probe && !markerPresent) return kNotRunning;
 
-  // Node-local: a config file missing or unreadable here fails this node only.
-  app::ConfigSource source = app::resolveConfigPath(params->config, "", lookup, {});
-  if (::access(source.path.c_str(), R_OK) != 0) {
-    reason(
-        fmt::format("config {} not readable on this node: {}", source.path, std::strerror(errno)));
-    return kErrInstalled;
-  }
-
   app::LoadOptions load;
-  load.configFlag = source.path;
+  load.settings = std::move(configParams->settings);
+  load.settingsSource = "resource parameters";
+  // The parameters are the whole configuration when they describe the
+  // cluster and no file is named; else they go over the file's values.
+  load.noFile = params->config.empty() && configParams->definesConfig;
+  if (load.noFile) {
+    // Wrong on every node: the same parameters reach them all.
+    const char* missing = !configParams->hasVip     ? "vip (or ip)"
+                          : !configParams->hasNodes ? "nodes"
+                                                    : nullptr;
+    if (missing) {
+      reason(fmt::format("parameter {} is required (no config file is set)", missing));
+      return kErrConfigured;
+    }
+  } else {
+    // Node-local: a config file missing or unreadable here fails this node only.
+    app::ConfigSource source = app::resolveConfigPath(params->config, "", lookup, {});
+    if (::access(source.path.c_str(), R_OK) != 0) {
+      reason(fmt::format("config {} not readable on this node: {}", source.path,
+                         std::strerror(errno)));
+      return kErrInstalled;
+    }
+    load.configFlag = source.path;
+  }
   load.nodeFlag = params->node;
   load.nodeLookup.flagName = "node parameter";
   load.nodeLookup.hint = "set the resource's node parameter";
@@ -379,10 +401,16 @@ int runAction(const std::string& action, const AgentOptions& options, AgentWorld
     return kErrInstalled;
   }
 
-  if (action == "validate-all") {
+  if (action == "validate-all" || action == "reload-agent") {
     if (!node) {
       reason(node.error().message);
       return kErrGeneric;
+    }
+    if (action == "reload-agent") {
+      // Every action reads the parameters afresh: once they are checked, the
+      // next monitor already runs with them (and the topology store is keyed
+      // by them). Nothing in AWS changes.
+      spdlog::info("reload-agent: parameters checked; the next monitor applies them");
     }
     return kSuccess;
   }
@@ -404,7 +432,7 @@ int runAction(const std::string& action, const AgentOptions& options, AgentWorld
 
   // monitor: a probe only reads; a recurring monitor repairs remote drift.
   app::CheckOptions check;
-  check.repairRemote = !probe;
+  check.repairRemote = !probe && configParams->repairRemote;
   auto outcome = app::quickCheck(**context, check);
   int rc =
       monitorExit(probe ? MonitorKind::kProbe : MonitorKind::kRecurring, outcome, markerPresent);

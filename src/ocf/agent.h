@@ -69,7 +69,8 @@ int monitorExit(MonitorKind kind, const app::ActionOutcome& outcome, bool marker
 // unset; kInvalid when not a positive number.
 Result<std::optional<std::chrono::milliseconds>> budgetFromMetaTimeout(std::string_view value);
 
-// The OCF parameters, checked for form (not for meaning).
+// The OCF parameters that say where things are, checked for form (not for
+// meaning); the configuration parameters are ocf/parameters.h's.
 struct Parameters {
   std::string config;    // OCF_RESKEY_config; empty: TGWARK_CONFIG or the default
   std::string node;      // OCF_RESKEY_node
@@ -104,8 +105,10 @@ struct AgentWorld {
   bool configureLogging = true;  // syslog / HA_LOGFILE; stderr only for warnings
 };
 
-// Runs one OCF action (start, stop, monitor, status, validate-all, meta-data,
-// methods) with parameters from OCF_RESKEY_* layered under the command line's.
+// Runs one OCF action (start, stop, monitor, status, validate-all,
+// reload-agent, meta-data, methods) with parameters from OCF_RESKEY_* layered
+// under the command line's. The configuration is the config file, the
+// configuration parameters (ocf/parameters.h) over it, or those alone.
 int runAction(const std::string& action, const AgentOptions& options, AgentWorld world = {});
 
 }  // namespace tgwark::ocf

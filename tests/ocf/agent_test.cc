@@ -50,7 +50,7 @@ class AgentTest : public ::testing::Test {
     };
     w.loadContext = [this](app::LoadOptions load) -> Result<std::unique_ptr<app::Context>> {
       loaded_ = load;
-      auto config = model::loadConfigFile(load.configFlag);
+      auto config = app::loadConfiguration(load);
       if (!config) return std::unexpected(config.error());
       app::ContextOptions options;
       options.config = std::move(*config);
@@ -268,6 +268,104 @@ TEST_F(AgentTest, MalformedParametersAreArgumentErrorsButNeverFailStop) {
         << name << ": stop forgets this node's marker whatever else is wrong";
   }
   EXPECT_EQ(cloud_->totalCalls(), 0);
+}
+
+// ---- configuration in the CIB: parameters only, and over a file ----------------
+
+const std::map<std::string, std::string> kParamsOnly = {
+    {"OCF_RESKEY_config", ""},
+    {"OCF_RESKEY_ip", "192.168.10.10"},
+    {"OCF_RESKEY_nodes", "node-a=eni-a0000001:us-east-1 node-b=eni-b0000001:us-west-2"}};
+
+std::map<std::string, std::string> with(std::map<std::string, std::string> base,
+                                        const std::map<std::string, std::string>& extra) {
+  for (const auto& [k, v] : extra) base[k] = v;
+  return base;
+}
+
+TEST_F(AgentTest, TheParametersAloneConfigureTheAgent) {
+  fs::remove(configPath_);  // no file anywhere
+  auto onB = with(kParamsOnly, {{"OCF_RESKEY_CRM_meta_on_node", "node-b"}});
+  EXPECT_EQ(run("validate-all", onB), kSuccess) << reason();
+  ASSERT_TRUE(loaded_);
+  EXPECT_TRUE(loaded_->noFile);
+  EXPECT_EQ(run("start", onB), kSuccess) << reason();
+  EXPECT_EQ(cloud_->routeTarget(kRtbA1, kVip), kTgwE);
+  EXPECT_EQ(cloud_->routeTarget(kRtbB1, kVip), kEniB);
+  EXPECT_EQ(run("monitor", with(onB, {{"OCF_RESKEY_CRM_meta_interval", "120000"}})), kSuccess)
+      << reason();
+  EXPECT_EQ(run("reload-agent", with(onB, {{"OCF_RESKEY_remote_wait_s", "5"}})), kSuccess)
+      << reason();
+  EXPECT_EQ(run("stop", onB), kSuccess);
+  EXPECT_FALSE(fs::exists(marker()));
+}
+
+TEST_F(AgentTest, ParametersOverrideTheConfigFile) {
+  // The file says create_missing = true: a start recreates the VIP route that
+  // rtb-a0000002 (a managed table of node-a's VPC) lost.
+  cloud_->removeRoute(kRtbA2, kVip);
+  auto onB = std::map<std::string, std::string>{{"OCF_RESKEY_CRM_meta_on_node", "node-b"}};
+  EXPECT_EQ(run("start", with(onB, {{"OCF_RESKEY_create_missing", "false"}})), kSuccess)
+      << reason();
+  EXPECT_EQ(cloud_->routeTarget(kRtbA2, kVip), std::nullopt) << "the parameter wins over the file";
+  EXPECT_EQ(cloud_->routeTarget(kRtbA1, kVip), kTgwE);
+  EXPECT_EQ(run("start", onB), kSuccess) << reason();
+  EXPECT_EQ(cloud_->routeTarget(kRtbA2, kVip), kTgwE) << "unset, the file's value holds";
+}
+
+TEST_F(AgentTest, ANamedConfigFileIsReadEvenWhenTheParametersDescribeTheCluster) {
+  // vip and nodes from parameters, the rest from the named file; the file
+  // missing on this node fails this node only.
+  auto params = with(kParamsOnly, {{"OCF_RESKEY_config", (dir_ / "absent.toml").string()},
+                                   {"OCF_RESKEY_CRM_meta_on_node", "node-b"}});
+  EXPECT_EQ(run("start", params), kErrInstalled);
+  EXPECT_THAT(reason(), HasSubstr("absent.toml"));
+  params["OCF_RESKEY_config"] = configPath_;
+  EXPECT_EQ(run("start", params), kSuccess) << reason();
+  EXPECT_EQ(cloud_->routeTarget(kRtbB1, kVip), kEniB);
+}
+
+TEST_F(AgentTest, ParameterErrorsAreArgsWhenMalformedAndConfiguredWhenInvalid) {
+  for (const char* action : {"start", "validate-all", "reload-agent", "monitor"}) {
+    auto probe = with(kParamsOnly, {{"OCF_RESKEY_CRM_meta_interval", "0"}});
+    EXPECT_EQ(run(action, with(probe, {{"OCF_RESKEY_nodes", "node-a node-b"}})), kErrArgs)
+        << action;
+    EXPECT_THAT(reason(), HasSubstr("parameter nodes="));
+    EXPECT_EQ(run(action, with(probe, {{"OCF_RESKEY_create_missing", "perhaps"}})), kErrArgs)
+        << action;
+    EXPECT_EQ(run(action, with(probe, {{"OCF_RESKEY_nodes",
+                                        "node-a=eni-a0000001:us-east-1 node-b=eni-zz:us-west-2"}})),
+              kErrConfigured)
+        << action;
+    EXPECT_THAT(reason(), HasSubstr("parameter nodes: node[1].eni"));
+    EXPECT_EQ(run(action, {{"OCF_RESKEY_config", ""},
+                           {"OCF_RESKEY_CRM_meta_interval", "0"},
+                           {"OCF_RESKEY_nodes", kParamsOnly.at("OCF_RESKEY_nodes")}}),
+              kErrConfigured)
+        << action;
+    EXPECT_THAT(reason(), HasSubstr("parameter vip (or ip) is required"));
+    // A parameter that is wrong over a good file is just as wrong.
+    EXPECT_EQ(run(action,
+                  {{"OCF_RESKEY_CRM_meta_interval", "0"}, {"OCF_RESKEY_remote_wait_s", "100000"}}),
+              kErrConfigured)
+        << action;
+    EXPECT_THAT(reason(), HasSubstr("parameter remote_wait_s"));
+  }
+  touchMarker();
+  EXPECT_EQ(run("stop", with(kParamsOnly, {{"OCF_RESKEY_nodes", "node-a"}})), kSuccess);
+  EXPECT_FALSE(fs::exists(marker()));
+  EXPECT_EQ(cloud_->totalCalls(), 0);
+}
+
+TEST_F(AgentTest, WithRepairRemoteOffAMonitorOnlyReportsRemoteDrift) {
+  touchMarker();
+  cloud_->setRouteState(kRtbC1, kVip, "blackhole");
+  EXPECT_EQ(run("monitor", with(kMonitorOnA, {{"OCF_RESKEY_repair_remote", "false"}})), kSuccess)
+      << reason();
+  EXPECT_EQ(cloud_->writeCount(), 0);
+  EXPECT_EQ(cloud_->routeState(kRtbC1, kVip), "blackhole");
+  EXPECT_EQ(run("monitor", kMonitorOnA), kSuccess) << reason();
+  EXPECT_EQ(cloud_->routeState(kRtbC1, kVip), "active");
 }
 
 // ---- deadlines ---------------------------------------------------------------------
