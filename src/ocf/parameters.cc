@@ -133,6 +133,11 @@ std::vector<std::string> splitList(std::string_view text) {
 }
 
 Error malformed(std::string_view name, std::string_view value, std::string_view what) {
+  // A URL with user:password@ would carry a secret into the exit reason.
+  if (value.find('@') != std::string_view::npos) {
+    return Error{ErrorCategory::kInvalid,
+                 fmt::format("parameter {} (value not shown): {}", name, what)};
+  }
   return Error{ErrorCategory::kInvalid,
                fmt::format("parameter {}={}: {}", name, shown(value), what)};
 }

@@ -110,6 +110,16 @@ TEST(OcfParametersTest, MalformedValuesAreArgumentErrorsNamingTheParameter) {
   }
 }
 
+TEST(OcfParametersTest, AMalformedValueThatMayHoldCredentialsIsNotShown) {
+  auto params = readConfigParameters(
+      envOf({{"OCF_RESKEY_region_endpoint_url", "https://admin:hunter2@proxy.example"}}));
+  ASSERT_FALSE(params);
+  EXPECT_EQ(params.error().category, ErrorCategory::kInvalid);
+  EXPECT_THAT(params.error().message,
+              StartsWith("parameter region_endpoint_url (value not shown)"));
+  EXPECT_THAT(params.error().message, ::testing::Not(HasSubstr("hunter2")));
+}
+
 TEST(OcfParametersTest, InvalidValuesFailTheConfigurationCheckNamingTheParameter) {
   struct Case {
     std::map<std::string, std::string> vars;
