@@ -63,7 +63,8 @@ constexpr std::array kSpecs = {
     "start fails and says so. TOML key: fix_source_dest_check."},
   ParameterSpec{"profile", "string", "", true, "AWS shared-config profile",
     "The AWS shared-config profile for credentials (a role_arn in it is assumed). Unset: the "
-    "instance role. Credentials are never parameters. TOML key: aws.profile."},
+    "default credential chain, on EC2 the instance role. Credentials are never parameters. TOML "
+    "key: aws.profile."},
   ParameterSpec{"endpoint_url", "string", "", true, "EC2 endpoint URL",
     "One EC2 endpoint (http:// or https://) for every region: an emulator, a proxy. Unset: AWS's. "
     "TOML key: aws.endpoint_url."},
