@@ -9,6 +9,7 @@ import os
 import shutil
 import sys
 import tempfile
+import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -142,6 +143,23 @@ class OcfParams(SimTestCase):
                 self.assertIn(reason, r.stderr, str(r))
             self.assertRc(self.ocf("stop", self.env("node-b", params=params)), OCF_SUCCESS)
         self.assertEqual(self.sim.total_calls(include_imds=False), 0)
+
+    def test_meta_data_declares_the_parameters_and_reload_agent(self):
+        r = self.ocf("meta-data", self.env("node-b"))
+        self.assertRc(r, OCF_SUCCESS)
+        root = ET.fromstring(r.stdout)
+        self.assertEqual(root.findtext("version"), "1.1")
+        params = {p.get("name"): p for p in root.find("parameters")}
+        for name in list(self.params()) + ["vip", "config", "node", "state_dir", "repair_remote",
+                                            "routing_table", "tgw_routing_table",
+                                            "routing_table_role", "region_role", "profile"]:
+            self.assertIn(name, params)
+            self.assertTrue(params[name].findtext("longdesc").strip(), name)
+        self.assertEqual(params["remote_wait_s"].get("reloadable"), "1")
+        self.assertEqual(params["nodes"].get("reloadable"), "0")
+        self.assertIn("reload-agent", {a.get("name") for a in root.find("actions")})
+        methods = self.ocf("methods", self.env("node-b"))
+        self.assertIn("reload-agent", methods.stdout.split())
 
     def test_ocf_tester_with_parameters_only(self):
         tester = shutil.which("ocf-tester")
