@@ -81,8 +81,9 @@ set(CPACK_PACKAGE_NAME tgwark)
 set(CPACK_PACKAGE_VENDOR "tgwark")
 set(CPACK_PACKAGE_CONTACT "${TGWARK_PACKAGE_MAINTAINER}")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
-  "Keeps a cluster's virtual IP routed across AWS VPCs, regions and Transit Gateways")
+# No CPACK_PACKAGE_DESCRIPTION_SUMMARY: CPackDeb would put it before every
+# component's description, so both .debs would share one synopsis. Each
+# description's first line is its package's synopsis instead.
 set(CPACK_RESOURCE_FILE_LICENSE ${PROJECT_SOURCE_DIR}/LICENSE)
 # Packages install under /usr whatever the build's own install prefix.
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
@@ -114,8 +115,9 @@ Gateway route tables, attachments, peering) and the IMDSv2 instance metadata
 of each emulated node, on loopback, from a topology file. It verifies SigV4
 signatures and can inject latency, throttling and faults.
 
-It lets "tgwark demo" and the walkthrough run a real failover with no AWS
-account. Reference topologies are in /usr/share/tgwark-sim/topologies.]=])
+It lets the tgwark demo command and the walkthrough run a real failover
+with no AWS account. Reference topologies are in
+/usr/share/tgwark-sim/topologies.]=])
 
 # .deb
 set(CPACK_DEB_COMPONENT_INSTALL ON)
@@ -139,13 +141,22 @@ set(CPACK_RPM_PACKAGE_LICENSE "Apache-2.0")
 set(CPACK_RPM_PACKAGE_GROUP "Applications/System")
 set(CPACK_RPM_PACKAGE_AUTOREQ ON)
 set(CPACK_RPM_TGWARK_PACKAGE_NAME tgwark)
-set(CPACK_RPM_TGWARK_PACKAGE_SUMMARY "${CPACK_PACKAGE_DESCRIPTION_SUMMARY}")
-string(REGEX REPLACE "^[^\n]*\n" "" _tgwark_rpm_description "${_tgwark_description}")
+string(REGEX MATCH "^[^\n]*" _tgwark_summary "${_tgwark_description}")
+set(CPACK_RPM_TGWARK_PACKAGE_SUMMARY "${_tgwark_summary}")
+# The rpm's description is the text after the summary line.
+function(tgwark_after_first_line text out)
+  string(FIND "${text}" "\n" newline)
+  math(EXPR start "${newline} + 1")
+  string(SUBSTRING "${text}" ${start} -1 rest)
+  set(${out} "${rest}" PARENT_SCOPE)
+endfunction()
+tgwark_after_first_line("${_tgwark_description}" _tgwark_rpm_description)
 set(CPACK_RPM_TGWARK_PACKAGE_DESCRIPTION "${_tgwark_rpm_description}")
 set(CPACK_RPM_TGWARK_PACKAGE_SUGGESTS "graphviz")
 set(CPACK_RPM_TGWARK-SIM_PACKAGE_NAME tgwark-sim)
-set(CPACK_RPM_TGWARK-SIM_PACKAGE_SUMMARY "EC2 and instance-metadata emulator for trying tgwark")
-string(REGEX REPLACE "^[^\n]*\n" "" _sim_rpm_description "${_sim_description}")
+string(REGEX MATCH "^[^\n]*" _sim_summary "${_sim_description}")
+set(CPACK_RPM_TGWARK-SIM_PACKAGE_SUMMARY "${_sim_summary}")
+tgwark_after_first_line("${_sim_description}" _sim_rpm_description)
 set(CPACK_RPM_TGWARK-SIM_PACKAGE_DESCRIPTION "${_sim_rpm_description}")
 set(CPACK_RPM_EXCLUDE_FROM_AUTO_FILELIST_ADDITION /usr/lib/ocf /usr/lib/ocf/resource.d
   /usr/share/man /usr/share/man/man1 /usr/share/man/man5 /usr/share/man/man8)

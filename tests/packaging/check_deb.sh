@@ -45,6 +45,12 @@ grep -q 'tgwark-sim' <<<"$(field "$info" Suggests)" || fail "tgwark does not sug
 # A real extended description: more than the synopsis line.
 description=$(dpkg-deb --field "$deb" Description)
 [ "$(wc -l <<<"$description")" -ge 5 ] || fail "no extended description: $description"
+[ "$(head -1 <<<"$description")" = "Keeps a cluster's virtual IP routed across AWS VPCs and Transit Gateways" ] ||
+  fail "tgwark synopsis: $description"
+sim_description=$(dpkg-deb --field "$sim_deb" Description)
+[[ "$(head -1 <<<"$sim_description")" == "EC2 and instance-metadata emulator"* ]] ||
+  fail "tgwark-sim synopsis: $sim_description"
+[ "$(wc -l <<<"$sim_description")" -ge 5 ] || fail "no extended description: $sim_description"
 
 # The emulator package.
 for f in /usr/bin/tgwark-sim /usr/share/man/man1/tgwark-sim.1.gz \

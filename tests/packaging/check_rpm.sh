@@ -15,12 +15,15 @@ if grep -E 'tgwark-sim|topolog' <<<"$files"; then fail "the tgwark rpm ships the
 grep -qx /usr/bin/tgwark-sim <<<"$(rpm -qpl "$sim_rpm" 2>/dev/null)" || fail "no tgwark-sim in its rpm"
 info=$(rpm -qpi "$rpm_file" 2>/dev/null)
 grep -q '^Summary *: Keeps a cluster' <<<"$info" || fail "rpm summary: $info"
+sim_info=$(rpm -qpi "$sim_rpm" 2>/dev/null)
+grep -q '^Summary *: EC2 and instance-metadata emulator' <<<"$sim_info" || fail "tgwark-sim rpm summary: $sim_info"
+grep -q 'IMDSv2 instance metadata' <<<"$sim_info" || fail "tgwark-sim rpm description: $sim_info"
 grep -q 'SIOS LifeKeeper' <<<"$info" || fail "rpm description: $info"
 if grep -q 'DESCRIPTION' <<<"$info"; then fail "CPack's placeholder description: $info"; fi
 requires=$(rpm -qpR "$rpm_file" 2>/dev/null)
 while read -r req; do
   case "$req" in
-    *.so*|rpmlib\(*|/bin/sh|/usr/bin/sh|/bin/bash|'') ;;
+    *.so*|rpmlib\(*|rtld\(*|/bin/sh|/usr/bin/sh|/bin/bash|'') ;;
     *) fail "rpm requirement that is not a shared library: '$req' (all: $requires)" ;;
   esac
 done <<<"$requires"
