@@ -229,8 +229,6 @@ Create the resource (on the node that should be active first):
       {dir}/quickCheck {dir}/recover Yes
 
 {deps}
-  Extend the hierarchy to every other node (GUI: Extend Resource Hierarchy).
-
   In /etc/default/LifeKeeper on every node set NOBCASTPING=1 (the VIP lives outside
   every VPC CIDR, so LifeKeeper's broadcast ping cannot verify it), and keep
   LKCHECKINTERVAL (quickCheck interval, default 120 s) above the config's
