@@ -171,6 +171,8 @@ int run(int argc, char** argv) {
                         "where to write the scripts (default /opt/tgwark/lifekeeper/TAG)");
   lkInstall->add_option("--ip-resource", lkOpts.ipResource,
                         "tag of the IP resource that holds the VIP");
+  lkInstall->add_option("--binary", lkOpts.binary,
+                        "the tgwark binary the scripts run (default: the installed one)");
 
   // Every command that reads the configuration accepts LifeKeeper's -t/-i, so
   // it finds the config through the resource's Application Info as the

@@ -22,7 +22,6 @@
 #include "common/log_text.h"
 #include "engine/engine.h"
 #include "lifekeeper/exit_codes.h"
-#include "lifekeeper/install.h"
 #include "ocf/agent.h"
 
 namespace tgwark::cli {
@@ -67,12 +66,6 @@ int runLifekeeperAction(const GlobalOptions& g, app::Action action) {
     printJson(j);
   }
   return metrics.exit(rc);
-}
-
-std::string selfPath() {
-  char buf[PATH_MAX] = {};
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string("/usr/bin/tgwark");
 }
 
 // What every reporting command starts with: a session, a checked --active
@@ -253,27 +246,6 @@ int cmdOcf(const GlobalOptions& g, const std::string& action) {
   options.verbosity = g.verbosity;
   options.syslog = g.syslog;
   return metrics.exit(ocf::runAction(action, options));
-}
-
-int cmdLifekeeperInstall(const GlobalOptions& g, const LifekeeperInstallOptions& o) {
-  lifekeeper::InstallOptions options;
-  options.tag = o.tag;
-  options.directory = o.directory;
-  options.ipResourceTag = o.ipResource;
-  options.tgwarkPath = selfPath();
-  if (!g.config.empty()) {
-    // Validate the config now, so a typo is found at install time, not at failover.
-    auto config = model::loadConfigFile(g.config);
-    if (!config) return reportError(config.error(), "lifekeeper install");
-    char buf[PATH_MAX] = {};
-    options.configPath = ::realpath(g.config.c_str(), buf) != nullptr ? buf : g.config;
-    options.createMissing = config->createMissing;
-    options.fixSourceDestCheck = config->fixSourceDestCheck;
-  }
-  auto result = lifekeeper::installScripts(options);
-  if (!result) return reportError(result.error(), "lifekeeper install");
-  std::cout << lifekeeper::setupInstructions(options, *result);
-  return kExitOk;
 }
 
 }  // namespace tgwark::cli

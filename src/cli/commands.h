@@ -38,6 +38,7 @@ struct LifekeeperInstallOptions {
   std::string tag;
   std::string directory;
   std::string ipResource;
+  std::string binary;  // the tgwark the scripts run; empty = the installed path
 };
 
 int cmdRestore(const GlobalOptions& g);

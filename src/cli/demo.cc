@@ -1,9 +1,11 @@
 // `tgwark demo`: the whole product on the emulator, end to end. It starts
 // tgwark-sim as a child process on a free loopback port, then runs the real engine
 // against it over real HTTP with real SigV4 signatures and real IMDSv2
-// instance-role credentials: make node-a active, show reachability, fail over
-// to node-b, show what changed and the new reachability, show that a second
-// apply writes nothing, and shut the emulator down.
+// instance-role credentials: show the VIP's routes as they are, make node-a
+// active, show reachability, fail over to node-b, show what changed and the
+// new reachability, show that a second apply writes nothing, and shut the
+// emulator down. Each step says what it is doing before it does it: a write
+// is read back until EC2 reports it active, which takes a few seconds.
 #include <spdlog/spdlog.h>
 
 #include <unistd.h>
@@ -42,6 +44,12 @@ struct DemoPrinter {
   }
   void raw(const std::string& text) const {
     if (!json) std::cout << text;
+  }
+  // What is about to happen, shown before it starts (flushed: the next call
+  // may take seconds).
+  void progress(const std::string& text) const {
+    if (json) return;
+    std::cout << paint("... " + text, Tone::kDim, colour) << std::endl;
   }
 };
 
@@ -200,9 +208,30 @@ int cmdDemo(const GlobalOptions& g, const DemoOptions& o) {
   report["topology"] = topologyJson(*topo);
   report["discovery_calls"] = callsJson(s.calls());
 
+  // Where the VIP's routes point before tgwark changes anything.
+  out.heading("Before any failover: the VIP's routes as they are");
+  out.progress("reading every managed route table");
+  auto before = engine::status(s.config(), *topo, s.factory(), deadline);
+  if (!before) return reportError(before.error(), "demo: status");
+  out.raw(statusText(*before, out.colour));
+  report["before"] = statusJson(*before);
+  if (before->servedNode == first) {
+    out.line(fmt::format(
+        "Every route already serves {}: step 1 checks that and writes nothing; step 2 is the "
+        "failover.",
+        first));
+  } else {
+    out.line(
+        fmt::format("Step 1 points every route at {}; step 2 fails over to {}.", first, second));
+  }
+
   nlohmann::json steps = nlohmann::json::array();
   auto step = [&](const std::string& title, const std::string& node) -> bool {
     out.heading(title);
+    out.progress(fmt::format(
+        "pointing every VIP route at {}: reading the routes, writing those that differ, "
+        "reading them back",
+        node));
     auto options = engine::applyOptionsFrom(s.config());
     auto applied = engine::applyFor(s.config(), *topo, node, s.factory(), deadline, options);
     if (!applied) {
@@ -210,6 +239,7 @@ int cmdDemo(const GlobalOptions& g, const DemoOptions& o) {
       return false;
     }
     out.raw(applyText(*applied, out.colour));
+    out.progress(fmt::format("verifying: tracing the VIP from every VPC route table to {}", node));
     auto verified = engine::verify(s.config(), *topo, s.factory(), deadline, node);
     if (!verified) {
       reportError(verified.error(), "demo: verify");
@@ -231,11 +261,19 @@ int cmdDemo(const GlobalOptions& g, const DemoOptions& o) {
   report["ok"] = ok;
 
   if (o.keep) {
-    out.line(fmt::format("\nThe emulator keeps running at {} (Ctrl-C to stop).", url));
+    out.line(
+        fmt::format("\nThe emulator keeps running at {} with the state above (Ctrl-C to stop).\n"
+                    "In another shell, point tgwark at it (docs/walkthrough.md, section 2):\n"
+                    "  export SIM={}",
+                    url, url));
     if (g.json) std::cout << report.dump(2) << "\n";
     std::cout.flush();
     ::pause();
   }
+  out.progress("stopping the emulator");
+  // Close tgwark's keep-alive connections first: the emulator waits for open
+  // ones to go idle (seconds) before it exits.
+  session->reset();
   (*server)->stop();
   out.line(ok ? "\nDemo complete: every VPC followed the failover; the emulator is stopped."
               : "\nDemo finished with problems (see above); the emulator is stopped.");

@@ -1,10 +1,13 @@
 #include "lifekeeper/install.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 
 #include <fmt/format.h>
 
 #include "app/iam_policy.h"
+#include "app/identity.h"
 #include "common/atomic_file.h"
 
 namespace tgwark::lifekeeper {
@@ -31,7 +34,76 @@ constexpr fs::perms kScriptMode = fs::perms::owner_all | fs::perms::group_read |
                                   fs::perms::group_exec | fs::perms::others_read |
                                   fs::perms::others_exec;
 
+// The options every action gets, in the order they appear in the script.
+std::string passedOptions(const InstallOptions& options) {
+  std::string out;
+  if (!options.configPath.empty()) out += " --config " + shellQuote(options.configPath);
+  if (!options.metricsFile.empty()) out += " --metrics-file " + shellQuote(options.metricsFile);
+  if (options.syslog) out += " --syslog";
+  return out;
+}
+
+// The dependency on the IP resource. LifeKeeper's command-line dep_create
+// acts on one system (the local one unless -d names another): created before
+// the hierarchy is extended, the extension carries it to every node; created
+// after, it must be created on each node.
+std::string dependencySteps(const InstallOptions& options) {
+  std::string ipTag = options.ipResourceTag.empty() ? "<ip-resource-tag>" : options.ipResourceTag;
+  std::string out = fmt::format(
+      "  Make it depend on the IP resource that holds the VIP (the VIP route is useless\n"
+      "  unless the node answers for the VIP, so the IP resource is restored first).\n"
+      "  dep_create acts on one system only (the local one, or the one -d names):\n"
+      "    a) before extending (recommended): on the node where you created it,\n"
+      "         $LKROOT/bin/dep_create -p {tag} -c {ip}\n"
+      "       then extend the hierarchy (GUI: Extend Resource Hierarchy) to every other\n"
+      "       node; the extension copies the dependency;\n"
+      "    b) or, if it is already extended, once for every node that has it:\n",
+      fmt::arg("tag", options.tag), fmt::arg("ip", ipTag));
+  if (options.nodes.empty()) {
+    out += fmt::format("         $LKROOT/bin/dep_create -d <node> -p {} -c {}   (each node)\n",
+                       options.tag, ipTag);
+  } else {
+    for (const auto& node : options.nodes) {
+      out += fmt::format("         $LKROOT/bin/dep_create -d {} -p {} -c {}\n", shellQuote(node),
+                         options.tag, ipTag);
+    }
+    out +=
+        "       (-d takes LifeKeeper's system name, `uname -n` of that node; these are the\n"
+        "       config's node names: replace any that differ, $LKROOT/bin/sys_list lists them).\n";
+  }
+  out += fmt::format("  Check on every node: $LKROOT/bin/dep_list -p {} shows {} as the child.\n",
+                     options.tag, ipTag);
+  return out;
+}
+
+std::string logSteps(const InstallOptions& options) {
+  std::string out = fmt::format(
+      "Logs: each action logs one line per event on stderr, which LifeKeeper appends to\n"
+      "  {} on the node that ran it (prefixed with the action and tag).\n",
+      kLifeKeeperLog);
+  if (options.syslog) {
+    out +=
+        "  The scripts also log to syslog (facility daemon, identifier tgwark):\n"
+        "    journalctl -t tgwark    (or /var/log/syslog, /var/log/messages)\n";
+  } else {
+    out += "  Add --syslog to the install command to also log to syslog.\n";
+  }
+  if (!options.metricsFile.empty()) {
+    out += fmt::format("Metrics: every action writes Prometheus text-format metrics to {}.\n",
+                       options.metricsFile);
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string installedBinary() {
+#ifdef TGWARK_INSTALLED_BINARY
+  return TGWARK_INSTALLED_BINARY;
+#else
+  return "/usr/bin/tgwark";
+#endif
+}
 
 bool isValidTag(const std::string& tag) {
   if (tag.empty() || tag.size() > 256) return false;
@@ -43,17 +115,51 @@ bool isValidTag(const std::string& tag) {
   return true;
 }
 
+Result<void> checkBinary(const std::string& path) {
+  if (path.empty() || path.front() != '/') {
+    return makeError(ErrorCategory::kInvalidConfig,
+                     fmt::format("the tgwark binary path must be absolute: '{}'", path));
+  }
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    return makeError(ErrorCategory::kInvalidConfig,
+                     fmt::format("the scripts would run {}, which does not exist on this node: "
+                                 "install the tgwark package here, or name the binary with "
+                                 "--binary PATH",
+                                 path));
+  }
+  if (!fs::is_regular_file(path, ec) || ::access(path.c_str(), X_OK) != 0) {
+    return makeError(ErrorCategory::kInvalidConfig,
+                     fmt::format("the scripts would run {}, which is not an executable file; "
+                                 "name the tgwark binary with --binary PATH",
+                                 path));
+  }
+  return {};
+}
+
+std::string configFileUsed(const InstallOptions& options) {
+  return options.configPath.empty() ? std::string(app::kDefaultConfigPath) : options.configPath;
+}
+
+std::string missingConfigWarning(const InstallOptions& options) {
+  std::string path = configFileUsed(options);
+  std::error_code ec;
+  if (fs::exists(path, ec)) return "";
+  return fmt::format(
+      "warning: {} does not exist: every action will fail until it does. Write it on every "
+      "node (docs/configuration.md), then check it with `tgwark validate --config {}`.",
+      path, path);
+}
+
 std::string scriptText(const InstallOptions& options, const std::string& action) {
-  std::string configArg =
-      options.configPath.empty() ? "" : " --config " + shellQuote(options.configPath);
   return fmt::format(
       "#!/bin/sh\n"
       "# LifeKeeper gen/app {action} action for resource {tag}.\n"
       "# Generated by `tgwark lifekeeper install`; all logic lives in tgwark itself.\n"
       "# LifeKeeper calls this as: {action} -t TAG -i ID\n"
-      "exec {bin} {action}{config} \"$@\"\n",
+      "exec {bin} {action}{options} \"$@\"\n",
       fmt::arg("action", action), fmt::arg("tag", options.tag),
-      fmt::arg("bin", shellQuote(options.tgwarkPath)), fmt::arg("config", configArg));
+      fmt::arg("bin", shellQuote(options.tgwarkPath)), fmt::arg("options", passedOptions(options)));
 }
 
 Result<InstallResult> installScripts(const InstallOptions& options) {
@@ -63,9 +169,14 @@ Result<InstallResult> installScripts(const InstallOptions& options) {
         fmt::format("--tag '{}' is not a valid LifeKeeper tag (letters, digits, - _ .)",
                     options.tag));
   }
-  if (options.tgwarkPath.empty() || options.tgwarkPath.front() != '/') {
-    return makeError(ErrorCategory::kInvalidConfig,
-                     "the tgwark binary path must be absolute: " + options.tgwarkPath);
+  if (auto binary = checkBinary(options.tgwarkPath); !binary) {
+    return std::unexpected(binary.error());
+  }
+  // LifeKeeper runs the scripts from its own working directory.
+  if (!options.metricsFile.empty() && options.metricsFile.front() != '/') {
+    return makeError(
+        ErrorCategory::kInvalidConfig,
+        fmt::format("--metrics-file must be an absolute path: '{}'", options.metricsFile));
   }
   InstallResult result;
   result.directory =
@@ -91,8 +202,7 @@ Result<InstallResult> installScripts(const InstallOptions& options) {
 
 std::string setupInstructions(const InstallOptions& options, const InstallResult& result) {
   const std::string& dir = result.directory;
-  std::string ipTag = options.ipResourceTag.empty() ? "<ip-resource-tag>" : options.ipResourceTag;
-  std::string appInfo = options.configPath.empty() ? "/etc/tgwark/tgwark.toml" : options.configPath;
+  std::string appInfo = configFileUsed(options);
   app::PolicyOptions policyOptions{options.createMissing, options.fixSourceDestCheck, true};
   return fmt::format(
       R"TXT(Wrote the LifeKeeper gen/app action scripts for resource "{tag}":
@@ -100,7 +210,9 @@ std::string setupInstructions(const InstallOptions& options, const InstallResult
   {dir}/remove
   {dir}/quickCheck
   {dir}/recover
-Copy them to the same path on every node (or run this command on each node).
+They run {bin}{options}.
+Every node needs the same scripts at the same path: run this same command on each
+node (or copy the directory), with tgwark installed at {bin} there too.
 
 Create the resource (on the node that should be active first):
 
@@ -116,19 +228,16 @@ Create the resource (on the node that should be active first):
       {dir}/restore {dir}/remove {tag} {appinfo} intelligent \
       {dir}/quickCheck {dir}/recover Yes
 
-  Then extend it to every other node (GUI: Extend Resource Hierarchy), and make it
-  depend on the IP resource that holds the VIP:
-    $LKROOT/bin/dep_create -p {tag} -c {ipTag}
-  (the VIP route is useless unless the node answers for the VIP; the IP resource
-  must be in service first).
-
-  In /etc/default/LifeKeeper set NOBCASTPING=1 (the VIP lives outside every VPC
-  CIDR, so LifeKeeper's broadcast ping cannot verify it), and keep LKCHECKINTERVAL
-  (quickCheck interval, default 120 s) above the config's quickcheck_timeout_s.
+{deps}
+  In /etc/default/LifeKeeper on every node set NOBCASTPING=1 (the VIP lives outside
+  every VPC CIDR, so LifeKeeper's broadcast ping cannot verify it), and keep
+  LKCHECKINTERVAL (quickCheck interval, default 120 s) above the config's
+  quickcheck_timeout_s.
 
   The Application Info field names the configuration file; tgwark reads it with
   $LKROOT/bin/ins_list when no --config is given.
 
+{logs}
 IAM policy for the nodes' instance role (create_missing = {create}):
 {policy}
 
@@ -141,7 +250,9 @@ With create_missing = false, the minimal set (the vendor TGW kit's own) is enoug
   tgwark validate{config}
 )TXT",
       fmt::arg("tag", options.tag), fmt::arg("dir", dir), fmt::arg("appinfo", appInfo),
-      fmt::arg("ipTag", ipTag), fmt::arg("create", options.createMissing ? "true" : "false"),
+      fmt::arg("bin", options.tgwarkPath), fmt::arg("options", passedOptions(options)),
+      fmt::arg("deps", dependencySteps(options)), fmt::arg("logs", logSteps(options)),
+      fmt::arg("create", options.createMissing ? "true" : "false"),
       fmt::arg("policy", app::policyDocument(policyOptions)),
       fmt::arg("config", options.configPath.empty() ? "" : " --config " + options.configPath));
 }

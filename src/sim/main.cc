@@ -1,12 +1,19 @@
 // tgwark-sim: the EC2 + IMDSv2 emulator as a stand-alone program. Prints
 // "listening on http://HOST:PORT" first (scripts read the port from it) and
-// serves until SIGTERM/SIGINT.
+// serves until SIGTERM/SIGINT. --env-file writes a shell file that exports
+// its URL and pid, and --background returns once it is listening, so a
+// shell session can start it and source the file without reading the port.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -106,6 +113,62 @@ Result<FaultRule> parseFault(const std::string& text) {
   return rule;
 }
 
+// `export` lines for a POSIX shell; the URL is ours, never user text.
+std::string envFileText(const std::string& url, pid_t pid) {
+  return fmt::format(
+      "# tgwark-sim (pid {pid}) at {url}: source this file (. FILE), stop it with\n"
+      "# kill $TGWARK_SIM_PID.\n"
+      "export SIM={url}\n"
+      "export TGWARK_SIM_PID={pid}\n"
+      "# The emulator's static test key (it signs nothing real) and no real IMDS.\n"
+      "export AWS_ACCESS_KEY_ID=AKIDSIMULATOR AWS_SECRET_ACCESS_KEY=simulator-secret-key\n"
+      "export AWS_EC2_METADATA_DISABLED=true\n",
+      fmt::arg("url", url), fmt::arg("pid", pid));
+}
+
+// Written whole under a temporary name, then renamed: a reader never sees half.
+bool writeEnvFile(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text;
+    if (!out.flush()) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+// --background: the parent waits for the child's "listening on" line on a
+// pipe, prints it and exits 0 (1 if the child failed before listening); the
+// child carries on in a session of its own. Returns the pipe's write end in
+// the child.
+int detach() {
+  int fds[2];
+  if (::pipe(fds) != 0) {
+    fmt::print(stderr, "tgwark-sim: pipe: {}\n", std::strerror(errno));
+    std::exit(1);
+  }
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    fmt::print(stderr, "tgwark-sim: fork: {}\n", std::strerror(errno));
+    std::exit(1);
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    ::setsid();
+    return fds[1];
+  }
+  ::close(fds[1]);
+  std::string line;
+  char buf[256];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    line.append(buf, static_cast<std::size_t>(n));
+  }
+  std::fputs(line.c_str(), stdout);
+  std::exit(line.starts_with("listening on ") ? 0 : 1);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -119,6 +182,8 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 1;
   std::vector<std::string> latencies;
   std::vector<std::string> faults;
+  std::string envFile;
+  bool background = false;
   app.add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks a free one)");
   app.add_option("--topology", topologyFile,
                  "topology file (JSON); default: the built-in demo topology");
@@ -133,6 +198,11 @@ int main(int argc, char** argv) {
                  "REGION:ACTION:KIND:nth=N[:count=C] or REGION:ACTION:KIND:p=P[:stall_ms=MS]");
   app.add_option("--seed", seed, "seed for injected latency ranges and probabilistic faults");
   app.add_flag("-v,--verbose", verbose, "log every request");
+  app.add_option("--env-file", envFile,
+                 "once listening, write a shell file exporting SIM (its URL), TGWARK_SIM_PID and "
+                 "the emulator's test credentials");
+  app.add_flag("--background", background,
+               "return once listening (the emulator keeps running; stop it with kill)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -183,6 +253,9 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  // Before any thread exists: fork() keeps only the calling thread.
+  const int readyFd = background ? detach() : -1;
+
   // Signals are taken synchronously by sigwait below; block them before any
   // server thread exists so every thread inherits the mask.
   sigset_t signals;
@@ -200,8 +273,29 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "tgwark-sim: {}\n", started.error().message);
     return 1;
   }
-  std::printf("listening on %s\n", (*server)->url().c_str());
-  std::fflush(stdout);
+  if (!envFile.empty() && !writeEnvFile(envFile, envFileText((*server)->url(), ::getpid()))) {
+    fmt::print(stderr, "tgwark-sim: cannot write {}\n", envFile);
+    (*server)->stop();
+    return 1;
+  }
+  const std::string listening = fmt::format("listening on {}\n", (*server)->url());
+  if (readyFd >= 0) {
+    // The parent prints it and returns; nobody reads this process's output.
+    (void)!::write(readyFd, listening.data(), listening.size());
+    ::close(readyFd);
+    const int devnull = ::open("/dev/null", O_RDWR);
+    if (devnull >= 0) {
+      ::dup2(devnull, STDIN_FILENO);
+      ::dup2(devnull, STDOUT_FILENO);
+      // Like a daemon: holding the caller's stderr open would keep a
+      // `$(tgwark-sim --background)` or a pipe waiting for as long as it runs.
+      ::dup2(devnull, STDERR_FILENO);
+      ::close(devnull);
+    }
+  } else {
+    std::fputs(listening.c_str(), stdout);
+    std::fflush(stdout);
+  }
 
   int received = 0;
   sigwait(&signals, &received);

@@ -48,9 +48,10 @@ class Cluster:
             os.makedirs(home, exist_ok=True)
             self.envs[node] = harness.node_env(home, sim, node)
             scripts = os.path.join(home, "actions")
-            # As on a real node: the install command run on that node.
-            r = harness.tgwark(["lifekeeper", "install", "--tag", tag, "--dir", scripts],
-                               self.envs[node], config_path)
+            # As on a real node: the install command run on that node (the
+            # binary under test stands in for the installed one).
+            r = harness.tgwark(["lifekeeper", "install", "--tag", tag, "--dir", scripts,
+                                "--binary", harness.TGWARK], self.envs[node], config_path)
             if r.rc != 0:
                 raise AssertionError("lifekeeper install failed: %s" % r)
             for action in ("restore", "remove", "quickCheck", "recover"):
@@ -123,10 +124,64 @@ class Scenarios(ClusterTestCase):
         # LifeKeeper: `dep_create -p PARENT -c CHILD`, the parent depends on the
         # child, which is restored first. The route resource depends on the IP.
         r = harness.tgwark(["lifekeeper", "install", "--tag", TAG, "--dir",
-                            os.path.join(self.workdir, "ip"), "--ip-resource", "ip-vip"],
+                            os.path.join(self.workdir, "ip"), "--ip-resource", "ip-vip",
+                            "--binary", harness.TGWARK],
                            self.operator, self.config)
         self.assertRc(r, 0)
         self.assertIn("dep_create -p %s -c ip-vip" % TAG, r.stdout)
+        # dep_create acts on one system: the steps name every node of the config.
+        for node in self.cluster.nodes:
+            self.assertIn("dep_create -d '%s' -p %s -c ip-vip" % (node, TAG), r.stdout)
+
+    def test_install_runs_the_installed_binary_not_the_one_that_ran_it(self):
+        # Without --binary the scripts would run the package's path; on this
+        # machine it is missing, and install says so instead of baking in
+        # the build directory's binary.
+        scripts = os.path.join(self.workdir, "default-binary")
+        r = harness.tgwark(["lifekeeper", "install", "--tag", TAG, "--dir", scripts],
+                           self.operator, self.config)
+        installed = "/usr/bin/tgwark"
+        if os.access(installed, os.X_OK):
+            self.assertRc(r, 0)
+            with open(os.path.join(scripts, "restore")) as f:
+                text = f.read()
+            self.assertIn("exec '%s' restore" % installed, text)
+            self.assertNotIn(harness.TGWARK, text)
+        else:
+            self.assertRc(r, 2)
+            self.assertIn(installed, r.stderr)
+            self.assertIn("does not exist", r.stderr)
+            self.assertIn("--binary", r.stderr)
+            self.assertFalse(os.path.exists(scripts))
+
+    def test_install_passes_metrics_and_syslog_and_warns_on_missing_config(self):
+        metrics = os.path.join(self.workdir, "tgwark.prom")
+        missing = os.path.join(self.workdir, "not-yet.toml")
+        scripts = os.path.join(self.workdir, "syslog")
+        r = harness.tgwark(["lifekeeper", "install", "--tag", TAG, "--dir", scripts,
+                            "--binary", harness.TGWARK, "--metrics-file", metrics, "--syslog"],
+                           self.operator, missing)
+        self.assertRc(r, 0)
+        self.assertIn("warning: %s does not exist" % missing, r.stderr)
+        self.assertIn("/var/log/lifekeeper.log", r.stdout)
+        self.assertIn("journalctl -t tgwark", r.stdout)
+        self.assertFalse(os.path.exists(metrics))  # install itself writes no metrics
+        with open(os.path.join(scripts, "quickCheck")) as f:
+            self.assertIn(" --metrics-file '%s' --syslog \"$@\"" % metrics, f.read())
+        # Hermetic (no syslog from tests): run scripts installed without it,
+        # once the config exists at the path they were given.
+        scripts = os.path.join(self.workdir, "metrics")
+        r = harness.tgwark(["lifekeeper", "install", "--tag", TAG, "--dir", scripts,
+                            "--binary", harness.TGWARK, "--metrics-file", metrics],
+                           self.operator, missing)
+        self.assertRc(r, 0)
+        os.symlink(self.config, missing)
+        r = harness.run([os.path.join(scripts, "restore"), "-t", TAG, "-i", "1"],
+                        self.cluster.envs["node-a"])
+        self.assertRc(r, 0)
+        self.assertServes("node-a")
+        with open(metrics) as f:
+            self.assertIn("tgwark_", f.read())
 
     def test_config_from_lifekeeper_application_info(self):
         # Scripts installed without --config: LifeKeeper's resource Application
@@ -141,7 +196,8 @@ class Scenarios(ClusterTestCase):
         os.chmod(ins_list, 0o755)
         env = dict(self.cluster.envs["node-b"], LKROOT=lkroot)
         scripts = os.path.join(self.workdir, "noconfig")
-        r = harness.tgwark(["lifekeeper", "install", "--tag", TAG, "--dir", scripts], env)
+        r = harness.tgwark(["lifekeeper", "install", "--tag", TAG, "--dir", scripts,
+                            "--binary", harness.TGWARK], env)
         self.assertRc(r, 0)
         with open(os.path.join(scripts, "restore")) as f:
             self.assertNotIn("--config", f.read())
