@@ -138,6 +138,7 @@ int cmdDemo(const GlobalOptions& g, const DemoOptions& o) {
   log.level = g.verbosity > 0 ? spdlog::level::debug : spdlog::level::warn;
   log.context = "demo";
   initLogging(log);
+  jsonOutput(g.json, "demo");
   DemoPrinter out{g.json, stdoutWantsColour()};
 
   auto binary = findSimBinary(selfPath(), processEnvironment());
@@ -232,14 +233,14 @@ int cmdDemo(const GlobalOptions& g, const DemoOptions& o) {
 
   if (o.keep) {
     out.line(fmt::format("\nThe emulator keeps running at {} (Ctrl-C to stop).", url));
-    if (g.json) std::cout << report.dump(2) << "\n";
+    if (g.json) printJsonDocument(report, ok ? kExitOk : kExitFailed);
     std::cout.flush();
     ::pause();
   }
   (*server)->stop();
   out.line(ok ? "\nDemo complete: every VPC followed the failover; the emulator is stopped."
               : "\nDemo finished with problems (see above); the emulator is stopped.");
-  if (g.json) std::cout << report.dump(2) << "\n";
+  if (g.json) printJsonDocument(report, ok ? kExitOk : kExitFailed);
   return ok ? kExitOk : kExitFailed;
 }
 
