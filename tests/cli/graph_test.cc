@@ -149,7 +149,9 @@ TEST_F(GraphTest, JsonHasTheSameRoutesAndStatesAsTheDot) {
                 HasSubstr(fmt::format("\\n{}\"", e["state"].get<std::string>())))
         << table;
     // node-a's own route is wrong for node-b.
-    if (table == "rtb-00000010000000000") EXPECT_EQ(e["state"], "wrong");
+    if (table == "rtb-00000010000000000") {
+      EXPECT_EQ(e["state"], "wrong");
+    }
   }
   EXPECT_EQ(routes, status_.routes.size());
 }

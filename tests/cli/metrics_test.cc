@@ -302,7 +302,9 @@ TEST(MetricsScope, ASecondRunAddsToTheCounters) {
   // The lock sidecar is hidden from the collector (it reads *.prom only).
   EXPECT_TRUE(fs::exists(dir.path() / ".m.prom.lock"));
   for (const auto& entry : fs::directory_iterator(dir.path())) {
-    if (entry.path().extension() == ".prom") EXPECT_EQ(entry.path().filename(), "m.prom");
+    if (entry.path().extension() == ".prom") {
+      EXPECT_EQ(entry.path().filename(), "m.prom");
+    }
   }
 }
 
