@@ -62,27 +62,28 @@ class JsonTestCase(SimTestCase):
 
 class EveryCommand(JsonTestCase):
     def test_reporting_commands_match_their_schemas(self):
+        # The demo topology starts with node-a active: node-b has writes to plan.
         self.assertDocument(self.tg("--json", "discover"), "discover", "discover", 0)
-        plan = self.assertDocument(self.tg("--json", "plan", "--active", "node-a"), "plan", "plan", 0)
+        plan = self.assertDocument(self.tg("--json", "plan", "--active", "node-b"), "plan", "plan", 0)
         self.assertFalse(plan["ok"])
-        dry = self.assertDocument(self.tg("--json", "apply", "--active", "node-a", "--dry-run"),
+        dry = self.assertDocument(self.tg("--json", "apply", "--active", "node-b", "--dry-run"),
                                   "apply", "apply", 0)
         self.assertTrue(dry["dry_run"])
         self.assertEqual(dry["counts"]["would_write"], dry["counts"]["skipped"])
         self.assertEqual(dry["counts"]["would_write"], plan["writes"])
         self.assertGreater(dry["counts"]["would_write"], 0)
         self.assertEqual(self.sim.writes(), {})
-        applied = self.assertDocument(self.tg("--json", "apply", "--active", "node-a"),
+        applied = self.assertDocument(self.tg("--json", "apply", "--active", "node-b"),
                                       "apply", "apply", 0)
         self.assertTrue(applied["ok"])
         self.assertEqual(applied["counts"]["would_write"], 0)
         status = self.assertDocument(self.tg("--json", "status"), "status", "status", 0)
-        self.assertEqual(status["active_node"], "node-a")
-        self.assertEqual(status["served_node"], "node-a")
+        self.assertEqual(status["active_node"], "node-b")
+        self.assertEqual(status["served_node"], "node-b")
         self.assertEqual(status["fix_command"], "")
         verify = self.assertDocument(self.tg("--json", "verify"), "verify", "verify", 0)
-        self.assertEqual(verify["active_node"], "node-a")
-        self.assertEqual(verify["expected_node"], "node-a")
+        self.assertEqual(verify["active_node"], "node-b")
+        self.assertEqual(verify["expected_node"], "node-b")
         validate = self.assertDocument(self.tg("--json", "validate"), "validate", "validate", 0)
         self.assertEqual(validate["calls"]["probes"], validate["calls"]["writes"])
         self.assertGreater(validate["calls"]["probes"], 0)
@@ -90,7 +91,7 @@ class EveryCommand(JsonTestCase):
         routes = [e for e in graph["edges"] if e["kind"] == "route"]
         self.assertTrue(routes)
         self.assertTrue(all(e["state"] == "serves" for e in routes), routes)
-        self.assertIn("node:node-a", {e["to"] for e in routes})
+        self.assertIn("node:node-b", {e["to"] for e in routes})
         vertices = {n["id"] for n in graph["nodes"]} | {t["id"] for t in graph["tables"]}
         for e in graph["edges"]:
             self.assertIn(e["from"], vertices, e)
