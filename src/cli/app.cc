@@ -6,7 +6,10 @@
 #include <set>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "cli/commands.h"
+#include "cli/session.h"
 #include "common/strings.h"
 
 #ifndef TGWARK_VERSION
@@ -79,12 +82,39 @@ std::vector<std::string> optionNamesOf(const CLI::App& app) {
   return names;
 }
 
-// A clear usage error, with a suggestion when a known name is close.
+// --json anywhere before "--": a bad command line is still answered with a
+// JSON document, so it is looked for before (and whatever) the parse.
+bool wantsJson(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--") return false;
+    if (arg == "--json") return true;
+  }
+  return false;
+}
+
+// A clear usage error, with a suggestion when a known name is close; with
+// --json also the error document (category "usage") on stdout.
 int usageError(const std::string& what, const std::optional<std::string>& suggestion) {
-  std::cerr << "tgwark: " << what;
-  if (suggestion) std::cerr << "; did you mean '" << *suggestion << "'?";
-  std::cerr << "\nRun 'tgwark --help' for the commands.\n";
+  std::string message = what;
+  if (suggestion) message += "; did you mean '" + *suggestion + "'?";
+  std::cerr << "tgwark: " << message << "\nRun 'tgwark --help' for the commands.\n";
+  printJsonError(Error{ErrorCategory::kInvalidConfig, message}, kUsageExit, "usage");
   return kUsageExit;
+}
+
+// CLI11 lists unexpected arguments last first ("node-b --active"): put them
+// back in command-line order.
+std::string extrasMessage(std::string_view what, const std::string& command) {
+  auto colon = what.find(':');
+  if (colon == std::string_view::npos) return std::string(what);
+  std::istringstream words{std::string(what.substr(colon + 1))};
+  std::vector<std::string> extras;
+  for (std::string w; words >> w;) extras.insert(extras.begin(), w);
+  std::string out = command.empty() ? "unexpected arguments:"
+                                    : fmt::format("unexpected arguments for {}:", command);
+  for (const auto& w : extras) out += fmt::format(" {}", w);
+  return out;
 }
 
 }  // namespace
@@ -186,6 +216,7 @@ int run(int argc, char** argv) {
 
   const auto globalOptions = optionNamesOf(app);
   const auto command = commandWord(argc, argv, globalOptions);
+  jsonOutput(wantsJson(argc, argv), command.word.value_or(""));
   if (command.unknownOption) {
     return usageError("unknown option '" + *command.unknownOption + "'",
                       closestMatch(*command.unknownOption, globalOptions));
@@ -213,10 +244,12 @@ int run(int argc, char** argv) {
       suggestion = closestMatch(extra.substr(0, extra.find('=')), optionNamesOf(*where));
       if (suggestion) break;
     }
-    return usageError(e.what(), suggestion);
+    return usageError(extrasMessage(e.what(), where == &app ? "" : where->get_name()), suggestion);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
-    return rc == 0 ? 0 : kUsageExit;
+    if (rc == 0) return 0;
+    printJsonError(Error{ErrorCategory::kInvalidConfig, e.what()}, kUsageExit, "usage");
+    return kUsageExit;
   }
 
   if (restore->parsed()) return cmdRestore(g);

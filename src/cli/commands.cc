@@ -28,10 +28,6 @@ namespace tgwark::cli {
 
 namespace {
 
-void printJson(const nlohmann::json& j) {
-  std::cout << j.dump(2) << "\n";
-}
-
 // The LifeKeeper actions: open the context, run the action, and turn its
 // verdict into LifeKeeper's exit code. A config that cannot be loaded is an
 // outcome like any other (remove still succeeds: lifekeeper::exitCode).
@@ -61,9 +57,10 @@ int runLifekeeperAction(const GlobalOptions& g, app::Action action) {
     default: spdlog::error("{}", outcome.message); break;
   }
   if (g.json) {
-    nlohmann::json j = {{"action", name}, {"exit_code", rc}, {"message", outcome.message}};
+    nlohmann::json j = {{"action", name}, {"ok", rc == 0}, {"message", outcome.message}};
     if (session) j["calls"] = callsJson((*session)->calls());
-    printJson(j);
+    if (outcome.error) j["error"] = errorDocument(*outcome.error)["error"];
+    printJsonDocument(j, rc);
   }
   return metrics.exit(rc);
 }
@@ -128,7 +125,8 @@ int cmdRemove(const GlobalOptions& g) {
   const int rc = lifekeeper::exitCode(app::Action::kRemove, outcome.verdict);
   spdlog::info("{}", outcome.message);
   if (g.json) {
-    printJson(nlohmann::json{{"action", name}, {"exit_code", rc}, {"message", outcome.message}});
+    printJsonDocument(
+        nlohmann::json{{"action", name}, {"ok", rc == 0}, {"message", outcome.message}}, rc);
   }
   return metrics.exit(rc);
 }
@@ -142,7 +140,7 @@ int cmdRecover(const GlobalOptions& g) {
 int cmdApply(const GlobalOptions& g, const ActiveOptions& o) {
   MetricsScope metrics(g, "apply");
   auto prepared = prepare(g, "apply", metrics, o.active, Budget::kRestore);
-  if (!prepared) return prepared.error();
+  if (!prepared) return metrics.exit(prepared.error());
   auto& s = *prepared->session;
   const auto& deadline = prepared->deadline;
   const auto* topology = &prepared->topology;
@@ -154,31 +152,31 @@ int cmdApply(const GlobalOptions& g, const ActiveOptions& o) {
                   topology->managedVpcTables().size() + topology->managedTgwTables().size()));
   auto report = engine::applyFor(s.config(), *topology, o.active, s.factory(), deadline, options);
   progress.done();
-  if (!report) return reportError(report.error(), "apply");
+  if (!report) return metrics.exit(reportError(report.error(), "apply"));
   metrics.setRoutes(routeCounts(*report));
+  const int rc = o.dryRun || report->allRight() ? kExitOk : kExitFailed;
   if (g.json) {
-    printJson(applyJson(*report));
+    printJsonDocument(applyJson(*report), rc);
   } else {
     std::cout << applyText(*report, stdoutWantsColour());
   }
-  if (o.dryRun) return metrics.exit(kExitOk);
-  return metrics.exit(report->allRight() ? kExitOk : kExitFailed);
+  return metrics.exit(rc);
 }
 
 int cmdPlan(const GlobalOptions& g, const ActiveOptions& o) {
   MetricsScope metrics(g, "plan");
   auto prepared = prepare(g, "plan", metrics, o.active, Budget::kRestore);
-  if (!prepared) return prepared.error();
+  if (!prepared) return metrics.exit(prepared.error());
   auto& s = *prepared->session;
   const auto& deadline = prepared->deadline;
   const auto* topology = &prepared->topology;
   auto planned = engine::planFor(s.config(), *topology, o.active, s.factory(), deadline);
-  if (!planned) return reportError(planned.error(), "plan");
+  if (!planned) return metrics.exit(reportError(planned.error(), "plan"));
   metrics.setRoutes(routeCounts(planned->plan));
   if (g.json) {
     auto j = planJson(planned->plan);
     j["calls"] = callsJson(s.calls());
-    printJson(j);
+    printJsonDocument(j, kExitOk);
   } else {
     std::cout << planText(planned->plan, stdoutWantsColour());
   }
@@ -188,50 +186,53 @@ int cmdPlan(const GlobalOptions& g, const ActiveOptions& o) {
 int cmdStatus(const GlobalOptions& g) {
   MetricsScope metrics(g, "status");
   auto prepared = prepare(g, "status", metrics, "", Budget::kQuickCheck);
-  if (!prepared) return prepared.error();
+  if (!prepared) return metrics.exit(prepared.error());
   auto& s = *prepared->session;
   const auto& deadline = prepared->deadline;
   const auto* topology = &prepared->topology;
   auto report = engine::status(s.config(), *topology, s.factory(), deadline);
-  if (!report) return reportError(report.error(), "status");
+  if (!report) return metrics.exit(reportError(report.error(), "status"));
   metrics.setRoutes(routeCounts(*report));
+  const int rc = report->consistent() ? kExitOk : kExitFailed;
   if (g.json) {
-    printJson(statusJson(*report));
+    printJsonDocument(statusJson(*report), rc);
   } else {
     std::cout << statusText(*report, stdoutWantsColour());
   }
-  return metrics.exit(report->consistent() ? kExitOk : kExitFailed);
+  return metrics.exit(rc);
 }
 
 int cmdVerify(const GlobalOptions& g, const ActiveOptions& o) {
   MetricsScope metrics(g, "verify");
   auto prepared = prepare(g, "verify", metrics, o.active, Budget::kQuickCheck);
-  if (!prepared) return prepared.error();
+  if (!prepared) return metrics.exit(prepared.error());
   auto& s = *prepared->session;
   const auto& deadline = prepared->deadline;
   const auto* topology = &prepared->topology;
   std::optional<std::string> active;
   if (!o.active.empty()) active = o.active;
   auto report = engine::verify(s.config(), *topology, s.factory(), deadline, active);
-  if (!report) return reportError(report.error(), "verify");
+  if (!report) return metrics.exit(reportError(report.error(), "verify"));
+  const int rc = report->ok ? kExitOk : kExitFailed;
   if (g.json) {
-    printJson(verifyJson(*report));
+    printJsonDocument(verifyJson(*report), rc);
   } else {
     std::cout << verifyText(*report, stdoutWantsColour());
   }
-  return metrics.exit(report->ok ? kExitOk : kExitFailed);
+  return metrics.exit(rc);
 }
 
 int cmdDiscover(const GlobalOptions& g) {
   MetricsScope metrics(g, "discover");
   auto prepared = prepare(g, "discover", metrics, "", Budget::kRestore);
-  if (!prepared) return prepared.error();
+  if (!prepared) return metrics.exit(prepared.error());
   auto& s = *prepared->session;
   const auto* topology = &prepared->topology;
   if (g.json) {
     auto j = topologyJson(*topology);
+    j["ok"] = true;
     j["calls"] = callsJson(s.calls());
-    printJson(j);
+    printJsonDocument(j, kExitOk);
   } else {
     std::cout << topologyToml(*topology);
   }

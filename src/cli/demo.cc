@@ -146,6 +146,7 @@ int cmdDemo(const GlobalOptions& g, const DemoOptions& o) {
   log.level = g.verbosity > 0 ? spdlog::level::debug : spdlog::level::warn;
   log.context = "demo";
   initLogging(log);
+  jsonOutput(g.json, "demo");
   DemoPrinter out{g.json, stdoutWantsColour()};
 
   auto binary = findSimBinary(selfPath(), processEnvironment());
@@ -266,7 +267,7 @@ int cmdDemo(const GlobalOptions& g, const DemoOptions& o) {
                     "In another shell, point tgwark at it (docs/walkthrough.md, section 2):\n"
                     "  export SIM={}",
                     url, url));
-    if (g.json) std::cout << report.dump(2) << "\n";
+    if (g.json) printJsonDocument(report, ok ? kExitOk : kExitFailed);
     std::cout.flush();
     ::pause();
   }
@@ -277,7 +278,7 @@ int cmdDemo(const GlobalOptions& g, const DemoOptions& o) {
   (*server)->stop();
   out.line(ok ? "\nDemo complete: every VPC followed the failover; the emulator is stopped."
               : "\nDemo finished with problems (see above); the emulator is stopped.");
-  if (g.json) std::cout << report.dump(2) << "\n";
+  if (g.json) printJsonDocument(report, ok ? kExitOk : kExitFailed);
   return ok ? kExitOk : kExitFailed;
 }
 

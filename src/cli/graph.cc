@@ -17,9 +17,11 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/metrics.h"
+#include "cli/render.h"
 #include "cli/session.h"
 #include "common/atomic_file.h"
 #include "plan/desired.h"
@@ -113,14 +115,49 @@ std::string targetNode(const model::Topology& t, const std::string& tableTgw,
 
 }  // namespace
 
-std::string graphDot(const model::Topology& t, const model::Prefix& vip,
-                     const engine::StatusReport& status, const std::string& activeNode) {
+std::vector<RouteEdge> routeEdges(const model::Topology& t, const model::Prefix& vip,
+                                  const engine::StatusReport& status,
+                                  const std::string& activeNode) {
   std::map<std::string, plan::DesiredRoute> desired;
   if (!activeNode.empty()) {
     if (auto d = plan::desiredRoutesReport(t, activeNode, vip)) {
       for (auto& r : d->routes) desired.emplace(r.tableId, r);
     }
   }
+  std::vector<RouteEdge> edges;
+  for (const auto& r : status.routes) {
+    std::string tableTgw;
+    if (auto it = t.tgwRouteTables.find(r.tableId); it != t.tgwRouteTables.end()) {
+      tableTgw = it->second.tgwId;
+    }
+    auto want = desired.find(r.tableId);
+    RouteEdge e;
+    e.tableId = r.tableId;
+    if (!r.known) {
+      e.state = EdgeState::kUnknown;
+      if (want != desired.end()) e.target = want->second.target;
+    } else if (!r.route) {
+      e.state = EdgeState::kMissing;
+      if (want != desired.end()) e.target = want->second.target;
+    } else {
+      e.target = r.route->target;
+      if (r.route->state == "blackhole") {
+        e.state = EdgeState::kBlackhole;
+      } else if (want != desired.end() && want->second.target == r.route->target) {
+        e.state = EdgeState::kServes;
+      } else {
+        e.state = EdgeState::kWrong;
+      }
+    }
+    e.to = targetNode(t, tableTgw, e.target);
+    if (e.target.id.empty() && e.state != EdgeState::kBlackhole) e.to = "unknown target";
+    edges.push_back(std::move(e));
+  }
+  return edges;
+}
+
+std::string graphDot(const model::Topology& t, const model::Prefix& vip,
+                     const engine::StatusReport& status, const std::string& activeNode) {
   std::string out;
   out += "digraph tgwark {\n";
   out += fmt::format(
@@ -201,49 +238,102 @@ std::string graphDot(const model::Topology& t, const model::Prefix& vip,
   }
 
   // Managed routes.
-  for (const auto& r : status.routes) {
-    std::string tableTgw;
-    if (auto it = t.tgwRouteTables.find(r.tableId); it != t.tgwRouteTables.end()) {
-      tableTgw = it->second.tgwId;
+  for (const auto& e : routeEdges(t, vip, status, activeNode)) {
+    if (!t.vpcs.contains(e.to) && !t.tgws.contains(e.to) && !e.to.starts_with("node:")) {
+      placeholders.insert(e.to);
     }
-    auto want = desired.find(r.tableId);
-    EdgeState state = EdgeState::kUnknown;
-    model::RouteTargetRef target;
-    if (!r.known) {
-      state = EdgeState::kUnknown;
-      if (want != desired.end()) target = want->second.target;
-    } else if (!r.route) {
-      state = EdgeState::kMissing;
-      if (want != desired.end()) target = want->second.target;
-    } else {
-      target = r.route->target;
-      if (r.route->state == "blackhole") {
-        state = EdgeState::kBlackhole;
-      } else if (want != desired.end() && want->second.target == r.route->target) {
-        state = EdgeState::kServes;
-      } else {
-        state = EdgeState::kWrong;
-      }
-    }
-    std::string to = targetNode(t, tableTgw, target);
-    if (target.id.empty() && state != EdgeState::kBlackhole) {
-      to = "unknown target";
-    }
-    if (!t.vpcs.contains(to) && !t.tgws.contains(to) && !to.starts_with("node:")) {
-      placeholders.insert(to);
-    }
-    auto style = styleOf(state);
+    auto style = styleOf(e.state);
     out += fmt::format(
-        "  {} -> {} [id={}, color={}, fontcolor={}, style={}, label={}];\n", q(r.tableId), q(to),
-        q("route-" + r.tableId), style.color, style.color, style.style,
-        q(fmt::format("{}\n{}", target.id.empty() ? std::string("(none)") : target.id,
-                      edgeStateName(state))));
+        "  {} -> {} [id={}, color={}, fontcolor={}, style={}, label={}];\n", q(e.tableId), q(e.to),
+        q("route-" + e.tableId), style.color, style.color, style.style,
+        q(fmt::format("{}\n{}", e.target.id.empty() ? std::string("(none)") : e.target.id,
+                      edgeStateName(e.state))));
   }
   for (const auto& p : placeholders) {
     out += fmt::format("  {} [shape=plaintext, fillcolor=none, fontcolor=grey40];\n", q(p));
   }
   out += "}\n";
   return out;
+}
+
+nlohmann::json graphJson(const model::Topology& t, const model::Prefix& vip,
+                         const engine::StatusReport& status, const std::string& activeNode) {
+  using nlohmann::json;
+  json nodes = json::array();
+  std::set<std::string> known;
+  for (const auto& [id, v] : t.vpcs) {
+    json cidrs = json::array();
+    for (const auto& c : v.cidrs) cidrs.push_back(c.toString());
+    nodes.push_back({{"id", id}, {"kind", "vpc"}, {"region", v.region}, {"cidrs", cidrs}});
+    known.insert(id);
+  }
+  for (const auto& [id, g] : t.tgws) {
+    nodes.push_back({{"id", id}, {"kind", "tgw"}, {"region", g.region}});
+    known.insert(id);
+  }
+  for (const auto& n : t.nodes) {
+    nodes.push_back({{"id", nodeId(n.name)},
+                     {"kind", "node"},
+                     {"name", n.name},
+                     {"region", n.region},
+                     {"eni", n.eniId},
+                     {"vpc", n.vpcId},
+                     {"active", n.name == activeNode}});
+    known.insert(nodeId(n.name));
+  }
+  json tables = json::array();
+  for (const auto& [id, rt] : t.vpcRouteTables) {
+    tables.push_back({{"id", id},
+                      {"table_kind", "vpc"},
+                      {"region", rt.region},
+                      {"owner", rt.vpcId},
+                      {"main", rt.main},
+                      {"managed", rt.managed}});
+  }
+  for (const auto& [id, rt] : t.tgwRouteTables) {
+    tables.push_back({{"id", id},
+                      {"table_kind", "tgw"},
+                      {"region", rt.region},
+                      {"owner", rt.tgwId},
+                      {"main", false},
+                      {"managed", rt.managed}});
+  }
+  json edges = json::array();
+  std::set<std::string> peerings;
+  for (const auto& a : t.attachments) {
+    if (a.kind == model::AttachmentKind::kVpc && t.vpcs.contains(a.resourceId)) {
+      edges.push_back({{"kind", "vpc-attachment"},
+                       {"from", a.resourceId},
+                       {"to", a.tgwId},
+                       {"id", a.id},
+                       {"state", a.state}});
+    } else if (a.kind == model::AttachmentKind::kPeering && peerings.insert(a.id).second &&
+               t.tgws.contains(a.resourceId)) {
+      edges.push_back({{"kind", "peering"},
+                       {"from", a.tgwId},
+                       {"to", a.resourceId},
+                       {"id", a.id},
+                       {"state", a.state}});
+    }
+  }
+  for (const auto& e : routeEdges(t, vip, status, activeNode)) {
+    if (!known.contains(e.to)) {
+      // A target outside the topology: a vertex of its own, as in the DOT.
+      nodes.push_back({{"id", e.to}, {"kind", "external"}});
+      known.insert(e.to);
+    }
+    edges.push_back({{"kind", "route"},
+                     {"from", e.tableId},
+                     {"to", e.to},
+                     {"id", "route-" + e.tableId},
+                     {"target", e.target.id},
+                     {"state", std::string(edgeStateName(e.state))}});
+  }
+  return json{{"vip", vip.toString()},
+              {"active_node", activeNode},
+              {"nodes", nodes},
+              {"tables", tables},
+              {"edges", edges}};
 }
 
 Result<std::string> renderSvg(const std::string& dot, const std::string& program) {
@@ -323,6 +413,14 @@ Result<std::string> renderSvg(const std::string& dot, const std::string& program
 int cmdGraph(const GlobalOptions& g, const GraphOptions& o) {
   MetricsScope metrics(g, "graph");
   auto session = openSession(g, "graph");
+  if (g.json && o.format == "svg") {
+    // JSON is its own format; which of the two was meant cannot be guessed.
+    const Error usage{
+        ErrorCategory::kInvalidConfig,
+        "--json and --format svg exclude each other: --json prints the graph as JSON"};
+    printJsonError(usage, kExitBadConfig, "usage");
+    return metrics.exit(reportError(usage, "graph"));
+  }
   if (!session) return metrics.exit(reportError(session.error(), "graph"));
   auto& s = **session;
   metrics.attach(s);
@@ -338,8 +436,21 @@ int cmdGraph(const GlobalOptions& g, const GraphOptions& o) {
   auto status = engine::status(s.config(), *topology, s.factory(), deadline);
   if (!status) return metrics.exit(reportError(status.error(), "graph: status"));
   metrics.setRoutes(routeCounts(*status));
-  std::string text =
-      graphDot(*topology, s.config().vip, *status, graphActiveNode(*status, o.active));
+  const std::string active = graphActiveNode(*status, o.active);
+  if (g.json) {
+    auto j = graphJson(*topology, s.config().vip, *status, active);
+    j["ok"] = true;
+    j["calls"] = callsJson(s.calls());
+    if (o.output.empty() || o.output == "-") {
+      printJsonDocument(j, kExitOk);
+    } else if (auto written =
+                   writeFileAtomically(o.output, stampDocument(j, "graph", kExitOk).dump(2) + "\n");
+               !written) {
+      return metrics.exit(reportError(written.error(), "graph"));
+    }
+    return metrics.exit(kExitOk);
+  }
+  std::string text = graphDot(*topology, s.config().vip, *status, active);
   if (o.format == "svg") {
     auto svg = renderSvg(text);
     if (!svg) return metrics.exit(reportError(svg.error(), "graph"));

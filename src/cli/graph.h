@@ -7,6 +7,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "common/error.h"
 #include "engine/engine.h"
@@ -28,6 +31,23 @@ std::string_view edgeStateName(EdgeState state);
 // The node to colour against: `requested` when set, else the node the routes
 // serve (status), else the node most routes serve; empty when none.
 std::string graphActiveNode(const engine::StatusReport& status, const std::string& requested);
+
+// A managed route as an edge: from its table to the vertex its target leads
+// to (a node "node:NAME", a TGW, a VPC, or the target id outside the topology).
+struct RouteEdge {
+  std::string tableId;
+  std::string to;
+  model::RouteTargetRef target;  // for a missing or unknown route: where it should point
+  EdgeState state = EdgeState::kUnknown;
+};
+std::vector<RouteEdge> routeEdges(const model::Topology& topology, const model::Prefix& vip,
+                                  const engine::StatusReport& status,
+                                  const std::string& activeNode);
+
+// `graph --json`: the same graph as vertices (`nodes`), route tables and
+// edges (attachments, peerings, managed routes); docs/json.md.
+nlohmann::json graphJson(const model::Topology& topology, const model::Prefix& vip,
+                         const engine::StatusReport& status, const std::string& activeNode);
 
 // The whole graph. `status` gives the observed VIP route of every managed
 // table; `activeNode` may be empty (then no route counts as serving).

@@ -1,13 +1,19 @@
 #include "cli/metrics.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 
 #include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "common/atomic_file.h"
+#include "common/bounded_file.h"
 
 namespace tgwark::cli {
 
@@ -27,54 +33,215 @@ std::string escapeLabelValue(std::string_view value) {
 
 namespace {
 
-void family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
-  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+enum class Kind { kCounter, kGauge };
+
+struct Family {
+  std::string_view name;
+  Kind kind;
+  std::vector<std::string_view> labels;  // always "command" first
+  std::string_view help;
+};
+
+// Every family this module writes, in file order. Counters accumulate over
+// the runs of a command; `last_run` gauges describe its latest run only.
+const std::vector<Family>& families() {
+  static const std::vector<Family> kFamilies = {
+      {"tgwark_runs_total",
+       Kind::kCounter,
+       {"command", "result"},
+       "Runs of the tgwark command recorded in this file, by result (success: exit 0)."},
+      {"tgwark_api_calls_total",
+       Kind::kCounter,
+       {"command", "api"},
+       "EC2 API calls made by the tgwark command over its runs, by EC2 API."},
+      {"tgwark_api_errors_total",
+       Kind::kCounter,
+       {"command", "code"},
+       "EC2 API calls of the tgwark command that failed after retries, by error code."},
+      {"tgwark_api_retries_total",
+       Kind::kCounter,
+       {"command"},
+       "Retried attempts of EC2 API calls made by the tgwark command over its runs."},
+      {"tgwark_api_throttles_total",
+       Kind::kCounter,
+       {"command"},
+       "EC2 API calls of the tgwark command that were throttled at least once."},
+      {"tgwark_last_run_timestamp_seconds",
+       Kind::kGauge,
+       {"command"},
+       "Unix time at which the last run of the tgwark command finished."},
+      {"tgwark_last_success_timestamp_seconds",
+       Kind::kGauge,
+       {"command"},
+       "Unix time at which the last successful run of the tgwark command finished."},
+      {"tgwark_last_run_duration_seconds",
+       Kind::kGauge,
+       {"command"},
+       "Wall time the last run of the tgwark command took."},
+      {"tgwark_last_run_success",
+       Kind::kGauge,
+       {"command"},
+       "1 when the last run of the tgwark command exited 0, else 0."},
+      {"tgwark_last_run_exit_code",
+       Kind::kGauge,
+       {"command"},
+       "Exit code of the last run of the tgwark command."},
+      {"tgwark_last_run_routes",
+       Kind::kGauge,
+       {"command", "state"},
+       "Managed VIP routes seen by the last run of the tgwark command, by state."},
+      {"tgwark_last_run_api_calls",
+       Kind::kGauge,
+       {"command", "api"},
+       "EC2 API calls made by the last run of the tgwark command, by EC2 API."},
+      {"tgwark_last_run_api_errors",
+       Kind::kGauge,
+       {"command", "code"},
+       "EC2 API calls of the last run that failed after retries, by error code."},
+      {"tgwark_last_run_api_retries",
+       Kind::kGauge,
+       {"command"},
+       "Retried attempts of EC2 API calls in the last run of the tgwark command."},
+      {"tgwark_last_run_api_throttles",
+       Kind::kGauge,
+       {"command"},
+       "EC2 API calls of the last run that were throttled at least once."},
+  };
+  return kFamilies;
 }
 
-void sample(std::string& out, std::string_view name, std::string_view label,
-            std::string_view labelValue, double value) {
-  if (label.empty()) {
-    out += fmt::format("{} {}\n", name, value);
-  } else {
-    out += fmt::format("{}{{{}=\"{}\"}} {}\n", name, label, escapeLabelValue(labelValue), value);
+const Family* findFamily(std::string_view name) {
+  for (const auto& f : families()) {
+    if (f.name == name) return &f;
   }
+  return nullptr;
+}
+
+std::string formatValue(double v) {
+  return fmt::format("{}", v);
+}
+
+// One `name="value"` label of a sample line; false when malformed.
+bool parseLabel(std::string_view& rest, std::string& name, std::string& value) {
+  auto eq = rest.find("=\"");
+  if (eq == std::string_view::npos) return false;
+  name.assign(rest.substr(0, eq));
+  rest.remove_prefix(eq + 2);
+  value.clear();
+  while (!rest.empty() && rest.front() != '"') {
+    char c = rest.front();
+    rest.remove_prefix(1);
+    if (c == '\\') {
+      if (rest.empty()) return false;
+      char e = rest.front();
+      rest.remove_prefix(1);
+      value += e == 'n' ? '\n' : e;
+    } else {
+      value += c;
+    }
+  }
+  if (rest.empty()) return false;
+  rest.remove_prefix(1);  // closing quote
+  return true;
 }
 
 }  // namespace
 
-std::string prometheusText(const ActionMetrics& m) {
-  std::string out;
-  // The file is rewritten after every action, so the per-action counts are
-  // gauges of the last action rather than counters that only grow.
-  family(out, "tgwark_last_action_timestamp_seconds", "gauge",
-         "Unix time at which the last tgwark action finished.");
-  sample(out, "tgwark_last_action_timestamp_seconds", "action", m.action, m.finishedAtSeconds);
-  family(out, "tgwark_action_duration_seconds", "gauge", "Wall time the last action took.");
-  sample(out, "tgwark_action_duration_seconds", "action", m.action, m.durationSeconds);
-  family(out, "tgwark_action_success", "gauge", "1 when the last action exited 0, else 0.");
-  sample(out, "tgwark_action_success", "action", m.action, m.success ? 1 : 0);
-  if (m.routes) {
-    family(out, "tgwark_routes", "gauge", "Managed VIP routes seen by the last action, by state.");
-    sample(out, "tgwark_routes", "state", "correct", m.routes->correct);
-    sample(out, "tgwark_routes", "state", "wrong", m.routes->wrong);
-    sample(out, "tgwark_routes", "state", "unknown", m.routes->unknown);
+MetricSamples parseMetricSamples(std::string_view text) {
+  MetricSamples out;
+  while (!text.empty()) {
+    auto nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    if (line.empty() || line.front() == '#') continue;
+    auto nameEnd = line.find_first_of("{ ");
+    if (nameEnd == std::string_view::npos) continue;
+    const Family* f = findFamily(line.substr(0, nameEnd));
+    if (f == nullptr) continue;
+    std::string_view rest = line.substr(nameEnd);
+    std::vector<std::string> values;
+    bool ok = true;
+    if (rest.front() == '{') {
+      rest.remove_prefix(1);
+      std::size_t i = 0;
+      while (ok && !rest.empty() && rest.front() != '}') {
+        std::string name, value;
+        ok = parseLabel(rest, name, value) && i < f->labels.size() && f->labels[i] == name;
+        ++i;
+        values.push_back(std::move(value));
+        if (ok && !rest.empty() && rest.front() == ',') rest.remove_prefix(1);
+      }
+      if (!ok || rest.empty()) continue;
+      rest.remove_prefix(1);  // '}'
+    }
+    if (values.size() != f->labels.size() || rest.empty() || rest.front() != ' ') continue;
+    rest.remove_prefix(1);
+    std::string number(rest.substr(0, rest.find(' ')));
+    char* endp = nullptr;
+    double v = std::strtod(number.c_str(), &endp);
+    if (number.empty() || endp != number.c_str() + number.size()) continue;
+    out[std::string(f->name)][values] = v;
   }
-  family(out, "tgwark_api_calls_total", "gauge",
-         "EC2 API calls made by the last action, by API action.");
-  for (const auto& [action, n] : m.calls.byAction) {
-    sample(out, "tgwark_api_calls_total", "action", action, n);
+  return out;
+}
+
+std::string prometheusText(const ActionMetrics& m, const MetricSamples& previous) {
+  MetricSamples samples = previous;
+  const std::string& cmd = m.action;
+  // This command's last-run gauges describe this run only: drop the old ones.
+  for (const auto& f : families()) {
+    if (f.kind != Kind::kGauge || f.name == "tgwark_last_success_timestamp_seconds") continue;
+    std::erase_if(samples[std::string(f.name)],
+                  [&cmd](const auto& entry) { return entry.first.front() == cmd; });
   }
-  family(out, "tgwark_api_errors_total", "gauge",
-         "EC2 API calls of the last action that failed after retries, by error code.");
+  auto set = [&](std::string_view family, std::vector<std::string> labels, double v) {
+    labels.insert(labels.begin(), cmd);
+    samples[std::string(family)][labels] = v;
+  };
+  auto add = [&](std::string_view family, std::vector<std::string> labels, double v) {
+    labels.insert(labels.begin(), cmd);
+    samples[std::string(family)][labels] += v;
+  };
+  add("tgwark_runs_total", {"success"}, m.success ? 1 : 0);
+  add("tgwark_runs_total", {"failure"}, m.success ? 0 : 1);
+  for (const auto& [api, n] : m.calls.byAction) {
+    add("tgwark_api_calls_total", {api}, n);
+    set("tgwark_last_run_api_calls", {api}, n);
+  }
   for (const auto& [code, n] : m.aws.errorsByCode) {
-    sample(out, "tgwark_api_errors_total", "code", code, n);
+    add("tgwark_api_errors_total", {code}, n);
+    set("tgwark_last_run_api_errors", {code}, n);
   }
-  family(out, "tgwark_api_retries_total", "gauge",
-         "Retried attempts of EC2 API calls in the last action.");
-  sample(out, "tgwark_api_retries_total", "", "", m.aws.retries);
-  family(out, "tgwark_api_throttles_total", "gauge",
-         "EC2 API calls of the last action that were throttled at least once.");
-  sample(out, "tgwark_api_throttles_total", "", "", m.aws.throttles);
+  add("tgwark_api_retries_total", {}, m.aws.retries);
+  add("tgwark_api_throttles_total", {}, m.aws.throttles);
+  set("tgwark_last_run_timestamp_seconds", {}, m.finishedAtSeconds);
+  if (m.success) set("tgwark_last_success_timestamp_seconds", {}, m.finishedAtSeconds);
+  set("tgwark_last_run_duration_seconds", {}, m.durationSeconds);
+  set("tgwark_last_run_success", {}, m.success ? 1 : 0);
+  if (m.exitCode) set("tgwark_last_run_exit_code", {}, *m.exitCode);
+  if (m.routes) {
+    set("tgwark_last_run_routes", {"correct"}, m.routes->correct);
+    set("tgwark_last_run_routes", {"wrong"}, m.routes->wrong);
+    set("tgwark_last_run_routes", {"unknown"}, m.routes->unknown);
+  }
+  set("tgwark_last_run_api_retries", {}, m.aws.retries);
+  set("tgwark_last_run_api_throttles", {}, m.aws.throttles);
+
+  std::string out;
+  for (const auto& f : families()) {
+    const auto it = samples.find(std::string(f.name));
+    if (it == samples.end() || it->second.empty()) continue;
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", f.name, f.help, f.name,
+                       f.kind == Kind::kCounter ? "counter" : "gauge");
+    for (const auto& [values, v] : it->second) {
+      std::string labels;
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        labels +=
+            fmt::format("{}{}=\"{}\"", i == 0 ? "" : ",", f.labels[i], escapeLabelValue(values[i]));
+      }
+      out += fmt::format("{}{{{}}} {}\n", f.name, labels, formatValue(v));
+    }
+  }
   return out;
 }
 
@@ -145,10 +312,46 @@ MetricsScope::MetricsScope(const GlobalOptions& global, std::string action,
       clock_(clock ? std::move(clock) : SystemClock::instance()),
       started_(clock_->monotonic()) {}
 
+namespace {
+
+// Serialises the read-add-rename of callers sharing one file (quickCheck
+// and restore can overlap): an flock on a hidden sidecar in the same
+// directory, which the collector ignores (it reads *.prom only). The file
+// itself cannot be locked: each write renames a new one over it.
+class FileLock {
+ public:
+  explicit FileLock(const std::filesystem::path& target) {
+    std::error_code ec;
+    std::filesystem::create_directories(target.parent_path().empty() ? "." : target.parent_path(),
+                                        ec);
+    auto lockPath = target.parent_path() / ("." + target.filename().string() + ".lock");
+    fd_ = ::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+  }
+  ~FileLock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the lock
+  }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace
+
 MetricsScope::~MetricsScope() {
   if (path_.empty()) return;
   try {
-    auto written = writeFileAtomically(path_, prometheusText(collect()));
+    FileLock lock(path_);
+    MetricSamples previous;
+    auto old = readBoundedRegularFile(path_);
+    if (old) {
+      previous = parseMetricSamples(*old);
+    } else if (old.error().category != ErrorCategory::kNotFound) {
+      spdlog::warn("metrics: counters restart from zero: {}", old.error().describe());
+    }
+    auto written = writeFileAtomically(path_, prometheusText(collect(), previous));
     if (!written) spdlog::warn("metrics: {}", written.error().describe());
   } catch (const std::exception& e) {
     spdlog::warn("metrics: {}", e.what());
@@ -166,6 +369,7 @@ ActionMetrics MetricsScope::collect() const {
   m.finishedAtSeconds = std::chrono::duration<double>(clock_->now().time_since_epoch()).count();
   m.durationSeconds = std::chrono::duration<double>(clock_->monotonic() - started_).count();
   m.success = exitCode_.has_value() && *exitCode_ == 0;
+  m.exitCode = exitCode_;
   m.routes = routes_;
   if (counter_) m.calls = counter_->snapshot();
   if (stats_) m.aws = stats_->snapshot();

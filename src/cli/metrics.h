@@ -1,9 +1,12 @@
 // Prometheus metrics for node_exporter's textfile collector (--metrics-file):
-// after every command, one file describing the last action (when, how long,
-// whether it succeeded), the VIP routes it saw (correct / wrong / unknown) and
-// the EC2 calls it made (per action, errors by code, retries, throttles), so
-// an HA team can alert on "quickCheck has not succeeded for 10 minutes" or
-// "throttling started" without parsing logs.
+// after every command, the file gets that command's last run (when, how long,
+// exit code, the VIP routes it saw, its EC2 calls) as gauges and its counters
+// across runs (runs by result, EC2 calls by API, errors by code, retries,
+// throttles), so an HA team can alert on "quickCheck has not succeeded for 10
+// minutes" or rate() the throttling without parsing logs. Every series carries
+// the `command` label, so the files of different callers (one per caller in
+// node_exporter's directory, or one file shared by all) never hold the same
+// series; docs/observability.md documents the design.
 #pragma once
 
 #include <map>
@@ -12,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "app/call_stats.h"
 #include "app/context.h"
@@ -35,17 +39,30 @@ using app::CallStats;
 using app::CallStatsSnapshot;
 
 struct ActionMetrics {
-  std::string action;
+  std::string action;            // the tgwark command: the `command` label
   double finishedAtSeconds = 0;  // Unix time
   double durationSeconds = 0;
   bool success = false;
+  std::optional<int> exitCode;        // absent when the command ended without one
   std::optional<RouteCounts> routes;  // omitted for actions that do not read routes
   engine::ApiCallCounts calls;
   CallStatsSnapshot aws;
 };
 
-// Prometheus text exposition format 0.0.4, with HELP and TYPE for every family.
-std::string prometheusText(const ActionMetrics& metrics);
+// Samples of a metrics file: family name -> label values (in the family's
+// label order) -> value.
+using MetricSamples = std::map<std::string, std::map<std::vector<std::string>, double>>;
+
+// The samples of a file this module wrote. Lines of families it does not know,
+// or with other label names (an older format), are dropped; so is anything
+// malformed: a damaged file costs the counters' history, never the write.
+MetricSamples parseMetricSamples(std::string_view text);
+
+// Prometheus text exposition format 0.0.4, with HELP and TYPE for every
+// family: `previous` (the file's samples before this run) with this command's
+// last-run gauges replaced and its counters increased by this run. Series of
+// other commands are kept as they were.
+std::string prometheusText(const ActionMetrics& metrics, const MetricSamples& previous = {});
 // Label value escaping: backslash, double quote and newline.
 std::string escapeLabelValue(std::string_view value);
 

@@ -2,11 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/table.h"
+#include "common/log_text.h"
 
 namespace tgwark::cli {
 
@@ -38,6 +41,19 @@ Tone changeTone(plan::ChangeKind kind) {
   }
 }
 
+// The diff names the nodes a route serves joined by ","; documents list them.
+json servesList(const std::string& joined) {
+  json out = json::array();
+  std::size_t start = 0;
+  while (start < joined.size()) {
+    auto comma = joined.find(',', start);
+    if (comma == std::string::npos) comma = joined.size();
+    if (comma > start) out.push_back(joined.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
 json changeJson(const plan::RouteChange& c) {
   return json{{"table_kind", tableKindText(c.desired.tableKind)},
               {"region", c.desired.region},
@@ -47,7 +63,7 @@ json changeJson(const plan::RouteChange& c) {
               {"destination", c.desired.destination.toString()},
               {"desired_target", c.desired.target.id},
               {"current", routeJson(c.observed)},
-              {"currently_serves", c.currentlyServes},
+              {"currently_serves", servesList(c.currentlyServes)},
               {"change", std::string(plan::changeKindName(c.kind))}};
 }
 
@@ -84,7 +100,8 @@ json planJson(const plan::Plan& plan) {
   return json{{"active_node", plan.activeNode},
               {"writes", plan.writeCount()},
               {"home_right", plan.homeRight()},
-              {"all_right", plan.allRight()},
+              {"ok", plan.allRight()},
+              {"all_right", plan.allRight()},  // the name before `ok`; kept
               {"routes", changes}};
 }
 
@@ -94,6 +111,26 @@ json callsJson(const engine::ApiCallCounts& calls) {
               {"writes", calls.writes},
               {"by_action", calls.byAction}};
 }
+
+namespace {
+struct WouldWrite {
+  int creates = 0;
+  int replaces = 0;  // fix-blackhole included: it is a ReplaceRoute
+};
+// A dry run's skipped routes, by the write apply would make.
+WouldWrite wouldWrite(const engine::ApplyReport& report) {
+  WouldWrite w;
+  for (const auto& r : report.routes) {
+    if (r.outcome != engine::RouteOutcome::kSkipped) continue;
+    if (r.change.kind == plan::ChangeKind::kCreate) {
+      ++w.creates;
+    } else if (r.change.needsWrite()) {
+      ++w.replaces;
+    }
+  }
+  return w;
+}
+}  // namespace
 
 std::string applyText(const engine::ApplyReport& report, bool colour) {
   Table t({"REGION", "KIND", "TABLE", "ROLE", "WAS", "NOW", "OUTCOME", "DETAIL"});
@@ -106,12 +143,23 @@ std::string applyText(const engine::ApplyReport& report, bool colour) {
               r.error ? r.error->describe() : r.detail});
   }
   std::string out = t.render(colour);
-  out += fmt::format(
-      "{}{}: {} written, {} unchanged, {} failed, {} unknown, {} missing; {}\n",
-      report.dryRun ? "dry run " : "", report.activeNode,
-      report.count(engine::RouteOutcome::kWritten), report.count(engine::RouteOutcome::kUnchanged),
-      report.count(engine::RouteOutcome::kFailed), report.count(engine::RouteOutcome::kUnknown),
-      report.count(engine::RouteOutcome::kMissing), callsText(report.calls));
+  if (report.dryRun) {
+    const auto w = wouldWrite(report);
+    out += fmt::format(
+        "dry run for {}: would write {} ({} replace, {} create), {} unchanged, {} failed, {} "
+        "unknown, {} missing; {}\n",
+        report.activeNode, w.creates + w.replaces, w.replaces, w.creates,
+        report.count(engine::RouteOutcome::kUnchanged), report.count(engine::RouteOutcome::kFailed),
+        report.count(engine::RouteOutcome::kUnknown), report.count(engine::RouteOutcome::kMissing),
+        callsText(report.calls));
+  } else {
+    out += fmt::format("{}: {} written, {} unchanged, {} failed, {} unknown, {} missing; {}\n",
+                       report.activeNode, report.count(engine::RouteOutcome::kWritten),
+                       report.count(engine::RouteOutcome::kUnchanged),
+                       report.count(engine::RouteOutcome::kFailed),
+                       report.count(engine::RouteOutcome::kUnknown),
+                       report.count(engine::RouteOutcome::kMissing), callsText(report.calls));
+  }
   out += fmt::format("time: read {}, write {} (paced {}), verify {}\n", ms(report.elapsed.read),
                      ms(report.elapsed.write), ms(report.elapsed.paced), ms(report.elapsed.verify));
   return out;
@@ -132,12 +180,17 @@ json applyJson(const engine::ApplyReport& report) {
     }
     routes.push_back(std::move(j));
   }
+  const auto w = wouldWrite(report);
   return json{{"active_node", report.activeNode},
               {"dry_run", report.dryRun},
               {"home_right", report.homeRight()},
-              {"all_right", report.allRight()},
+              {"ok", report.allRight()},
+              {"all_right", report.allRight()},  // the name before `ok`; kept
               {"counts",
-               {{"written", report.count(engine::RouteOutcome::kWritten)},
+               {{"would_write", w.creates + w.replaces},
+                {"would_create", w.creates},
+                {"would_replace", w.replaces},
+                {"written", report.count(engine::RouteOutcome::kWritten)},
                 {"unchanged", report.count(engine::RouteOutcome::kUnchanged)},
                 {"failed", report.count(engine::RouteOutcome::kFailed)},
                 {"unknown", report.count(engine::RouteOutcome::kUnknown)},
@@ -163,23 +216,101 @@ std::string joinNames(const std::vector<std::string>& names) {
 }
 }  // namespace
 
+std::string majorityNode(const engine::StatusReport& report) {
+  if (!report.servedNode.empty()) return report.servedNode;
+  std::map<std::string, int> votes;
+  for (const auto& r : report.routes) {
+    if (r.known && r.route && r.route->state == "active") {
+      for (const auto& n : r.serves) ++votes[n];
+    }
+  }
+  if (votes.empty()) return {};
+  // Ties go to the first name: deterministic.
+  return std::max_element(votes.begin(), votes.end(),
+                          [](const auto& a, const auto& b) { return a.second < b.second; })
+      ->first;
+}
+
+std::string routeProblem(const engine::RouteStatus& r, const std::string& reference) {
+  if (!r.known) return "unknown";
+  if (!r.route) return "missing";
+  if (r.route->state == "blackhole") return "blackhole";
+  if (r.route->state != "active" || reference.empty() ||
+      std::find(r.serves.begin(), r.serves.end(), reference) == r.serves.end()) {
+    return "wrong-target";
+  }
+  return "";
+}
+
+std::string statusFixCommand(const engine::StatusReport& report) {
+  if (report.consistent()) return "";
+  const std::string reference = majorityNode(report);
+  bool unknownOnly = true;
+  for (const auto& r : report.routes) {
+    const auto problem = routeProblem(r, reference);
+    if (!problem.empty() && problem != "unknown") unknownOnly = false;
+  }
+  // Unreadable tables are fixed by access, not by writing routes.
+  if (unknownOnly) return "tgwark validate";
+  if (reference.empty()) return "tgwark apply --active NODE";
+  return fmt::format("tgwark apply --active {}", reference);
+}
+
 std::string statusText(const engine::StatusReport& report, bool colour) {
-  Table t({"REGION", "KIND", "TABLE", "TARGET", "STATE", "SERVES"});
+  const std::string reference = majorityNode(report);
+  Table t({"REGION", "KIND", "TABLE", "TARGET", "STATE", "SERVES", "PROBLEM"});
+  std::vector<std::string> odd;
   for (const auto& r : report.routes) {
     std::string state = !r.known ? "unknown" : (r.route ? r.route->state : "missing");
-    Tone tone = (r.known && r.route && r.route->state == "active" && !r.serves.empty())
-                    ? Tone::kGood
-                    : Tone::kBad;
+    const std::string problem = routeProblem(r, reference);
+    Tone tone = problem.empty() ? Tone::kGood : Tone::kBad;
     t.addRow({r.region, tableKindText(r.kind), r.tableId, r.known ? observedText(r.route) : r.error,
-              Cell(state, tone), r.serves.empty() ? "-" : joinNames(r.serves)});
+              Cell(state, tone), r.serves.empty() ? "-" : joinNames(r.serves),
+              problem.empty() ? Cell("-") : Cell(problem, Tone::kBad)});
+    if (problem == "unknown") {
+      odd.push_back(fmt::format("  {} {} {} ({}): could not be read: {}", "unknown", r.tableId,
+                                r.region, tableKindText(r.kind), r.error));
+    } else if (problem == "missing") {
+      odd.push_back(fmt::format("  {} {} {} ({}): no route for the VIP", "missing", r.tableId,
+                                r.region, tableKindText(r.kind)));
+    } else if (!problem.empty()) {
+      odd.push_back(
+          fmt::format("  {} {} {} ({}): points to {}{}{}", problem, r.tableId, r.region,
+                      tableKindText(r.kind), observedText(r.route),
+                      r.serves.empty() ? std::string(", which serves no node")
+                                       : fmt::format(", which serves {}", joinNames(r.serves)),
+                      reference.empty() ? std::string() : fmt::format(", not {}", reference)));
+    }
   }
   std::string out = t.render(colour);
-  out += report.consistent() ? fmt::format("every route serves {}\n", report.servedNode)
-                             : std::string("routes do not all serve one node\n");
+  if (report.consistent()) {
+    out += fmt::format("every route serves {}\n", report.servedNode);
+    return out;
+  }
+  out += reference.empty() ? std::string("routes do not all serve one node:\n")
+                           : fmt::format("routes do not all serve one node ({} of {} serve {}):\n",
+                                         std::count_if(report.routes.begin(), report.routes.end(),
+                                                       [&reference](const auto& r) {
+                                                         return routeProblem(r, reference).empty();
+                                                       }),
+                                         report.routes.size(), reference);
+  for (const auto& line : odd) out += line + "\n";
+  const std::string fix = statusFixCommand(report);
+  if (fix == "tgwark validate") {
+    out +=
+        "fix: make the tables readable (run `tgwark validate` for the cause), then run "
+        "`tgwark status` again\n";
+  } else {
+    out += fmt::format(
+        "fix: `{}` (or `tgwark restore` on the node that should be active) points every route "
+        "at one node\n",
+        fix);
+  }
   return out;
 }
 
 json statusJson(const engine::StatusReport& report) {
+  const std::string reference = majorityNode(report);
   json routes = json::array();
   for (const auto& r : report.routes) {
     routes.push_back(json{{"table_kind", tableKindText(r.kind)},
@@ -188,10 +319,15 @@ json statusJson(const engine::StatusReport& report) {
                           {"known", r.known},
                           {"error", r.error},
                           {"route", routeJson(r.route)},
-                          {"serves", r.serves}});
+                          {"serves", r.serves},
+                          {"problem", routeProblem(r, reference)}});
   }
-  return json{{"served_node", report.servedNode},
-              {"consistent", report.consistent()},
+  return json{{"active_node", report.servedNode},
+              {"served_node", report.servedNode},  // the name before `active_node`; kept
+              {"majority_node", reference},
+              {"ok", report.consistent()},
+              {"consistent", report.consistent()},  // the name before `ok`; kept
+              {"fix_command", statusFixCommand(report)},
               {"calls", callsJson(report.calls)},
               {"routes", routes}};
 }
@@ -236,7 +372,8 @@ json verifyJson(const engine::VerifyReport& report) {
                           {"detail", tr.detail},
                           {"hops", hops}});
   }
-  return json{{"expected_node", report.expectedNode},
+  return json{{"active_node", report.expectedNode},
+              {"expected_node", report.expectedNode},  // the name before `active_node`; kept
               {"ok", report.ok},
               {"calls", callsJson(report.calls)},
               {"traces", traces}};
@@ -316,6 +453,25 @@ json topologyJson(const model::Topology& topology) {
                          {"vpc_attachment", n.vpcAttachmentId}});
   }
   return json{{"vpc_route_tables", vpcTables}, {"tgw_route_tables", tgwTables}, {"nodes", nodes}};
+}
+
+json stampDocument(json document, std::string_view command, int exitCode) {
+  document["schema_version"] = kJsonSchemaVersion;
+  document["command"] = std::string(command);
+  document["exit_code"] = exitCode;
+  return document;
+}
+
+json errorDocument(const Error& error, std::string_view category) {
+  return json{{"ok", false},
+              {"error",
+               {{"category", category.empty() ? std::string(categoryName(error.category))
+                                              : std::string(category)},
+                // Untrusted text (a config line, an API answer): bounded and
+                // escaped as in the logs.
+                {"message", escapeForLog(error.message)},
+                {"code", escapeForLog(error.awsCode)},
+                {"request_id", escapeForLog(error.requestId)}}}};
 }
 
 }  // namespace tgwark::cli

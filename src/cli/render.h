@@ -4,9 +4,11 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "common/error.h"
 #include "engine/engine.h"
 #include "model/topology.h"
 #include "plan/diff.h"
@@ -17,6 +19,30 @@ namespace tgwark::cli {
 using engine::callsText;
 using model::tableKindText;
 using model::targetText;
+
+// The version of every --json document's schema (docs/json.md,
+// docs/schemas/): raised only by an incompatible change.
+inline constexpr int kJsonSchemaVersion = 1;
+
+// `document` with the fields every --json document has: schema_version,
+// command and exit_code.
+nlohmann::json stampDocument(nlohmann::json document, std::string_view command, int exitCode);
+// The body of an error document: ok false and an `error` object (category,
+// message, code, request_id). `category` overrides the error's own (e.g.
+// "usage" for a bad command line).
+nlohmann::json errorDocument(const Error& error, std::string_view category = {});
+
+// The node most active routes serve (the consistent node when there is one);
+// empty when no route serves any.
+std::string majorityNode(const engine::StatusReport& report);
+
+// What is odd about one route of `status`, judged against `reference` (the
+// majority node): "" when nothing, else "unknown", "missing", "blackhole" or
+// "wrong-target".
+std::string routeProblem(const engine::RouteStatus& route, const std::string& reference);
+// The command that makes every route serve one node again, or "" when none
+// applies (every route is right).
+std::string statusFixCommand(const engine::StatusReport& report);
 
 std::string planText(const plan::Plan& plan, bool colour);
 nlohmann::json planJson(const plan::Plan& plan);

@@ -2,6 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/render.h"
+
 #include "common/log.h"
 #include "common/log_text.h"
 #include "lifekeeper/app_info.h"
@@ -20,14 +26,48 @@ spdlog::level::level_enum levelFor(int verbosity) {
   return spdlog::level::info;
 }
 
+// One process runs one command and prints at most one JSON document; these
+// are process-wide so the error paths deep in a command need no extra
+// parameter to honour --json.
+struct JsonState {
+  bool on = false;
+  std::string command;
+  bool printed = false;
+};
+JsonState& jsonState() {
+  static JsonState state;
+  return state;
+}
+
 }  // namespace
+
+void jsonOutput(bool on, const std::string& command) {
+  jsonState().on = on;
+  jsonState().command = command;
+}
+
+void printJsonDocument(nlohmann::json document, int exitCode) {
+  auto& state = jsonState();
+  if (state.printed) return;
+  state.printed = true;
+  std::cout << stampDocument(std::move(document), state.command, exitCode).dump(2) << "\n";
+  std::cout.flush();
+}
+
+void printJsonError(const Error& error, int exitCode, std::string_view category) {
+  if (!jsonState().on) return;
+  printJsonDocument(errorDocument(error, category), exitCode);
+}
 
 int reportError(const Error& error, const std::string& what) {
   spdlog::error("{}: {}", what, error.describe());
-  return error.category == ErrorCategory::kInvalidConfig ? kExitBadConfig : kExitFailed;
+  int rc = error.category == ErrorCategory::kInvalidConfig ? kExitBadConfig : kExitFailed;
+  printJsonError(error, rc);
+  return rc;
 }
 
 void startLogging(const GlobalOptions& global, const std::string& action) {
+  jsonOutput(global.json, action);
   LogOptions log;
   log.level = levelFor(global.verbosity);
   log.syslog = global.syslog;

@@ -7,6 +7,9 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "app/context.h"
 #include "cli/commands.h"
@@ -31,7 +34,18 @@ Result<std::unique_ptr<Session>> openSession(const GlobalOptions& global,
                                              const std::string& action);
 
 // Logs an error the way every command does and returns its exit code:
-// kInvalidConfig -> 2, everything else -> 1.
+// kInvalidConfig -> 2, everything else -> 1. With --json (jsonOutput) it also
+// prints the command's JSON error document on stdout, unless a document was
+// already printed: a process prints at most one (docs/json.md).
 int reportError(const Error& error, const std::string& what);
+
+// Turns on JSON output for `command` (startLogging does it from --json): the
+// error documents of reportError, and printJsonDocument.
+void jsonOutput(bool on, const std::string& command);
+// Prints `document` (stamped with schema_version, command and exit_code) as
+// the process's one JSON document; nothing when one was already printed.
+void printJsonDocument(nlohmann::json document, int exitCode);
+// The error document of the command set by jsonOutput, printed the same way.
+void printJsonError(const Error& error, int exitCode, std::string_view category = {});
 
 }  // namespace tgwark::cli

@@ -612,6 +612,17 @@ Tone toneOf(CheckStatus status) {
 }
 }  // namespace
 
+// validate changes nothing: its mutating calls are all DryRun permission
+// probes, so they are counted as probes, not writes.
+std::string probeCallsText(const engine::ApiCallCounts& calls) {
+  std::string parts;
+  for (const auto& [action, n] : calls.byAction) {
+    parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", n, action);
+  }
+  return fmt::format("{} API calls ({} reads, {} DryRun probes){}{}", calls.total(), calls.reads,
+                     calls.writes, parts.empty() ? "" : ": ", parts);
+}
+
 std::string validateText(const ValidateReport& report, bool colour) {
   std::string out;
   if (colour) {
@@ -637,9 +648,18 @@ std::string validateText(const ValidateReport& report, bool colour) {
   }
   out += fmt::format("{} OK, {} WARN, {} FAIL; {}\n", report.count(CheckStatus::kOk),
                      report.count(CheckStatus::kWarn), report.count(CheckStatus::kFail),
-                     callsText(report.calls));
+                     probeCallsText(report.calls));
   return out;
 }
+
+namespace {
+// `writes` stays as documented (DryRun calls included); `probes` says what they are.
+nlohmann::json probeCallsJson(const engine::ApiCallCounts& calls) {
+  auto j = callsJson(calls);
+  j["probes"] = calls.writes;
+  return j;
+}
+}  // namespace
 
 nlohmann::json validateJson(const ValidateReport& report) {
   nlohmann::json checks = nlohmann::json::array();
@@ -663,7 +683,7 @@ nlohmann::json validateJson(const ValidateReport& report) {
                         {"checks", checks},
                         {"missing_actions", report.missingActions},
                         {"policy_statement", statement},
-                        {"calls", callsJson(report.calls)}};
+                        {"calls", probeCallsJson(report.calls)}};
 }
 
 int cmdValidate(const GlobalOptions& g) {
@@ -676,8 +696,9 @@ int cmdValidate(const GlobalOptions& g) {
       failed.checks.push_back({"config", CheckStatus::kFail, e.describe(),
                                "fix the configuration (see docs/configuration.md)"});
       auto j = validateJson(failed);
-      j["exit_code"] = e.category == ErrorCategory::kInvalidConfig ? kExitBadConfig : kExitFailed;
-      std::cout << j.dump(2) << "\n";
+      j["error"] = errorDocument(e)["error"];
+      printJsonDocument(j,
+                        e.category == ErrorCategory::kInvalidConfig ? kExitBadConfig : kExitFailed);
     }
     return metrics.exit(reportError(e, "validate"));
   }
@@ -685,7 +706,7 @@ int cmdValidate(const GlobalOptions& g) {
   metrics.attach(s);
   auto report = runValidate(s, s.deadlineAfterSeconds(s.config().aws.restoreTimeoutS));
   if (g.json) {
-    std::cout << validateJson(report).dump(2) << "\n";
+    printJsonDocument(validateJson(report), report.exitCode());
   } else {
     std::cout << validateText(report, stdoutWantsColour());
   }

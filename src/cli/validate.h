@@ -13,6 +13,7 @@
 
 #include "cli/session.h"
 #include "common/error.h"
+#include "engine/call_counter.h"
 #include "engine/context.h"
 
 namespace tgwark::aws {
@@ -54,6 +55,8 @@ ValidateReport runValidate(Session& session, const engine::Deadline& deadline,
 std::string policyStatement(const std::vector<std::string>& actions);
 
 std::string validateText(const ValidateReport& report, bool colour);
+// "N API calls (R reads, P DryRun probes): ..." for the summary line.
+std::string probeCallsText(const engine::ApiCallCounts& calls);
 nlohmann::json validateJson(const ValidateReport& report);
 
 }  // namespace tgwark::cli

@@ -6,11 +6,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "cli/commands.h"
@@ -121,6 +125,35 @@ TEST_F(GraphTest, BlackholeMissingAndUnknownRoutes) {
   std::string unknown = edgeOf(dot, "rtb-01000020000000000");
   EXPECT_THAT(unknown, HasSubstr("unknown"));
   EXPECT_THAT(unknown, HasSubstr("color=grey55"));
+}
+
+// `graph --json`: the same vertices and route edges as the DOT, every edge
+// between known vertices, each route's state as in the DOT.
+TEST_F(GraphTest, JsonHasTheSameRoutesAndStatesAsTheDot) {
+  const std::string dot = graphDot(topology_, vip(), status_, "node-b");
+  const auto j = graphJson(topology_, vip(), status_, "node-b");
+  EXPECT_EQ(j["active_node"], "node-b");
+  std::set<std::string> vertices;
+  for (const auto& n : j["nodes"]) vertices.insert(n["id"].get<std::string>());
+  for (const auto& t : j["tables"]) vertices.insert(t["id"].get<std::string>());
+  EXPECT_TRUE(vertices.contains("node:node-a"));
+  for (const auto& [id, vpc] : topology_.vpcs) EXPECT_TRUE(vertices.contains(id)) << id;
+  std::size_t routes = 0;
+  for (const auto& e : j["edges"]) {
+    EXPECT_TRUE(vertices.contains(e["from"].get<std::string>())) << e.dump();
+    EXPECT_TRUE(vertices.contains(e["to"].get<std::string>())) << e.dump();
+    if (e["kind"] != "route") continue;
+    ++routes;
+    const std::string table = e["from"].get<std::string>();
+    EXPECT_THAT(edgeOf(dot, table),
+                HasSubstr(fmt::format("\\n{}\"", e["state"].get<std::string>())))
+        << table;
+    // node-a's own route is wrong for node-b.
+    if (table == "rtb-00000010000000000") {
+      EXPECT_EQ(e["state"], "wrong");
+    }
+  }
+  EXPECT_EQ(routes, status_.routes.size());
 }
 
 TEST_F(GraphTest, ActiveNodeDefaultsToTheNodeTheRoutesServe) {
@@ -240,14 +273,18 @@ TEST(GraphCommand, WritesTheDotFileAndTheMetricsFile) {
   EXPECT_THAT(dot, HasSubstr("id=\"route-rtb-00000010000000000\""));
   EXPECT_THAT(dot, HasSubstr("→ node-a"));  // the node the routes serve
   std::string metrics = slurpFile(g.metricsFile);
-  EXPECT_THAT(metrics, HasSubstr("tgwark_action_success{action=\"graph\"} 1\n"));
-  EXPECT_THAT(metrics, HasSubstr("tgwark_routes{state=\"correct\"} 9\n"));
-  EXPECT_THAT(metrics, HasSubstr("tgwark_api_calls_total{action=\"SearchTransitGatewayRoutes\"}"));
+  EXPECT_THAT(metrics, HasSubstr("tgwark_last_run_success{command=\"graph\"} 1\n"));
+  EXPECT_THAT(metrics,
+              HasSubstr("tgwark_last_run_routes{command=\"graph\",state=\"correct\"} 9\n"));
+  EXPECT_THAT(
+      metrics,
+      HasSubstr("tgwark_api_calls_total{command=\"graph\",api=\"SearchTransitGatewayRoutes\"}"));
 
   // An unknown --active is a usage problem: exit 2, and the metrics say it failed.
   o.active = "node-z";
   EXPECT_EQ(cmdGraph(g, o), 2);
-  EXPECT_THAT(slurpFile(g.metricsFile), HasSubstr("tgwark_action_success{action=\"graph\"} 0\n"));
+  EXPECT_THAT(slurpFile(g.metricsFile),
+              HasSubstr("tgwark_last_run_success{command=\"graph\"} 0\n"));
   std::error_code ec;
   fs::remove_all(dir, ec);
 }

@@ -10,6 +10,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <regex>
+#include <set>
 #include <sstream>
 
 #include "cli/commands.h"
@@ -61,52 +64,156 @@ ActionMetrics sampleMetrics() {
   return m;
 }
 
-TEST(MetricsText, EveryFamilyHasHelpTypeAndSamples) {
-  std::string text = prometheusText(sampleMetrics());
-  for (const char* name :
-       {"tgwark_last_action_timestamp_seconds", "tgwark_action_duration_seconds",
-        "tgwark_action_success", "tgwark_routes", "tgwark_api_calls_total",
-        "tgwark_api_errors_total", "tgwark_api_retries_total", "tgwark_api_throttles_total"}) {
-    EXPECT_THAT(text, HasSubstr(std::string("# HELP ") + name + " ")) << name;
-    EXPECT_THAT(text, HasSubstr(std::string("# TYPE ") + name + " gauge\n")) << name;
-  }
-  EXPECT_THAT(text,
-              HasSubstr("tgwark_last_action_timestamp_seconds{action=\"restore\"} 1440936960\n"));
-  EXPECT_THAT(text, HasSubstr("tgwark_action_duration_seconds{action=\"restore\"} 2.5\n"));
-  EXPECT_THAT(text, HasSubstr("tgwark_action_success{action=\"restore\"} 1\n"));
-  EXPECT_THAT(text, HasSubstr("tgwark_routes{state=\"correct\"} 10\n"));
-  EXPECT_THAT(text, HasSubstr("tgwark_routes{state=\"wrong\"} 2\n"));
-  EXPECT_THAT(text, HasSubstr("tgwark_routes{state=\"unknown\"} 1\n"));
-  EXPECT_THAT(text, HasSubstr("tgwark_api_calls_total{action=\"ReplaceRoute\"} 3\n"));
-  EXPECT_THAT(text, HasSubstr("tgwark_api_errors_total{code=\"RequestLimitExceeded\"} 1\n"));
-  EXPECT_THAT(text, HasSubstr("tgwark_api_retries_total 4\n"));
-  EXPECT_THAT(text, HasSubstr("tgwark_api_throttles_total 2\n"));
-  // Every line is a comment or `name[{labels}] value`; the file ends with a newline.
+// The exposition rules node_exporter and promtool enforce, checked line by
+// line: HELP and TYPE before a family's samples, each family once, counters
+// (and only counters) named *_total, valid names, and no series twice.
+void expectValidExposition(const std::string& text) {
   ASSERT_FALSE(text.empty());
   EXPECT_EQ(text.back(), '\n');
+  std::map<std::string, std::string> types;
+  std::set<std::string> helped, series;
+  std::string current;
   std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);) {
-    if (line.starts_with("#")) continue;
-    EXPECT_TRUE(line.starts_with("tgwark_")) << line;
-    EXPECT_EQ(std::count(line.begin(), line.end(), ' '), 1) << line;
+    std::istringstream words(line);
+    std::string hash, keyword, name, rest;
+    if (line.starts_with("# HELP ")) {
+      words >> hash >> keyword >> name;
+      EXPECT_TRUE(helped.insert(name).second) << "HELP twice: " << line;
+      current = name;
+      continue;
+    }
+    if (line.starts_with("# TYPE ")) {
+      words >> hash >> keyword >> name >> rest;
+      EXPECT_EQ(name, current) << "TYPE without HELP: " << line;
+      EXPECT_TRUE(types.emplace(name, rest).second) << "TYPE twice: " << line;
+      EXPECT_EQ(name.ends_with("_total"), rest == "counter") << line;
+      continue;
+    }
+    auto nameEnd = line.find_first_of("{ ");
+    ASSERT_NE(nameEnd, std::string::npos) << line;
+    EXPECT_EQ(line.substr(0, nameEnd), current) << "sample outside its family: " << line;
+    EXPECT_TRUE(std::regex_match(
+        line,
+        std::regex(
+            R"re([a-z_]+\{command="[^"\\]*(\\.[^"\\]*)*"(,[a-z_]+="[^"\\]*(\\.[^"\\]*)*")*\} -?[0-9.e+]+)re")))
+        << "every sample has a command label and a number: " << line;
+    EXPECT_TRUE(series.insert(line.substr(0, line.rfind(' '))).second) << "series twice: " << line;
   }
 }
 
-TEST(MetricsText, RoutesOmittedWhenTheActionReadNone) {
-  auto m = sampleMetrics();
-  m.routes.reset();
-  m.success = false;
-  std::string text = prometheusText(m);
-  EXPECT_THAT(text, Not(HasSubstr("tgwark_routes")));
-  EXPECT_THAT(text, HasSubstr("tgwark_action_success{action=\"restore\"} 0\n"));
+TEST(MetricsText, FollowsTheExpositionRules) {
+  std::string text = prometheusText(sampleMetrics());
+  expectValidExposition(text);
+  for (const char* name : {"tgwark_runs_total", "tgwark_api_calls_total", "tgwark_api_errors_total",
+                           "tgwark_api_retries_total", "tgwark_api_throttles_total"}) {
+    EXPECT_THAT(text, HasSubstr(std::string("# TYPE ") + name + " counter\n")) << name;
+  }
+  for (const char* name :
+       {"tgwark_last_run_timestamp_seconds", "tgwark_last_success_timestamp_seconds",
+        "tgwark_last_run_duration_seconds", "tgwark_last_run_success", "tgwark_last_run_routes",
+        "tgwark_last_run_api_calls", "tgwark_last_run_api_errors", "tgwark_last_run_api_retries",
+        "tgwark_last_run_api_throttles"}) {
+    EXPECT_THAT(text, HasSubstr(std::string("# TYPE ") + name + " gauge\n")) << name;
+  }
 }
 
-TEST(MetricsText, LabelValuesAreEscaped) {
+TEST(MetricsText, EverySeriesNamesTheCommandAndTheApiHasItsOwnLabel) {
+  std::string text = prometheusText(sampleMetrics());
+  EXPECT_THAT(text,
+              HasSubstr("tgwark_last_run_timestamp_seconds{command=\"restore\"} 1440936960\n"));
+  EXPECT_THAT(text, HasSubstr("tgwark_last_run_duration_seconds{command=\"restore\"} 2.5\n"));
+  EXPECT_THAT(text, HasSubstr("tgwark_last_run_success{command=\"restore\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("tgwark_last_run_routes{command=\"restore\",state=\"correct\"} 10\n"));
+  EXPECT_THAT(text, HasSubstr("tgwark_last_run_routes{command=\"restore\",state=\"wrong\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("tgwark_last_run_routes{command=\"restore\",state=\"unknown\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("tgwark_api_calls_total{command=\"restore\",api=\"ReplaceRoute\"} 3\n"));
+  EXPECT_THAT(text,
+              HasSubstr("tgwark_last_run_api_calls{command=\"restore\",api=\"ReplaceRoute\"} 3\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("tgwark_api_errors_total{command=\"restore\",code=\"RequestLimitExceeded\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("tgwark_api_retries_total{command=\"restore\"} 4\n"));
+  EXPECT_THAT(text, HasSubstr("tgwark_api_throttles_total{command=\"restore\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("tgwark_runs_total{command=\"restore\",result=\"success\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("tgwark_runs_total{command=\"restore\",result=\"failure\"} 0\n"));
+  EXPECT_THAT(text, Not(HasSubstr("action=")));
+}
+
+TEST(MetricsText, CountersAccumulateAndLastRunGaugesAreReplaced) {
+  auto first = sampleMetrics();
+  auto second = sampleMetrics();
+  second.success = false;
+  second.exitCode = 1;
+  second.finishedAtSeconds = 1440937000;
+  second.routes.reset();
+  second.calls.byAction = {{"DescribeRouteTables", 5}};
+  second.aws = {};
+  std::string text = prometheusText(second, parseMetricSamples(prometheusText(first)));
+  expectValidExposition(text);
+  EXPECT_THAT(text, HasSubstr("tgwark_runs_total{command=\"restore\",result=\"success\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("tgwark_runs_total{command=\"restore\",result=\"failure\"} 1\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("tgwark_api_calls_total{command=\"restore\",api=\"DescribeRouteTables\"} 7\n"));
+  EXPECT_THAT(text,
+              HasSubstr("tgwark_api_calls_total{command=\"restore\",api=\"ReplaceRoute\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr("tgwark_api_retries_total{command=\"restore\"} 4\n"));
+  // The last run made no ReplaceRoute and read no routes: no stale gauges.
+  EXPECT_THAT(
+      text, Not(HasSubstr("tgwark_last_run_api_calls{command=\"restore\",api=\"ReplaceRoute\"}")));
+  EXPECT_THAT(
+      text,
+      HasSubstr("tgwark_last_run_api_calls{command=\"restore\",api=\"DescribeRouteTables\"} 5\n"));
+  EXPECT_THAT(text, Not(HasSubstr("tgwark_last_run_routes")));
+  EXPECT_THAT(text, HasSubstr("tgwark_last_run_success{command=\"restore\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("tgwark_last_run_exit_code{command=\"restore\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("tgwark_last_run_timestamp_seconds{command=\"restore\"} 1440937000\n"));
+  // The last success is still the first run.
+  EXPECT_THAT(text,
+              HasSubstr("tgwark_last_success_timestamp_seconds{command=\"restore\"} 1440936960\n"));
+}
+
+TEST(MetricsText, OtherCommandsSeriesInASharedFileAreKept) {
+  auto quick = sampleMetrics();
+  quick.action = "quickCheck";
+  std::string text = prometheusText(sampleMetrics(), parseMetricSamples(prometheusText(quick)));
+  expectValidExposition(text);
+  EXPECT_THAT(text, HasSubstr("tgwark_last_run_success{command=\"quickCheck\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("tgwark_last_run_success{command=\"restore\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("tgwark_runs_total{command=\"quickCheck\",result=\"success\"} 1\n"));
+}
+
+TEST(MetricsText, AnOldOrDamagedFileIsDroppedNotTrusted) {
+  const std::string old =
+      "# TYPE tgwark_api_calls_total gauge\n"
+      "tgwark_api_calls_total{action=\"DescribeRouteTables\"} 3\n"
+      "tgwark_api_retries_total 4\n"
+      "tgwark_runs_total{command=\"restore\",result=\"success\"} x\n"
+      "tgwark_runs_total{command=\"restore\",result=\"failure\"} 2\n"
+      "tgwark_runs_total{command=\"restore\",result=\"fail\n"
+      "unrelated_metric{command=\"restore\"} 1\n";
+  auto samples = parseMetricSamples(old);
+  EXPECT_EQ(samples.size(), 1u);
+  EXPECT_EQ(samples["tgwark_runs_total"].size(), 1u);
+  EXPECT_EQ((samples["tgwark_runs_total"][{"restore", "failure"}]), 2);
+  std::string text = prometheusText(sampleMetrics(), samples);
+  expectValidExposition(text);
+  EXPECT_THAT(text, HasSubstr("tgwark_runs_total{command=\"restore\",result=\"failure\"} 2\n"));
+}
+
+TEST(MetricsText, LabelValuesAreEscapedAndRoundTrip) {
   EXPECT_EQ(escapeLabelValue("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
   auto m = sampleMetrics();
   m.action = "ocf \"mon\\itor\"\n";
   std::string text = prometheusText(m);
-  EXPECT_THAT(text, HasSubstr("tgwark_action_success{action=\"ocf \\\"mon\\\\itor\\\"\\n\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("tgwark_last_run_success{command=\"ocf \\\"mon\\\\itor\\\"\\n\"} 1\n"));
+  auto samples = parseMetricSamples(text);
+  EXPECT_EQ((samples["tgwark_runs_total"][{m.action, "success"}]), 1);
 }
 
 TEST(CallStats, CountsRetriesThrottlesAndErrorsButNotDryRun) {
@@ -148,7 +255,7 @@ TEST(MetricsScope, FileIsReadableByOthersAndItsDirectoryIsCreated) {
   struct stat st {};
   ASSERT_EQ(::stat(g.metricsFile.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0644u);
-  EXPECT_THAT(slurp(g.metricsFile), HasSubstr("tgwark_action_success{action=\"status\"} 1\n"));
+  EXPECT_THAT(slurp(g.metricsFile), HasSubstr("tgwark_last_run_success{command=\"status\"} 1\n"));
 }
 
 TEST(MetricsScope, WritesDurationAndSuccessOnScopeExit) {
@@ -163,11 +270,12 @@ TEST(MetricsScope, WritesDurationAndSuccessOnScopeExit) {
     EXPECT_EQ(scope.exit(1), 1);
   }
   std::string text = slurp(g.metricsFile);
-  EXPECT_THAT(text, HasSubstr("tgwark_action_duration_seconds{action=\"status\"} 1.5\n"));
-  EXPECT_THAT(text, HasSubstr("tgwark_action_success{action=\"status\"} 0\n"));
-  EXPECT_THAT(text, HasSubstr("tgwark_routes{state=\"wrong\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("tgwark_last_run_duration_seconds{command=\"status\"} 1.5\n"));
+  EXPECT_THAT(text, HasSubstr("tgwark_last_run_success{command=\"status\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("tgwark_last_run_exit_code{command=\"status\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("tgwark_last_run_routes{command=\"status\",state=\"wrong\"} 1\n"));
   EXPECT_THAT(text,
-              HasSubstr("tgwark_last_action_timestamp_seconds{action=\"status\"} 1440936961.5\n"));
+              HasSubstr("tgwark_last_run_timestamp_seconds{command=\"status\"} 1440936961.5\n"));
 }
 
 TEST(MetricsScope, AnEarlyReturnWithoutExitCountsAsFailure) {
@@ -175,7 +283,29 @@ TEST(MetricsScope, AnEarlyReturnWithoutExitCountsAsFailure) {
   GlobalOptions g;
   g.metricsFile = (dir.path() / "m.prom").string();
   { MetricsScope scope(g, "apply", std::make_shared<FakeClock>()); }
-  EXPECT_THAT(slurp(g.metricsFile), HasSubstr("tgwark_action_success{action=\"apply\"} 0\n"));
+  EXPECT_THAT(slurp(g.metricsFile), HasSubstr("tgwark_last_run_success{command=\"apply\"} 0\n"));
+}
+
+// Counters are real counters: a second run of the same command adds to the
+// file the first one left.
+TEST(MetricsScope, ASecondRunAddsToTheCounters) {
+  TempDir dir;
+  GlobalOptions g;
+  g.metricsFile = (dir.path() / "m.prom").string();
+  for (int rc : {0, 1, 0}) {
+    MetricsScope scope(g, "quickCheck", std::make_shared<FakeClock>());
+    scope.exit(rc);
+  }
+  std::string text = slurp(g.metricsFile);
+  EXPECT_THAT(text, HasSubstr("tgwark_runs_total{command=\"quickCheck\",result=\"success\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("tgwark_runs_total{command=\"quickCheck\",result=\"failure\"} 1\n"));
+  // The lock sidecar is hidden from the collector (it reads *.prom only).
+  EXPECT_TRUE(fs::exists(dir.path() / ".m.prom.lock"));
+  for (const auto& entry : fs::directory_iterator(dir.path())) {
+    if (entry.path().extension() == ".prom") {
+      EXPECT_EQ(entry.path().filename(), "m.prom");
+    }
+  }
 }
 
 // Without --metrics-file nothing is written: not a default file name in the
