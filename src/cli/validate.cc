@@ -504,9 +504,15 @@ void checkTopology(const model::Config& config, const model::Topology& t, Checks
   }
 
   // The single-VPC layout has no transit gateway: no peerings, attachments
-  // or associations to check, and every table is a home table.
-  if (!singleVpc) checkTransitGateways(t, checks);
+  // or associations to check, and every table is a home table. Nor, when a
+  // node's VPC has none, can those checks say anything good.
+  const bool everyNodeHasTgw =
+      std::all_of(t.nodes.begin(), t.nodes.end(), [](const auto& n) { return !n.tgwId.empty(); });
+  if (everyNodeHasTgw) checkTransitGateways(t, checks);
 
+  // A layout the rules cannot serve is named above; the paths would only
+  // restate it table by table.
+  if (!layout.empty()) return;
   for (const auto& n : config.nodes) {
     const std::string name = "paths to " + n.name;
     auto desired = plan::desiredRoutesReport(t, n.name, config.vip);

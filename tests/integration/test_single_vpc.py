@@ -260,6 +260,9 @@ class Refusals(SingleVpcTestCase):
         v = self.tg("validate", config=config)
         self.assertNotEqual(v.rc, 0)
         self.assertIn("FAIL  vpc layout", v.stdout)
+        # No transit gateway check can pass for a layout without one.
+        self.assertNotIn("peering paths", v.stdout)
+        self.assertNotIn("paths to node-", v.stdout)
         self.assertEqual(harness.json_diff(before, self.sim.state()), [])
 
     def test_a_table_of_another_vpc_is_refused_not_half_planned(self):
