@@ -55,7 +55,8 @@ install(FILES ${_pkg_files}/man/tgwark.8.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/
   COMPONENT tgwark)
 install(FILES ${_pkg_files}/man/tgwark.toml.5.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man5
   COMPONENT tgwark)
-install(FILES packaging/examples/tgwark.toml DESTINATION ${_docdir}/tgwark/examples
+install(FILES packaging/examples/tgwark.toml packaging/examples/single-vpc.toml
+  DESTINATION ${_docdir}/tgwark/examples
   COMPONENT tgwark)
 install(FILES README.md docs/configuration.md docs/lifekeeper.md docs/pacemaker.md docs/iam.md
   docs/json.md docs/observability.md docs/troubleshooting.md docs/semantics.md
@@ -69,7 +70,7 @@ install(FILES ${_pkg_files}/tgwark/copyright ${_pkg_files}/tgwark/changelog.gz
 install(FILES ${_pkg_files}/man/tgwark-sim.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1
   COMPONENT tgwark-sim)
 # The reference topologies; the benchmark ones (ref-scale*) stay in the source tree.
-install(FILES topologies/demo.json topologies/ref-3r.json
+install(FILES topologies/demo.json topologies/ref-3r.json topologies/single-vpc.json
   DESTINATION ${CMAKE_INSTALL_DATADIR}/tgwark-sim/topologies COMPONENT tgwark-sim)
 install(FILES docs/walkthrough.md docs/emulator.md DESTINATION ${_docdir}/tgwark-sim
   COMPONENT tgwark-sim)

@@ -44,6 +44,9 @@ std::vector<std::string> requiredActions(const PolicyOptions& options) {
                   (p.tier == PermissionTier::kDiscovery && options.includeDiscovery) ||
                   (p.tier == PermissionTier::kCreate && options.createMissing) ||
                   (p.tier == PermissionTier::kSourceDest && options.fixSourceDestCheck);
+    if (!options.transitGateways && p.action.find("TransitGateway") != std::string_view::npos) {
+      needed = false;
+    }
     if (needed) actions.emplace_back(p.action);
   }
   std::sort(actions.begin(), actions.end());

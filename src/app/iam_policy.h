@@ -27,6 +27,9 @@ struct PolicyOptions {
   bool createMissing = true;
   bool fixSourceDestCheck = false;
   bool includeDiscovery = true;
+  // false for the single-VPC layout (no transit gateway in scope): none of the
+  // transit gateway actions is needed.
+  bool transitGateways = true;
 };
 
 // The actions needed for these options, sorted.

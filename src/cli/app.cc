@@ -182,7 +182,8 @@ int run(int argc, char** argv) {
 
   DemoOptions demoOpts;
   auto* demo = app.add_subcommand("demo", "fail over on the embedded emulator, end to end");
-  demo->add_option("--topology", demoOpts.topology, "emulator topology file (default: built in)");
+  demo->add_option("--topology", demoOpts.topology,
+                   "emulator topology: a JSON file, or built in: demo (default), single-vpc");
   demo->add_flag("--keep", demoOpts.keep, "leave the emulator running at the end");
 
   std::string ocfAction;

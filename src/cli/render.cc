@@ -422,8 +422,9 @@ std::string topologyToml(const model::Topology& topology) {
   }
   out += "\n# Nodes as resolved:\n";
   for (const auto& n : topology.nodes) {
-    out += fmt::format("#   {}: {} {} {} via {} ({})\n", n.name, n.region, n.eniId, n.vpcId,
-                       n.tgwId, n.vpcAttachmentId);
+    out += fmt::format("#   {}: {} {} {} {}\n", n.name, n.region, n.eniId, n.vpcId,
+                       n.tgwId.empty() ? std::string("(no transit gateway: single VPC)")
+                                       : fmt::format("via {} ({})", n.tgwId, n.vpcAttachmentId));
   }
   return out;
 }

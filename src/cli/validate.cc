@@ -9,6 +9,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "app/iam_policy.h"
@@ -375,35 +376,7 @@ void checkNodes(Session& s, const engine::Deadline& deadline, const model::Topol
   }
 }
 
-void checkTopology(const model::Config& config, const model::Topology& t, Checks& checks) {
-  // The pre-flight rules are discovery's (engine/preflight.h); validate asked
-  // discovery not to stop at them, so every problem gets its own line.
-  std::map<std::string, engine::PreflightProblem> missingTables;
-  for (auto& p : engine::listedTableProblems(config, t)) missingTables.emplace(p.check, p);
-  for (const auto& id : config.vpcRouteTables) {
-    if (auto p = missingTables.find("table " + id); p != missingTables.end()) {
-      checks.fail(p->second.check, p->second.message, p->second.hint);
-    } else {
-      const auto& table = t.vpcRouteTables.at(id);
-      checks.ok("table " + id, fmt::format("{} {}", table.region, table.vpcId));
-    }
-  }
-  for (const auto& id : config.tgwRouteTables) {
-    if (auto p = missingTables.find("table " + id); p != missingTables.end()) {
-      checks.fail(p->second.check, p->second.message, p->second.hint);
-    } else {
-      const auto& table = t.tgwRouteTables.at(id);
-      checks.ok("table " + id, fmt::format("{} {}", table.region, table.tgwId));
-    }
-  }
-
-  if (auto vip = engine::vipPlacementProblem(config, t)) {
-    checks.fail(vip->check, vip->message, vip->hint);
-  } else {
-    checks.ok("vip placement", fmt::format("{} is outside all {} VPC CIDRs in scope",
-                                           config.vipText, t.vpcs.size()));
-  }
-
+void checkTransitGateways(const model::Topology& t, Checks& checks) {
   auto unpeered = engine::peeringPathProblems(t);
   for (const auto& p : unpeered) checks.fail(p.check, p.message, p.hint);
   if (unpeered.empty()) {
@@ -481,7 +454,65 @@ void checkTopology(const model::Config& config, const model::Topology& t, Checks
               fmt::format("{} VPC attachments in scope associated with managed TGW route tables",
                           associated));
   }
+}
 
+void checkTopology(const model::Config& config, const model::Topology& t, Checks& checks) {
+  // The pre-flight rules are discovery's (engine/preflight.h); validate asked
+  // discovery not to stop at them, so every problem gets its own line.
+  std::map<std::string, engine::PreflightProblem> missingTables;
+  for (auto& p : engine::listedTableProblems(config, t)) missingTables.emplace(p.check, p);
+  auto layout = engine::vpcLayoutProblems(t);
+  for (const auto& p : layout) {
+    missingTables.emplace(p.check, p);
+    if (p.check == "vpc layout") checks.fail(p.check, p.message, p.hint);
+  }
+  const bool singleVpc = engine::singleVpcWithoutTgw(t);
+  if (singleVpc) {
+    const auto& vpc = t.nodes.front();
+    checks.ok("vpc layout",
+              fmt::format("single VPC: all {} nodes in {} ({}), no transit gateway; {} of its "
+                          "route tables managed",
+                          t.nodes.size(), vpc.vpcId, vpc.region, t.managedVpcTables().size()));
+  } else if (layout.empty()) {
+    std::set<std::string> vpcs;
+    for (const auto& n : t.nodes) vpcs.insert(n.vpcId);
+    checks.ok("vpc layout", fmt::format("every node's VPC is attached to a transit gateway ({})",
+                                        fmt::join(vpcs, ", ")));
+  }
+  for (const auto& id : config.vpcRouteTables) {
+    if (auto p = missingTables.find("table " + id); p != missingTables.end()) {
+      checks.fail(p->second.check, p->second.message, p->second.hint);
+    } else {
+      const auto& table = t.vpcRouteTables.at(id);
+      checks.ok("table " + id, fmt::format("{} {}", table.region, table.vpcId));
+    }
+  }
+  for (const auto& id : config.tgwRouteTables) {
+    if (auto p = missingTables.find("table " + id); p != missingTables.end()) {
+      checks.fail(p->second.check, p->second.message, p->second.hint);
+    } else {
+      const auto& table = t.tgwRouteTables.at(id);
+      checks.ok("table " + id, fmt::format("{} {}", table.region, table.tgwId));
+    }
+  }
+
+  if (auto vip = engine::vipPlacementProblem(config, t)) {
+    checks.fail(vip->check, vip->message, vip->hint);
+  } else {
+    checks.ok("vip placement", fmt::format("{} is outside all {} VPC CIDRs in scope",
+                                           config.vipText, t.vpcs.size()));
+  }
+
+  // The single-VPC layout has no transit gateway: no peerings, attachments
+  // or associations to check, and every table is a home table. Nor, when a
+  // node's VPC has none, can those checks say anything good.
+  const bool everyNodeHasTgw =
+      std::all_of(t.nodes.begin(), t.nodes.end(), [](const auto& n) { return !n.tgwId.empty(); });
+  if (everyNodeHasTgw) checkTransitGateways(t, checks);
+
+  // A layout the rules cannot serve is named above; the paths would only
+  // restate it table by table.
+  if (!layout.empty()) return;
   for (const auto& n : config.nodes) {
     const std::string name = "paths to " + n.name;
     auto desired = plan::desiredRoutesReport(t, n.name, config.vip);
@@ -519,6 +550,7 @@ void checkIam(Session& s, const engine::Deadline& deadline, const model::Topolog
   policy.createMissing = s.config().createMissing;
   policy.fixSourceDestCheck = s.config().fixSourceDestCheck;
   policy.includeDiscovery = true;
+  policy.transitGateways = topology == nullptr || !engine::singleVpcWithoutTgw(*topology);
   const auto table = probes(s.config().vipDestination());
   std::map<std::string, ProbeTargets> targets;
   for (const auto& region : reachable) {

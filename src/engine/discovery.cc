@@ -167,6 +167,13 @@ class Discoverer {
   bool explicitMode() const {
     return !config_.vpcRouteTables.empty() || !config_.tgwRouteTables.empty();
   }
+  // Every node's ENI is in one VPC, and no TGW table is listed.
+  bool singleVpcWithoutTgwTables() const {
+    if (!config_.tgwRouteTables.empty()) return false;
+    StrSet vpcs;
+    for (const auto& node : topo_.nodes) vpcs.insert(node.vpcId);
+    return vpcs.size() == 1;
+  }
   Result<SeedRead> readSeeds(const std::string& region);
   Result<std::vector<aws::NetworkInterface>> readEnis(
       aws::Ec2Api& api, const std::vector<const model::NodeConfig*>& nodes);
@@ -194,7 +201,7 @@ class Discoverer {
   std::map<std::string, std::string> vpcRegion_;  // VPC in scope -> region
   StrSet listedVpcTables_;
   StrSet listedTgwTables_;
-  std::once_flag eniWarning_, vpcWarning_, attachmentWarning_;
+  std::once_flag eniWarning_, vpcWarning_, attachmentWarning_, singleVpcWarning_;
   std::mutex mu_;
   bool vpcsDenied_ = false;  // set under mu_ inside parallelFor, read after it joins
 
@@ -442,7 +449,17 @@ Result<void> Discoverer::walkTgws() {
               return (*api)->describeTransitGatewayAttachments(o);
             });
         if (!atts && denied(atts.error())) {
-          return vpcAttachmentsFallback(**api, seedVpcs[region], "vpc-id");
+          auto fallback = vpcAttachmentsFallback(**api, seedVpcs[region], "vpc-id");
+          // A single-VPC cluster needs no transit gateway permission at all
+          // (the stock agent's policy has none): whatever the VPC is attached
+          // to, rule 1 for its own tables is the same.
+          if (!fallback && denied(fallback.error()) && singleVpcWithoutTgwTables()) {
+            warnOnce(singleVpcWarning_,
+                     "transit gateway attachments cannot be read (not permitted): every node "
+                     "is in one VPC, so only that VPC's route tables are managed");
+            return std::vector<aws::TransitGatewayAttachment>{};
+          }
+          return fallback;
         }
         TGWARK_RETURN_IF_ERROR(atts, "DescribeTransitGatewayAttachments in " + region);
         return std::move(*atts);
@@ -540,14 +557,11 @@ Result<void> Discoverer::resolveVpcTgws() {
     }
   }
   for (auto& node : topo_.nodes) {
+    // A node whose VPC has no transit gateway is fine when every node shares
+    // that VPC (rule 1 only); preflight.h's vpcLayoutProblems says when not.
     const auto& vpc = topo_.vpcs.at(node.vpcId);
-    if (vpc.transitGatewayId.empty()) {
-      return invalid(
-          fmt::format("node '{}': its VPC {} ({}, ENI {}) is not attached to any transit gateway "
-                      "(no available VPC attachment)",
-                      node.name, node.vpcId, node.region, node.eniId));
-    }
     node.tgwId = vpc.transitGatewayId;
+    if (node.tgwId.empty()) continue;
     for (const auto& att : topo_.attachments) {
       if (att.kind == model::AttachmentKind::kVpc && att.tgwId == node.tgwId &&
           att.resourceId == node.vpcId && attachedTo[node.vpcId].contains(att.tgwId)) {
@@ -562,7 +576,10 @@ Result<void> Discoverer::resolveVpcTgws() {
 Result<void> Discoverer::checkPreflight() const {
   auto problems = topologyProblems(config_, topo_);
   if (problems.empty()) return {};
-  return invalid(problems.front().describe());
+  if (problems.size() == 1) return invalid(problems.front().describe());
+  return invalid(fmt::format("{} (and {} more problem{}: `tgwark validate` lists them)",
+                             problems.front().describe(), problems.size() - 1,
+                             problems.size() == 2 ? "" : "s"));
 }
 
 Result<void> Discoverer::assemble() {

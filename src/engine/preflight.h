@@ -41,8 +41,21 @@ std::vector<PreflightProblem> listedTableProblems(const model::Config& config,
 // "peering paths".
 std::vector<PreflightProblem> peeringPathProblems(const model::Topology& topology);
 
-// All of the above, in the order discovery reports them: listed tables, paths,
-// VIP placement.
+// Whether the nodes' VPCs can carry the VIP at all. A node's VPC without a
+// transit gateway is only servable when every node is in that one VPC (the
+// single-VPC layout: rule 1 alone) and nothing else is managed: a table of
+// another VPC or a TGW table could never reach the nodes. Nodes in different
+// VPCs where one of them has no transit gateway are one problem naming the
+// VPCs; each table the single-VPC layout cannot serve is one problem. Check
+// "vpc layout".
+std::vector<PreflightProblem> vpcLayoutProblems(const model::Topology& topology);
+
+// Every node is in one VPC and that VPC sends the VIP to no transit gateway:
+// the single-VPC layout (no TGW tables, only that VPC's tables).
+bool singleVpcWithoutTgw(const model::Topology& topology);
+
+// All of the above, in the order discovery reports them: VPC layout, listed
+// tables, paths, VIP placement.
 std::vector<PreflightProblem> topologyProblems(const model::Config& config,
                                                const model::Topology& topology);
 

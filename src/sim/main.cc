@@ -186,7 +186,7 @@ int main(int argc, char** argv) {
   bool background = false;
   app.add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks a free one)");
   app.add_option("--topology", topologyFile,
-                 "topology file (JSON); default: the built-in demo topology");
+                 "topology file (JSON), or a built-in one: demo (the default), single-vpc");
   app.add_option("--state", stateFile,
                  "load the state from FILE if it exists, save it there on exit");
   app.add_flag("--accept-any-signature", acceptAny, "do not verify SigV4 signatures");
@@ -243,6 +243,9 @@ int main(int argc, char** argv) {
   Result<tgwark::sim::SimTopology> topology;
   if (!stateFile.empty() && std::filesystem::exists(stateFile)) {
     topology = tgwark::sim::loadTopology(stateFile);
+  } else if (auto builtin = tgwark::sim::builtinTopologyJson(topologyFile);
+             builtin && !std::filesystem::exists(topologyFile)) {
+    topology = tgwark::sim::parseTopology(*builtin);
   } else if (!topologyFile.empty()) {
     topology = tgwark::sim::loadTopology(topologyFile);
   } else {

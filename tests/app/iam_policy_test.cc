@@ -32,6 +32,18 @@ TEST(IamPolicyTest, CreateMissingAddsCreateActions) {
   EXPECT_THAT(actions, Not(Contains("ec2:ModifyNetworkInterfaceAttribute")));
 }
 
+// One VPC, no transit gateway: the VPC actions only (what aws-vpc-move-ip's
+// users already grant, plus the pre-flight reads).
+TEST(IamPolicyTest, SingleVpcLayoutNeedsNoTransitGatewayAction) {
+  auto actions = requiredActions({.createMissing = true,
+                                  .fixSourceDestCheck = false,
+                                  .includeDiscovery = true,
+                                  .transitGateways = false});
+  EXPECT_THAT(actions,
+              ElementsAre("ec2:CreateRoute", "ec2:DescribeNetworkInterfaces",
+                          "ec2:DescribeRouteTables", "ec2:DescribeVpcs", "ec2:ReplaceRoute"));
+}
+
 TEST(IamPolicyTest, SourceDestFixAddsModifyAttribute) {
   auto actions = requiredActions(
       {.createMissing = false, .fixSourceDestCheck = true, .includeDiscovery = false});

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "plan/desired.h"
 #include "support/fake_clock.h"
 #include "support/worlds.h"
@@ -338,6 +340,150 @@ TEST(DiscoveryMinimalIam, NodeVpcMustAgreeWithTheEni) {
   ASSERT_FALSE(topo);
   EXPECT_EQ(topo.error().category, ErrorCategory::kInvalidConfig);
   EXPECT_THAT(topo.error().message, HasSubstr("vpc-a0000001"));
+}
+
+}  // namespace
+}  // namespace tgwark::engine
+
+// The single-VPC layout: every node in one VPC, no transit gateway.
+namespace tgwark::engine {
+namespace {
+
+using namespace tgwark::testing;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::UnorderedElementsAre;
+
+Result<model::Topology> discoverText(const std::shared_ptr<FakeCloud>& cloud,
+                                     const std::string& text) {
+  auto clock = std::make_shared<FakeClock>();
+  return discover(parseOrDie(text), cloud->factory(), Deadline::none(clock));
+}
+
+std::vector<std::string> managedVpcTableIds(const model::Topology& t) {
+  std::vector<std::string> out;
+  for (const auto* table : t.managedVpcTables()) out.push_back(table->id);
+  return out;
+}
+
+TEST(DiscoverySingleVpc, ManagesEveryTableOfTheNodesVpcAndNothingElse) {
+  auto cloud = singleVpc();
+  auto topo = discoverText(cloud, singleVpcConfigText());
+  ASSERT_TRUE(topo) << topo.error().describe();
+  ASSERT_EQ(topo->nodes.size(), 2u);
+  for (const auto& n : topo->nodes) {
+    EXPECT_EQ(n.vpcId, kVpcA) << n.name;
+    EXPECT_EQ(n.tgwId, "") << n.name;
+    EXPECT_EQ(n.vpcAttachmentId, "") << n.name;
+  }
+  EXPECT_THAT(managedVpcTableIds(*topo), UnorderedElementsAre(kRtbA1, kRtbA2, kRtbA3));
+  // vpc-c holds a look-alike VIP route but no node: it is not in scope at all.
+  EXPECT_FALSE(topo->vpcRouteTables.contains(kRtbC1));
+  EXPECT_TRUE(topo->tgws.empty());
+  EXPECT_TRUE(topo->managedTgwTables().empty());
+  EXPECT_EQ(cloud->writeCount(), 0);
+}
+
+TEST(DiscoverySingleVpc, ListedTablesOfThatVpcAreEnough) {
+  auto cloud = singleVpc();
+  auto topo = discoverText(
+      cloud, singleVpcConfigText("vpc_route_tables = [\"rtb-a0000001\", \"rtb-a0000003\"]\n"));
+  ASSERT_TRUE(topo) << topo.error().describe();
+  EXPECT_THAT(managedVpcTableIds(*topo), UnorderedElementsAre(kRtbA1, kRtbA3));
+}
+
+// The stock agent's policy has no transit gateway permission; neither must
+// tgwark's in this layout (the VPC's TGW attachments cannot be read at all).
+TEST(DiscoverySingleVpc, NeedsNoTransitGatewayPermission) {
+  auto cloud = singleVpc();
+  cloud->setInterceptor([](const FakeCall& call) -> std::optional<Error> {
+    if (call.action.find("TransitGateway") == std::string::npos) return std::nullopt;
+    return Error{ErrorCategory::kPermission, "not authorized", "UnauthorizedOperation",
+                 "req-denied", 403};
+  });
+  auto topo = discoverText(cloud, singleVpcConfigText());
+  ASSERT_TRUE(topo) << topo.error().describe();
+  EXPECT_THAT(managedVpcTableIds(*topo), UnorderedElementsAre(kRtbA1, kRtbA2, kRtbA3));
+  // With nodes in two VPCs the same denial stays an error: the layout needs TGWs.
+  auto two = twoRegions();
+  two->setInterceptor([](const FakeCall& call) -> std::optional<Error> {
+    if (call.action.find("TransitGateway") == std::string::npos) return std::nullopt;
+    return Error{ErrorCategory::kPermission, "not authorized", "UnauthorizedOperation",
+                 "req-denied", 403};
+  });
+  auto denied = discoverText(two, baseConfigText());
+  ASSERT_FALSE(denied);
+  EXPECT_EQ(denied.error().category, ErrorCategory::kPermission);
+}
+
+TEST(DiscoverySingleVpc, NodesInTwoVpcsWithoutTransitGatewaysAreRefusedNamingBoth) {
+  auto cloud = singleVpc();
+  cloud->addEni("us-east-1", "eni-c0000001", kVpcC);
+  std::string text = singleVpcConfigText();
+  text.replace(text.find("eni-b0000001"), 12, "eni-c0000001");
+  auto topo = discoverText(cloud, text);
+  ASSERT_FALSE(topo);
+  EXPECT_EQ(topo.error().category, ErrorCategory::kInvalidConfig);
+  EXPECT_THAT(topo.error().message, HasSubstr("2 VPCs"));
+  EXPECT_THAT(topo.error().message, HasSubstr("node 'node-a' in vpc-a0000001"));
+  EXPECT_THAT(topo.error().message, HasSubstr("node 'node-b' in vpc-c0000001"));
+  EXPECT_THAT(topo.error().message, HasSubstr("not attached to any transit gateway"));
+  EXPECT_THAT(topo.error().message, HasSubstr("no path between the nodes' VPCs"));
+  EXPECT_EQ(cloud->writeCount(), 0);
+}
+
+// One node's VPC has a transit gateway, the other's has none.
+TEST(DiscoverySingleVpc, NodeVpcWithoutTgwNextToOneWithIsRefusedNamingIt) {
+  auto cloud = twoRegions();
+  cloud->addVpc("us-west-2", "vpc-b0000009", "10.9.0.0/16");
+  cloud->addEni("us-west-2", "eni-b0000009", "vpc-b0000009");
+  std::string text = baseConfigText();
+  text.replace(text.find("eni-b0000001"), 12, "eni-b0000009");
+  auto topo = discoverText(cloud, text);
+  ASSERT_FALSE(topo);
+  EXPECT_THAT(topo.error().message, HasSubstr("vpc-b0000009 is not attached"));
+  EXPECT_THAT(topo.error().message, HasSubstr(fmt::format("vpc-a0000001 (us-east-1, {})", kTgwE)));
+  EXPECT_THAT(topo.error().message, HasSubstr("attach vpc-b0000009 to a transit gateway"));
+}
+
+// Mixed: the nodes share a VPC without a TGW, but a listed table lies in another
+// VPC (here one attached to a TGW): the rules cannot serve it, so nothing is planned.
+TEST(DiscoverySingleVpc, AListedTableOutsideTheVpcIsRefusedNotHalfPlanned) {
+  auto cloud = singleVpc();
+  cloud->addTgw("us-east-1", kTgwE);
+  cloud->addTgwRouteTable(kTgwRtbE, kTgwE);
+  cloud->addVpcAttachment(kAttC, kTgwE, kVpcC);
+  cloud->associate(kAttC, kTgwRtbE);
+  auto topo = discoverText(cloud, singleVpcConfigText("vpc_route_tables = [\"rtb-a0000001\", "
+                                                      "\"rtb-c0000001\"]\n"));
+  ASSERT_FALSE(topo);
+  EXPECT_EQ(topo.error().category, ErrorCategory::kInvalidConfig);
+  EXPECT_THAT(topo.error().message, HasSubstr("rtb-c0000001 (vpc-c0000001, us-east-1)"));
+  EXPECT_THAT(topo.error().message, HasSubstr("every node is in vpc-a0000001"));
+  EXPECT_THAT(topo.error().message, Not(HasSubstr("rtb-a0000001")));
+
+  auto tgwTable = discoverText(cloud, singleVpcConfigText("vpc_route_tables = [\"rtb-a0000001\"]\n"
+                                                          "tgw_route_tables = [\"" +
+                                                          std::string(kTgwRtbE) + "\"]\n"));
+  ASSERT_FALSE(tgwTable);
+  EXPECT_THAT(tgwTable.error().message,
+              HasSubstr("transit gateway route table tgw-rtb-e0000001 (tgw-e0000001"));
+  EXPECT_THAT(tgwTable.error().message, HasSubstr("nodes' VPC vpc-a0000001 is not attached"));
+  EXPECT_EQ(cloud->writeCount(), 0);
+}
+
+// A single VPC that is attached to a TGW is the ordinary layout: its TGW
+// tables point at its attachment.
+TEST(DiscoverySingleVpc, AVpcWithATransitGatewayKeepsTheTgwRules) {
+  auto cloud = singleVpc();
+  cloud->addTgw("us-east-1", kTgwE);
+  cloud->addTgwRouteTable(kTgwRtbE, kTgwE);
+  cloud->addVpcAttachment(kAttA, kTgwE, kVpcA);
+  cloud->associate(kAttA, kTgwRtbE);
+  auto topo = discoverText(cloud, singleVpcConfigText());
+  ASSERT_TRUE(topo) << topo.error().describe();
+  EXPECT_EQ(topo->findNode("node-b")->tgwId, kTgwE);
+  EXPECT_EQ(topo->managedTgwTables().size(), 1u);
 }
 
 }  // namespace

@@ -229,3 +229,86 @@ TEST_F(OpsTest, SourceDestCheckOfAMissingEniIsAnError) {
 
 }  // namespace
 }  // namespace tgwark::engine
+
+// The single-VPC layout (no transit gateway): apply, status, verify and
+// quickCheck on rule 1 alone.
+namespace tgwark::engine {
+namespace {
+
+using namespace tgwark::testing;
+
+struct SingleVpcOps : ::testing::Test {
+  std::shared_ptr<FakeCloud> cloud = singleVpc();
+  std::shared_ptr<FakeClock> clock = std::make_shared<FakeClock>();
+  model::Config config = parseOrDie(singleVpcConfigText());
+  model::Topology topo;
+  void SetUp() override { topo = discoverOrDie(cloud, config, clock); }
+  Deadline none() { return Deadline::none(clock); }
+};
+
+TEST_F(SingleVpcOps, FailoverMovesEveryTablesVipRouteAndNothingElse) {
+  auto a = applyFor(config, topo, "node-a", cloud->factory(), none(), applyOptionsFrom(config));
+  ASSERT_TRUE(a) << a.error().describe();
+  EXPECT_TRUE(a->allRight());
+  EXPECT_EQ(cloud->writeCount(), 1);  // only rtb-a3's missing route
+  EXPECT_EQ(cloud->routeTarget(kRtbA3, kVip), kEniA);
+
+  cloud->resetCalls();
+  auto b = applyFor(config, topo, "node-b", cloud->factory(), none(), applyOptionsFrom(config));
+  ASSERT_TRUE(b) << b.error().describe();
+  EXPECT_TRUE(b->allRight());
+  EXPECT_EQ(b->routes.size(), 3u);
+  for (const auto& r : b->routes) {
+    EXPECT_EQ(r.change.desired.role, plan::RouteRole::kNodeVpc) << r.change.desired.tableId;
+    EXPECT_TRUE(r.change.desired.home());
+  }
+  for (const char* table : {kRtbA1, kRtbA2, kRtbA3}) {
+    EXPECT_EQ(cloud->routeTarget(table, kVip), kEniB) << table;
+  }
+  EXPECT_EQ(cloud->writeCount(), 3);
+  for (const auto& call : cloud->calls()) {
+    if (call.mutating) {
+      EXPECT_EQ(call.destination, kVip) << call.action;
+    }
+    EXPECT_EQ(call.action.find("TransitGateway"), std::string::npos) << call.action;
+  }
+  // Not the VIP's, not in scope: untouched.
+  EXPECT_EQ(cloud->routeTarget(kRtbA2, kOtherRoute), kEniB);
+  EXPECT_EQ(cloud->routeTarget(kRtbC1, kVip), kEniX);
+
+  auto s = status(config, topo, cloud->factory(), none());
+  ASSERT_TRUE(s) << s.error().describe();
+  EXPECT_TRUE(s->consistent());
+  EXPECT_EQ(s->servedNode, "node-b");
+  EXPECT_EQ(s->routes.size(), 3u);
+
+  auto v = verify(config, topo, cloud->factory(), none());
+  ASSERT_TRUE(v) << v.error().describe();
+  EXPECT_TRUE(v->ok);
+  EXPECT_EQ(v->traces.size(), 3u);
+  for (const auto& t : v->traces) EXPECT_EQ(t.reachedNode, "node-b") << t.sourceTableId;
+
+  auto healthy = quickCheck(config, topo, "node-b", cloud->factory(), none());
+  ASSERT_TRUE(healthy) << healthy.error().describe();
+  EXPECT_EQ(healthy->health, Health::kHealthy);
+  auto stale = quickCheck(config, topo, "node-a", cloud->factory(), none());
+  ASSERT_TRUE(stale) << stale.error().describe();
+  EXPECT_EQ(stale->health, Health::kUnhealthy);
+  EXPECT_EQ(stale->homeProblems.size(), 3u);
+  // node-b's restore owns every table now: node-a yields (split-brain guard).
+  ASSERT_TRUE(stale->takeover.has_value());
+  EXPECT_EQ(stale->takeover->byNode, "node-b");
+}
+
+TEST_F(SingleVpcOps, QuickCheckIsOneReadForTheWholeVpc) {
+  ASSERT_TRUE(applyFor(config, topo, "node-a", cloud->factory(), none(), applyOptionsFrom(config)));
+  cloud->resetCalls();
+  auto q = quickCheck(config, topo, "node-a", cloud->factory(), none());
+  ASSERT_TRUE(q) << q.error().describe();
+  EXPECT_EQ(q->health, Health::kHealthy);
+  EXPECT_EQ(cloud->totalCalls(), 1);
+  EXPECT_EQ(cloud->callCount("DescribeRouteTables"), 1);
+}
+
+}  // namespace
+}  // namespace tgwark::engine

@@ -131,3 +131,68 @@ TEST(Preflight, DiscoveryEnforcesThemUnlessAskedNotTo) {
 
 }  // namespace
 }  // namespace tgwark::engine
+
+namespace tgwark::engine {
+namespace {
+
+using test::TopologyBuilder;
+using ::testing::HasSubstr;
+
+// Both nodes in vpc-a, which has no transit gateway.
+TopologyBuilder oneVpc() {
+  TopologyBuilder b;
+  b.vpc("vpc-a", "us-east-1", "10.1.0.0/16");
+  b.vpcTable("rtb-a1", "vpc-a", true, true).vpcTable("rtb-a2", "vpc-a");
+  b.node("node-a", "eni-a", "vpc-a").node("node-b", "eni-b", "vpc-a");
+  return b;
+}
+
+TEST(PreflightVpcLayout, OneVpcWithoutTransitGatewayIsFine) {
+  auto t = oneVpc().build();
+  EXPECT_TRUE(singleVpcWithoutTgw(t));
+  EXPECT_TRUE(vpcLayoutProblems(t).empty());
+  EXPECT_TRUE(peeringPathProblems(t).empty());
+  // The usual layout is not the single-VPC one.
+  EXPECT_FALSE(singleVpcWithoutTgw(twoNodes().build()));
+  EXPECT_TRUE(vpcLayoutProblems(twoNodes().build()).empty());
+}
+
+TEST(PreflightVpcLayout, NodesInTwoVpcsOneWithoutTransitGateway) {
+  auto b = twoNodes();
+  b.vpc("vpc-x", "us-west-2", "10.9.0.0/16").node("node-c", "eni-c", "vpc-x");
+  auto t = b.build();
+  EXPECT_FALSE(singleVpcWithoutTgw(t));
+  auto problems = vpcLayoutProblems(t);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].check, "vpc layout");
+  EXPECT_THAT(problems[0].message, HasSubstr("3 VPCs"));
+  EXPECT_THAT(problems[0].message, HasSubstr("node 'node-c' in vpc-x (us-west-2, no transit"));
+  EXPECT_THAT(problems[0].message, HasSubstr("node 'node-a' in vpc-a (us-east-1, tgw-e)"));
+  EXPECT_THAT(problems[0].message, HasSubstr("and vpc-x is not attached"));
+  EXPECT_THAT(problems[0].hint, HasSubstr("attach vpc-x to a transit gateway"));
+  // Paths are only judged between nodes that have a transit gateway.
+  EXPECT_TRUE(peeringPathProblems(t).empty());
+}
+
+TEST(PreflightVpcLayout, OnlyTheVpcsOwnTablesCanBeServed) {
+  auto b = oneVpc();
+  b.vpc("vpc-c", "us-east-1", "10.3.0.0/16").vpcTable("rtb-c", "vpc-c");
+  b.vpcTable("rtb-c-unmanaged", "vpc-c", false);
+  b.tgw("tgw-e", "us-east-1").tgwTable("tgw-rtb-e", "tgw-e");
+  auto t = b.build();
+  EXPECT_TRUE(singleVpcWithoutTgw(t));
+  auto problems = vpcLayoutProblems(t);
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_EQ(problems[0].check, "table rtb-c");
+  EXPECT_THAT(problems[0].message, HasSubstr("every node is in vpc-a"));
+  EXPECT_EQ(problems[1].check, "table tgw-rtb-e");
+  EXPECT_THAT(problems[1].message, HasSubstr("not attached to any transit gateway"));
+  // Discovery's order: the layout comes first.
+  auto config = parseOrDie(baseConfigText());
+  auto all = topologyProblems(config, t);
+  ASSERT_GE(all.size(), 2u);
+  EXPECT_EQ(all[0].check, "table rtb-c");
+}
+
+}  // namespace
+}  // namespace tgwark::engine

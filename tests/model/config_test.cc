@@ -6,7 +6,9 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <string>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -597,6 +599,37 @@ TEST(ConfigTest, SettingsReplaceTheFilesValuesAndTheirProblemsNameTheirOrigin) {
   auto before = settingsFingerprint(settings);
   settings[0].value = std::string("192.168.10.21");
   EXPECT_NE(settingsFingerprint(settings), before);
+}
+
+}  // namespace
+}  // namespace tgwark::model
+
+namespace tgwark::model {
+namespace {
+
+// The shipped single-VPC example (docs/configuration.md): both nodes in one
+// region, no transit gateway key at all; with the table list uncommented, the
+// listed tables.
+TEST(ConfigSingleVpcExample, ParsesAsDocumented) {
+  auto config = loadConfigFile(TGWARK_SOURCE_DIR "/packaging/examples/single-vpc.toml");
+  ASSERT_TRUE(config) << config.error().describe();
+  ASSERT_EQ(config->nodes.size(), 2u);
+  EXPECT_EQ(config->nodes[0].region, config->nodes[1].region);
+  EXPECT_TRUE(config->vpcRouteTables.empty());
+  EXPECT_TRUE(config->tgwRouteTables.empty());
+  EXPECT_TRUE(config->vpcs.empty());
+  EXPECT_EQ(config->allRegions(), std::vector<std::string>{"us-east-1"});
+
+  std::ifstream in(TGWARK_SOURCE_DIR "/packaging/examples/single-vpc.toml");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string commented = "# vpc_route_tables = ";
+  auto at = text.find(commented);
+  ASSERT_NE(at, std::string::npos);
+  text.erase(at, 2);
+  auto listed = parseConfig(text, "single-vpc.toml");
+  ASSERT_TRUE(listed) << listed.error().describe();
+  EXPECT_EQ(listed->vpcRouteTables,
+            (std::vector<std::string>{"rtb-0123456789abcdef0", "rtb-0fedcba9876543210"}));
 }
 
 }  // namespace

@@ -25,6 +25,30 @@ TEST(TopologyIoTest, RoundTripKeepsEverything) {
   EXPECT_EQ(back->vpcs.at("vpc-e1").cidrs, t.vpcs.at("vpc-e1").cidrs);
 }
 
+// The single-VPC layout: nodes without a transit gateway, no TGW at all. The
+// cached scope quickCheck runs on must keep it that way.
+TEST(TopologyIoTest, SingleVpcWithoutTransitGatewayRoundTrips) {
+  test::TopologyBuilder b;
+  b.vpc("vpc-a", "us-east-1", "10.1.0.0/16");
+  b.vpcTable("rtb-a1", "vpc-a", true, true).vpcTable("rtb-a2", "vpc-a");
+  b.node("node-a", "eni-a", "vpc-a").node("node-b", "eni-b", "vpc-a");
+  const Topology t = b.build();
+  std::string json = topologyToJson(t, "d");
+  auto back = topologyFromJson(json, "d");
+  ASSERT_TRUE(back) << back.error().describe();
+  EXPECT_EQ(topologyToJson(*back, "d"), json);
+  EXPECT_TRUE(back->tgws.empty());
+  EXPECT_TRUE(back->attachments.empty());
+  EXPECT_EQ(back->managedVpcTables().size(), 2u);
+  ASSERT_EQ(back->nodes.size(), 2u);
+  for (const auto& n : back->nodes) {
+    EXPECT_EQ(n.vpcId, "vpc-a");
+    EXPECT_EQ(n.tgwId, "");
+    EXPECT_EQ(n.vpcAttachmentId, "");
+  }
+  EXPECT_EQ(back->findNode("node-b")->eniId, "eni-b");
+}
+
 TEST(TopologyIoTest, CacheForAnotherConfigIsRejected) {
   std::string json = topologyToJson(test::ref3r(), "digest-1");
   auto back = topologyFromJson(json, "digest-2");

@@ -294,3 +294,36 @@ TEST(DesiredTest, RoleNames) {
 
 }  // namespace
 }  // namespace tgwark::plan
+
+namespace tgwark::plan {
+namespace {
+
+using model::TargetKind;
+using test::prefix;
+using test::TopologyBuilder;
+
+// The single-VPC layout: both nodes in vpc-a, no transit gateway.
+TEST(DesiredSingleVpcTest, EveryTableOfTheVpcPointsAtTheActiveNodesEni) {
+  TopologyBuilder b;
+  b.vpc("vpc-a", "us-east-1", "10.1.0.0/16");
+  b.vpcTable("rtb-a1", "vpc-a", true, true).vpcTable("rtb-a2", "vpc-a").vpcTable("rtb-a3", "vpc-a");
+  b.vpcTable("rtb-a4", "vpc-a", /*managed=*/false);
+  b.node("node-a", "eni-a", "vpc-a").node("node-b", "eni-b", "vpc-a");
+  const auto t = b.build();
+  for (const char* node : {"node-a", "node-b"}) {
+    auto routes = desiredRoutes(t, node, prefix("192.168.10.10/32"));
+    ASSERT_TRUE(routes) << routes.error().message;
+    ASSERT_EQ(routes->size(), 3u);
+    for (const auto& r : *routes) {
+      EXPECT_EQ(r.tableKind, model::TableKind::kVpc);
+      EXPECT_EQ(r.target.kind, TargetKind::kNetworkInterface);
+      EXPECT_EQ(r.target.id, node == std::string("node-a") ? "eni-a" : "eni-b");
+      EXPECT_EQ(r.role, RouteRole::kNodeVpc);
+      EXPECT_TRUE(r.home());
+      EXPECT_NE(r.tableId, "rtb-a4");
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tgwark::plan

@@ -89,3 +89,34 @@ TEST(TakeoverTest, BlackholeRouteDoesNotCountAsServingAnotherNode) {
 
 }  // namespace
 }  // namespace tgwark::plan
+
+namespace tgwark::plan {
+namespace {
+
+using model::TargetKind;
+
+// Single VPC, no transit gateway: both nodes' home tables are the same tables.
+model::Topology oneVpc() {
+  test::TopologyBuilder b;
+  b.vpc("vpc-a", "us-east-1", "10.1.0.0/16");
+  b.vpcTable("rtb-a1", "vpc-a", true, true).vpcTable("rtb-a2", "vpc-a").vpcTable("rtb-a3", "vpc-a");
+  b.node("node-a", "eni-a", "vpc-a").node("node-b", "eni-b", "vpc-a");
+  return b.build();
+}
+
+TEST(TakeoverSingleVpcTest, ACompletedRestoreOnBIsATakeoverButOneDriftedTableIsNot) {
+  auto t = oneVpc();
+  auto afterB = test::observedFrom(t, desiredFor(t, "node-b"));
+  auto takeover = detectTakeover(t, afterB, kVip, "node-a");
+  ASSERT_TRUE(takeover);
+  EXPECT_EQ(takeover->byNode, "node-b");
+  EXPECT_FALSE(detectTakeover(t, afterB, kVip, "node-b"));
+
+  // One table pointed at eni-b by hand while node-a is active: drift, repaired.
+  auto drifted = test::observedFrom(t, desiredFor(t, "node-a"));
+  setRoute(drifted, "rtb-a2", TargetKind::kNetworkInterface, "eni-b");
+  EXPECT_FALSE(detectTakeover(t, drifted, kVip, "node-a"));
+}
+
+}  // namespace
+}  // namespace tgwark::plan

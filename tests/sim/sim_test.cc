@@ -22,8 +22,10 @@
 
 #include "aws/sigv4.h"
 #include "common/clock.h"
+#include "sim/demo_topology.h"
 #include "sim/sim_model.h"
 #include "sim/sim_server.h"
+#include "sim/sim_topology.h"
 #include "support/fake_clock.h"
 
 namespace tgwark::sim {
@@ -1012,6 +1014,34 @@ TEST_F(SimTest, FuzzWithSignatureVerification) {
     EXPECT_FALSE(doc.select_node("/Response/Errors/Error/Code").node().empty()) << r->body;
   }
   EXPECT_EQ(call("us-east-1", "DescribeVpcs", {})->status, 200);
+}
+
+}  // namespace
+}  // namespace tgwark::sim
+
+namespace tgwark::sim {
+namespace {
+
+// `tgwark demo --topology single-vpc` and `tgwark-sim --topology single-vpc`
+// use the compiled-in copy of topologies/single-vpc.json: one VPC, two nodes
+// in it, no transit gateway.
+TEST(BuiltinTopologies, SingleVpcIsCompiledInAndHasNoTransitGateway) {
+  ASSERT_TRUE(builtinTopologyJson("demo").has_value());
+  EXPECT_EQ(*builtinTopologyJson("demo"), demoTopologyJson());
+  EXPECT_FALSE(builtinTopologyJson("single_vpc").has_value());
+  EXPECT_FALSE(builtinTopologyJson("").has_value());
+  auto json = builtinTopologyJson("single-vpc");
+  ASSERT_TRUE(json.has_value());
+  auto topology = parseTopology(*json);
+  ASSERT_TRUE(topology) << topology.error().message;
+  ASSERT_EQ(topology->nodes.size(), 2u);
+  const auto& region = topology->regions.at("us-east-1");
+  EXPECT_TRUE(region.transitGateways.empty());
+  EXPECT_TRUE(region.vpcAttachments.empty());
+  EXPECT_TRUE(topology->peerings.empty());
+  for (const auto& node : topology->nodes) {
+    EXPECT_EQ(region.enis.at(node.eniId).vpcId, "vpc-00000010000000000") << node.name;
+  }
 }
 
 }  // namespace

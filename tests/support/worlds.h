@@ -102,6 +102,40 @@ inline std::shared_ptr<FakeCloud> threeRegions() {
   return c;
 }
 
+// The single-VPC layout (no transit gateway), as the stock aws-vpc-move-ip
+// agent serves it: both nodes in vpc-a (us-east-1), three route tables there,
+// the VIP on node-a in two of them (rtb-a3 has none yet). rtb-a2 also holds a
+// route that is not the VIP's, on node-b's ENI, which must never change.
+// vpc-c, in the same region but with no node, holds a look-alike VIP route on
+// another ENI: out of scope, never read or written.
+inline constexpr const char* kRtbA3 = "rtb-a0000003";
+inline constexpr const char* kEniX = "eni-c0000009";
+inline constexpr const char* kOtherRoute = "172.16.0.0/24";
+inline std::shared_ptr<FakeCloud> singleVpc() {
+  auto c = std::make_shared<FakeCloud>();
+  c->addVpc("us-east-1", kVpcA, "10.1.0.0/16");
+  c->addVpc("us-east-1", kVpcC, "10.3.0.0/16");
+  c->addRouteTable("us-east-1", kRtbA1, kVpcA, true);
+  c->addRouteTable("us-east-1", kRtbA2, kVpcA);
+  c->addRouteTable("us-east-1", kRtbA3, kVpcA);
+  c->addRouteTable("us-east-1", kRtbC1, kVpcC, true);
+  c->addEni("us-east-1", kEniA, kVpcA);
+  c->addEni("us-east-1", kEniB, kVpcA);
+  c->addEni("us-east-1", kEniX, kVpcC);
+  c->addRoute(kRtbA1, kVip, kEniA);
+  c->addRoute(kRtbA2, kVip, kEniA);
+  c->addRoute(kRtbA2, kOtherRoute, kEniB);
+  c->addRoute(kRtbC1, kVip, kEniX);
+  return c;
+}
+
+// Both nodes in us-east-1 (singleVpc()).
+inline std::string singleVpcConfigText(const std::string& extra = {}) {
+  return std::string("vip = \"192.168.10.10\"\n") + extra +
+         "\n[[node]]\nname = \"node-a\"\nregion = \"us-east-1\"\neni = \"eni-a0000001\"\n"
+         "\n[[node]]\nname = \"node-b\"\nregion = \"us-east-1\"\neni = \"eni-b0000001\"\n";
+}
+
 inline std::string baseConfigText(const std::string& extra = {},
                                   const std::string& nodeBRegion = "us-west-2") {
   return std::string("vip = \"192.168.10.10\"\n") + extra +
