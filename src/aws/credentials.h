@@ -6,12 +6,17 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/secret.h"
 
 namespace tgwark::aws {
+
+// Error::awsCode when no source in the chain has credentials (botocore calls
+// the same situation NoCredentialsError); never an AWS answer.
+inline constexpr std::string_view kNoCredentialsCode = "NoCredentials";
 
 struct Credentials {
   std::string accessKeyId;

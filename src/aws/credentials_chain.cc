@@ -55,7 +55,9 @@ Result<Credentials> ChainCredentialsProvider::getCredentials() {
   }
   std::string all;
   for (const auto& s : skipped) all += (all.empty() ? "" : "; ") + s;
-  return makeError(ErrorCategory::kNotFound, "no AWS credentials found (" + all + ")");
+  return makeError(ErrorCategory::kNotFound,
+                   fmt::format("no AWS credentials found (tried {}). {}", all, kCredentialsFixes),
+                   std::string(kNoCredentialsCode));
 }
 
 std::shared_ptr<CredentialsProvider> makeDefaultCredentialsChain(const DefaultChainOptions& options,

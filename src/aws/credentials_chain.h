@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "aws/credentials.h"
@@ -18,6 +19,12 @@
 namespace tgwark::aws {
 
 class ImdsClient;
+
+// What fixes it, in the order an HA node is usually set up: appended to the
+// one-line error so the operator need not look it up.
+inline constexpr std::string_view kCredentialsFixes =
+    "Fix: attach an IAM instance role to this instance, or set AWS_PROFILE to a profile with "
+    "credentials or role_arn (~/.aws/config), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY";
 
 // kNotFound moves on to the next provider, any other error stops the chain.
 // Remembers the provider that last worked and asks it first next time

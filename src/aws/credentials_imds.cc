@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "aws/http_client.h"
 #include "aws/imds_client.h"
 #include "aws/iso8601.h"
 
@@ -28,6 +29,15 @@ Result<Credentials> ImdsCredentialsProvider::getCredentials() {
     Error e = roles.error();
     if (e.category == ErrorCategory::kNotFound) {
       e.message = "no instance role: " + e.message;
+    } else if (e.awsCode == kTransportConnectCode) {
+      // Nothing listens at the metadata address even after the client's
+      // retries: this is not an EC2 instance (or its metadata service is
+      // off), which is absence, as the SDKs treat it, not a reason to retry
+      // until the action's deadline.
+      return makeError(ErrorCategory::kNotFound,
+                       fmt::format("nothing answers at {} (not an EC2 instance, or its "
+                                   "metadata service is turned off)",
+                                   imds_->options().endpoint));
     }
     return std::unexpected(std::move(e));
   }

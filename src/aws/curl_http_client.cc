@@ -225,10 +225,13 @@ Result<HttpResponse> CurlHttpClient::send(const HttpRequest& request) {
                                    options.maxResponseBytes));
     }
     bool timedOut = code == CURLE_OPERATION_TIMEDOUT;
+    std::string_view awsCode = timedOut                        ? kTransportTimeoutCode
+                               : code == CURLE_COULDNT_CONNECT ? kTransportConnectCode
+                                                               : kTransportErrorCode;
     return makeError(ErrorCategory::kRetryable,
                      fmt::format("{} {} failed: {}{}", request.method, where, detail,
                                  timedOut ? fmt::format(" (timeout {} ms)", timeout.count()) : ""),
-                     std::string(timedOut ? kTransportTimeoutCode : kTransportErrorCode));
+                     std::string(awsCode));
   }
   sink.response.status = static_cast<int>(status);
   return std::move(sink.response);

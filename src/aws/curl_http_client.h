@@ -45,8 +45,8 @@ class CurlHttpClient final : public HttpClient {
   CurlHttpClient(const CurlHttpClient&) = delete;
   CurlHttpClient& operator=(const CurlHttpClient&) = delete;
 
-  // Transport failures return kRetryable with awsCode kTransportTimeoutCode or
-  // kTransportErrorCode and curl's message; request headers and bodies are
+  // Transport failures return kRetryable with awsCode kTransportTimeoutCode,
+  // kTransportConnectCode or kTransportErrorCode and curl's message; request headers and bodies are
   // never logged or copied into errors (they carry signatures and tokens).
   Result<HttpResponse> send(const HttpRequest& request) override;
 

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "aws/aws_error.h"
+#include "aws/credentials.h"
 #include "aws/ec2_xml.h"
 #include "aws/iso8601.h"
 #include "aws/query_encoding.h"
@@ -65,7 +66,10 @@ Ec2Client::~Ec2Client() = default;
 
 void Ec2Client::logFailure(std::string_view action, const Error& error) const {
   // Expected outcomes (a permitted DryRun, absence) are not worth a warning.
-  if (isDryRunSuccess(error) || error.category == ErrorCategory::kNotFound) {
+  // Missing credentials fail every region's first call alike and the action
+  // reports that error itself: a warning per region would only bury it.
+  if (isDryRunSuccess(error) || error.category == ErrorCategory::kNotFound ||
+      error.awsCode == kNoCredentialsCode) {
     spdlog::debug("EC2 {} {}: {}", region_, action, error.describe());
   } else {
     spdlog::warn("EC2 {} {}: {}", region_, action, error.describe());
@@ -103,10 +107,9 @@ Result<std::string> Ec2Client::sendOnce(std::string_view action, const std::stri
   auto credentials = credentials_->getCredentials();
   if (!credentials) {
     Error error = credentials.error();
-    if (error.category == ErrorCategory::kNotFound) {
-      error.category = ErrorCategory::kPermission;
-      error.message = "no AWS credentials available: " + error.message;
-    }
+    // No credentials at all: no request can be authorised, and retrying
+    // will not find any (the chain already said which sources it tried).
+    if (error.category == ErrorCategory::kNotFound) error.category = ErrorCategory::kPermission;
     return std::unexpected(std::move(error));
   }
   options_.rateLimiter->acquire(*clock_);

@@ -20,6 +20,9 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 // from AWS itself; the "Transport." prefix keeps them apart from AWS codes.
 inline constexpr std::string_view kTransportTimeoutCode = "Transport.Timeout";
 inline constexpr std::string_view kTransportErrorCode = "Transport.Error";
+// Nothing accepted the connection (refused, no route): for the instance
+// metadata address this means "not an EC2 instance", not "try again".
+inline constexpr std::string_view kTransportConnectCode = "Transport.ConnectFailed";
 // Error::awsCode of an HTTP answer that is not an AWS answer at all: a
 // proxy's HTML page, a truncated or empty body, another XML namespace, a
 // document lacking fields EC2 always sends, a redirect, a 404 without an AWS

@@ -8,9 +8,11 @@
 #include <cctype>
 #include <ctime>
 #include <map>
+#include <string_view>
 
 #include <fmt/format.h>
 
+#include "common/log_text.h"
 #include "common/percent_encoding.h"
 
 namespace tgwark::aws::sigv4 {
@@ -165,6 +167,30 @@ std::string canonicalHeaderValue(std::string_view value) {
   return out;
 }
 
+// RFC 9110 token characters: what a header name may be made of. Anything else
+// cannot be sent as one header (a ',' or '=' would even change how the
+// Authorization header's SignedHeaders list reads back).
+bool isTokenChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+Result<void> checkHeader(std::string_view name, std::string_view value) {
+  if (name.empty()) return makeError(ErrorCategory::kInvalid, "sigv4: empty header name");
+  if (!std::all_of(name.begin(), name.end(), isTokenChar)) {
+    return makeError(ErrorCategory::kInvalid,
+                     fmt::format("sigv4: header name '{}' is not an HTTP token", escapeForLog(name)));
+  }
+  // A NUL ends the value on the way out (curl takes C strings) and a CR ends
+  // the header line: either way the signed value is not the one sent.
+  if (value.find_first_of(std::string_view("\0\r", 2)) != std::string_view::npos) {
+    return makeError(ErrorCategory::kInvalid,
+                     fmt::format("sigv4: header '{}' has a NUL or CR in its value",
+                                 escapeForLog(name)));
+  }
+  return {};
+}
+
 // selected == nullptr: sign every header except the skipped ones (client side).
 // Otherwise only the named (lower-case) headers (server side, from SignedHeaders).
 Result<CanonicalRequest> buildCanonicalRequest(const HttpRequest& request,
@@ -186,7 +212,7 @@ Result<CanonicalRequest> buildCanonicalRequest(const HttpRequest& request,
       }
       if (params.omitSessionToken && name == "x-amz-security-token") continue;
     }
-    if (name.empty()) return makeError(ErrorCategory::kInvalid, "sigv4: empty header name");
+    TGWARK_RETURN_IF_ERROR(checkHeader(name, rawValue));
     auto [it, inserted] = headers.try_emplace(name, canonicalHeaderValue(rawValue));
     if (!inserted) {
       it->second.push_back(',');

@@ -63,7 +63,14 @@ TEST(Chain, AllNotFound) {
   auto r = chain.getCredentials();
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().category, ErrorCategory::kNotFound);
-  EXPECT_NE(r.error().message.find("no AWS credentials found"), std::string::npos);
+  EXPECT_EQ(r.error().awsCode, kNoCredentialsCode);
+  EXPECT_NE(r.error().message.find("no AWS credentials found (tried environment: unset)"),
+            std::string::npos)
+      << r.error().message;
+  // One line that says how to fix it.
+  EXPECT_NE(r.error().message.find("instance role"), std::string::npos);
+  EXPECT_NE(r.error().message.find("AWS_PROFILE"), std::string::npos);
+  EXPECT_EQ(r.error().message.find('\n'), std::string::npos);
 }
 
 TEST(Chain, InvalidateIsPassedToEveryLink) {

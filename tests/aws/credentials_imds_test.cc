@@ -111,5 +111,30 @@ TEST_F(ImdsCredentialsTest, MalformedDocumentNeverQuotesSecrets) {
   EXPECT_EQ(badTime.error().describe().find("leaky-secret"), std::string::npos);
 }
 
+TEST_F(ImdsCredentialsTest, NothingListeningIsAbsenceNotATransientFailure) {
+  // Off EC2 nothing accepts connections at the metadata address: the chain
+  // must end with "no credentials" at once, not retry until the deadline.
+  http_->setHandler([](const HttpRequest&) -> Result<HttpResponse> {
+    return makeError(ErrorCategory::kRetryable, "Failed to connect",
+                     std::string(kTransportConnectCode));
+  });
+  ImdsCredentialsProvider provider(client_, envOf({}));
+  auto c = provider.getCredentials();
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error().category, ErrorCategory::kNotFound);
+  EXPECT_NE(c.error().message.find("not an EC2 instance"), std::string::npos) << c.error().message;
+}
+
+TEST_F(ImdsCredentialsTest, OtherTransportFailuresStayTransient) {
+  // A timeout on an EC2 instance is a flapping metadata service: retry.
+  http_->setHandler([](const HttpRequest&) -> Result<HttpResponse> {
+    return makeError(ErrorCategory::kRetryable, "timed out", std::string(kTransportTimeoutCode));
+  });
+  ImdsCredentialsProvider provider(client_, envOf({}));
+  auto c = provider.getCredentials();
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error().category, ErrorCategory::kRetryable);
+}
+
 }  // namespace
 }  // namespace tgwark::aws

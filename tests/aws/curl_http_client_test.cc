@@ -237,7 +237,7 @@ TEST(CurlHttpClientTest, ConnectionRefusedIsRetryable) {
   ::close(fd);
   ASSERT_FALSE(response);
   EXPECT_EQ(response.error().category, ErrorCategory::kRetryable);
-  EXPECT_EQ(response.error().awsCode, kTransportErrorCode);
+  EXPECT_EQ(response.error().awsCode, kTransportConnectCode);
   EXPECT_NE(response.error().message.find("127.0.0.1"), std::string::npos);
   // Request headers never leak into errors.
   EXPECT_EQ(response.error().message.find("AWS4-HMAC"), std::string::npos);

@@ -6,6 +6,7 @@ hang into a failure here; it is not a timing assertion.
 """
 
 import os
+import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -75,6 +76,43 @@ class InputFiles(SimTestCase):
         r = tgwark(["status"], env, self.write_config(), timeout=HANG_TIMEOUT_S)
         self.assertNotEqual(r.rc, 0, str(r))
         self.assertIn("FIFO", r.stderr)
+
+
+class MissingCredentials(SimTestCase):
+    """No credentials anywhere, off EC2 (nothing listens at the metadata
+    address): one line naming what was tried and how to fix it, at once
+    (not after retrying until the action's deadline), and no AWS call."""
+
+    TOPOLOGY = "ref-3r"
+
+    def setUp(self):
+        super().setUp()
+        # Bound, never listening: connecting is refused, and holding the
+        # socket keeps the port from being reused meanwhile.
+        self.closed = socket.socket()
+        self.closed.bind(("127.0.0.1", 0))
+        self.addCleanup(self.closed.close)
+
+    def env(self):
+        env = harness.base_env(self.workdir)
+        env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = "http://127.0.0.1:%d" % self.closed.getsockname()[1]
+        return env
+
+    def test_one_line_with_the_fix(self):
+        config = self.write_config()
+        for cmd, rc in ((["status"], 1), (["restore", "--node", "node-a"], 1),
+                        (["apply", "--active", "node-a"], 1)):
+            with self.subTest(cmd=cmd):
+                r = tgwark(cmd, self.env(), config, timeout=HANG_TIMEOUT_S)
+                self.assertRc(r, rc)
+                lines = [l for l in r.stderr.splitlines() if "no AWS credentials found" in l]
+                self.assertEqual(len(lines), 1, r.stderr)
+                line = lines[0]
+                for tried in ("environment", "profile", "not an EC2 instance"):
+                    self.assertIn(tried, line)
+                self.assertIn("Fix: attach an IAM instance role", line)
+                self.assertIn("AWS_PROFILE", line)
+        self.assertEqual(self.sim.total_calls(), 0)
 
 
 if __name__ == "__main__":
