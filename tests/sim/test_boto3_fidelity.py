@@ -132,6 +132,16 @@ def run_intra_region(url):
     att = rr["Route"]["TransitGatewayAttachments"][0]
     check(att["TransitGatewayAttachmentId"] == INTRA_ACC and att["ResourceId"] == INTRA_TGW1
           and att["ResourceType"] == "peering", f"ReplaceTransitGatewayRoute to tgw 2's side: {rr['Route']}")
+    if os.path.exists("/usr/bin/aws"):
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDSIMULATOR", AWS_SECRET_ACCESS_KEY="simulator-secret-key",
+                   AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE="/dev/null",
+                   AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+        out = subprocess.run(["/usr/bin/aws", "--endpoint-url", url, "ec2", "describe-transit-gateway-peering-attachments",
+                              "--transit-gateway-attachment-ids", INTRA_REQ, "--output", "json"],
+                             env=env, capture_output=True, text=True)
+        got = json.loads(out.stdout)["TransitGatewayPeeringAttachments"] if out.returncode == 0 else []
+        check(len(got) == 1 and got[0].get("AccepterTransitGatewayAttachmentId") == INTRA_ACC,
+              f"aws ec2 describe-transit-gateway-peering-attachments (intra-region): {out.stderr}")
 
 
 def client(url, region, key="AKIDSIMULATOR", secret="simulator-secret-key", token=None):
