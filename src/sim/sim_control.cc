@@ -129,13 +129,18 @@ void applyDrift(SimTopology& topology, const json& op) {
         }
       }
     }
-    if (const auto it = topology.peerings.find(id); it != topology.peerings.end()) {
+    // Either side's id names the peering (intra-region sides have their own).
+    std::vector<std::string> sideIds{id};
+    for (auto it = topology.peerings.begin(); it != topology.peerings.end(); ++it) {
+      if (!it->second.hasId(id)) continue;
       found = true;
       if (kind == "set_attachment_state") {
         it->second.state = state;
       } else {
+        sideIds = {it->second.id, it->second.accepterSideId()};
         topology.peerings.erase(it);
       }
+      break;
     }
     if (!found) throw ControlError{"unknown attachment " + id};
     if (kind == "delete_attachment") {
@@ -143,8 +148,10 @@ void applyDrift(SimTopology& topology, const json& op) {
       // routes pointing at it stay and show as blackhole.
       for (auto& [name, region] : topology.regions) {
         for (auto& [tid, table] : region.tgwRouteTables) {
-          removeId(table.associations, id);
-          removeId(table.propagations, id);
+          for (const auto& side : sideIds) {
+            removeId(table.associations, side);
+            removeId(table.propagations, side);
+          }
         }
       }
     }
