@@ -313,6 +313,17 @@ SimResponse SimState::handleControl(const SimRequest& request, std::string_view 
       setClockOffset(std::chrono::seconds{body["offset_s"].get<long long>()});
       return jsonResponse(200, {{"ok", true}});
     }
+    if (subpath == "credentials") {
+      if (!body.contains("node") || !body["node"].is_string() ||
+          !body.contains("expire_after_calls") ||
+          !body["expire_after_calls"].is_number_unsigned()) {
+        throw ControlError{
+            "'node' (a node name) and 'expire_after_calls' (calls >= 0) are required"};
+      }
+      expireRoleCredentialsAfter(body["node"].get<std::string>(),
+                                 body["expire_after_calls"].get<std::uint64_t>());
+      return jsonResponse(200, {{"ok", true}});
+    }
     if (subpath == "throttle") {
       ThrottleOptions options;
       {

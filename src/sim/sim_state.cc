@@ -175,9 +175,9 @@ void SimState::reset() {
   topology_ = initial_;
   sessions_.clear();
   for (const auto& [key, secret] : options_.credentials)
-    sessions_[key] = Session{SecretString(secret), {}, {}, {}};
+    sessions_[key] = Session{SecretString(secret), {}, {}, {}, {}};
   for (const auto& [key, credential] : topology_.credentials) {
-    sessions_[key] = Session{credential.secretAccessKey, {}, credential.allowedActions, {}};
+    sessions_[key] = Session{credential.secretAccessKey, {}, credential.allowedActions, {}, {}};
   }
   imdsTokens_.clear();
   imdsCredentials_.clear();
@@ -188,6 +188,12 @@ void SimState::reset() {
   latency_.clear();
   rng_.seed(options_.seed);
   clockOffset_ = std::chrono::seconds{0};
+  roleCallsLeft_.clear();
+}
+
+void SimState::expireRoleCredentialsAfter(const std::string& node, std::uint64_t calls) {
+  std::lock_guard lock(mu_);
+  roleCallsLeft_[node] = calls;
 }
 
 WallTime SimState::ec2Now() const {
@@ -407,6 +413,15 @@ SimResponse SimState::handleEc2(const SimRequest& request) {
     if (!session->second.token.empty() && token != session->second.token.reveal()) {
       return fail(401, "AuthFailure", "The security token included in the request is invalid.");
     }
+    if (const auto left = roleCallsLeft_.find(session->second.node);
+        !session->second.node.empty() && left != roleCallsLeft_.end()) {
+      if (left->second == 0) {
+        session->second.expiration = clock_->now();
+        roleCallsLeft_.erase(left);
+      } else {
+        --left->second;
+      }
+    }
     if (session->second.expiration && clock_->now() >= *session->second.expiration) {
       return fail(400, "RequestExpired", "Request has expired.");
     }
@@ -491,12 +506,18 @@ SimResponse SimState::handleEc2(const SimRequest& request) {
     auto failed = ec2Error(result.error().status, result.error().code, result.error().message,
                            requestId, region, action);
     failed.delay = response.delay;
-    failed.disposition = response.disposition;
+    failed.disposition =
+        garble == "reset_after" ? SimResponse::Disposition::kReset : response.disposition;
     failed.stall = response.stall;
     return failed;
   }
   response.body = ec2SuccessXml(action, requestId, *result);
-  if (!garble.empty()) spoil(response.body, garble);
+  if (garble == "reset_after") {
+    // Carried out, but the answer is lost: a retried write meets its own effect.
+    response.disposition = SimResponse::Disposition::kReset;
+  } else if (!garble.empty()) {
+    spoil(response.body, garble);
+  }
   return response;
 }
 
@@ -533,7 +554,7 @@ std::optional<SimResponse> SimState::fireFault(std::string_view region, std::str
         return spoiled;
       }
       if (garble != nullptr && (fault.kind == "truncated" || fault.kind == "no_state" ||
-                                fault.kind == "wrong_namespace")) {
+                                fault.kind == "wrong_namespace" || fault.kind == "reset_after")) {
         ++errors_[{std::string(region), std::string(action)}]["(" + fault.kind + ")"];
         *garble = fault.kind;
         continue;
@@ -706,7 +727,11 @@ SimResponse SimState::serveImds(const SimRequest& request, const SimNode& nodeRe
       const auto lifetime =
           std::chrono::duration_cast<WallTime::duration>(options_.roleCredentialLifetime);
       // Rotate halfway through the lifetime, like EC2; earlier keys stay valid until they expire.
-      if (current.accessKeyId.empty() || now >= current.issued + lifetime / 2) {
+      // An expired session (expireRoleCredentialsAfter) is replaced at once.
+      const auto issued = sessions_.find(current.accessKeyId);
+      const bool expired = issued != sessions_.end() && issued->second.expiration &&
+                           now >= *issued->second.expiration;
+      if (current.accessKeyId.empty() || expired || now >= current.issued + lifetime / 2) {
         std::string key = "ASIA";
         for (char c : randomHex(16))
           key += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -716,7 +741,7 @@ SimResponse SimState::serveImds(const SimRequest& request, const SimNode& nodeRe
             Session{SecretString(randomHex(40)), SecretString("IQoJb3JpZ2luX2VjE" + randomHex(180)),
                     role == topology_.roles.end() ? std::vector<std::string>{}
                                                   : role->second.allowedActions,
-                    now + lifetime};
+                    now + lifetime, node->name};
       }
       const auto& session = sessions_.at(current.accessKeyId);
       auto response = text(

@@ -155,6 +155,10 @@ class SimState {
   // node's clock look skewed.
   WallTime ec2Now() const;
   void setClockOffset(std::chrono::seconds offset);
+  // The node's instance-role credentials expire after `calls` more EC2 calls
+  // signed with them (0: the next one is refused), as if their lifetime ended
+  // mid-action; IMDS then hands out new ones.
+  void expireRoleCredentialsAfter(const std::string& node, std::uint64_t calls);
 
  private:
   struct Session {
@@ -162,6 +166,7 @@ class SimState {
     SecretString token;  // empty for long-term keys
     std::vector<std::string> allowedActions;
     std::optional<WallTime> expiration;
+    std::string node;  // the node whose instance role it was issued to (IMDS), else empty
   };
   struct Bucket {
     double tokens = 0;
@@ -211,6 +216,7 @@ class SimState {
   std::vector<LatencyRule> latency_;
   std::mt19937_64 rng_;
   std::chrono::seconds clockOffset_{0};
+  std::map<std::string, std::uint64_t> roleCallsLeft_;  // node -> calls before its role keys expire
 };
 
 }  // namespace tgwark::sim
