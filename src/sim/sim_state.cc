@@ -391,7 +391,9 @@ SimResponse SimState::handleEc2(const SimRequest& request) {
   if (const auto it = params.find("Action"); it != params.end()) action = it->second;
   if (action.empty())
     return fail(400, "MissingAction", "The request must contain the parameter Action");
-  if (!isKnownAction(action)) {
+  // STS's AssumeRole on the same listener (AWS_ENDPOINT_URL_STS=the emulator's URL).
+  const bool sts = auth && auth->service == "sts" && action == "AssumeRole";
+  if (!sts && !isKnownAction(action)) {
     return fail(400, "InvalidAction",
                 fmt::format("The action {} is not valid for this web service.", action));
   }
@@ -399,7 +401,7 @@ SimResponse SimState::handleEc2(const SimRequest& request) {
     return fail(400, "MissingParameter", "The request must contain the parameter Version");
 
   std::vector<std::string> allowed;
-  if (auth && auth->service != "ec2") {
+  if (auth && auth->service != "ec2" && !sts) {
     return fail(403, "SignatureDoesNotMatch",
                 "Credential should be scoped to correct service: 'ec2'. ");
   }
@@ -476,6 +478,8 @@ SimResponse SimState::handleEc2(const SimRequest& request) {
     return std::move(*injected);
   }
 
+  if (sts) return assumeRole(params, requestId, region, response.delay);
+
   if (!takeToken(region, action)) {
     auto throttled =
         ec2Error(503, "RequestLimitExceeded", "Request limit exceeded.", requestId, region, action);
@@ -518,6 +522,58 @@ SimResponse SimState::handleEc2(const SimRequest& request) {
   } else if (!garble.empty()) {
     spoil(response.body, garble);
   }
+  return response;
+}
+
+SimResponse SimState::assumeRole(const std::map<std::string, std::string>& params,
+                                 const std::string& requestId, const std::string& region,
+                                 Millis delay) {
+  const auto arn = params.find("RoleArn");
+  const auto slash = arn == params.end() ? std::string::npos : arn->second.rfind(":role/");
+  const std::string name = slash == std::string::npos ? "" : arn->second.substr(slash + 6);
+  const auto role = topology_.roles.find(name);
+  if (role == topology_.roles.end()) {
+    auto denied = ec2Error(403, "AccessDenied", "Not authorized to perform sts:AssumeRole",
+                           requestId, region, "AssumeRole");
+    denied.delay = delay;
+    return denied;
+  }
+  std::chrono::seconds duration{3600};
+  if (const auto d = params.find("DurationSeconds"); d != params.end()) {
+    duration = std::chrono::seconds{std::strtoll(d->second.c_str(), nullptr, 10)};
+  }
+  const WallTime now = clock_->now();
+  std::string key = "ASIA";
+  for (char c : randomHex(16))
+    key += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const auto expiration = now + std::chrono::duration_cast<WallTime::duration>(duration);
+  // Named "role/NAME" for expireRoleCredentialsAfter.
+  sessions_[key] =
+      Session{SecretString(randomHex(40)), SecretString("FwoGZXIvYXdzE" + randomHex(180)),
+              role->second.allowedActions, expiration, "role/" + name};
+  const auto& session = sessions_.at(key);
+  SimResponse response;
+  response.delay = delay;
+  response.contentType = "text/xml";
+  response.body = fmt::format(
+      R"(<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <AssumeRoleResult>
+    <Credentials>
+      <AccessKeyId>{}</AccessKeyId>
+      <SecretAccessKey>{}</SecretAccessKey>
+      <SessionToken>{}</SessionToken>
+      <Expiration>{}</Expiration>
+    </Credentials>
+    <AssumedRoleUser>
+      <Arn>arn:aws:sts::{}:assumed-role/{}/session</Arn>
+      <AssumedRoleId>AROA{}:session</AssumedRoleId>
+    </AssumedRoleUser>
+  </AssumeRoleResult>
+  <ResponseMetadata><RequestId>{}</RequestId></ResponseMetadata>
+</AssumeRoleResponse>
+)",
+      key, session.secret.reveal(), session.token.reveal(), iso8601(expiration),
+      topology_.accountId, name, randomHex(16), requestId);
   return response;
 }
 

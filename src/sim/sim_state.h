@@ -155,9 +155,10 @@ class SimState {
   // node's clock look skewed.
   WallTime ec2Now() const;
   void setClockOffset(std::chrono::seconds offset);
-  // The node's instance-role credentials expire after `calls` more EC2 calls
-  // signed with them (0: the next one is refused), as if their lifetime ended
-  // mid-action; IMDS then hands out new ones.
+  // The node's instance-role credentials (`node`: a node name), or every
+  // AssumeRole session of a role (`node`: "role/NAME"), expire after `calls`
+  // more EC2 calls signed with them (0: the next one is refused), as if their
+  // lifetime ended mid-action; IMDS (or AssumeRole) then hands out new ones.
   void expireRoleCredentialsAfter(const std::string& node, std::uint64_t calls);
 
  private:
@@ -197,6 +198,9 @@ class SimState {
                        const std::string& requestId, std::string_view region,
                        std::string_view action);
   Millis latencyFor(std::string_view region, std::string_view action);
+  // STS AssumeRole for a topology role: temporary credentials with its policy.
+  SimResponse assumeRole(const std::map<std::string, std::string>& params,
+                         const std::string& requestId, const std::string& region, Millis delay);
   bool takeToken(std::string_view region, std::string_view action);
   std::string newRequestId();
   std::string randomHex(std::size_t digits);

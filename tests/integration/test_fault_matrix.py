@@ -195,6 +195,37 @@ class TransientApiFaults(MatrixMixin, SimTestCase):
         self.assertConverged(lambda: self.tg("node-b", "restore"))
 
 
+class AssumedRole(MatrixMixin, SimTestCase):
+    """Credentials from STS AssumeRole (`role_arn`), sourced from static keys:
+    the emulator answers AssumeRole on the same listener."""
+
+    TOPOLOGY = "demo"
+
+    def setUp(self):
+        super().setUp()
+        self.env = harness.static_key_env(self.workdir)
+        self.env["AWS_ENDPOINT_URL_STS"] = self.sim.url
+        self.config = self.write_config(harness.config_toml(
+            self.topology, self.sim.url,
+            extra_aws='role_arn = "arn:aws:iam::%s:role/tgwark-node"'
+            % self.topology.get("account_id", "123456789012")))
+        self.assertRc(tgwark(["--node", "node-a", "restore"], self.env, self.config), 0)
+
+    def test_assumed_role_credentials_expire_mid_restore(self):
+        before = self.sim.state()
+        calls = self.sim.counters()["calls"]
+        self.assertTrue(any("AssumeRole" in a for a in calls.values()), calls)
+        self.sim._request("POST", "/_sim/credentials",
+                          {"role": "tgwark-node", "expire_after_calls": 3})
+        r = tgwark(["--node", "node-b", "restore"], self.env, self.config)
+        self.assertRc(r, 0)
+        self.assertGreater(self.faulted("RequestExpired"), 0, "the credentials never expired")
+        self.assertServes("node-b")
+        self.assertOnlyVipRoutesChanged(before)
+        self.assertConverged(lambda: tgwark(["--node", "node-b", "restore"], self.env,
+                                            self.config))
+
+
 class NodeFaults(MatrixMixin, SimTestCase):
     """A node as LifeKeeper runs it: identity and credentials from its own
     instance metadata (no --node, no keys)."""

@@ -606,6 +606,33 @@ TEST_F(SimTest, RoleCredentialsExpireAfterNCallsAndImdsRotates) {
   EXPECT_EQ(call("us-east-1", "DescribeVpcs", {})->status, 200);
 }
 
+TEST_F(SimTest, StsAssumeRoleHandsOutExpiringCredentials) {
+  signService_ = "sts";
+  auto unknown =
+      call("us-east-1", "AssumeRole",
+           {{"RoleArn", "arn:aws:iam::123456789012:role/nope"}, {"RoleSessionName", "t"}});
+  EXPECT_EQ(unknown->status, 403);
+  auto r =
+      call("us-east-1", "AssumeRole",
+           {{"RoleArn", "arn:aws:iam::123456789012:role/tgwark-node"}, {"RoleSessionName", "t"}});
+  signService_ = "ec2";
+  ASSERT_EQ(r->status, 200) << r->body;
+  const auto creds = r->doc.select_node("/AssumeRoleResponse/AssumeRoleResult/Credentials").node();
+  const std::string key = creds.child_value("AccessKeyId"),
+                    secret = creds.child_value("SecretAccessKey"),
+                    token = creds.child_value("SessionToken");
+  ASSERT_FALSE(key.empty());
+  EXPECT_FALSE(std::string(creds.child_value("Expiration")).empty());
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {}, key, secret, token)->status, 200);
+  httplib::Client control("127.0.0.1", server_->port());
+  EXPECT_EQ(control
+                .Post("/_sim/credentials", R"({"role":"tgwark-node","expire_after_calls":0})",
+                      "application/json")
+                ->status,
+            200);
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {}, key, secret, token)->code(), "RequestExpired");
+}
+
 TEST_F(SimTest, ScriptedFaultFailsTheNthCall) {
   server_->state().addFault(
       FaultRule{"us-west-2", "ReplaceTransitGatewayRoute", "InternalError", 0, 2, 1});
