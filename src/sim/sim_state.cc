@@ -179,7 +179,7 @@ void SimState::reset() {
   for (const auto& [key, credential] : topology_.credentials) {
     sessions_[key] = Session{credential.secretAccessKey, {}, credential.allowedActions, {}, {}};
   }
-  imdsTokens_.clear();
+  ++imdsTokenGeneration_;  // tokens handed out before a reset are refused
   imdsCredentials_.clear();
   buckets_.clear();
   calls_.clear();
@@ -525,6 +525,12 @@ SimResponse SimState::handleEc2(const SimRequest& request) {
   return response;
 }
 
+std::string SimState::imdsTokenMac(std::string_view node, std::string_view payload) const {
+  return aws::sigv4::sha256Hex(fmt::format("tgwark-sim imds {} {} {} {}", options_.seed,
+                                           imdsTokenGeneration_, node, payload))
+      .substr(0, kImdsTokenMacDigits);
+}
+
 SimResponse SimState::assumeRole(const std::map<std::string, std::string>& params,
                                  const std::string& requestId, const std::string& region,
                                  Millis delay) {
@@ -696,17 +702,26 @@ SimResponse SimState::serveImds(const SimRequest& request, const SimNode& nodeRe
         ttl > 21600) {
       return text(400, "Bad Request\n");
     }
-    std::string token = "AQAEA" + randomHex(51);
-    imdsTokens_[token] = {node->name, clock_->monotonic() + std::chrono::seconds(ttl)};
+    // Self-validating, as IMDS's own tokens are: nothing is stored per token,
+    // so a long-running emulator does not grow with every client.
+    const std::string nonce = randomHex(16);
+    const std::string expiry = fmt::format(
+        "{:016x}",
+        static_cast<std::uint64_t>(
+            (clock_->monotonic() + std::chrono::seconds(ttl)).time_since_epoch().count()));
+    const std::string token = "AQAEA" + nonce + expiry + imdsTokenMac(node->name, nonce + expiry);
     auto response = text(200, token);
     response.headers.emplace_back("X-aws-ec2-metadata-token-ttl-seconds", std::to_string(ttl));
     return response;
   }
   if (request.method != "GET") return text(405, "Method Not Allowed\n");
   const std::string token(headerValue(request, "X-aws-ec2-metadata-token"));
-  const auto tokenIt = imdsTokens_.find(token);
-  if (tokenIt == imdsTokens_.end() || tokenIt->second.first != node->name ||
-      clock_->monotonic() >= tokenIt->second.second) {
+  std::uint64_t expiry = 0;
+  const bool shaped =
+      token.size() == 5 + 16 + 16 + kImdsTokenMacDigits && token.starts_with("AQAEA") &&
+      std::from_chars(token.data() + 21, token.data() + 37, expiry, 16).ec == std::errc{};
+  if (!shaped || token.substr(37) != imdsTokenMac(node->name, token.substr(5, 32)) ||
+      static_cast<std::uint64_t>(clock_->monotonic().time_since_epoch().count()) >= expiry) {
     return text(401, "Unauthorized\n");
   }
 

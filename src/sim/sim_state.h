@@ -201,6 +201,9 @@ class SimState {
   // STS AssumeRole for a topology role: temporary credentials with its policy.
   SimResponse assumeRole(const std::map<std::string, std::string>& params,
                          const std::string& requestId, const std::string& region, Millis delay);
+  // The check digits of an IMDS token for `node` (nonce + expiry as payload).
+  static constexpr std::size_t kImdsTokenMacDigits = 19;
+  std::string imdsTokenMac(std::string_view node, std::string_view payload) const;
   bool takeToken(std::string_view region, std::string_view action);
   std::string newRequestId();
   std::string randomHex(std::size_t digits);
@@ -211,7 +214,7 @@ class SimState {
   SimTopology initial_;
   SimTopology topology_;
   std::map<std::string, Session> sessions_;  // access key -> secret/policy
-  std::map<std::string, std::pair<std::string, MonoTime>> imdsTokens_;  // token -> (node, expiry)
+  std::uint64_t imdsTokenGeneration_ = 0;    // bumped by reset(): older tokens are refused
   std::map<std::string, ImdsCredentials> imdsCredentials_;  // node -> current role credentials
   std::map<std::pair<std::string, bool>, Bucket> buckets_;  // (region, mutating)
   std::map<std::pair<std::string, std::string>, std::uint64_t> calls_;
