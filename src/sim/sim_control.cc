@@ -320,6 +320,20 @@ SimResponse SimState::handleControl(const SimRequest& request, std::string_view 
       setClockOffset(std::chrono::seconds{body["offset_s"].get<long long>()});
       return jsonResponse(200, {{"ok", true}});
     }
+    if (subpath == "credentials") {
+      const bool byNode = body.contains("node") && body["node"].is_string();
+      const bool byRole = body.contains("role") && body["role"].is_string();
+      if (byNode == byRole || !body.contains("expire_after_calls") ||
+          !body["expire_after_calls"].is_number_unsigned()) {
+        throw ControlError{
+            "'node' (a node name) or 'role' (a role name), and 'expire_after_calls' (calls >= "
+            "0) are required"};
+      }
+      expireRoleCredentialsAfter(
+          byNode ? body["node"].get<std::string>() : "role/" + body["role"].get<std::string>(),
+          body["expire_after_calls"].get<std::uint64_t>());
+      return jsonResponse(200, {{"ok", true}});
+    }
     if (subpath == "throttle") {
       ThrottleOptions options;
       {

@@ -691,6 +691,71 @@ TEST_F(SimTest, ImdsTokenFlowAndRoleCredentials) {
   EXPECT_EQ(call("us-east-1", "DescribeVpcs", {}, key, secret, session)->code(), "RequestExpired");
 }
 
+TEST_F(SimTest, RoleCredentialsExpireAfterNCallsAndImdsRotates) {
+  httplib::Client imds("127.0.0.1", server_->port());
+  auto token = imds.Put("/_node/node-a/latest/api/token",
+                        {{"X-aws-ec2-metadata-token-ttl-seconds", "600"}}, "", "text/plain");
+  ASSERT_TRUE(token);
+  const httplib::Headers auth{{"X-aws-ec2-metadata-token", token->body}};
+  const auto fetch = [&] {
+    auto r = imds.Get("/_node/node-a/latest/meta-data/iam/security-credentials/tgwark-node", auth);
+    EXPECT_EQ(r->status, 200);
+    return nlohmann::json::parse(r->body);
+  };
+  const auto first = fetch();
+  const std::string key = first["AccessKeyId"], secret = first["SecretAccessKey"],
+                    session = first["Token"];
+  httplib::Client control("127.0.0.1", server_->port());
+  EXPECT_EQ(control
+                .Post("/_sim/credentials", R"({"node":"node-a","expire_after_calls":2})",
+                      "application/json")
+                ->status,
+            200);
+  EXPECT_EQ(control.Post("/_sim/credentials", R"({"node":"node-a"})", "application/json")->status,
+            400);
+  // Two more calls work, the third is refused as AWS refuses expired keys.
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {}, key, secret, session)->status, 200);
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {}, key, secret, session)->status, 200);
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {}, key, secret, session)->code(), "RequestExpired");
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {}, key, secret, session)->code(), "RequestExpired");
+  // IMDS hands out new credentials at once, and they work.
+  const auto second = fetch();
+  EXPECT_NE(second["AccessKeyId"], first["AccessKeyId"]);
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {}, second["AccessKeyId"], second["SecretAccessKey"],
+                 second["Token"])
+                ->status,
+            200);
+  // Long-term keys are not affected.
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {})->status, 200);
+}
+
+TEST_F(SimTest, StsAssumeRoleHandsOutExpiringCredentials) {
+  signService_ = "sts";
+  auto unknown =
+      call("us-east-1", "AssumeRole",
+           {{"RoleArn", "arn:aws:iam::123456789012:role/nope"}, {"RoleSessionName", "t"}});
+  EXPECT_EQ(unknown->status, 403);
+  auto r =
+      call("us-east-1", "AssumeRole",
+           {{"RoleArn", "arn:aws:iam::123456789012:role/tgwark-node"}, {"RoleSessionName", "t"}});
+  signService_ = "ec2";
+  ASSERT_EQ(r->status, 200) << r->body;
+  const auto creds = r->doc.select_node("/AssumeRoleResponse/AssumeRoleResult/Credentials").node();
+  const std::string key = creds.child_value("AccessKeyId"),
+                    secret = creds.child_value("SecretAccessKey"),
+                    token = creds.child_value("SessionToken");
+  ASSERT_FALSE(key.empty());
+  EXPECT_FALSE(std::string(creds.child_value("Expiration")).empty());
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {}, key, secret, token)->status, 200);
+  httplib::Client control("127.0.0.1", server_->port());
+  EXPECT_EQ(control
+                .Post("/_sim/credentials", R"({"role":"tgwark-node","expire_after_calls":0})",
+                      "application/json")
+                ->status,
+            200);
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {}, key, secret, token)->code(), "RequestExpired");
+}
+
 TEST_F(SimTest, ScriptedFaultFailsTheNthCall) {
   server_->state().addFault(
       FaultRule{"us-west-2", "ReplaceTransitGatewayRoute", "InternalError", 0, 2, 1});
@@ -712,6 +777,22 @@ TEST_F(SimTest, ConnectionResetFault) {
   auto r = call("us-east-1", "DescribeVpcs", {});
   EXPECT_EQ(r->status, 0);  // no complete HTTP response
   EXPECT_EQ(call("us-east-1", "DescribeVpcs", {})->status, 200);
+}
+
+TEST_F(SimTest, ResetAfterFaultCarriesOutTheCallAndLosesTheAnswer) {
+  server_->state().addFault(FaultRule{"*", "ReplaceTransitGatewayRoute", "reset_after", 0, 1, 1});
+  const Params p{{"TransitGatewayRouteTableId", kWestTgwRtb1},
+                 {"DestinationCidrBlock", kVip},
+                 {"Blackhole", "true"}};
+  EXPECT_EQ(call("us-west-2", "ReplaceTransitGatewayRoute", p)->status, 0);
+  // The route was replaced all the same.
+  auto r = call("us-west-2", "SearchTransitGatewayRoutes",
+                {{"TransitGatewayRouteTableId", kWestTgwRtb1},
+                 {"Filter.1.Name", "route-search.exact-match"},
+                 {"Filter.1.Value.1", kVip}});
+  ASSERT_EQ(r->status, 200);
+  EXPECT_NE(r->body.find("blackhole"), std::string::npos) << r->body;
+  EXPECT_EQ(server_->state().errorCount("(reset_after)"), 1u);
 }
 
 // One raw HTTP/1.1 exchange, for requests httplib's client would not send
