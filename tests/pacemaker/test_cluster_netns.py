@@ -90,22 +90,25 @@ def schema():
     return "pacemaker-" + max(names, key=lambda v: tuple(int(x) for x in v.split(".")))
 
 
-def enter_netns(name):
+def enter_netns(path):
     """Moves this process (its main thread, which spawns every child) into a
     network namespace, so the emulator and its control API are reached from
     here without touching the root namespace."""
     libc = ctypes.CDLL(None, use_errno=True)
-    fd = os.open("/run/netns/" + name, os.O_RDONLY)
+    fd = os.open(path, os.O_RDONLY)
     try:
         if libc.setns(fd, CLONE_NEWNET) != 0:
-            raise OSError(ctypes.get_errno(), "setns " + name)
+            raise OSError(ctypes.get_errno(), "setns " + path)
     finally:
         os.close(fd)
 
 
 class Cluster:
-    def __init__(self, topology):
+    def __init__(self, topology, extra_params=None):
         self.topology = topology
+        self.extra_params = extra_params or {}
+        self.home_netns = "/proc/%d/ns/net" % os.getpid()
+        self.home_netns_fd = os.open(self.home_netns, os.O_RDONLY)
         self.root = tempfile.mkdtemp(prefix="tgwark-pcmk-")
         self.holders = {}
         self.corosync = {}
@@ -133,7 +136,7 @@ class Cluster:
             sh(["ip", "-n", ns, "link", "set", "lo", "up"])
 
     def start_sim(self, topology_file):
-        enter_netns(HUB)
+        enter_netns("/run/netns/" + HUB)
         self.sim = harness.Sim(topology_file, listen=HUB_ADDR + ":0")
 
     def node_dir(self, node, *parts):
@@ -202,6 +205,7 @@ class Cluster:
     def cib_xml(self, fs, schema_name):
         params = {"ip": VIP, "nodes": self.nodes_param(), "endpoint_url": self.sim.url,
                   "remote_wait_s": "10"}
+        params.update(self.extra_params)
         nv = "".join('<nvpair id="p-%s" name="%s" value="%s"/>' % (k, k, v)
                      for k, v in params.items())
         return (
@@ -368,6 +372,10 @@ class Cluster:
         if self.sim is not None:
             self.sim.stop()
             self.sim = None
+        if self.home_netns_fd is not None:
+            enter_netns("/proc/self/fd/%d" % self.home_netns_fd)
+            os.close(self.home_netns_fd)
+            self.home_netns_fd = None
         for ns in self.netns:
             subprocess.run(["ip", "netns", "del", ns], capture_output=True)
         self.netns = []
@@ -387,15 +395,22 @@ def poll(predicate, bound_s, what):
 
 
 class PacemakerCluster(unittest.TestCase):
-    """The scenarios run in order (test_1 ... test_7) on one cluster: each
-    starts from the state the previous one left, as a cluster's life does."""
+    """The scenarios run in order (test_1 ... test_8) on one cluster: each
+    starts from the state the previous one left, as a cluster's life does.
+    Two regions, one VPC per node, Transit Gateways; scope discovered."""
 
     TOPOLOGY = "demo"
+    PARAMS = {}
+
+    @classmethod
+    def expected(cls, node):
+        """{table id: target} for every route that must serve `node`."""
+        return harness.expected_vip_targets(cls.topology, node)
 
     @classmethod
     def setUpClass(cls):
         cls.topology = harness.load_topology(cls.TOPOLOGY)
-        cls.cluster = Cluster(cls.topology)
+        cls.cluster = Cluster(cls.topology, cls.PARAMS)
         atexit.register(cls.cluster.cleanup)
         try:
             c = cls.cluster
@@ -405,8 +420,7 @@ class PacemakerCluster(unittest.TestCase):
             # every route that differs between the nodes (client VPCs' routes
             # to their TGW stay: they keep those tables in the discovered
             # scope), so the first start must write them.
-            a = harness.expected_vip_targets(cls.topology, "node-a")
-            b = harness.expected_vip_targets(cls.topology, "node-b")
+            a, b = cls.expected("node-a"), cls.expected("node-b")
             for table, (region, kind, target, _) in c.sim.vip_routes().items():
                 if target is not None and a.get(table) != b.get(table):
                     c.sim.drift({"op": "delete_route" if kind == "vpc" else "delete_tgw_route",
@@ -436,7 +450,7 @@ class PacemakerCluster(unittest.TestCase):
         return running
 
     def assertRoutesServe(self, node):
-        expected = harness.expected_vip_targets(self.topology, node)
+        expected = self.expected(node)
         routes = self.cluster.sim.vip_routes()
         wrong = {t: routes.get(t) for t, target in expected.items()
                  if routes.get(t, (None, None, None))[2] != target}
@@ -515,13 +529,15 @@ class PacemakerCluster(unittest.TestCase):
     def test_6_home_drift_fails_the_monitor_and_the_resource_recovers(self):
         self.assertRunningOn("node-b", "before the drift")
         node_b = next(n for n in self.topology["nodes"] if n["name"] == "node-b")
-        expected = harness.expected_vip_targets(self.topology, "node-b")
-        home = next(t for t, target in expected.items() if target == node_b["eni"])
-        # The VPC route goes to the TGW, as for a remote node: wrong for node-b.
-        tgw = harness.expected_vip_targets(self.topology, "node-a")[home]
+        home = next(t for t, target in self.expected("node-b").items()
+                    if target == node_b["eni"])
+        # The route goes where it goes for node-a (its TGW, or in one VPC
+        # node-a's ENI): wrong for node-b.
+        wrong = self.expected("node-a")[home]
+        key = "network_interface_id" if wrong.startswith("eni-") else "transit_gateway_id"
         self.cluster.sim.drift({"op": "set_route", "region": node_b["region"],
                                 "route_table": home, "destination": harness.VIP,
-                                "transit_gateway_id": tgw})
+                                key: wrong})
         # The failed monitor (1) counts against node-b; migration-threshold=1
         # moves the resource to node-a, whose start rewrites every route.
         poll(lambda: self.cluster.failcount("node-b", "node-b") >= 1, SETTLE_S,
@@ -574,6 +590,30 @@ class PacemakerCluster(unittest.TestCase):
                          "no route was rewritten")
         self.assertTrue(os.path.exists(self.cluster.marker("node-b")),
                         "node-b's probe adopted the running resource")
+
+
+# topologies/single-vpc.json: both nodes in one VPC, no Transit Gateway.
+SINGLE_VPC_TABLES = ["rtb-00000010000000000", "rtb-00000010100000000", "rtb-00000010200000000",
+                     "rtb-00000010300000000"]
+SINGLE_VPC_OTHER_TABLE = "rtb-00000020000000000"  # another VPC's look-alike route
+
+
+class PacemakerClusterSingleVpc(PacemakerCluster):
+    """The same scenarios in one VPC without a Transit Gateway, configured as
+    docs/pacemaker.md shows it: the tables listed in `routing_table`."""
+
+    TOPOLOGY = "single-vpc"
+    PARAMS = {"routing_table": ",".join(SINGLE_VPC_TABLES)}
+
+    @classmethod
+    def expected(cls, node):
+        eni = next(n["eni"] for n in cls.topology["nodes"] if n["name"] == node)
+        return {t: eni for t in SINGLE_VPC_TABLES}
+
+    def assertRoutesServe(self, node):
+        super().assertRoutesServe(node)
+        other = self.cluster.sim.vip_routes()[SINGLE_VPC_OTHER_TABLE]
+        self.assertEqual(other[2], "eni-00000030000000000", "a table out of scope never changes")
 
 
 def main():
