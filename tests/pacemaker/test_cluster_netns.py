@@ -26,6 +26,7 @@ with a generous bound, never a fixed sleep.
 import atexit
 import ctypes
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -109,7 +110,7 @@ class Cluster:
         self.extra_params = extra_params or {}
         self.home_netns = "/proc/%d/ns/net" % os.getpid()
         self.home_netns_fd = os.open(self.home_netns, os.O_RDONLY)
-        self.root = tempfile.mkdtemp(prefix="tgwark-pcmk-")
+        self.root = tempfile.mkdtemp(prefix="tgwark-pcmk-%d-" % os.getpid())
         self.holders = {}
         self.corosync = {}
         self.pacemakerd = {}
@@ -616,11 +617,49 @@ class PacemakerClusterSingleVpc(PacemakerCluster):
         self.assertEqual(other[2], "eni-00000030000000000", "a table out of scope never changes")
 
 
+def run_alive(pid):
+    """Whether the run with this pid is still going (not a reused pid)."""
+    try:
+        with open("/proc/%s/cmdline" % pid, "rb") as f:
+            return b"test_cluster_netns" in f.read()
+    except OSError:
+        return False
+
+
+def remove_stale_namespaces():
+    """A run killed before its cleanup (CTest's timeout sends SIGKILL) leaves
+    its namespaces and daemons: remove those of runs whose process is gone.
+    Only this test's names (tgwpc<pid>...) are touched."""
+    r = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True)
+    for line in r.stdout.splitlines():
+        m = re.fullmatch(r"tgwpc(\d+)(hub|n1|n2|probe)", line.split()[0] if line.split() else "")
+        if not m or run_alive(m.group(1)):
+            continue
+        name = m.group(0)
+        pids = subprocess.run(["ip", "netns", "pids", name], capture_output=True, text=True)
+        for pid in pids.stdout.split():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except (OSError, ValueError):
+                pass
+        subprocess.run(["ip", "netns", "del", name], capture_output=True)
+    tmp = tempfile.gettempdir()
+    for entry in os.listdir(tmp):
+        m = re.fullmatch(r"tgwark-pcmk-(\d+)-\w+", entry)
+        if m and not run_alive(m.group(1)):
+            shutil.rmtree(os.path.join(tmp, entry), ignore_errors=True)
+
+
 def main():
     reason = skip_reason()
     if reason:
         print("SKIP: " + reason)
         sys.exit(SKIP)
+    remove_stale_namespaces()
+    # SIGTERM/SIGHUP end the run through the normal exit path, so the atexit
+    # cleanup still removes the cluster.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda *_: sys.exit(1))
     harness.main()
 
 
