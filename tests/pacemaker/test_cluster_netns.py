@@ -307,9 +307,25 @@ class Cluster:
         except ET.ParseError:
             return None
 
+    def probed(self, node):
+        """Nodes whose resource history (the CIB's status section, seen from
+        `node`) holds an operation of the resource: probed at least."""
+        r = self.run(node, ["cibadmin", "-Q", "--scope", "status"], check=False)
+        try:
+            root = ET.fromstring(r.stdout)
+        except ET.ParseError:
+            return set()
+        out = set()
+        for state in root.iter("node_state"):
+            for rsc in state.iter("lrm_resource"):
+                if rsc.get("id") == RSC and rsc.find("lrm_rsc_op") is not None:
+                    out.add(state.get("uname"))
+        return out
+
     def settled(self, node, online=("node-a", "node-b")):
         """crm_mon's view from `node`: the DC is elected, the nodes in `online`
-        are online, no transition is in flight. Returns (root, where running)."""
+        are online and have probed the resource, no transition is in flight.
+        Returns (root, where running)."""
         root = self.mon(node)
         if root is None:
             return None
@@ -321,6 +337,8 @@ class Cluster:
         for name in online:
             if name not in nodes or nodes[name].get("online") != "true":
                 return None
+        if not set(online) <= self.probed(node):
+            return None
         running = []
         for r in root.iter("resource"):
             if r.get("id") != RSC:
@@ -446,10 +464,6 @@ class PacemakerCluster(unittest.TestCase):
 
     # --- helpers -------------------------------------------------------------
 
-    def settle(self, what, seen_from="node-b", online=("node-a", "node-b")):
-        _, running = self.cluster.wait_settled(seen_from, online, what)
-        return running
-
     def assertRoutesServe(self, node):
         expected = self.expected(node)
         routes = self.cluster.sim.vip_routes()
@@ -458,8 +472,20 @@ class PacemakerCluster(unittest.TestCase):
         self.assertEqual(wrong, {}, "routes not all serving %s" % node)
 
     def assertRunningOn(self, node, what, seen_from="node-b", online=("node-a", "node-b")):
-        running = self.settle(what, seen_from, online)
-        self.assertEqual(running, [node], "%s: %s running on %s" % (what, RSC, running))
+        """Waits (bounded) until the cluster has settled with the resource on
+        `node` alone: a settled state elsewhere may be a transition's eve."""
+        seen = []
+
+        def there():
+            state = self.cluster.settled(seen_from, online)
+            if state:
+                seen.append(state[1])
+            return state is not None and state[1] == [node]
+
+        try:
+            poll(there, SETTLE_S, "%s: %s settled on %s" % (what, RSC, node))
+        except AssertionError as e:
+            raise AssertionError("%s; settled states seen: %s" % (e, seen[-3:]))
         # After the cluster settles the routes serve exactly where it runs.
         self.assertRoutesServe(node)
 
