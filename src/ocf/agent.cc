@@ -275,8 +275,14 @@ Result<Parameters> readParameters(const EnvLookup& lookup) {
   if (p.node.find_first_of(" \t\n/") != std::string::npos) {
     return makeError(ErrorCategory::kInvalid, "node=" + p.node + ": not a node name");
   }
-  // Pacemaker passes the interval in milliseconds; 0 is a probe. Unset (a
-  // manual run, ocf-tester) is an ordinary monitor.
+  // Pacemaker passes the interval in milliseconds; 0 is a probe. Pacemaker
+  // 2.1 omits it for a probe (it sets it only for a recurring monitor), so
+  // an action Pacemaker runs (it always passes crm_feature_set) without an
+  // interval is a probe too. Unset outside Pacemaker (a manual run,
+  // ocf-tester) is an ordinary monitor.
+  if (auto featureSet = lookup("OCF_RESKEY_crm_feature_set"); featureSet && !featureSet->empty()) {
+    p.monitorKind = MonitorKind::kProbe;
+  }
   if (auto interval = lookup("OCF_RESKEY_CRM_meta_interval"); interval && !interval->empty()) {
     auto ms = parseCount(*interval);
     if (!ms) {

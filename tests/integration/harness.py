@@ -76,9 +76,9 @@ def load_topology(name):
 class Sim:
     """One tgwark-sim process on 127.0.0.1:0 and its control API."""
 
-    def __init__(self, topology_file, seed=1, extra_args=()):
+    def __init__(self, topology_file, seed=1, extra_args=(), listen="127.0.0.1:0"):
         self.proc = subprocess.Popen(
-            [SIM, "--listen", "127.0.0.1:0", "--topology", topology_file, "--seed", str(seed)]
+            [SIM, "--listen", listen, "--topology", topology_file, "--seed", str(seed)]
             + list(extra_args),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -123,6 +123,20 @@ TEST_F(AgentTest, ProbeWithAStaleMarkerWhereTheRoutesServeAnotherNodeIsNotRunnin
   EXPECT_TRUE(reasons_.empty()) << "a probe's 7 is not a failure: " << reason();
 }
 
+// Pacemaker 2.1 runs a probe with CRM_meta_interval unset (seen in a real
+// cluster, tests/pacemaker): crm_feature_set says Pacemaker runs it.
+TEST_F(AgentTest, APacemakerMonitorWithoutAnIntervalIsAProbe) {
+  const std::map<std::string, std::string> pacemakerProbeOnA = {
+      {"OCF_RESKEY_crm_feature_set", "3.16.1"}, {"OCF_RESKEY_CRM_meta_on_node", "node-a"}};
+  ASSERT_FALSE(fs::exists(marker()));  // a reboot cleared /run
+  EXPECT_EQ(run("monitor", pacemakerProbeOnA), kSuccess) << reason();
+  EXPECT_TRUE(fs::exists(marker())) << "answered from the routes, not from the missing marker";
+  EXPECT_EQ(cloud_->writeCount(), 0);
+  // Outside Pacemaker (a manual run) no interval is still a recurring monitor.
+  fs::remove(marker());
+  EXPECT_EQ(run("monitor", {{"OCF_RESKEY_CRM_meta_on_node", "node-a"}}), kNotRunning);
+}
+
 TEST_F(AgentTest, ProbeWhereTheRoutesServeThisNodeIsRunningAndAdoptsIt) {
   EXPECT_EQ(run("monitor", kProbeOnA), kSuccess) << reason();
   EXPECT_TRUE(fs::exists(marker())) << "the recurring monitor and stop must find it";

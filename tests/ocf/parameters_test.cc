@@ -240,7 +240,9 @@ TEST(OcfParametersTest, MetaDataDocumentsEveryParameterTheAgentReads) {
   // holds nothing (every parameter is then read).
   std::set<std::string> read;
   EnvLookup recorder = [&](std::string_view name) -> std::optional<std::string> {
-    if (name.starts_with("OCF_RESKEY_") && !name.starts_with("OCF_RESKEY_CRM_meta_")) {
+    // CRM_meta_* and crm_feature_set are Pacemaker's, not the resource's.
+    if (name.starts_with("OCF_RESKEY_") && !name.starts_with("OCF_RESKEY_CRM_meta_") &&
+        name != "OCF_RESKEY_crm_feature_set") {
       read.insert(std::string(name.substr(11)));
     }
     return std::nullopt;
