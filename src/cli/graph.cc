@@ -425,10 +425,11 @@ int cmdGraph(const GlobalOptions& g, const GraphOptions& o) {
   auto& s = **session;
   metrics.attach(s);
   if (!o.active.empty() && s.config().findNode(o.active) == nullptr) {
-    return metrics.exit(reportError(
-        Error{ErrorCategory::kInvalidConfig,
-              fmt::format("--active {}: no such node in {}", o.active, s.config().sourceName)},
-        "graph"));
+    return metrics.exit(
+        reportError(Error{ErrorCategory::kInvalidConfig,
+                          fmt::format("--active {}: no such node in {} (nodes: {})", o.active,
+                                      s.config().sourceName, s.config().nodeNames())},
+                    "graph"));
   }
   auto deadline = s.deadlineAfterSeconds(s.config().aws.quickcheckTimeoutS);
   auto topology = s.topology(deadline);
