@@ -137,7 +137,10 @@ struct PeeringTgwInfo {
 };
 
 struct TransitGatewayPeeringAttachment {
-  std::string transitGatewayAttachmentId;
+  std::string transitGatewayAttachmentId;  // the requester side's attachment
+  // The accepter side's own attachment when both TGWs are in one region;
+  // empty (or equal) for a cross-region peering, whose sides share one id.
+  std::string accepterTransitGatewayAttachmentId;
   PeeringTgwInfo requesterTgwInfo;
   PeeringTgwInfo accepterTgwInfo;
   std::string state;

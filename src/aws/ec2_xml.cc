@@ -247,6 +247,7 @@ TransitGatewayPeeringAttachment parsePeeringAttachment(Reader& reader, pugi::xml
   TransitGatewayPeeringAttachment a;
   a.transitGatewayAttachmentId =
       reader.required(n, "transitGatewayAttachmentId", "a transit gateway peering attachment");
+  a.accepterTransitGatewayAttachmentId = Reader::text(n, "accepterTransitGatewayAttachmentId");
   a.requesterTgwInfo = parseTgwInfo(n.child("requesterTgwInfo"));
   a.accepterTgwInfo = parseTgwInfo(n.child("accepterTgwInfo"));
   a.state = Reader::text(n, "state");

@@ -66,6 +66,18 @@ aws::TransitGatewayAttachment fromVpcAttachment(const aws::TransitGatewayVpcAtta
   return a;
 }
 
+// The accepter side's attachment id: its own within one region, the shared one
+// across regions (EC2 leaves accepterTransitGatewayAttachmentId out there).
+const std::string& accepterSideId(const aws::TransitGatewayPeeringAttachment& p) {
+  return p.accepterTransitGatewayAttachmentId.empty() ? p.transitGatewayAttachmentId
+                                                      : p.accepterTransitGatewayAttachmentId;
+}
+
+// The side of peering `p` that belongs to `tgw`: true for the requester.
+bool isRequesterSide(const aws::TransitGatewayPeeringAttachment& p, const std::string& tgw) {
+  return p.requesterTgwInfo.transitGatewayId == tgw;
+}
+
 // One attachment per side in `tgws` of each peering (the filter matches either side).
 void addPeeringSides(const std::vector<aws::TransitGatewayPeeringAttachment>& peers,
                      const std::set<std::string>& tgws,
@@ -75,7 +87,8 @@ void addPeeringSides(const std::vector<aws::TransitGatewayPeeringAttachment>& pe
       if (!tgws.contains(side->transitGatewayId)) continue;
       const auto& other = side == &p.requesterTgwInfo ? p.accepterTgwInfo : p.requesterTgwInfo;
       aws::TransitGatewayAttachment a;
-      a.transitGatewayAttachmentId = p.transitGatewayAttachmentId;
+      a.transitGatewayAttachmentId =
+          side == &p.requesterTgwInfo ? p.transitGatewayAttachmentId : accepterSideId(p);
       a.transitGatewayId = side->transitGatewayId;
       a.resourceType = "peering";
       a.resourceId = other.transitGatewayId;
@@ -369,7 +382,10 @@ Result<TgwRead> Discoverer::readTgws(const std::string& region, const StrSet& tg
     out.attachments.push_back(std::move(att));
   }
   // An endpoint that ignores the filter returns more: keep only ours.
+  // Indexed by each side's id: within one region the accepter's side has its own.
   for (auto& p : *peers) {
+    const std::string accepterId = accepterSideId(p);
+    if (peeringIds.contains(accepterId)) out.peerings.emplace(accepterId, p);
     if (peeringIds.contains(p.transitGatewayAttachmentId)) {
       out.peerings.emplace(p.transitGatewayAttachmentId, std::move(p));
     }
@@ -496,7 +512,7 @@ Result<void> Discoverer::walkTgws() {
           auto it = peerings_.find(att.transitGatewayAttachmentId);
           if (it != peerings_.end() && !goneState(it->second.state)) {
             const auto& p = it->second;
-            const bool requester = p.requesterTgwInfo.transitGatewayId == att.transitGatewayId;
+            const bool requester = isRequesterSide(p, att.transitGatewayId);
             const auto& peer = requester ? p.accepterTgwInfo : p.requesterTgwInfo;
             addTgw(peer.transitGatewayId, peer.region.empty() ? region : peer.region);
           }
@@ -603,10 +619,12 @@ Result<void> Discoverer::assemble() {
         info.kind = model::AttachmentKind::kPeering;
         info.resourceId = att.resourceId;
         if (auto p = peerings_.find(info.id); p != peerings_.end()) {
-          const bool requester = p->second.requesterTgwInfo.transitGatewayId == tgw;
+          const bool requester = isRequesterSide(p->second, tgw);
           const auto& peer = requester ? p->second.accepterTgwInfo : p->second.requesterTgwInfo;
           info.resourceId = peer.transitGatewayId;
           info.peerRegion = peer.region;
+          info.peerAttachmentId =
+              requester ? accepterSideId(p->second) : p->second.transitGatewayAttachmentId;
           // The peering's own state is authoritative for both sides.
           if (!p->second.state.empty()) info.state = p->second.state;
         }

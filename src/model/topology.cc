@@ -37,6 +37,16 @@ const AttachmentInfo* Topology::vpcAttachment(std::string_view tgwId,
   return nullptr;
 }
 
+const AttachmentInfo* Topology::peerSide(const AttachmentInfo& peering) const {
+  if (peering.kind != AttachmentKind::kPeering) return nullptr;
+  // An entry written before per-side ids were recorded has none: both sides
+  // then share the id, as across regions.
+  const std::string& farId =
+      peering.peerAttachmentId.empty() ? peering.id : peering.peerAttachmentId;
+  const AttachmentInfo* far = findAttachment(peering.resourceId, farId);
+  return far != nullptr && far->kind == AttachmentKind::kPeering ? far : nullptr;
+}
+
 std::vector<const AttachmentInfo*> Topology::peerings(std::string_view tgwId) const {
   std::vector<const AttachmentInfo*> out;
   for (const auto& attachment : attachments) {

@@ -52,8 +52,10 @@ struct TgwInfo {
 
 enum class AttachmentKind { kVpc, kPeering, kOther };
 
-// A TGW attachment as seen from one TGW. A peering attachment has one id shared
-// by both sides; it appears here once per side (key: id + tgwId).
+// A TGW attachment as seen from one TGW. A peering appears once per side (key:
+// id + tgwId). A cross-region peering has one id shared by both sides; an
+// intra-region peering has a separate attachment id on each side, and each
+// TGW's routes must target its own side's id.
 struct AttachmentInfo {
   std::string id;
   std::string tgwId;
@@ -61,6 +63,7 @@ struct AttachmentInfo {
   AttachmentKind kind = AttachmentKind::kOther;
   std::string resourceId;              // VPC id for kVpc; the peer TGW id for kPeering
   std::string peerRegion;              // kPeering only
+  std::string peerAttachmentId;        // kPeering: the far side's id (== id across regions)
   std::string state;                   // "available", "pendingAcceptance", ...
   std::string associatedRouteTableId;  // the TGW route table used for traffic entering from it
 };
@@ -96,6 +99,8 @@ struct Topology {
   const AttachmentInfo* findAttachment(std::string_view tgwId, std::string_view attachmentId) const;
   // The (available) VPC attachment of vpcId on tgwId.
   const AttachmentInfo* vpcAttachment(std::string_view tgwId, std::string_view vpcId) const;
+  // The far side of a peering attachment (its entry on the peer TGW), or null.
+  const AttachmentInfo* peerSide(const AttachmentInfo& peering) const;
   // Peering attachments of tgwId, as seen from tgwId.
   std::vector<const AttachmentInfo*> peerings(std::string_view tgwId) const;
   std::vector<const VpcRouteTableInfo*> managedVpcTables() const;

@@ -70,6 +70,7 @@ std::string topologyToJson(const Topology& t, std::string_view configDigest) {
                            {"kind", kindName(a.kind)},
                            {"resource", a.resourceId},
                            {"peer_region", a.peerRegion},
+                           {"peer_attachment", a.peerAttachmentId},
                            {"state", a.state},
                            {"associated_table", a.associatedRouteTableId}});
   }
@@ -146,6 +147,7 @@ Result<Topology> topologyFromJson(std::string_view text, std::string_view config
       info.kind = kindFrom(a.at("kind").get<std::string>());
       info.resourceId = a.at("resource").get<std::string>();
       info.peerRegion = a.at("peer_region").get<std::string>();
+      info.peerAttachmentId = a.at("peer_attachment").get<std::string>();
       info.state = a.at("state").get<std::string>();
       info.associatedRouteTableId = a.at("associated_table").get<std::string>();
       t.attachments.push_back(std::move(info));

@@ -13,7 +13,9 @@
 
 namespace tgwark::model {
 
-inline constexpr int kTopologyFormatVersion = 1;
+// 2: peering attachments record the far side's id (intra-region peerings have
+// one id per side); a version-1 cache is rediscovered.
+inline constexpr int kTopologyFormatVersion = 2;
 
 std::string topologyToJson(const Topology& topology, std::string_view configDigest);
 // kInvalid for malformed JSON, another format version, or another config digest.

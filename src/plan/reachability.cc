@@ -274,7 +274,8 @@ class Tracer {
     }
     if (attachment->kind == AttachmentKind::kPeering) {
       const std::string& peerTgw = attachment->resourceId;
-      const auto* peerSide = topology_.findAttachment(peerTgw, attachment->id);
+      // Within one region the far side has its own attachment id.
+      const auto* peerSide = topology_.peerSide(*attachment);
       if (!peerSide) {
         finish(TraceOutcome::kUnknown,
                fmt::format("peering attachment {} leads to {}, which is not in the topology",

@@ -129,13 +129,18 @@ void applyDrift(SimTopology& topology, const json& op) {
         }
       }
     }
-    if (const auto it = topology.peerings.find(id); it != topology.peerings.end()) {
+    // Either side's id names the peering (intra-region sides have their own).
+    std::vector<std::string> sideIds{id};
+    for (auto it = topology.peerings.begin(); it != topology.peerings.end(); ++it) {
+      if (!it->second.hasId(id)) continue;
       found = true;
       if (kind == "set_attachment_state") {
         it->second.state = state;
       } else {
+        sideIds = {it->second.id, it->second.accepterSideId()};
         topology.peerings.erase(it);
       }
+      break;
     }
     if (!found) throw ControlError{"unknown attachment " + id};
     if (kind == "delete_attachment") {
@@ -143,8 +148,10 @@ void applyDrift(SimTopology& topology, const json& op) {
       // routes pointing at it stay and show as blackhole.
       for (auto& [name, region] : topology.regions) {
         for (auto& [tid, table] : region.tgwRouteTables) {
-          removeId(table.associations, id);
-          removeId(table.propagations, id);
+          for (const auto& side : sideIds) {
+            removeId(table.associations, side);
+            removeId(table.propagations, side);
+          }
         }
       }
     }
@@ -311,6 +318,20 @@ SimResponse SimState::handleControl(const SimRequest& request, std::string_view 
             "required"};
       }
       setClockOffset(std::chrono::seconds{body["offset_s"].get<long long>()});
+      return jsonResponse(200, {{"ok", true}});
+    }
+    if (subpath == "credentials") {
+      const bool byNode = body.contains("node") && body["node"].is_string();
+      const bool byRole = body.contains("role") && body["role"].is_string();
+      if (byNode == byRole || !body.contains("expire_after_calls") ||
+          !body["expire_after_calls"].is_number_unsigned()) {
+        throw ControlError{
+            "'node' (a node name) or 'role' (a role name), and 'expire_after_calls' (calls >= "
+            "0) are required"};
+      }
+      expireRoleCredentialsAfter(
+          byNode ? body["node"].get<std::string>() : "role/" + body["role"].get<std::string>(),
+          body["expire_after_calls"].get<std::uint64_t>());
       return jsonResponse(200, {{"ok", true}});
     }
     if (subpath == "throttle") {

@@ -956,10 +956,44 @@ std::expected<std::string, Ec2Error> describeTransitGatewayVpcAttachments(Ec2Cal
   return std::move(x).str();
 }
 
+// The peerings visible in the region, one entry each under the requester's
+// id (an intra-region peering shows both its sides in
+// DescribeTransitGatewayAttachments but is one peering here); either side's id
+// selects it.
+std::expected<std::vector<AttachmentView>, Ec2Error> selectPeerings(Ec2Call& call) {
+  std::vector<AttachmentView> all;
+  for (auto& view : regionAttachments(call.topology, call.region)) {
+    if (view.resourceType != "peering") continue;
+    const auto it = std::find_if(call.topology.peerings.begin(), call.topology.peerings.end(),
+                                 [&](const auto& p) { return p.second.hasId(view.id); });
+    if (it == call.topology.peerings.end()) continue;
+    if (std::any_of(all.begin(), all.end(), [&](const auto& v) { return v.id == it->first; }))
+      continue;
+    view.id = it->first;
+    all.push_back(std::move(view));
+  }
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  const auto wanted = call.params.list("TransitGatewayAttachmentIds");
+  if (wanted.empty()) return all;
+  std::vector<AttachmentView> out;
+  for (const auto& id : wanted) {
+    TGWARK_RETURN_IF_ERROR(checkId(id, "tgw-attach", "InvalidTransitGatewayAttachmentID"));
+    const auto it = std::find_if(all.begin(), all.end(), [&](const auto& v) {
+      return call.topology.peerings.at(v.id).hasId(id);
+    });
+    if (it == all.end())
+      return err(400, "InvalidTransitGatewayAttachmentID.NotFound", attachmentNotFound(id));
+    if (std::none_of(out.begin(), out.end(), [&](const auto& v) { return v.id == it->id; }))
+      out.push_back(*it);
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return out;
+}
+
 std::expected<std::string, Ec2Error> describeTransitGatewayPeeringAttachments(Ec2Call& call) {
   const auto& p = call.params;
   TGWARK_ASSIGN_OR_RETURN(auto filters, p.filters());
-  TGWARK_ASSIGN_OR_RETURN(auto views, selectAttachments(call, "peering"));
+  TGWARK_ASSIGN_OR_RETURN(auto views, selectPeerings(call));
   TGWARK_ASSIGN_OR_RETURN(auto dry, dryRun(p));
   if (dry) return dryRunOk();
   TGWARK_ASSIGN_OR_RETURN(
@@ -968,6 +1002,9 @@ std::expected<std::string, Ec2Error> describeTransitGatewayPeeringAttachments(Ec
                         [&](const AttachmentView& v,
                             const std::string& n) -> std::optional<std::vector<std::string>> {
                           using V = std::vector<std::string>;
+                          const auto& peering = call.topology.peerings.at(v.id);
+                          if (n == "transit-gateway-attachment-id")
+                            return V{peering.id, peering.accepterSideId()};
                           if (n == "transit-gateway-id") return V{v.transitGatewayId, v.resourceId};
                           if (n == "local-owner-id") return V{call.topology.accountId};
                           if (n == "remote-owner-id") return V{v.resourceOwnerId};
@@ -985,6 +1022,8 @@ std::expected<std::string, Ec2Error> describeTransitGatewayPeeringAttachments(Ec
           .close(name);
     };
     x.open("item").leaf("transitGatewayAttachmentId", a.id);
+    if (!a.accepterAttachmentId.empty())
+      x.leaf("accepterTransitGatewayAttachmentId", a.accepterAttachmentId);
     side("requesterTgwInfo", a.requester);
     side("accepterTgwInfo", a.accepter);
     x.open("options").leaf("dynamicRouting", "disable").close("options");

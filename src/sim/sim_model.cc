@@ -73,26 +73,22 @@ std::vector<SimRoute> effectiveVpcRoutes(const SimRegion& region, const SimRoute
 
 namespace {
 
-std::optional<AttachmentView> peeringView(const SimTopology& topology, const SimRegion& region,
-                                          const SimPeeringAttachment& peering) {
+// One side of a peering as seen from its own TGW, or nullopt when that side
+// is not in `region`.
+std::optional<AttachmentView> peeringSideView(const SimTopology& topology, const SimRegion& region,
+                                              const SimPeeringAttachment& peering,
+                                              bool requesterSide) {
+  const SimPeeringSide& mine = requesterSide ? peering.requester : peering.accepter;
+  const SimPeeringSide& other = requesterSide ? peering.accepter : peering.requester;
+  if (mine.region != region.name) return std::nullopt;
   AttachmentView view;
-  view.id = peering.id;
+  view.id = requesterSide ? peering.id : peering.accepterSideId();
   view.resourceType = "peering";
   view.state = peering.state;
   view.tags = &peering.tags;
-  if (peering.requester.region == region.name) {
-    view.transitGatewayId = peering.requester.transitGatewayId;
-    view.resourceId = peering.accepter.transitGatewayId;
-    view.resourceOwnerId =
-        peering.accepter.ownerId.empty() ? topology.accountId : peering.accepter.ownerId;
-  } else if (peering.accepter.region == region.name) {
-    view.transitGatewayId = peering.accepter.transitGatewayId;
-    view.resourceId = peering.requester.transitGatewayId;
-    view.resourceOwnerId =
-        peering.requester.ownerId.empty() ? topology.accountId : peering.requester.ownerId;
-  } else {
-    return std::nullopt;
-  }
+  view.transitGatewayId = mine.transitGatewayId;
+  view.resourceId = other.transitGatewayId;
+  view.resourceOwnerId = other.ownerId.empty() ? topology.accountId : other.ownerId;
   return view;
 }
 
@@ -111,7 +107,15 @@ std::optional<AttachmentView> findAttachment(const SimTopology& topology, const 
     return vpcView(topology, it->second);
   }
   if (const auto it = topology.peerings.find(key); it != topology.peerings.end()) {
-    return peeringView(topology, region, it->second);
+    if (auto view = peeringSideView(topology, region, it->second, true)) return view;
+    // Across regions the accepter's side shares the id.
+    if (it->second.accepterAttachmentId.empty())
+      return peeringSideView(topology, region, it->second, false);
+    return std::nullopt;
+  }
+  for (const auto& [peeringId, peering] : topology.peerings) {
+    if (!peering.accepterAttachmentId.empty() && peering.accepterAttachmentId == key)
+      return peeringSideView(topology, region, peering, false);
   }
   return std::nullopt;
 }
@@ -122,7 +126,11 @@ std::vector<AttachmentView> regionAttachments(const SimTopology& topology,
   for (const auto& [id, attachment] : region.vpcAttachments)
     out.push_back(vpcView(topology, attachment));
   for (const auto& [id, peering] : topology.peerings) {
-    if (auto view = peeringView(topology, region, peering)) out.push_back(std::move(*view));
+    // Both sides when both TGWs are in this region (each with its own id).
+    for (const bool requesterSide : {true, false}) {
+      if (auto view = peeringSideView(topology, region, peering, requesterSide))
+        out.push_back(std::move(*view));
+    }
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   return out;

@@ -1,7 +1,8 @@
 // Derived views of the simulated world that EC2 computes rather than stores:
 // route states (a route whose target is gone is a blackhole), the routes a TGW
 // route table actually holds (static beating propagated), attachments as seen
-// from one region (a peering is visible on both sides), and CIDR helpers.
+// from one region (a peering is visible on both sides; within one region each
+// side is its own attachment), and CIDR helpers.
 #pragma once
 
 #include <optional>

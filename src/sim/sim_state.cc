@@ -175,11 +175,11 @@ void SimState::reset() {
   topology_ = initial_;
   sessions_.clear();
   for (const auto& [key, secret] : options_.credentials)
-    sessions_[key] = Session{SecretString(secret), {}, {}, {}};
+    sessions_[key] = Session{SecretString(secret), {}, {}, {}, {}};
   for (const auto& [key, credential] : topology_.credentials) {
-    sessions_[key] = Session{credential.secretAccessKey, {}, credential.allowedActions, {}};
+    sessions_[key] = Session{credential.secretAccessKey, {}, credential.allowedActions, {}, {}};
   }
-  imdsTokens_.clear();
+  ++imdsTokenGeneration_;  // tokens handed out before a reset are refused
   imdsCredentials_.clear();
   buckets_.clear();
   calls_.clear();
@@ -188,6 +188,12 @@ void SimState::reset() {
   latency_.clear();
   rng_.seed(options_.seed);
   clockOffset_ = std::chrono::seconds{0};
+  roleCallsLeft_.clear();
+}
+
+void SimState::expireRoleCredentialsAfter(const std::string& node, std::uint64_t calls) {
+  std::lock_guard lock(mu_);
+  roleCallsLeft_[node] = calls;
 }
 
 WallTime SimState::ec2Now() const {
@@ -385,7 +391,9 @@ SimResponse SimState::handleEc2(const SimRequest& request) {
   if (const auto it = params.find("Action"); it != params.end()) action = it->second;
   if (action.empty())
     return fail(400, "MissingAction", "The request must contain the parameter Action");
-  if (!isKnownAction(action)) {
+  // STS's AssumeRole on the same listener (AWS_ENDPOINT_URL_STS=the emulator's URL).
+  const bool sts = auth && auth->service == "sts" && action == "AssumeRole";
+  if (!sts && !isKnownAction(action)) {
     return fail(400, "InvalidAction",
                 fmt::format("The action {} is not valid for this web service.", action));
   }
@@ -393,7 +401,7 @@ SimResponse SimState::handleEc2(const SimRequest& request) {
     return fail(400, "MissingParameter", "The request must contain the parameter Version");
 
   std::vector<std::string> allowed;
-  if (auth && auth->service != "ec2") {
+  if (auth && auth->service != "ec2" && !sts) {
     return fail(403, "SignatureDoesNotMatch",
                 "Credential should be scoped to correct service: 'ec2'. ");
   }
@@ -406,6 +414,15 @@ SimResponse SimState::handleEc2(const SimRequest& request) {
     const std::string_view token = headerValue(request, "X-Amz-Security-Token");
     if (!session->second.token.empty() && token != session->second.token.reveal()) {
       return fail(401, "AuthFailure", "The security token included in the request is invalid.");
+    }
+    if (const auto left = roleCallsLeft_.find(session->second.node);
+        !session->second.node.empty() && left != roleCallsLeft_.end()) {
+      if (left->second == 0) {
+        session->second.expiration = clock_->now();
+        roleCallsLeft_.erase(left);
+      } else {
+        --left->second;
+      }
     }
     if (session->second.expiration && clock_->now() >= *session->second.expiration) {
       return fail(400, "RequestExpired", "Request has expired.");
@@ -461,6 +478,8 @@ SimResponse SimState::handleEc2(const SimRequest& request) {
     return std::move(*injected);
   }
 
+  if (sts) return assumeRole(params, requestId, region, response.delay);
+
   if (!takeToken(region, action)) {
     auto throttled =
         ec2Error(503, "RequestLimitExceeded", "Request limit exceeded.", requestId, region, action);
@@ -491,12 +510,76 @@ SimResponse SimState::handleEc2(const SimRequest& request) {
     auto failed = ec2Error(result.error().status, result.error().code, result.error().message,
                            requestId, region, action);
     failed.delay = response.delay;
-    failed.disposition = response.disposition;
+    failed.disposition =
+        garble == "reset_after" ? SimResponse::Disposition::kReset : response.disposition;
     failed.stall = response.stall;
     return failed;
   }
   response.body = ec2SuccessXml(action, requestId, *result);
-  if (!garble.empty()) spoil(response.body, garble);
+  if (garble == "reset_after") {
+    // Carried out, but the answer is lost: a retried write meets its own effect.
+    response.disposition = SimResponse::Disposition::kReset;
+  } else if (!garble.empty()) {
+    spoil(response.body, garble);
+  }
+  return response;
+}
+
+std::string SimState::imdsTokenMac(std::string_view node, std::string_view payload) const {
+  return aws::sigv4::sha256Hex(fmt::format("tgwark-sim imds {} {} {} {}", options_.seed,
+                                           imdsTokenGeneration_, node, payload))
+      .substr(0, kImdsTokenMacDigits);
+}
+
+SimResponse SimState::assumeRole(const std::map<std::string, std::string>& params,
+                                 const std::string& requestId, const std::string& region,
+                                 Millis delay) {
+  const auto arn = params.find("RoleArn");
+  const auto slash = arn == params.end() ? std::string::npos : arn->second.rfind(":role/");
+  const std::string name = slash == std::string::npos ? "" : arn->second.substr(slash + 6);
+  const auto role = topology_.roles.find(name);
+  if (role == topology_.roles.end()) {
+    auto denied = ec2Error(403, "AccessDenied", "Not authorized to perform sts:AssumeRole",
+                           requestId, region, "AssumeRole");
+    denied.delay = delay;
+    return denied;
+  }
+  std::chrono::seconds duration{3600};
+  if (const auto d = params.find("DurationSeconds"); d != params.end()) {
+    duration = std::chrono::seconds{std::strtoll(d->second.c_str(), nullptr, 10)};
+  }
+  const WallTime now = clock_->now();
+  std::string key = "ASIA";
+  for (char c : randomHex(16))
+    key += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const auto expiration = now + std::chrono::duration_cast<WallTime::duration>(duration);
+  // Named "role/NAME" for expireRoleCredentialsAfter.
+  sessions_[key] =
+      Session{SecretString(randomHex(40)), SecretString("FwoGZXIvYXdzE" + randomHex(180)),
+              role->second.allowedActions, expiration, "role/" + name};
+  const auto& session = sessions_.at(key);
+  SimResponse response;
+  response.delay = delay;
+  response.contentType = "text/xml";
+  response.body = fmt::format(
+      R"(<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <AssumeRoleResult>
+    <Credentials>
+      <AccessKeyId>{}</AccessKeyId>
+      <SecretAccessKey>{}</SecretAccessKey>
+      <SessionToken>{}</SessionToken>
+      <Expiration>{}</Expiration>
+    </Credentials>
+    <AssumedRoleUser>
+      <Arn>arn:aws:sts::{}:assumed-role/{}/session</Arn>
+      <AssumedRoleId>AROA{}:session</AssumedRoleId>
+    </AssumedRoleUser>
+  </AssumeRoleResult>
+  <ResponseMetadata><RequestId>{}</RequestId></ResponseMetadata>
+</AssumeRoleResponse>
+)",
+      key, session.secret.reveal(), session.token.reveal(), iso8601(expiration),
+      topology_.accountId, name, randomHex(16), requestId);
   return response;
 }
 
@@ -533,7 +616,7 @@ std::optional<SimResponse> SimState::fireFault(std::string_view region, std::str
         return spoiled;
       }
       if (garble != nullptr && (fault.kind == "truncated" || fault.kind == "no_state" ||
-                                fault.kind == "wrong_namespace")) {
+                                fault.kind == "wrong_namespace" || fault.kind == "reset_after")) {
         ++errors_[{std::string(region), std::string(action)}]["(" + fault.kind + ")"];
         *garble = fault.kind;
         continue;
@@ -619,17 +702,26 @@ SimResponse SimState::serveImds(const SimRequest& request, const SimNode& nodeRe
         ttl > 21600) {
       return text(400, "Bad Request\n");
     }
-    std::string token = "AQAEA" + randomHex(51);
-    imdsTokens_[token] = {node->name, clock_->monotonic() + std::chrono::seconds(ttl)};
+    // Self-validating, as IMDS's own tokens are: nothing is stored per token,
+    // so a long-running emulator does not grow with every client.
+    const std::string nonce = randomHex(16);
+    const std::string expiry = fmt::format(
+        "{:016x}",
+        static_cast<std::uint64_t>(
+            (clock_->monotonic() + std::chrono::seconds(ttl)).time_since_epoch().count()));
+    const std::string token = "AQAEA" + nonce + expiry + imdsTokenMac(node->name, nonce + expiry);
     auto response = text(200, token);
     response.headers.emplace_back("X-aws-ec2-metadata-token-ttl-seconds", std::to_string(ttl));
     return response;
   }
   if (request.method != "GET") return text(405, "Method Not Allowed\n");
   const std::string token(headerValue(request, "X-aws-ec2-metadata-token"));
-  const auto tokenIt = imdsTokens_.find(token);
-  if (tokenIt == imdsTokens_.end() || tokenIt->second.first != node->name ||
-      clock_->monotonic() >= tokenIt->second.second) {
+  std::uint64_t expiry = 0;
+  const bool shaped =
+      token.size() == 5 + 16 + 16 + kImdsTokenMacDigits && token.starts_with("AQAEA") &&
+      std::from_chars(token.data() + 21, token.data() + 37, expiry, 16).ec == std::errc{};
+  if (!shaped || token.substr(37) != imdsTokenMac(node->name, token.substr(5, 32)) ||
+      static_cast<std::uint64_t>(clock_->monotonic().time_since_epoch().count()) >= expiry) {
     return text(401, "Unauthorized\n");
   }
 
@@ -706,7 +798,11 @@ SimResponse SimState::serveImds(const SimRequest& request, const SimNode& nodeRe
       const auto lifetime =
           std::chrono::duration_cast<WallTime::duration>(options_.roleCredentialLifetime);
       // Rotate halfway through the lifetime, like EC2; earlier keys stay valid until they expire.
-      if (current.accessKeyId.empty() || now >= current.issued + lifetime / 2) {
+      // An expired session (expireRoleCredentialsAfter) is replaced at once.
+      const auto issued = sessions_.find(current.accessKeyId);
+      const bool expired = issued != sessions_.end() && issued->second.expiration &&
+                           now >= *issued->second.expiration;
+      if (current.accessKeyId.empty() || expired || now >= current.issued + lifetime / 2) {
         std::string key = "ASIA";
         for (char c : randomHex(16))
           key += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -716,7 +812,7 @@ SimResponse SimState::serveImds(const SimRequest& request, const SimNode& nodeRe
             Session{SecretString(randomHex(40)), SecretString("IQoJb3JpZ2luX2VjE" + randomHex(180)),
                     role == topology_.roles.end() ? std::vector<std::string>{}
                                                   : role->second.allowedActions,
-                    now + lifetime};
+                    now + lifetime, node->name};
       }
       const auto& session = sessions_.at(current.accessKeyId);
       auto response = text(

@@ -155,6 +155,11 @@ class SimState {
   // node's clock look skewed.
   WallTime ec2Now() const;
   void setClockOffset(std::chrono::seconds offset);
+  // The node's instance-role credentials (`node`: a node name), or every
+  // AssumeRole session of a role (`node`: "role/NAME"), expire after `calls`
+  // more EC2 calls signed with them (0: the next one is refused), as if their
+  // lifetime ended mid-action; IMDS (or AssumeRole) then hands out new ones.
+  void expireRoleCredentialsAfter(const std::string& node, std::uint64_t calls);
 
  private:
   struct Session {
@@ -162,6 +167,7 @@ class SimState {
     SecretString token;  // empty for long-term keys
     std::vector<std::string> allowedActions;
     std::optional<WallTime> expiration;
+    std::string node;  // the node whose instance role it was issued to (IMDS), else empty
   };
   struct Bucket {
     double tokens = 0;
@@ -192,6 +198,12 @@ class SimState {
                        const std::string& requestId, std::string_view region,
                        std::string_view action);
   Millis latencyFor(std::string_view region, std::string_view action);
+  // STS AssumeRole for a topology role: temporary credentials with its policy.
+  SimResponse assumeRole(const std::map<std::string, std::string>& params,
+                         const std::string& requestId, const std::string& region, Millis delay);
+  // The check digits of an IMDS token for `node` (nonce + expiry as payload).
+  static constexpr std::size_t kImdsTokenMacDigits = 19;
+  std::string imdsTokenMac(std::string_view node, std::string_view payload) const;
   bool takeToken(std::string_view region, std::string_view action);
   std::string newRequestId();
   std::string randomHex(std::size_t digits);
@@ -202,7 +214,7 @@ class SimState {
   SimTopology initial_;
   SimTopology topology_;
   std::map<std::string, Session> sessions_;  // access key -> secret/policy
-  std::map<std::string, std::pair<std::string, MonoTime>> imdsTokens_;  // token -> (node, expiry)
+  std::uint64_t imdsTokenGeneration_ = 0;    // bumped by reset(): older tokens are refused
   std::map<std::string, ImdsCredentials> imdsCredentials_;  // node -> current role credentials
   std::map<std::pair<std::string, bool>, Bucket> buckets_;  // (region, mutating)
   std::map<std::pair<std::string, std::string>, std::uint64_t> calls_;
@@ -211,6 +223,7 @@ class SimState {
   std::vector<LatencyRule> latency_;
   std::mt19937_64 rng_;
   std::chrono::seconds clockOffset_{0};
+  std::map<std::string, std::uint64_t> roleCallsLeft_;  // node -> calls before its role keys expire
 };
 
 }  // namespace tgwark::sim

@@ -251,7 +251,8 @@ void parseRegion(SimTopology& topology, SimRegion& region, const json& j, const 
     attachment.subnets = getStrings(a, apath, "subnets");
     attachment.state = getString(a, apath, "state", false, "available");
     attachment.tags = getTags(a, apath);
-    if (topology.peerings.contains(attachment.id))
+    if (std::any_of(topology.peerings.begin(), topology.peerings.end(),
+                    [&](const auto& p) { return p.second.hasId(attachment.id); }))
       fail(apath + ".id", "duplicate id " + attachment.id);
     {
       const std::string key = attachment.id;
@@ -347,9 +348,11 @@ SimTopology parse(const json& root) {
   for (std::size_t i = 0; i < peerings.size(); ++i) {
     const std::string ppath = fmt::format("peering_attachments[{}]", i);
     const json& p = peerings[i];
-    checkKeys(p, ppath, {"id", "requester", "accepter", "state", "tags"});
+    checkKeys(p, ppath, {"id", "accepter_attachment_id", "requester", "accepter", "state", "tags"});
     SimPeeringAttachment peering;
     peering.id = getId(p, ppath, "id", "tgw-attach");
+    if (p.contains("accepter_attachment_id"))
+      peering.accepterAttachmentId = getId(p, ppath, "accepter_attachment_id", "tgw-attach");
     auto side = [&](const char* key, SimPeeringSide& out) {
       const std::string spath = ppath + "." + key;
       const auto it = p.find(key);
@@ -363,6 +366,25 @@ SimTopology parse(const json& root) {
     side("accepter", peering.accepter);
     peering.state = getString(p, ppath, "state", false, "available");
     peering.tags = getTags(p, ppath);
+    // EC2 gives each side of an intra-region peering its own attachment and
+    // both sides of a cross-region one the same id.
+    if (peering.requester.transitGatewayId == peering.accepter.transitGatewayId)
+      fail(ppath, "a transit gateway cannot peer with itself");
+    if (peering.requester.region == peering.accepter.region) {
+      if (peering.accepterAttachmentId.empty())
+        fail(ppath + ".accepter_attachment_id",
+             "required when both sides are in one region (each side has its own attachment)");
+      if (peering.accepterAttachmentId == peering.id)
+        fail(ppath + ".accepter_attachment_id", "must differ from id");
+    } else if (!peering.accepterAttachmentId.empty()) {
+      fail(ppath + ".accepter_attachment_id",
+           "only for a peering within one region (across regions both sides share id)");
+    }
+    for (const auto& [otherId, other] : topology.peerings) {
+      if (other.hasId(peering.id) ||
+          (!peering.accepterAttachmentId.empty() && other.hasId(peering.accepterAttachmentId)))
+        fail(ppath, "duplicate attachment id");
+    }
     {
       const std::string key = peering.id;
       insertUnique(topology.peerings, key, peering, ppath + ".id");
@@ -626,6 +648,7 @@ std::string dumpTopology(const SimTopology& topology, bool withDerived, bool inc
             {"requester", side(p.requester)},
             {"accepter", side(p.accepter)},
             {"state", p.state}};
+    if (!p.accepterAttachmentId.empty()) pj["accepter_attachment_id"] = p.accepterAttachmentId;
     if (!p.tags.empty()) pj["tags"] = tagsJson(p.tags);
     peerings.push_back(std::move(pj));
   }

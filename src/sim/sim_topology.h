@@ -108,13 +108,25 @@ struct SimPeeringSide {
   std::string ownerId;  // defaults to the topology's account
 };
 
-// A TGW peering attachment: one id, visible in both regions.
+// A TGW peering attachment. Across regions it has one id, visible in both
+// regions. Within one region each side has its own attachment: `id` is the
+// requester's, accepterAttachmentId the accepter's (EC2's
+// AccepterTransitGatewayAttachmentId), each an attachment of its own TGW only.
 struct SimPeeringAttachment {
   std::string id;
+  std::string accepterAttachmentId;  // intra-region only; empty across regions
   SimPeeringSide requester;
   SimPeeringSide accepter;
   std::string state = "available";
   Tags tags;
+
+  // The accepter side's attachment id (the shared id across regions).
+  const std::string& accepterSideId() const {
+    return accepterAttachmentId.empty() ? id : accepterAttachmentId;
+  }
+  bool hasId(std::string_view attachmentId) const {
+    return attachmentId == id || attachmentId == accepterAttachmentId;
+  }
 };
 
 struct SimNode {

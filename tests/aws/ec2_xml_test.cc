@@ -426,6 +426,36 @@ TEST(Ec2XmlTest, DescribeTransitGatewayPeeringAttachments) {
   EXPECT_EQ(p.requesterTgwInfo.region, "us-west-2");
   EXPECT_EQ(p.requesterTgwInfo.ownerId, "123456789012");
   EXPECT_EQ(p.state, "available");
+  // Cross-region: one id shared by both sides, no accepter id of its own.
+  EXPECT_EQ(p.accepterTransitGatewayAttachmentId, "");
+}
+
+TEST(Ec2XmlTest, DescribeTransitGatewayPeeringAttachmentsIntraRegion) {
+  auto page = parseDescribeTransitGatewayPeeringAttachments(
+      R"(<DescribeTransitGatewayPeeringAttachmentsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+    <requestId>b1b2c3d4-5678-90ab-cdef-EXAMPLE22223</requestId>
+    <transitGatewayPeeringAttachments>
+        <item>
+            <transitGatewayAttachmentId>tgw-attach-0000000000000000a</transitGatewayAttachmentId>
+            <accepterTransitGatewayAttachmentId>tgw-attach-0000000000000000b</accepterTransitGatewayAttachmentId>
+            <requesterTgwInfo>
+                <transitGatewayId>tgw-00000000000000001</transitGatewayId>
+                <ownerId>123456789012</ownerId>
+                <region>us-east-1</region>
+            </requesterTgwInfo>
+            <accepterTgwInfo>
+                <transitGatewayId>tgw-00000000000000002</transitGatewayId>
+                <ownerId>123456789012</ownerId>
+                <region>us-east-1</region>
+            </accepterTgwInfo>
+            <state>available</state>
+        </item>
+    </transitGatewayPeeringAttachments>
+</DescribeTransitGatewayPeeringAttachmentsResponse>)");
+  ASSERT_TRUE(page) << page.error().describe();
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].transitGatewayAttachmentId, "tgw-attach-0000000000000000a");
+  EXPECT_EQ(page->items[0].accepterTransitGatewayAttachmentId, "tgw-attach-0000000000000000b");
 }
 
 TEST(Ec2XmlTest, DescribeTransitGatewayRouteTables) {

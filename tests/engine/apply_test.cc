@@ -537,5 +537,40 @@ TEST_F(ApplyTest, ReadBackThatNeverSettlesIsUnknownAtTheDeadline) {
   EXPECT_FALSE(r.homeRight());
 }
 
+// Two TGWs peered within one region: a failover each way writes every TGW
+// table's VIP route to its own side's attachment (the fake, like EC2, refuses
+// the other side's id), and a second apply writes nothing.
+TEST(ApplyIntraRegion, FailoverBothWaysTargetsEachTgwsOwnSide) {
+  auto cloud = sameRegion();
+  auto clock = std::make_shared<FakeClock>();
+  auto config = parseOrDie(baseConfigText({}, "us-east-1"));
+  auto topo = discoverOrDie(cloud, config, clock);
+  auto run = [&](const std::string& node) {
+    auto report = applyFor(config, topo, node, cloud->factory(), Deadline::none(clock),
+                           applyOptionsFrom(config));
+    EXPECT_TRUE(report) << report.error().describe();
+    if (report) {
+      EXPECT_TRUE(report->allRight()) << node;
+    }
+  };
+  run("node-b");
+  EXPECT_EQ(cloud->routeTarget(kTgwRtbE, kVip), kPeerEF_E);
+  EXPECT_EQ(cloud->routeTarget(kTgwRtbF, kVip), kAttB);
+  EXPECT_EQ(cloud->routeTarget(kTgwRtbG, kVip), kPeerGE_G);
+  EXPECT_EQ(cloud->routeTarget(kRtbA1, kVip), kTgwE);
+  EXPECT_EQ(cloud->routeTarget(kRtbB1, kVip), kEniB);
+  cloud->resetCalls();
+  run("node-b");
+  EXPECT_EQ(cloud->writeCount(), 0);
+  run("node-a");
+  EXPECT_EQ(cloud->routeTarget(kTgwRtbE, kVip), kAttA);
+  EXPECT_EQ(cloud->routeTarget(kTgwRtbF, kVip), kPeerEF_F);
+  EXPECT_EQ(cloud->routeTarget(kTgwRtbG, kVip), kPeerGE_G);
+  EXPECT_EQ(cloud->routeTarget(kRtbA1, kVip), kEniA);
+  EXPECT_EQ(cloud->routeTarget(kRtbB1, kVip), kTgwF);
+  EXPECT_EQ(cloud->routeTarget(kRtbC1, kVip), kTgwE);
+  EXPECT_EQ(cloud->routeTarget(kRtbD1, kVip), kTgwG);
+}
+
 }  // namespace
 }  // namespace tgwark::engine

@@ -119,6 +119,91 @@ TEST(Discovery, ThreeRegionsFollowsPeeringsIntoUnconfiguredRegions) {
   EXPECT_TRUE(sawD);
 }
 
+// Cross-region: both sides share the peering's id.
+TEST(Discovery, CrossRegionPeeringSidesShareOneId) {
+  Fixture f{twoRegions()};
+  auto topo = f.run(baseConfigText());
+  ASSERT_TRUE(topo) << topo.error().describe();
+  const auto* peerE = topo->findAttachment(kTgwE, kPeerEB);
+  ASSERT_NE(peerE, nullptr);
+  EXPECT_EQ(peerE->peerAttachmentId, kPeerEB);
+  ASSERT_NE(topo->peerSide(*peerE), nullptr);
+  EXPECT_EQ(topo->peerSide(*peerE)->tgwId, kTgwB);
+}
+
+// Within one region each side of a peering has its own attachment id; the walk
+// crosses a peering from either side and records both ids.
+TEST(Discovery, IntraRegionPeeringsRecordEachSidesId) {
+  Fixture f{sameRegion()};
+  auto topo = f.run(baseConfigText({}, "us-east-1"));
+  ASSERT_TRUE(topo) << topo.error().describe();
+  EXPECT_THAT(managedTgwIds(*topo), ::testing::UnorderedElementsAre(kTgwRtbE, kTgwRtbF, kTgwRtbG));
+  EXPECT_THAT(managedVpcIds(*topo),
+              ::testing::UnorderedElementsAre(kRtbA1, kRtbB1, kRtbC1, kRtbD1));
+  struct Side {
+    const char* tgw;
+    const char* id;
+    const char* peerTgw;
+    const char* peerId;
+    const char* table;
+  };
+  for (const Side& s : {Side{kTgwE, kPeerEF_E, kTgwF, kPeerEF_F, kTgwRtbE},
+                        Side{kTgwF, kPeerEF_F, kTgwE, kPeerEF_E, kTgwRtbF},
+                        Side{kTgwE, kPeerGE_E, kTgwG, kPeerGE_G, kTgwRtbE},
+                        Side{kTgwG, kPeerGE_G, kTgwE, kPeerGE_E, kTgwRtbG}}) {
+    const auto* side = topo->findAttachment(s.tgw, s.id);
+    ASSERT_NE(side, nullptr) << s.tgw << " " << s.id;
+    EXPECT_EQ(side->kind, model::AttachmentKind::kPeering);
+    EXPECT_EQ(side->resourceId, s.peerTgw);
+    EXPECT_EQ(side->peerRegion, "us-east-1");
+    EXPECT_EQ(side->peerAttachmentId, s.peerId);
+    EXPECT_EQ(side->state, "available");
+    EXPECT_EQ(side->associatedRouteTableId, s.table);
+    // The other side's id is not an attachment of this TGW.
+    EXPECT_EQ(topo->findAttachment(s.tgw, s.peerId), nullptr);
+  }
+
+  // The planner targets each table's own side.
+  const auto vip = model::parseVipHostPrefix(kVip).value();
+  for (const auto& [node, want] :
+       {std::pair{"node-a",
+                  std::map<std::string, std::string>{
+                      {kTgwRtbE, kAttA}, {kTgwRtbF, kPeerEF_F}, {kTgwRtbG, kPeerGE_G}}},
+        std::pair{"node-b",
+                  std::map<std::string, std::string>{
+                      {kTgwRtbE, kPeerEF_E}, {kTgwRtbF, kAttB}, {kTgwRtbG, kPeerGE_G}}}}) {
+    auto desired = plan::desiredRoutes(*topo, node, vip);
+    ASSERT_TRUE(desired) << desired.error().describe();
+    std::map<std::string, std::string> got;
+    for (const auto& d : *desired) {
+      if (topo->tgwRouteTables.contains(d.tableId)) got[d.tableId] = d.target.id;
+    }
+    EXPECT_EQ(got, want) << node;
+  }
+}
+
+// Without ec2:DescribeTransitGatewayAttachments the sides come from the
+// peering description: the accepter's side still gets its own id.
+TEST(DiscoveryMinimalIam, IntraRegionPeeringSidesFromThePeeringDescription) {
+  auto cloud = sameRegion();
+  cloud->failNext("DescribeTransitGatewayAttachments",
+                  Error{ErrorCategory::kPermission, "not authorized", "UnauthorizedOperation",
+                        "req-denied", 403},
+                  1000);
+  std::string text = baseConfigText({}, "us-east-1");
+  text.replace(text.find("eni = \"eni-a0000001\"\n"), 21,
+               "eni = \"eni-a0000001\"\nvpc = \"vpc-a0000001\"\n");
+  text.replace(text.find("eni = \"eni-b0000001\"\n"), 21,
+               "eni = \"eni-b0000001\"\nvpc = \"vpc-b0000001\"\n");
+  auto clock = std::make_shared<FakeClock>();
+  auto topo = discover(parseOrDie(text), cloud->factory(), Deadline::none(clock));
+  ASSERT_TRUE(topo) << topo.error().describe();
+  EXPECT_NE(topo->findAttachment(kTgwF, kPeerEF_F), nullptr);
+  EXPECT_EQ(topo->findAttachment(kTgwF, kPeerEF_E), nullptr);
+  EXPECT_NE(topo->findAttachment(kTgwE, kPeerGE_E), nullptr);
+  EXPECT_EQ(topo->findAttachment(kTgwE, kPeerGE_G), nullptr);
+}
+
 TEST(Discovery, ExplicitListsReplaceTableDiscovery) {
   Fixture f{twoRegions()};
   auto topo =

@@ -274,8 +274,8 @@ def json_diff(a, b, path=""):
 
 def expected_vip_targets(topology, active):
     """The four route rules of docs/semantics.md computed independently from the topology
-    JSON (for the shipped topologies: one TGW per region, full mesh or a single
-    peering, so the next hop between TGWs is always the direct peering), for
+    JSON (for the shipped topologies: full mesh or a single peering, so the next
+    hop between TGWs is always the direct peering, on the far TGW's own side), for
     the tables that hold the VIP route in the topology file or belong to a node's
     VPC or are TGW tables. {table id: target}."""
     node = next(n for n in topology["nodes"] if n["name"] == active)
@@ -296,8 +296,11 @@ def expected_vip_targets(topology, active):
     for p in topology.get("peering_attachments", []):
         sides = (p["requester"]["transit_gateway"], p["accepter"]["transit_gateway"])
         if home_tgw in sides:
-            other = sides[1] if sides[0] == home_tgw else sides[0]
-            peering_to_home[other] = p["id"]
+            # The far TGW's own side: within one region the accepter has its own id.
+            if sides[0] == home_tgw:
+                peering_to_home[sides[1]] = p.get("accepter_attachment_id", p["id"])
+            else:
+                peering_to_home[sides[0]] = p["id"]
     out = {}
     for r in regions.values():
         for vpc in r.get("vpcs", []):

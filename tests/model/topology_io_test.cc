@@ -25,6 +25,34 @@ TEST(TopologyIoTest, RoundTripKeepsEverything) {
   EXPECT_EQ(back->vpcs.at("vpc-e1").cidrs, t.vpcs.at("vpc-e1").cidrs);
 }
 
+TEST(TopologyIoTest, IntraRegionPeeringKeepsEachSidesId) {
+  model::Topology t =
+      test::TopologyBuilder()
+          .tgw("tgw-1", "us-east-1")
+          .tgw("tgw-2", "us-east-1")
+          .tgwTable("tgw-rtb-1", "tgw-1")
+          .tgwTable("tgw-rtb-2", "tgw-2")
+          .peerSides("tgw-attach-p1", "tgw-attach-p2", "tgw-1", "tgw-2", "tgw-rtb-1", "tgw-rtb-2")
+          .build();
+  auto back = topologyFromJson(topologyToJson(t, "d"), "d");
+  ASSERT_TRUE(back) << back.error().describe();
+  const auto* side1 = back->findAttachment("tgw-1", "tgw-attach-p1");
+  ASSERT_NE(side1, nullptr);
+  EXPECT_EQ(side1->peerAttachmentId, "tgw-attach-p2");
+  ASSERT_NE(back->peerSide(*side1), nullptr);
+  EXPECT_EQ(back->peerSide(*side1)->tgwId, "tgw-2");
+}
+
+// A cache from before per-side peering ids is not trusted: it is rediscovered.
+TEST(TopologyIoTest, CacheOfTheFirstFormatIsRejected) {
+  auto back = topologyFromJson(
+      R"({"format":1,"config_digest":"d","vpcs":[],"vpc_route_tables":[],"enis":[],"tgws":[],)"
+      R"("attachments":[],"tgw_route_tables":[],"nodes":[]})",
+      "d");
+  ASSERT_FALSE(back);
+  EXPECT_THAT(back.error().message, HasSubstr("format version"));
+}
+
 // The single-VPC layout: nodes without a transit gateway, no TGW at all. The
 // cached scope quickCheck runs on must keep it that way.
 TEST(TopologyIoTest, SingleVpcWithoutTransitGatewayRoundTrips) {
@@ -63,7 +91,7 @@ TEST(TopologyIoTest, MalformedOrTruncatedCacheIsAnErrorNotACrash) {
     auto back = topologyFromJson(json.substr(0, cut), "d");
     EXPECT_FALSE(back) << "cut at " << cut;
   }
-  EXPECT_FALSE(topologyFromJson(R"({"format":1,"config_digest":"d","vpcs":[{"id":1}]})", "d"));
+  EXPECT_FALSE(topologyFromJson(R"({"format":2,"config_digest":"d","vpcs":[{"id":1}]})", "d"));
   EXPECT_FALSE(topologyFromJson(R"({"format":99,"config_digest":"d"})", "d"));
 }
 

@@ -78,6 +78,35 @@ TEST(TopologyTest, PeeringsAsSeenFromOneSide) {
   EXPECT_TRUE(t.peerings("tgw-c").empty());
 }
 
+TEST(TopologyTest, PeerSideAcrossRegionsSharesTheId) {
+  Topology t = sample();
+  const auto* fromA = t.findAttachment("tgw-a", "tgw-attach-p");
+  ASSERT_NE(fromA, nullptr);
+  const auto* far = t.peerSide(*fromA);
+  ASSERT_NE(far, nullptr);
+  EXPECT_EQ(far->tgwId, "tgw-b");
+  EXPECT_EQ(far->id, "tgw-attach-p");
+}
+
+// Two TGWs in one region: each side has its own attachment id.
+TEST(TopologyTest, PeerSideWithinARegionHasItsOwnId) {
+  Topology t;
+  auto a = attachment("tgw-attach-pa", "tgw-a", AttachmentKind::kPeering, "tgw-b");
+  a.peerAttachmentId = "tgw-attach-pb";
+  auto b = attachment("tgw-attach-pb", "tgw-b", AttachmentKind::kPeering, "tgw-a");
+  b.peerAttachmentId = "tgw-attach-pa";
+  t.attachments = {a, b};
+  ASSERT_NE(t.peerSide(t.attachments[0]), nullptr);
+  EXPECT_EQ(t.peerSide(t.attachments[0])->id, "tgw-attach-pb");
+  ASSERT_NE(t.peerSide(t.attachments[1]), nullptr);
+  EXPECT_EQ(t.peerSide(t.attachments[1])->id, "tgw-attach-pa");
+  // Each id belongs to its own TGW only.
+  EXPECT_EQ(t.findAttachment("tgw-a", "tgw-attach-pb"), nullptr);
+  EXPECT_EQ(t.findAttachment("tgw-b", "tgw-attach-pa"), nullptr);
+  ASSERT_EQ(t.peerings("tgw-b").size(), 1u);
+  EXPECT_EQ(t.peerings("tgw-b")[0]->id, "tgw-attach-pb");
+}
+
 TEST(TopologyTest, ManagedTablesOnly) {
   Topology t = sample();
   auto vpcTables = t.managedVpcTables();

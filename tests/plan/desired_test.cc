@@ -53,6 +53,45 @@ model::RouteTargetRef att(std::string id) {
   return {TargetKind::kTgwAttachment, std::move(id)};
 }
 
+// us-east-1 only: tgw-1 (vpc-a, node-a) and tgw-2 (vpc-b, node-b), peered
+// within the region: tgw-1's side is tgw-attach-p1, tgw-2's tgw-attach-p2.
+TopologyBuilder intraRegionBuilder() {
+  TopologyBuilder b;
+  b.tgw("tgw-1", "us-east-1").tgw("tgw-2", "us-east-1");
+  b.tgwTable("tgw-rtb-1", "tgw-1").tgwTable("tgw-rtb-2", "tgw-2");
+  b.vpc("vpc-a", "us-east-1", "10.1.0.0/16").vpcTable("rtb-a", "vpc-a", true, true);
+  b.vpc("vpc-b", "us-east-1", "10.2.0.0/16").vpcTable("rtb-b", "vpc-b", true, true);
+  b.attachVpc("tgw-attach-a", "vpc-a", "tgw-1", "tgw-rtb-1");
+  b.attachVpc("tgw-attach-b", "vpc-b", "tgw-2", "tgw-rtb-2");
+  b.peerSides("tgw-attach-p1", "tgw-attach-p2", "tgw-1", "tgw-2", "tgw-rtb-1", "tgw-rtb-2");
+  b.node("node-a", "eni-a", "vpc-a").node("node-b", "eni-b", "vpc-b");
+  return b;
+}
+
+// Each TGW's table targets its own side of an intra-region peering.
+TEST(DesiredTest, IntraRegionPeeringUsesTheTablesOwnSide) {
+  const auto t = intraRegionBuilder().build();
+  auto a = desiredRoutes(t, "node-a", kVip);
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(byTable(*a).at("tgw-rtb-1").target, att("tgw-attach-a"));
+  EXPECT_EQ(byTable(*a).at("tgw-rtb-2").target, att("tgw-attach-p2"));
+  auto b = desiredRoutes(t, "node-b", kVip);
+  ASSERT_TRUE(b) << b.error().message;
+  EXPECT_EQ(byTable(*b).at("tgw-rtb-1").target, att("tgw-attach-p1"));
+  EXPECT_EQ(byTable(*b).at("tgw-rtb-2").target, att("tgw-attach-b"));
+}
+
+// Across regions the one shared id is the next hop from both sides.
+TEST(DesiredTest, CrossRegionPeeringUsesTheSharedId) {
+  const auto t = twoRegionBuilder().build();
+  auto a = desiredRoutes(t, "node-a", kVip);
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(byTable(*a).at("tgw-rtb-west").target, att("tgw-attach-peer"));
+  auto b = desiredRoutes(t, "node-b", kVip);
+  ASSERT_TRUE(b) << b.error().message;
+  EXPECT_EQ(byTable(*b).at("tgw-rtb-east").target, att("tgw-attach-peer"));
+}
+
 TEST(DesiredTest, TwoRegionsActiveA) {
   auto routes = desiredRoutes(twoRegionBuilder().build(), "node-a", kVip);
   ASSERT_TRUE(routes) << routes.error().message;

@@ -39,6 +39,32 @@ model::ObservedState inPlace(const model::Topology& t, const std::string& node,
   return test::observedFrom(t, desired.value_or(std::vector<DesiredRoute>{}));
 }
 
+// us-east-1 only: tgw-1 (vpc-a, node-a) and tgw-2 (vpc-b, node-b), peered
+// within the region: tgw-1's side is tgw-attach-p1, tgw-2's tgw-attach-p2.
+test::TopologyBuilder intraRegionBuilder() {
+  test::TopologyBuilder b;
+  b.tgw("tgw-1", "us-east-1").tgw("tgw-2", "us-east-1");
+  b.tgwTable("tgw-rtb-1", "tgw-1").tgwTable("tgw-rtb-2", "tgw-2");
+  b.vpc("vpc-a", "us-east-1", "10.1.0.0/16").vpcTable("rtb-a", "vpc-a", true, true);
+  b.vpc("vpc-b", "us-east-1", "10.2.0.0/16").vpcTable("rtb-b", "vpc-b", true, true);
+  b.attachVpc("tgw-attach-a", "vpc-a", "tgw-1", "tgw-rtb-1");
+  b.attachVpc("tgw-attach-b", "vpc-b", "tgw-2", "tgw-rtb-2");
+  b.peerSides("tgw-attach-p1", "tgw-attach-p2", "tgw-1", "tgw-2", "tgw-rtb-1", "tgw-rtb-2");
+  b.node("node-a", "eni-a", "vpc-a").node("node-b", "eni-b", "vpc-b");
+  return b;
+}
+
+// The trace crosses an intra-region peering to the far side's own attachment
+// (and its association) on either TGW.
+TEST(TraceTest, IntraRegionPeeringReachesTheActiveNodeBothWays) {
+  auto t = intraRegionBuilder().build();
+  for (const auto& [node, from] : {std::pair{"node-a", "rtb-b"}, std::pair{"node-b", "rtb-a"}}) {
+    Trace trace = traceFrom(t, inPlace(t, node), kVip, from);
+    EXPECT_EQ(trace.outcome, TraceOutcome::kReached) << node << ": " << trace.detail;
+    EXPECT_EQ(trace.reachedNode, node);
+  }
+}
+
 TEST(TraceTest, CrossRegionReachesTheActiveNode) {
   auto t = twoRegionBuilder().build();
   Trace trace = traceFrom(t, inPlace(t, "node-a"), kVip, "rtb-b");

@@ -79,14 +79,26 @@ class TopologyBuilder {
     return *this;
   }
 
-  // A peering between two TGWs, recorded once per side (same id).
+  // A peering between two TGWs, recorded once per side (same id: cross-region).
   TopologyBuilder& peer(const std::string& attachmentId, const std::string& tgwA,
                         const std::string& tgwB, const std::string& associatedTableA,
                         const std::string& associatedTableB,
                         const std::string& state = "available") {
+    return peerSides(attachmentId, attachmentId, tgwA, tgwB, associatedTableA, associatedTableB,
+                     state);
+  }
+
+  // A peering whose sides have their own attachment ids (intra-region): idA is
+  // tgwA's side, idB tgwB's.
+  TopologyBuilder& peerSides(const std::string& idA, const std::string& idB,
+                             const std::string& tgwA, const std::string& tgwB,
+                             const std::string& associatedTableA,
+                             const std::string& associatedTableB,
+                             const std::string& state = "available") {
     for (int side = 0; side < 2; ++side) {
       model::AttachmentInfo a;
-      a.id = attachmentId;
+      a.id = side == 0 ? idA : idB;
+      a.peerAttachmentId = side == 0 ? idB : idA;
       a.tgwId = side == 0 ? tgwA : tgwB;
       a.region = regionOfTgw(a.tgwId);
       a.kind = model::AttachmentKind::kPeering;

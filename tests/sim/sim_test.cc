@@ -262,6 +262,129 @@ TEST_F(SimTest, PeeringVisibleFromBothSides) {
   EXPECT_STREQ(item.child_value("resourceId"), kEastTgw);
 }
 
+// topologies/intra-region.json: tgw 1 and tgw 2 peered within us-east-1 (one
+// attachment per side), tgw 3 in us-west-2 peered across regions with both.
+constexpr const char* kIntraTgw1 = "tgw-00000000000000000";
+constexpr const char* kIntraTgw2 = "tgw-00000010000000000";
+constexpr const char* kIntraTgw2Rtb = "tgw-rtb-00000010100000000";
+constexpr const char* kIntraReq = "tgw-attach-00fff01ee00000000";  // tgw 1's side
+constexpr const char* kIntraAcc = "tgw-attach-00fff01ef00000000";  // tgw 2's side
+constexpr const char* kCross13 = "tgw-attach-00fff02ee00000000";
+
+TEST_F(SimTest, IntraRegionPeeringHasAnAttachmentPerSide) {
+  startWith(std::string(TGWARK_SOURCE_DIR) + "/topologies/intra-region.json", SimOptions{});
+  // DescribeTransitGatewayAttachments: each TGW sees its own side only.
+  auto sides = [&](const std::string& tgw) {
+    auto r = call("us-east-1", "DescribeTransitGatewayAttachments",
+                  {{"Filter.1.Name", "transit-gateway-id"},
+                   {"Filter.1.Value.1", tgw},
+                   {"Filter.2.Name", "resource-type"},
+                   {"Filter.2.Value.1", "peering"}});
+    std::map<std::string, std::string> out;  // attachment id -> resource (peer TGW)
+    for (auto item : r->root().select_nodes("transitGatewayAttachments/item")) {
+      auto n = item.node();
+      EXPECT_STREQ(n.child_value("transitGatewayId"), tgw.c_str());
+      out[n.child_value("transitGatewayAttachmentId")] = n.child_value("resourceId");
+    }
+    return out;
+  };
+  EXPECT_EQ(sides(kIntraTgw1), (std::map<std::string, std::string>{
+                                   {kIntraReq, kIntraTgw2}, {kCross13, "tgw-01000000000000000"}}));
+  const auto tgw2 = sides(kIntraTgw2);
+  EXPECT_EQ(tgw2.at(kIntraAcc), kIntraTgw1);
+  EXPECT_FALSE(tgw2.contains(kIntraReq));
+
+  // DescribeTransitGatewayPeeringAttachments: one peering under the requester's
+  // id with the accepter's own id; either id selects it.
+  for (const char* id : {kIntraReq, kIntraAcc}) {
+    auto r = call("us-east-1", "DescribeTransitGatewayPeeringAttachments",
+                  {{"TransitGatewayAttachmentIds.1", id}});
+    auto items = r->root().select_nodes("transitGatewayPeeringAttachments/item");
+    ASSERT_EQ(items.size(), 1u) << id << "\n" << r->body;
+    auto item = items.first().node();
+    EXPECT_STREQ(item.child_value("transitGatewayAttachmentId"), kIntraReq);
+    EXPECT_STREQ(item.child_value("accepterTransitGatewayAttachmentId"), kIntraAcc);
+    EXPECT_STREQ(item.child("requesterTgwInfo").child_value("transitGatewayId"), kIntraTgw1);
+    EXPECT_STREQ(item.child("accepterTgwInfo").child_value("transitGatewayId"), kIntraTgw2);
+  }
+  auto all = call("us-east-1", "DescribeTransitGatewayPeeringAttachments", {});
+  EXPECT_EQ(all->root().select_nodes("transitGatewayPeeringAttachments/item").size(), 3u);
+  // Across regions both sides share the id: no accepter id of its own.
+  auto cross = call("us-west-2", "DescribeTransitGatewayPeeringAttachments",
+                    {{"TransitGatewayAttachmentIds.1", kCross13}});
+  auto crossItem = cross->root().child("transitGatewayPeeringAttachments").child("item");
+  EXPECT_STREQ(crossItem.child_value("transitGatewayAttachmentId"), kCross13);
+  EXPECT_TRUE(crossItem.child("accepterTransitGatewayAttachmentId").empty());
+
+  // A route in tgw 2's table may target tgw 2's side only, as EC2 answers.
+  auto replace = [&](const std::string& attachment) {
+    return call("us-east-1", "ReplaceTransitGatewayRoute",
+                {{"TransitGatewayRouteTableId", kIntraTgw2Rtb},
+                 {"DestinationCidrBlock", kVip},
+                 {"TransitGatewayAttachmentId", attachment}});
+  };
+  auto wrong = replace(kIntraReq);
+  EXPECT_EQ(wrong->status, 400);
+  EXPECT_EQ(wrong->code(), "InvalidTransitGatewayAttachmentID.NotFound");
+  auto right = replace(kIntraAcc);
+  EXPECT_EQ(right->status, 200) << right->body;
+  auto search = call("us-east-1", "SearchTransitGatewayRoutes",
+                     {{"TransitGatewayRouteTableId", kIntraTgw2Rtb},
+                      {"Filter.1.Name", "route-search.exact-match"},
+                      {"Filter.1.Value.1", kVip}});
+  auto route = search->root().child("routeSet").child("item");
+  EXPECT_STREQ(route.child("transitGatewayAttachments")
+                   .child("item")
+                   .child_value("transitGatewayAttachmentId"),
+               kIntraAcc);
+  EXPECT_STREQ(route.child("transitGatewayAttachments").child("item").child_value("resourceId"),
+               kIntraTgw1);
+  EXPECT_STREQ(route.child_value("state"), "active");
+}
+
+TEST(SimTopologyTest, PeeringAttachmentIdsPerSide) {
+  auto topo = [](const std::string& peering, const std::string& westTgw = "") {
+    return parseTopology(
+        R"({"regions":{"us-east-1":{"transit_gateways":[{"id":"tgw-00000000000000001"},)"
+        R"({"id":"tgw-00000000000000002"}]})" +
+        (westTgw.empty() ? std::string()
+                         : R"(,"us-west-2":{"transit_gateways":[{"id":")" + westTgw + R"("}]})") +
+        R"(},"peering_attachments":[)" + peering + "]}");
+  };
+  const std::string sameRegion =
+      R"("requester":{"region":"us-east-1","transit_gateway":"tgw-00000000000000001"},)"
+      R"("accepter":{"region":"us-east-1","transit_gateway":"tgw-00000000000000002"})";
+  auto ok = topo(R"({"id":"tgw-attach-0000000000000000a",)"
+                 R"("accepter_attachment_id":"tgw-attach-0000000000000000b",)" +
+                 sameRegion + "}");
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->peerings.at("tgw-attach-0000000000000000a").accepterSideId(),
+            "tgw-attach-0000000000000000b");
+  // The accepter's id round-trips through the dump.
+  auto again = parseTopology(dumpTopology(*ok, false, true));
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->peerings.at("tgw-attach-0000000000000000a").accepterAttachmentId,
+            "tgw-attach-0000000000000000b");
+
+  auto missing = topo(R"({"id":"tgw-attach-0000000000000000a",)" + sameRegion + "}");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("accepter_attachment_id"), std::string::npos)
+      << missing.error().message;
+  auto same = topo(R"({"id":"tgw-attach-0000000000000000a",)"
+                   R"("accepter_attachment_id":"tgw-attach-0000000000000000a",)" +
+                   sameRegion + "}");
+  ASSERT_FALSE(same);
+  auto cross =
+      topo(R"({"id":"tgw-attach-0000000000000000a",)"
+           R"("accepter_attachment_id":"tgw-attach-0000000000000000b",)"
+           R"("requester":{"region":"us-east-1","transit_gateway":"tgw-00000000000000001"},)"
+           R"("accepter":{"region":"us-west-2","transit_gateway":"tgw-00000000000000003"}})",
+           "tgw-00000000000000003");
+  ASSERT_FALSE(cross);
+  EXPECT_NE(cross.error().message.find("across regions"), std::string::npos)
+      << cross.error().message;
+}
+
 TEST_F(SimTest, VpcRouteLifecycleAndErrors) {
   const Params target{{"RouteTableId", kEastRtb2},
                       {"DestinationCidrBlock", "192.168.99.1/32"},
@@ -568,6 +691,71 @@ TEST_F(SimTest, ImdsTokenFlowAndRoleCredentials) {
   EXPECT_EQ(call("us-east-1", "DescribeVpcs", {}, key, secret, session)->code(), "RequestExpired");
 }
 
+TEST_F(SimTest, RoleCredentialsExpireAfterNCallsAndImdsRotates) {
+  httplib::Client imds("127.0.0.1", server_->port());
+  auto token = imds.Put("/_node/node-a/latest/api/token",
+                        {{"X-aws-ec2-metadata-token-ttl-seconds", "600"}}, "", "text/plain");
+  ASSERT_TRUE(token);
+  const httplib::Headers auth{{"X-aws-ec2-metadata-token", token->body}};
+  const auto fetch = [&] {
+    auto r = imds.Get("/_node/node-a/latest/meta-data/iam/security-credentials/tgwark-node", auth);
+    EXPECT_EQ(r->status, 200);
+    return nlohmann::json::parse(r->body);
+  };
+  const auto first = fetch();
+  const std::string key = first["AccessKeyId"], secret = first["SecretAccessKey"],
+                    session = first["Token"];
+  httplib::Client control("127.0.0.1", server_->port());
+  EXPECT_EQ(control
+                .Post("/_sim/credentials", R"({"node":"node-a","expire_after_calls":2})",
+                      "application/json")
+                ->status,
+            200);
+  EXPECT_EQ(control.Post("/_sim/credentials", R"({"node":"node-a"})", "application/json")->status,
+            400);
+  // Two more calls work, the third is refused as AWS refuses expired keys.
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {}, key, secret, session)->status, 200);
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {}, key, secret, session)->status, 200);
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {}, key, secret, session)->code(), "RequestExpired");
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {}, key, secret, session)->code(), "RequestExpired");
+  // IMDS hands out new credentials at once, and they work.
+  const auto second = fetch();
+  EXPECT_NE(second["AccessKeyId"], first["AccessKeyId"]);
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {}, second["AccessKeyId"], second["SecretAccessKey"],
+                 second["Token"])
+                ->status,
+            200);
+  // Long-term keys are not affected.
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {})->status, 200);
+}
+
+TEST_F(SimTest, StsAssumeRoleHandsOutExpiringCredentials) {
+  signService_ = "sts";
+  auto unknown =
+      call("us-east-1", "AssumeRole",
+           {{"RoleArn", "arn:aws:iam::123456789012:role/nope"}, {"RoleSessionName", "t"}});
+  EXPECT_EQ(unknown->status, 403);
+  auto r =
+      call("us-east-1", "AssumeRole",
+           {{"RoleArn", "arn:aws:iam::123456789012:role/tgwark-node"}, {"RoleSessionName", "t"}});
+  signService_ = "ec2";
+  ASSERT_EQ(r->status, 200) << r->body;
+  const auto creds = r->doc.select_node("/AssumeRoleResponse/AssumeRoleResult/Credentials").node();
+  const std::string key = creds.child_value("AccessKeyId"),
+                    secret = creds.child_value("SecretAccessKey"),
+                    token = creds.child_value("SessionToken");
+  ASSERT_FALSE(key.empty());
+  EXPECT_FALSE(std::string(creds.child_value("Expiration")).empty());
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {}, key, secret, token)->status, 200);
+  httplib::Client control("127.0.0.1", server_->port());
+  EXPECT_EQ(control
+                .Post("/_sim/credentials", R"({"role":"tgwark-node","expire_after_calls":0})",
+                      "application/json")
+                ->status,
+            200);
+  EXPECT_EQ(call("us-east-1", "DescribeVpcs", {}, key, secret, token)->code(), "RequestExpired");
+}
+
 TEST_F(SimTest, ScriptedFaultFailsTheNthCall) {
   server_->state().addFault(
       FaultRule{"us-west-2", "ReplaceTransitGatewayRoute", "InternalError", 0, 2, 1});
@@ -589,6 +777,22 @@ TEST_F(SimTest, ConnectionResetFault) {
   auto r = call("us-east-1", "DescribeVpcs", {});
   EXPECT_EQ(r->status, 0);  // no complete HTTP response
   EXPECT_EQ(call("us-east-1", "DescribeVpcs", {})->status, 200);
+}
+
+TEST_F(SimTest, ResetAfterFaultCarriesOutTheCallAndLosesTheAnswer) {
+  server_->state().addFault(FaultRule{"*", "ReplaceTransitGatewayRoute", "reset_after", 0, 1, 1});
+  const Params p{{"TransitGatewayRouteTableId", kWestTgwRtb1},
+                 {"DestinationCidrBlock", kVip},
+                 {"Blackhole", "true"}};
+  EXPECT_EQ(call("us-west-2", "ReplaceTransitGatewayRoute", p)->status, 0);
+  // The route was replaced all the same.
+  auto r = call("us-west-2", "SearchTransitGatewayRoutes",
+                {{"TransitGatewayRouteTableId", kWestTgwRtb1},
+                 {"Filter.1.Name", "route-search.exact-match"},
+                 {"Filter.1.Value.1", kVip}});
+  ASSERT_EQ(r->status, 200);
+  EXPECT_NE(r->body.find("blackhole"), std::string::npos) << r->body;
+  EXPECT_EQ(server_->state().errorCount("(reset_after)"), 1u);
 }
 
 // One raw HTTP/1.1 exchange, for requests httplib's client would not send
@@ -801,7 +1005,8 @@ TEST(SimTopologyTest, ErrorsNameTheKey) {
 }
 
 TEST(SimTopologyTest, ShippedTopologiesLoadAndRoundTrip) {
-  for (const char* name : {"demo.json", "ref-3r.json", "ref-scale.json", "ref-scale-fresh.json"}) {
+  for (const char* name : {"demo.json", "ref-3r.json", "ref-scale.json", "ref-scale-fresh.json",
+                           "intra-region.json"}) {
     auto topology = loadTopology(std::string(TGWARK_SOURCE_DIR) + "/topologies/" + name);
     ASSERT_TRUE(topology) << topology.error().message;
     const std::string dumped = dumpTopology(*topology, false, true);

@@ -57,27 +57,91 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--sim", required=True)
     parser.add_argument("--topology", required=True)
+    parser.add_argument("--intra-region-topology", help="topologies/intra-region.json")
     args = parser.parse_args()
 
-    proc = subprocess.Popen([args.sim, "--listen", "127.0.0.1:0", "--topology", args.topology],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        first = proc.stdout.readline().strip()
-        if not first.startswith("listening on http://127.0.0.1:"):
-            print("unexpected first line:", repr(first), proc.stderr.read())
-            return 1
-        url = first[len("listening on "):]
-        run(url)
-        run_cli(url)
-    finally:
-        proc.terminate()
-        code = proc.wait(timeout=30)
-        check(code == 0, f"tgwark-sim exit code on SIGTERM: {code}")
+    if not with_sim(args.sim, args.topology, lambda url: (run(url), run_cli(url))):
+        return 1
+    if args.intra_region_topology and not with_sim(args.sim, args.intra_region_topology, run_intra_region):
+        return 1
     if failures:
         print(f"{len(failures)} failure(s)")
         return 1
     print("ok")
     return 0
+
+
+def with_sim(sim, topology, body):
+    """Runs body(url) against a fresh tgwark-sim serving topology; False when it did not start."""
+    proc = subprocess.Popen([sim, "--listen", "127.0.0.1:0", "--topology", topology],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stdout.readline().strip()
+        if not first.startswith("listening on http://127.0.0.1:"):
+            print("unexpected first line:", repr(first), proc.stderr.read())
+            return False
+        body(first[len("listening on "):])
+    finally:
+        proc.terminate()
+        code = proc.wait(timeout=30)
+        check(code == 0, f"tgwark-sim exit code on SIGTERM: {code}")
+    return True
+
+
+# topologies/intra-region.json: tgw 1 and tgw 2 peered within us-east-1.
+INTRA_TGW1 = "tgw-00000000000000000"
+INTRA_TGW2 = "tgw-00000010000000000"
+INTRA_TGW2_RTB = "tgw-rtb-00000010100000000"
+INTRA_REQ = "tgw-attach-00fff01ee00000000"  # tgw 1's side
+INTRA_ACC = "tgw-attach-00fff01ef00000000"  # tgw 2's side
+CROSS_13 = "tgw-attach-00fff02ee00000000"
+
+
+def run_intra_region(url):
+    """An intra-region peering as botocore's model reads it: the requester's id with the
+    accepter's own AccepterTransitGatewayAttachmentId, each side visible from its own TGW."""
+    east = client(url, "us-east-1")
+    west = client(url, "us-west-2")
+    pa = east.describe_transit_gateway_peering_attachments(
+        TransitGatewayAttachmentIds=[INTRA_ACC])["TransitGatewayPeeringAttachments"]
+    check(len(pa) == 1 and pa[0]["TransitGatewayAttachmentId"] == INTRA_REQ
+          and pa[0].get("AccepterTransitGatewayAttachmentId") == INTRA_ACC
+          and pa[0]["RequesterTgwInfo"]["TransitGatewayId"] == INTRA_TGW1
+          and pa[0]["AccepterTgwInfo"]["TransitGatewayId"] == INTRA_TGW2
+          and pa[0]["RequesterTgwInfo"]["Region"] == pa[0]["AccepterTgwInfo"]["Region"] == "us-east-1"
+          and pa[0]["State"] == "available" and pa[0]["Status"]["Code"] == "available",
+          f"intra-region DescribeTransitGatewayPeeringAttachments: {pa}")
+    pages = list(east.get_paginator("describe_transit_gateway_peering_attachments").paginate(
+        PaginationConfig={"PageSize": 5}))
+    check(sum(len(p["TransitGatewayPeeringAttachments"]) for p in pages) == 3, "peering attachments paginator")
+    cross = west.describe_transit_gateway_peering_attachments(
+        TransitGatewayAttachmentIds=[CROSS_13])["TransitGatewayPeeringAttachments"]
+    check(len(cross) == 1 and "AccepterTransitGatewayAttachmentId" not in cross[0],
+          f"cross-region peering has no accepter id of its own: {cross}")
+    for tgw, mine, other in ((INTRA_TGW1, INTRA_REQ, INTRA_ACC), (INTRA_TGW2, INTRA_ACC, INTRA_REQ)):
+        atts = east.describe_transit_gateway_attachments(
+            Filters=[{"Name": "transit-gateway-id", "Values": [tgw]},
+                     {"Name": "resource-type", "Values": ["peering"]}])["TransitGatewayAttachments"]
+        ids = {a["TransitGatewayAttachmentId"] for a in atts}
+        check(mine in ids and other not in ids, f"DescribeTransitGatewayAttachments of {tgw}: {ids}")
+    expect_error("InvalidTransitGatewayAttachmentID.NotFound", east.replace_transit_gateway_route,
+                 TransitGatewayRouteTableId=INTRA_TGW2_RTB, DestinationCidrBlock=VIP,
+                 TransitGatewayAttachmentId=INTRA_REQ)
+    rr = east.replace_transit_gateway_route(TransitGatewayRouteTableId=INTRA_TGW2_RTB, DestinationCidrBlock=VIP,
+                                            TransitGatewayAttachmentId=INTRA_ACC)
+    att = rr["Route"]["TransitGatewayAttachments"][0]
+    check(att["TransitGatewayAttachmentId"] == INTRA_ACC and att["ResourceId"] == INTRA_TGW1
+          and att["ResourceType"] == "peering", f"ReplaceTransitGatewayRoute to tgw 2's side: {rr['Route']}")
+    if os.path.exists("/usr/bin/aws"):
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDSIMULATOR", AWS_SECRET_ACCESS_KEY="simulator-secret-key",
+                   AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE="/dev/null",
+                   AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+        out = subprocess.run(["/usr/bin/aws", "--endpoint-url", url, "ec2", "describe-transit-gateway-peering-attachments",
+                              "--transit-gateway-attachment-ids", INTRA_REQ, "--output", "json"],
+                             env=env, capture_output=True, text=True)
+        got = json.loads(out.stdout)["TransitGatewayPeeringAttachments"] if out.returncode == 0 else []
+        check(len(got) == 1 and got[0].get("AccepterTransitGatewayAttachmentId") == INTRA_ACC,
+              f"aws ec2 describe-transit-gateway-peering-attachments (intra-region): {out.stderr}")
 
 
 def client(url, region, key="AKIDSIMULATOR", secret="simulator-secret-key", token=None):

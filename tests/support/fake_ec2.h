@@ -127,11 +127,15 @@ class FakeCloud : public std::enable_shared_from_this<FakeCloud> {
     att.state = state;
     attachments_.push_back({tgws_.at(tgwId).first, att});
   }
+  // A peering; accepterAttId (the accepter side's own id, as EC2 gives within
+  // one region) empty means both sides share attId (cross-region).
   void addPeering(const std::string& attId, const std::string& requesterTgw,
-                  const std::string& accepterTgw, const std::string& state = "available") {
+                  const std::string& accepterTgw, const std::string& state = "available",
+                  const std::string& accepterAttId = {}) {
     std::lock_guard lock(mu_);
     aws::TransitGatewayPeeringAttachment p;
     p.transitGatewayAttachmentId = attId;
+    p.accepterTransitGatewayAttachmentId = accepterAttId;
     p.requesterTgwInfo = {requesterTgw, "111122223333", tgws_.at(requesterTgw).first};
     p.accepterTgwInfo = {accepterTgw, "111122223333", tgws_.at(accepterTgw).first};
     p.state = state;
@@ -139,7 +143,8 @@ class FakeCloud : public std::enable_shared_from_this<FakeCloud> {
     for (const auto& [mine, peer] :
          {std::pair{requesterTgw, accepterTgw}, std::pair{accepterTgw, requesterTgw}}) {
       aws::TransitGatewayAttachment att;
-      att.transitGatewayAttachmentId = attId;
+      att.transitGatewayAttachmentId =
+          mine == accepterTgw && !accepterAttId.empty() ? accepterAttId : attId;
       att.transitGatewayId = mine;
       att.transitGatewayOwnerId = "111122223333";
       att.resourceOwnerId = "111122223333";
@@ -523,7 +528,13 @@ class FakeEc2 final : public aws::Ec2Api {
     std::vector<aws::TransitGatewayPeeringAttachment> out;
     for (const auto& [id, p] : cloud_->peerings_) {
       if (p.requesterTgwInfo.region != region_ && p.accepterTgwInfo.region != region_) continue;
-      if (!idOk(o.ids, id) || !filterOk(o.filters, "transit-gateway-attachment-id", id)) continue;
+      // Either side's id selects the peering.
+      const std::string& other =
+          p.accepterTransitGatewayAttachmentId.empty() ? id : p.accepterTransitGatewayAttachmentId;
+      if ((!idOk(o.ids, id) && !idOk(o.ids, other)) ||
+          (!filterOk(o.filters, "transit-gateway-attachment-id", id) &&
+           !filterOk(o.filters, "transit-gateway-attachment-id", other)))
+        continue;
       if (!filterOk(o.filters, "transit-gateway-id", p.requesterTgwInfo.transitGatewayId) &&
           !filterOk(o.filters, "transit-gateway-id", p.accepterTgwInfo.transitGatewayId)) {
         continue;
@@ -712,6 +723,20 @@ class FakeEc2 final : public aws::Ec2Api {
     if (!create && !existing) {
       return std::unexpected(fakeAwsError(ErrorCategory::kStale, "InvalidRoute.NotFound",
                                           "Route " + dest + " does not exist in " + table));
+    }
+    // As EC2: a route may only target an attachment of the table's own TGW
+    // (within one region each side of a peering has its own id).
+    if (!blackhole) {
+      const auto& tgw = it->second.table.transitGatewayId;
+      const bool own =
+          std::any_of(cloud_->attachments_.begin(), cloud_->attachments_.end(), [&](const auto& a) {
+            return a.second.transitGatewayAttachmentId == att && a.second.transitGatewayId == tgw;
+          });
+      if (!own) {
+        return std::unexpected(
+            fakeAwsError(ErrorCategory::kNotFound, "InvalidTransitGatewayAttachmentID.NotFound",
+                         "Transit Gateway Attachment " + att + " was deleted or does not exist."));
+      }
     }
     if (call.dryRun) return dryRunOk();
     aws::TransitGatewayRoute r;

@@ -102,6 +102,57 @@ inline std::shared_ptr<FakeCloud> threeRegions() {
   return c;
 }
 
+// One region with three TGWs peered within it (us-east-1), node-a active:
+// node-a's VPC A and client VPC C on TGW E; node-b's VPC B (also us-east-1)
+// on TGW F; client VPC D on TGW G. E requested the peering with F, G the one
+// with E, so each peering has one attachment id per side (EC2's
+// AccepterTransitGatewayAttachmentId), and G is reached from E only through
+// E's accepter side. Each TGW's routes target its own side's id.
+inline constexpr const char* kTgwF = "tgw-f0000001";
+inline constexpr const char* kTgwG = "tgw-c0000001";
+inline constexpr const char* kTgwRtbF = "tgw-rtb-f0000001";
+inline constexpr const char* kTgwRtbG = "tgw-rtb-c0000001";
+inline constexpr const char* kPeerEF_E = "tgw-attach-e00000f1";  // requester side, on E
+inline constexpr const char* kPeerEF_F = "tgw-attach-f00000e1";  // accepter side, on F
+inline constexpr const char* kPeerGE_G = "tgw-attach-c00000e1";  // requester side, on G
+inline constexpr const char* kPeerGE_E = "tgw-attach-e00000c1";  // accepter side, on E
+inline std::shared_ptr<FakeCloud> sameRegion() {
+  auto c = std::make_shared<FakeCloud>();
+  const std::string r = "us-east-1";
+  c->addVpc(r, kVpcA, "10.1.0.0/16");
+  c->addVpc(r, kVpcB, "10.2.0.0/16");
+  c->addVpc(r, kVpcC, "10.3.0.0/16");
+  c->addVpc(r, kVpcD, "10.4.0.0/16");
+  c->addRouteTable(r, kRtbA1, kVpcA, true);
+  c->addRouteTable(r, kRtbB1, kVpcB, true);
+  c->addRouteTable(r, kRtbC1, kVpcC, true);
+  c->addRouteTable(r, kRtbD1, kVpcD, true);
+  c->addEni(r, kEniA, kVpcA);
+  c->addEni(r, kEniB, kVpcB);
+  for (const auto& [tgw, table] :
+       {std::pair{kTgwE, kTgwRtbE}, std::pair{kTgwF, kTgwRtbF}, std::pair{kTgwG, kTgwRtbG}}) {
+    c->addTgw(r, tgw);
+    c->addTgwRouteTable(table, tgw);
+  }
+  c->addVpcAttachment(kAttA, kTgwE, kVpcA);
+  c->addVpcAttachment(kAttC, kTgwE, kVpcC);
+  c->addVpcAttachment(kAttB, kTgwF, kVpcB);
+  c->addVpcAttachment(kAttD, kTgwG, kVpcD);
+  c->addPeering(kPeerEF_E, kTgwE, kTgwF, "available", kPeerEF_F);
+  c->addPeering(kPeerGE_G, kTgwG, kTgwE, "available", kPeerGE_E);
+  for (auto att : {kAttA, kAttC, kPeerEF_E, kPeerGE_E}) c->associate(att, kTgwRtbE);
+  for (auto att : {kAttB, kPeerEF_F}) c->associate(att, kTgwRtbF);
+  for (auto att : {kAttD, kPeerGE_G}) c->associate(att, kTgwRtbG);
+  c->addRoute(kRtbA1, kVip, kEniA);
+  c->addRoute(kRtbB1, kVip, kTgwF);
+  c->addRoute(kRtbC1, kVip, kTgwE);
+  c->addRoute(kRtbD1, kVip, kTgwG);
+  c->addTgwRoute(kTgwRtbE, kVip, kAttA);
+  c->addTgwRoute(kTgwRtbF, kVip, kPeerEF_F);
+  c->addTgwRoute(kTgwRtbG, kVip, kPeerGE_G);
+  return c;
+}
+
 // The single-VPC layout (no transit gateway), as the stock aws-vpc-move-ip
 // agent serves it: both nodes in vpc-a (us-east-1), three route tables there,
 // the VIP on node-a in two of them (rtb-a3 has none yet). rtb-a2 also holds a
