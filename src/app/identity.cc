@@ -30,8 +30,7 @@ Result<NodeIdentity> resolveLocalNode(const model::Config& config, const std::st
                                       const InstanceIdLookup& instanceId,
                                       const std::string& hostName,
                                       const NodeLookupOptions& lookup) {
-  std::string known;
-  for (const auto& n : config.nodes) known += (known.empty() ? "" : ", ") + n.name;
+  const std::string known = config.nodeNames();
   if (!flag.empty()) {
     if (config.findNode(flag) == nullptr) {
       return makeError(ErrorCategory::kInvalidConfig,

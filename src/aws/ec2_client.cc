@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -87,12 +88,17 @@ bool Ec2Client::correctClockSkew(const Error& error, const HttpResponse& respons
   if (std::chrono::abs(off) < kThreshold) return false;
   const auto skew = std::chrono::duration_cast<Millis>(*serverTime - clock_->now());
   skewMs_.store(skew.count());
-  if (!skewLogged_.exchange(true)) {
+  // One node, one clock: every region's client learns the same skew, and
+  // one warning per process says it (the others go to the debug log).
+  static std::atomic<bool> warned{false};
+  if (!warned.exchange(true)) {
     spdlog::warn(
         "EC2 {}: this node's clock is {} s {} EC2's (answer {}, Date: {}); signing with EC2's time "
         "from now on. Fix the node's time synchronisation (chrony/NTP).",
         region_, std::abs(skew.count()) / 1000, skew.count() > 0 ? "behind" : "ahead of",
         error.awsCode, findHeader(response.headers, "Date"));
+  } else {
+    spdlog::debug("EC2 {}: clock skew {} ms learnt from {}", region_, skew.count(), error.awsCode);
   }
   return true;
 }

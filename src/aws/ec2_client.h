@@ -147,7 +147,6 @@ class Ec2Client final : public Ec2Api {
   RetryPolicy retry_;
   Ec2ClientOptions options_;
   std::atomic<Millis::rep> skewMs_{0};
-  std::atomic<bool> skewLogged_{false};
 };
 
 }  // namespace tgwark::aws

@@ -75,12 +75,6 @@ struct Prepared {
 
 enum class Budget { kRestore, kQuickCheck };
 
-std::string nodeNames(const model::Config& config) {
-  std::string names;
-  for (const auto& n : config.nodes) names += (names.empty() ? "" : ", ") + n.name;
-  return names;
-}
-
 // On failure the error is logged and the exit code returned.
 std::expected<Prepared, int> prepare(const GlobalOptions& g, const std::string& action,
                                      MetricsScope& metrics, const std::string& active,
@@ -93,7 +87,7 @@ std::expected<Prepared, int> prepare(const GlobalOptions& g, const std::string& 
     return std::unexpected(
         reportError(Error{ErrorCategory::kInvalidConfig,
                           fmt::format("--active {}: no such node in {} (nodes: {})", active,
-                                      s.config().sourceName, nodeNames(s.config()))},
+                                      s.config().sourceName, s.config().nodeNames())},
                     action));
   }
   auto deadline =

@@ -130,9 +130,9 @@ std::string topologyText(const model::Topology& t) {
   }
   std::set<std::string> seen;
   for (const auto& a : t.attachments) {
-    if (a.kind != model::AttachmentKind::kPeering || !seen.insert(a.id).second) continue;
-    out += fmt::format("  peering {}: {} ({}) <-> {} ({})\n", a.id, a.tgwId, a.region, a.resourceId,
-                       a.peerRegion);
+    if (a.kind != model::AttachmentKind::kPeering || !seen.insert(a.peeringKey()).second) continue;
+    out += fmt::format("  peering {}: {} ({}) <-> {} ({})\n", a.peeringLabel(), a.tgwId, a.region,
+                       a.resourceId, a.peerRegion);
   }
   out += fmt::format("  managed: {} VPC route tables, {} TGW route tables\n",
                      t.managedVpcTables().size(), t.managedTgwTables().size());

@@ -227,12 +227,12 @@ std::string graphDot(const model::Topology& t, const model::Prefix& vip,
     if (a.kind == model::AttachmentKind::kVpc && t.vpcs.contains(a.resourceId)) {
       out += fmt::format("  {} -> {} [dir=none, color=grey70, label={}, fontcolor=grey50];\n",
                          q(a.resourceId), q(a.tgwId), q(a.id));
-    } else if (a.kind == model::AttachmentKind::kPeering && peerings.insert(a.id).second &&
-               t.tgws.contains(a.resourceId)) {
+    } else if (a.kind == model::AttachmentKind::kPeering &&
+               peerings.insert(a.peeringKey()).second && t.tgws.contains(a.resourceId)) {
       out += fmt::format(
           "  {} -> {} [dir=both, arrowhead=none, arrowtail=none, color=steelblue, penwidth=2, "
           "label={}{}];\n",
-          q(a.tgwId), q(a.resourceId), q(fmt::format("peering {}", a.id)),
+          q(a.tgwId), q(a.resourceId), q(fmt::format("peering {}", a.peeringLabel())),
           a.state == "available" ? "" : ", style=dashed");
     }
   }
@@ -307,13 +307,18 @@ nlohmann::json graphJson(const model::Topology& t, const model::Prefix& vip,
                        {"to", a.tgwId},
                        {"id", a.id},
                        {"state", a.state}});
-    } else if (a.kind == model::AttachmentKind::kPeering && peerings.insert(a.id).second &&
-               t.tgws.contains(a.resourceId)) {
-      edges.push_back({{"kind", "peering"},
-                       {"from", a.tgwId},
-                       {"to", a.resourceId},
-                       {"id", a.id},
-                       {"state", a.state}});
+    } else if (a.kind == model::AttachmentKind::kPeering &&
+               peerings.insert(a.peeringKey()).second && t.tgws.contains(a.resourceId)) {
+      json edge = {{"kind", "peering"},
+                   {"from", a.tgwId},
+                   {"to", a.resourceId},
+                   {"id", a.id},
+                   {"state", a.state}};
+      // Within one region each side has its own attachment id.
+      if (!a.peerAttachmentId.empty() && a.peerAttachmentId != a.id) {
+        edge["peer_id"] = a.peerAttachmentId;
+      }
+      edges.push_back(std::move(edge));
     }
   }
   for (const auto& e : routeEdges(t, vip, status, activeNode)) {
@@ -425,10 +430,11 @@ int cmdGraph(const GlobalOptions& g, const GraphOptions& o) {
   auto& s = **session;
   metrics.attach(s);
   if (!o.active.empty() && s.config().findNode(o.active) == nullptr) {
-    return metrics.exit(reportError(
-        Error{ErrorCategory::kInvalidConfig,
-              fmt::format("--active {}: no such node in {}", o.active, s.config().sourceName)},
-        "graph"));
+    return metrics.exit(
+        reportError(Error{ErrorCategory::kInvalidConfig,
+                          fmt::format("--active {}: no such node in {} (nodes: {})", o.active,
+                                      s.config().sourceName, s.config().nodeNames())},
+                    "graph"));
   }
   auto deadline = s.deadlineAfterSeconds(s.config().aws.quickcheckTimeoutS);
   auto topology = s.topology(deadline);

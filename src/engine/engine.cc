@@ -58,9 +58,9 @@ Result<PlanResult> planFor(const model::Config& config, const model::Topology& t
                            const std::string& activeNode, const Ec2Factory& factory,
                            const Deadline& deadline) {
   if (!topology.findNode(activeNode)) {
-    return makeError(
-        ErrorCategory::kInvalidConfig,
-        fmt::format("unknown node '{}' (not a [[node]] of {})", activeNode, config.sourceName));
+    return makeError(ErrorCategory::kInvalidConfig,
+                     fmt::format("unknown node '{}' (not a [[node]] of {}; nodes: {})", activeNode,
+                                 config.sourceName, config.nodeNames()));
   }
   // Desired state first: a planner error must not cost any AWS call.
   TGWARK_ASSIGN_OR_RETURN(const auto desired,
@@ -171,7 +171,8 @@ Result<VerifyReport> verify(const model::Config& config, const model::Topology& 
                             const Ec2Factory& factory, const Deadline& deadline,
                             std::optional<std::string> activeNode) {
   if (activeNode && !topology.findNode(*activeNode)) {
-    return makeError(ErrorCategory::kInvalidConfig, fmt::format("unknown node '{}'", *activeNode));
+    return makeError(ErrorCategory::kInvalidConfig,
+                     fmt::format("unknown node '{}' (nodes: {})", *activeNode, config.nodeNames()));
   }
   auto counter = std::make_shared<ApiCallCounter>();
   ReadOptions ro;
@@ -278,7 +279,10 @@ Result<QuickCheckReport> quickCheck(const model::Config& config, const model::To
 Result<SourceDestReport> checkSourceDestCheck(const model::Config& config, const std::string& node,
                                               const Ec2Factory& factory, const Deadline& deadline) {
   const auto* n = config.findNode(node);
-  if (!n) return makeError(ErrorCategory::kInvalidConfig, fmt::format("unknown node '{}'", node));
+  if (!n) {
+    return makeError(ErrorCategory::kInvalidConfig,
+                     fmt::format("unknown node '{}' (nodes: {})", node, config.nodeNames()));
+  }
   TGWARK_ASSIGN_OR_RETURN(const auto api, apiFor(factory, n->region));
   aws::DescribeOptions opts;
   opts.ids = {n->eni};

@@ -11,6 +11,7 @@
 
 #include "common/aws_names.h"
 #include "common/bounded_file.h"
+#include "common/log_text.h"
 #include "common/strings.h"
 
 namespace tgwark::model {
@@ -128,6 +129,9 @@ bool pathsOverlap(std::string_view a, std::string_view b) {
 
 // Walks the parsed document, turning every problem into "source:line: path: what".
 // All problems are collected so one run shows the operator everything to fix.
+// One problem's text, quoted values included: enough for any real mistake.
+constexpr std::size_t kProblemMaxBytes = 512;
+
 class Validator {
  public:
   // `origins`: (setting path, origin) of the values that came from settings,
@@ -145,7 +149,10 @@ class Validator {
         }
       }
     }
-    problems_.push_back({line, fmt::format("{}: {}", path, what), std::move(origin)});
+    // Values and key names quoted here come from the file: escaped and
+    // bounded, as they end up in exit reasons and JSON documents as well as logs.
+    problems_.push_back({line, escapeForLog(fmt::format("{}: {}", path, what), kProblemMaxBytes),
+                         std::move(origin)});
   }
   void add(const toml::node& node, const std::string& path, const std::string& what) {
     add(node.source().begin.line, path, what);
@@ -629,17 +636,19 @@ Result<toml::table> parseToml(std::string_view text, std::string_view sourceName
   try {
     return toml::parse(text, sourceName);
   } catch (const toml::parse_error& e) {
-    return makeError(ErrorCategory::kInvalidConfig,
-                     fmt::format("{}:{}:{}: TOML syntax error: {}", sourceName,
-                                 e.source().begin.line, e.source().begin.column, e.description()));
+    return makeError(
+        ErrorCategory::kInvalidConfig,
+        fmt::format("{}:{}:{}: TOML syntax error: {}", sourceName, e.source().begin.line,
+                    e.source().begin.column, escapeForLog(e.description(), kProblemMaxBytes)));
   }
 #else
   toml::parse_result result = toml::parse(text, sourceName);
   if (!result) {
     const auto& e = result.error();
-    return makeError(ErrorCategory::kInvalidConfig,
-                     fmt::format("{}:{}:{}: TOML syntax error: {}", sourceName,
-                                 e.source().begin.line, e.source().begin.column, e.description()));
+    return makeError(
+        ErrorCategory::kInvalidConfig,
+        fmt::format("{}:{}:{}: TOML syntax error: {}", sourceName, e.source().begin.line,
+                    e.source().begin.column, escapeForLog(e.description(), kProblemMaxBytes)));
   }
   return std::move(result).table();
 #endif
@@ -652,6 +661,12 @@ const NodeConfig* Config::findNode(std::string_view name) const {
     if (node.name == name) return &node;
   }
   return nullptr;
+}
+
+std::string Config::nodeNames() const {
+  std::string names;
+  for (const auto& n : nodes) names += (names.empty() ? "" : ", ") + n.name;
+  return names;
 }
 
 const NodeConfig* Config::findNodeByInstanceId(std::string_view instanceId) const {

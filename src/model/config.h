@@ -73,6 +73,8 @@ struct Config {
 
   const NodeConfig* findNode(std::string_view name) const;
   const NodeConfig* findNodeByInstanceId(std::string_view instanceId) const;
+  // "node-a, node-b": for errors about a node name, which should list the valid ones.
+  std::string nodeNames() const;
   // The nodes' regions plus `regions`, de-duplicated, in first-seen order.
   std::vector<std::string> allRegions() const;
   // The VIP destination as AWS writes it: "192.168.10.10/32".

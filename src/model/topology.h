@@ -5,6 +5,7 @@
 // consumed by the planner (plan/) which never calls AWS.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -66,6 +67,18 @@ struct AttachmentInfo {
   std::string peerAttachmentId;        // kPeering: the far side's id (== id across regions)
   std::string state;                   // "available", "pendingAcceptance", ...
   std::string associatedRouteTableId;  // the TGW route table used for traffic entering from it
+
+  // One name for a peering whichever side it is seen from (the smaller of
+  // the two sides' ids): for listing each peering once.
+  std::string peeringKey() const {
+    return peerAttachmentId.empty() ? id : std::min(id, peerAttachmentId);
+  }
+  // "tgw-attach-1" across regions, "tgw-attach-1 / tgw-attach-2" within one.
+  std::string peeringLabel() const {
+    return peerAttachmentId.empty() || peerAttachmentId == id
+               ? id
+               : std::min(id, peerAttachmentId) + " / " + std::max(id, peerAttachmentId);
+  }
 };
 
 struct TgwRouteTableInfo {

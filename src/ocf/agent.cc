@@ -23,6 +23,7 @@
 
 #include "app/identity.h"
 #include "common/log.h"
+#include "common/log_text.h"
 #include "ocf/parameters.h"
 
 extern char** environ;
@@ -191,17 +192,28 @@ std::string exitReasonText(std::string_view text) {
     }
     start = end + 1;
   }
-  std::string out;
+  std::string collapsed;
   for (char c : line) {
     bool space = std::isspace(static_cast<unsigned char>(c)) != 0;
-    if (space && (out.empty() || out.back() == ' ')) continue;
-    out.push_back(space ? ' ' : c);
+    if (space && (collapsed.empty() || collapsed.back() == ' ')) continue;
+    collapsed.push_back(space ? ' ' : c);
   }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
+  while (!collapsed.empty() && collapsed.back() == ' ') collapsed.pop_back();
+  // The reason may quote untrusted text (a config value, an AWS message):
+  // Pacemaker shows it in crm_mon and logs it, so no control characters or
+  // invalid UTF-8 get through.
+  std::string out = escapeForLog(collapsed, kLogMessageMaxBytes);
   if (out.size() <= kExitReasonMax) return out;
   std::size_t cut = kExitReasonMax - 3;
-  // Never split a UTF-8 sequence: back up over continuation bytes.
+  // Never split a UTF-8 sequence (back up over continuation bytes) or an
+  // escape ("\x1b", "\u2028": back up to its backslash).
   while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+  for (std::size_t back = 1; back <= 5 && back <= cut; ++back) {
+    if (out[cut - back] == '\\') {
+      cut -= back;
+      break;
+    }
+  }
   return out.substr(0, cut) + "...";
 }
 

@@ -20,6 +20,7 @@
 #include "cli/commands.h"
 #include "engine/engine.h"
 #include "support/sim_session.h"
+#include "test_paths.h"
 
 namespace tgwark::cli {
 namespace {
@@ -187,6 +188,43 @@ TEST_F(GraphTest, SvgOfTheDemoContainsEveryVpcAndRoute) {
   for (const auto* t : topology_.managedTgwTables()) {
     EXPECT_THAT(*svg, HasSubstr("id=\"route-" + t->id + "\"")) << t->id;
   }
+}
+
+// Within one region each side of a peering has its own attachment id: the
+// graph draws the peering once, labelled with both ids.
+TEST(GraphPeering, AnIntraRegionPeeringIsDrawnOnce) {
+  std::ifstream in(std::string(TGWARK_SOURCE_DIR) + "/topologies/intra-region.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  testing::SimSessionOptions options;
+  options.topologyJson = text.str();
+  testing::SimSession sim(options);
+  auto topology = sim.session().topology(sim.deadline());
+  ASSERT_TRUE(topology.has_value()) << topology.error().describe();
+  auto status =
+      engine::status(sim.session().config(), *topology, sim.session().factory(), sim.deadline());
+  ASSERT_TRUE(status.has_value()) << status.error().describe();
+  const std::string requester = "tgw-attach-00fff01ee00000000";
+  const std::string accepter = "tgw-attach-00fff01ef00000000";
+
+  std::string dot = graphDot(*topology, sim.session().config().vip, *status, "node-a");
+  std::size_t drawn = 0;
+  for (auto at = dot.find("peering " + requester); at != std::string::npos;
+       at = dot.find("peering " + requester, at + 1)) {
+    ++drawn;
+  }
+  EXPECT_EQ(drawn, 1u) << dot;
+  EXPECT_THAT(dot, HasSubstr(requester + " / " + accepter));
+
+  auto j = graphJson(*topology, sim.session().config().vip, *status, "node-a");
+  std::size_t edges = 0;
+  for (const auto& e : j["edges"]) {
+    if (e["kind"] == "peering" && (e["id"] == requester || e["id"] == accepter)) {
+      ++edges;
+      EXPECT_EQ(e.value("peer_id", ""), e["id"] == requester ? accepter : requester);
+    }
+  }
+  EXPECT_EQ(edges, 1u);
 }
 
 TEST(RenderSvg, MissingGraphvizIsAClearError) {

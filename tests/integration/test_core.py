@@ -147,10 +147,12 @@ class CoreMixin:
 
     def test_unknown_active_node_exits_2(self):
         for cmd in (["apply", "--active", "node-z"], ["plan", "--active", "node-z"],
-                    ["verify", "--active", "node-z"]):
+                    ["verify", "--active", "node-z"], ["graph", "--active", "node-z"]):
             r = self.tg(*cmd)
             self.assertRc(r, 2)
             self.assertIn("node-z", r.stderr)
+            # The error lists the nodes there are.
+            self.assertIn("node-a, node-b", r.stderr, cmd)
         self.assertEqual(self.sim.writes(), {})
 
     def test_discover_prints_toml_listing_tables(self):

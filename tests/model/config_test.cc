@@ -115,6 +115,21 @@ TEST(ConfigTest, ParsesEveryKey) {
   EXPECT_EQ(config->findNodeByInstanceId(""), nullptr);
 }
 
+TEST(ConfigTest, QuotedValuesAreEscapedAndBounded) {
+  // A value is quoted back in the error, which reaches exit reasons and JSON
+  // documents as well as logs: no control characters, and bounded.
+  auto r = parseConfig(
+      withNodes("vip = \"192.168.10.10\"\nvpc_route_tables = [\"rtb-\\u001b[2J\"]\n"), "t.toml");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_THAT(r.error().message, HasSubstr("rtb-\\x1b[2J"));
+  EXPECT_THAT(r.error().message, Not(HasSubstr("\x1b")));
+  auto huge = parseConfig(withNodes("vip = \"192.168.10.10\"\nvpc_route_tables = [\"" +
+                                    std::string(100000, 'z') + "\"]\n"),
+                          "t.toml");
+  ASSERT_FALSE(huge.has_value());
+  EXPECT_LT(huge.error().message.size(), 2000u);
+}
+
 TEST(ConfigTest, DefaultsWhenOptionalKeysAreAbsent) {
   auto config = parseConfig(withNodes("vip = \"192.168.10.10/32\"\n"));
   ASSERT_TRUE(config) << config.error().message;

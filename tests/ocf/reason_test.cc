@@ -36,6 +36,18 @@ TEST(ExitReasonTextTest, NeverSplitsAUtf8Character) {
   EXPECT_EQ(out, std::string(124, 'a') + "...");
 }
 
+TEST(ExitReasonTextTest, EscapesControlCharacters) {
+  // An ESC from a config value or an AWS message would reach crm_mon's terminal.
+  EXPECT_EQ(exitReasonText("bad value \"\x1b[31mred\""), "bad value \"\\x1b[31mred\"");
+  EXPECT_EQ(exitReasonText("a\x7f\x01" "b"), "a\\x7f\\x01b");
+}
+
+TEST(ExitReasonTextTest, NeverSplitsAnEscape) {
+  // 123 ASCII bytes then ESC, escaped to 4 bytes straddling the cut at 125.
+  std::string text = std::string(123, 'a') + "\x1b" + std::string(10, 'b');
+  EXPECT_EQ(exitReasonText(text), std::string(123, 'a') + "...");
+}
+
 TEST(ExitReasonForTest, PrefersTheShortReasonOverTheLogMessage) {
   app::ActionOutcome outcome;
   outcome.message = "restore failed: home routes not right: 0 written, 1 failed; 9 API calls";
