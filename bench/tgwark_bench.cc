@@ -387,6 +387,7 @@ class Bench {
         "AWS_PAGER=",
         "AWS_DEFAULT_OUTPUT=json",
         "TGWARK_CACHE_DIR=" + (work_ / "cache").string(),
+        "TGWARK_STATE_DIR=" + (work_ / "state").string(),
         "AWS=" + o_.aws,
     };
     return env;

@@ -62,9 +62,16 @@ Result<std::unique_ptr<Context>> Context::create(ContextOptions options) {
   c->clock_ = options.clock ? std::move(options.clock) : SystemClock::instance();
   c->counter_ = std::make_shared<engine::ApiCallCounter>();
   c->callStats_ = std::make_shared<CallStats>();
-  c->instanceId_ =
-      options.instanceId ? std::move(options.instanceId) : imdsInstanceId(c->env_, c->clock_);
   c->hostName_ = options.hostName ? std::move(*options.hostName) : localHostName();
+  if (options.instanceId) {
+    c->instanceId_ = std::move(options.instanceId);
+  } else if (aws::imdsDisabled(c->env_)) {
+    // Metadata turned off on purpose: nothing to learn, nothing to stand in.
+    c->instanceId_ = imdsInstanceId(c->env_, c->clock_);
+  } else {
+    c->instanceId_ = rememberingInstanceId(imdsInstanceId(c->env_, c->clock_),
+                                           stateDirectory(c->env_) + "/instance-id", c->hostName_);
+  }
   c->store_ = std::move(options.store);
   engine::Ec2Factory factory;
   if (options.ec2Factory) {

@@ -7,6 +7,13 @@
 #include <filesystem>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "common/atomic_file.h"
+#include "common/aws_names.h"
+#include "common/bounded_file.h"
+#include "common/log_text.h"
+#include "common/strings.h"
 
 namespace tgwark::app {
 
@@ -18,6 +25,48 @@ ConfigSource resolveConfigPath(const std::string& flag, const std::string& tag,
     if (auto found = byResource(tag); found && !found->path.empty()) return *found;
   }
   return {kDefaultConfigPath, "default"};
+}
+
+std::string stateDirectory(const EnvLookup& env) {
+  if (auto v = env("TGWARK_STATE_DIR"); v && !v->empty()) return *v;
+  return kDefaultStateDir;
+}
+
+InstanceIdLookup rememberingInstanceId(InstanceIdLookup lookup, std::string path,
+                                       std::string hostName) {
+  return [lookup = std::move(lookup), path = std::move(path),
+          hostName = std::move(hostName)]() -> Result<std::string> {
+    auto id = lookup();
+    if (id) {
+      std::string content = fmt::format("{}\n{}\n", *id, hostName);
+      auto old = readBoundedRegularFile(path, 4096);
+      if (!old || *old != content) {
+        if (auto written = writeFileAtomically(path, content); !written) {
+          spdlog::warn(
+              "cannot remember this instance's id ({}): a metadata outage could leave "
+              "this node unable to tell which node it is",
+              written.error().message);
+        }
+      }
+      return id;
+    }
+    auto text = readBoundedRegularFile(path, 4096);
+    if (!text) return id;
+    std::string_view rest = *text;
+    auto eol = rest.find('\n');
+    std::string remembered(trim(rest.substr(0, eol)));
+    std::string learntOn(eol == std::string_view::npos ? "" : trim(rest.substr(eol + 1)));
+    if (!isValidAwsId(remembered, "i") || learntOn != hostName) {
+      spdlog::debug("remembered instance id in {} not used ({})", path,
+                    learntOn != hostName ? "learnt under another host name" : "not an instance id");
+      return id;
+    }
+    spdlog::warn(
+        "instance metadata did not answer ({}); using this instance's id {} remembered "
+        "in {}",
+        escapeForLog(id.error().message), remembered, path);
+    return remembered;
+  };
 }
 
 std::string localHostName() {

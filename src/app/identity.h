@@ -37,6 +37,23 @@ struct NodeIdentity {
 
 using InstanceIdLookup = std::function<Result<std::string>()>;
 
+// Where tgwark keeps what it must remember across runs: $TGWARK_STATE_DIR,
+// default /var/lib/tgwark.
+inline constexpr const char* kDefaultStateDir = "/var/lib/tgwark";
+std::string stateDirectory(const EnvLookup& env);
+
+// `lookup` (instance metadata), remembered: each answer is kept in `path`
+// together with the host name it was learnt under, and when metadata does not
+// answer, the remembered id stands in — so a
+// metadata outage during a failover cannot stop a node from knowing itself.
+// An instance's id never changes; the host-name check keeps an image built
+// from a node (which would carry the file along) from taking that node's
+// identity before metadata has ever answered on the new instance. A file that
+// cannot be read or holds no valid id is ignored (and rewritten on the next
+// answer); failing to write it only costs the fallback, with a warning.
+InstanceIdLookup rememberingInstanceId(InstanceIdLookup lookup, std::string path,
+                                       std::string hostName);
+
 // How a front end names things in identity errors, and what else it knows.
 // The defaults are the command line's.
 struct NodeLookupOptions {

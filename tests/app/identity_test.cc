@@ -1,9 +1,14 @@
 #include "app/identity.h"
 
+#include <unistd.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <sstream>
 
 namespace tgwark::app {
 namespace {
@@ -133,6 +138,81 @@ TEST(LocalNodeTest, TheFrontEndNamesTheFlagAndTheHint) {
   // The command line's defaults.
   EXPECT_THAT(resolveLocalNode(config, "", other, "db7").error().message,
               HasSubstr("pass --node NAME"));
+}
+
+// A metadata outage after the id was once learnt: the node still knows itself.
+class RememberedInstanceIdTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("tgwark-identity-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    path_ = (dir_ / "state" / "instance-id").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  InstanceIdLookup metadata() {
+    return [this]() -> Result<std::string> {
+      if (answer_.empty()) {
+        return makeError(ErrorCategory::kRetryable, "instance metadata: connection timed out");
+      }
+      return answer_;
+    };
+  }
+  std::string fileText() {
+    std::ifstream in(path_);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+  std::filesystem::path dir_;
+  std::string path_;
+  std::string answer_;
+};
+
+TEST_F(RememberedInstanceIdTest, AnAnswerIsRememberedAndStandsInWhenMetadataIsDown) {
+  auto lookup = rememberingInstanceId(metadata(), path_, "ip-10-0-0-1");
+  answer_ = "i-0123456789abcdef0";
+  ASSERT_EQ(*lookup(), "i-0123456789abcdef0");
+  EXPECT_EQ(fileText(), "i-0123456789abcdef0\nip-10-0-0-1\n");
+  answer_.clear();  // metadata down
+  auto id = lookup();
+  ASSERT_TRUE(id.has_value()) << id.error().describe();
+  EXPECT_EQ(*id, "i-0123456789abcdef0");
+  // And through node resolution: the config's node with that instance id.
+  auto config = twoNodes();
+  auto node = resolveLocalNode(config, "", lookup, "unrelated-host");
+  ASSERT_TRUE(node.has_value()) << node.error().describe();
+  EXPECT_EQ(node->name, "node-a");
+}
+
+TEST_F(RememberedInstanceIdTest, NothingRememberedKeepsTheMetadataError) {
+  auto lookup = rememberingInstanceId(metadata(), path_, "ip-10-0-0-1");
+  auto id = lookup();
+  ASSERT_FALSE(id.has_value());
+  EXPECT_EQ(id.error().category, ErrorCategory::kRetryable);
+}
+
+TEST_F(RememberedInstanceIdTest, AnotherHostNamesFileIsNotTrusted) {
+  // An image built from node-a carries its file: a new instance from it must
+  // not take node-a's identity before metadata has answered there.
+  answer_ = "i-0123456789abcdef0";
+  ASSERT_TRUE(rememberingInstanceId(metadata(), path_, "ip-10-0-0-1")().has_value());
+  answer_.clear();
+  auto id = rememberingInstanceId(metadata(), path_, "ip-10-0-9-9")();
+  ASSERT_FALSE(id.has_value());
+}
+
+TEST_F(RememberedInstanceIdTest, AFileWithoutAValidIdIsIgnored) {
+  std::filesystem::create_directories(dir_ / "state");
+  std::ofstream(path_) << "i-nothex\nip-10-0-0-1\n";
+  auto id = rememberingInstanceId(metadata(), path_, "ip-10-0-0-1")();
+  ASSERT_FALSE(id.has_value());
+}
+
+TEST(StateDirectoryTest, EnvironmentThenDefault) {
+  EXPECT_EQ(stateDirectory(envOf({})), "/var/lib/tgwark");
+  EXPECT_EQ(stateDirectory(envOf({{"TGWARK_STATE_DIR", "/srv/tgwark"}})), "/srv/tgwark");
 }
 
 }  // namespace

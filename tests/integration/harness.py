@@ -344,6 +344,7 @@ def base_env(workdir):
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": workdir,
         "TGWARK_CACHE_DIR": os.path.join(workdir, "cache"),
+        "TGWARK_STATE_DIR": os.path.join(workdir, "state"),
         "AWS_CONFIG_FILE": "/dev/null",
         "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
         "LKROOT": os.path.join(workdir, "no-lifekeeper"),

@@ -298,6 +298,25 @@ class NodeFaults(MatrixMixin, SimTestCase):
         self.assertRc(self.cluster.call("node-b", "restore"), 0)
         self.assertServes("node-b")
 
+    def test_imds_down_a_node_still_knows_itself(self):
+        # Credentials from the environment, identity from instance metadata:
+        # once learnt, the instance id is remembered in the state directory,
+        # so a metadata outage during the failover does not stop node-b.
+        env = dict(self.cluster.envs["node-b"], AWS_ACCESS_KEY_ID="AKIDSIMULATOR",
+                   AWS_SECRET_ACCESS_KEY="simulator-secret-key")
+        argv = self.cluster.argv("node-b", "quickCheck")
+        learnt = harness.run(argv, env)
+        self.assertIn(learnt.rc, (0, 1), str(learnt))
+        remembered = os.path.join(env["TGWARK_STATE_DIR"], "instance-id")
+        self.assertTrue(os.path.exists(remembered), str(learnt))
+        self.sim.fault({"region": "*", "action": "IMDS", "kind": "Unavailable",
+                        "probability": 1.0})
+        r = harness.run(self.cluster.argv("node-b", "restore"), env)
+        self.sim.clear_faults()
+        self.assertRc(r, 0)
+        self.assertIn("remembered", r.stderr)
+        self.assertServes("node-b")
+
     def test_imds_down_quickcheck_is_not_a_failure(self):
         before = self.sim.state()
         self.sim.fault({"region": "*", "action": "IMDS", "kind": "Unavailable",

@@ -254,6 +254,7 @@ class Cluster:
             "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
             "HOME": "/nonexistent",
             "TGWARK_CACHE_DIR": "/run/tgwark-cache",
+            "TGWARK_STATE_DIR": "/run/tgwark-state",  # /run is each node's own
             "HA_LOGFACILITY": "none",
             "HA_LOGFILE": "/var/log/pacemaker/tgwark-agent.log",
         }
