@@ -145,18 +145,29 @@ class TransientApiFaults(MatrixMixin, SimTestCase):
                 self.assertConverged(lambda: self.tg("node-a", "quickCheck"))
 
     def test_5xx_10_percent(self):
-        fault = {"region": "*", "action": "*", "kind": "InternalError", "probability": 0.1}
-        self.restore_under(fault, "InternalError 10%")
-        self.quickcheck_under(fault, "InternalError 10%")
-        self.recover_under(fault, "InternalError 10%")
-        self.assertGreater(self.faulted("InternalError"), 0)
+        # EC2's two 5xx answers, half each.
+        fault = [{"region": "*", "action": "*", "kind": "InternalError", "probability": 0.05},
+                 {"region": "*", "action": "*", "kind": "Unavailable", "probability": 0.05}]
+        self.restore_under(fault, "5xx 10%")
+        self.quickcheck_under(fault, "5xx 10%")
+        self.recover_under(fault, "5xx 10%")
+        self.assertGreater(self.faulted("InternalError") + self.faulted("Unavailable"), 0)
 
     def test_5xx_30_percent(self):
-        fault = {"region": "*", "action": "*", "kind": "Unavailable", "probability": 0.3}
-        self.restore_under(fault, "Unavailable 30%")
-        self.quickcheck_under(fault, "Unavailable 30%")
-        self.recover_under(fault, "Unavailable 30%")
+        fault = [{"region": "*", "action": "*", "kind": "InternalError", "probability": 0.15},
+                 {"region": "*", "action": "*", "kind": "Unavailable", "probability": 0.15}]
+        self.restore_under(fault, "5xx 30%")
+        self.quickcheck_under(fault, "5xx 30%")
+        self.recover_under(fault, "5xx 30%")
+        self.assertGreater(self.faulted("InternalError"), 0)
         self.assertGreater(self.faulted("Unavailable"), 0)
+
+    def test_throttling_50_percent(self):
+        fault = {"region": "*", "action": "*", "kind": "RequestLimitExceeded", "probability": 0.5}
+        self.restore_under(fault, "throttled 50%")
+        self.quickcheck_under(fault, "throttled 50%")
+        self.recover_under(fault, "throttled 50%")
+        self.assertGreater(self.faulted("RequestLimitExceeded"), 0)
 
     def test_connection_resets(self):
         # `reset`: the connection drops before the call is carried out;
@@ -165,6 +176,7 @@ class TransientApiFaults(MatrixMixin, SimTestCase):
                  {"region": "*", "action": "*", "kind": "reset_after", "probability": 0.15}]
         self.restore_under(fault, "reset 15% + reset_after 15%")
         self.quickcheck_under(fault, "reset 15% + reset_after 15%")
+        self.recover_under(fault, "reset 15% + reset_after 15%")
         self.assertGreater(self.faulted("(connection reset)"), 0)
         self.assertGreater(self.faulted("(reset_after)"), 0)
 

@@ -154,6 +154,23 @@ class ClockSkew(FaultsMixin, SimTestCase):
         finally:
             self.sim._request("POST", "/_sim/clock", {"offset_s": 0})
 
+    def test_a_node_clock_ahead_of_ec2(self):
+        # The other way round: the node 20 minutes ahead of EC2.
+        self.assertRc(tgwark(["apply", "--active", "node-b"], self.env(), self.config), 0)
+        self.sim._request("POST", "/_sim/clock", {"offset_s": -20 * 60})
+        try:
+            r = self.tg("restore")
+            self.assertRc(r, 0)
+            self.assertHomeRoutesServeNodeA()
+            self.assertRegex(r.stderr + r.stdout, r"clock is 1(199|200|201) s ahead of EC2's", str(r))
+            # One warning per process, however many regions learnt the skew.
+            self.assertEqual((r.stderr + r.stdout).count("this node's clock is"), 1, str(r))
+            q = self.tg("quickCheck")
+            self.assertRc(q, 0)
+            self.assertIn("healthy", q.stdout + q.stderr, str(q))
+        finally:
+            self.sim._request("POST", "/_sim/clock", {"offset_s": 0})
+
 
 if __name__ == "__main__":
     harness.main()
