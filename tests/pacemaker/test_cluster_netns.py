@@ -488,6 +488,22 @@ class PacemakerCluster(unittest.TestCase):
                  if routes.get(t, (None, None, None))[2] != target}
         self.assertEqual(wrong, {}, "routes not all serving %s" % node)
 
+    def diagnostics(self, node):
+        """What a failed wait leaves to go on: the cluster's view (failed
+        actions, fail counts) and the end of each node's agent log."""
+        out = []
+        r = self.cluster.run(node, ["crm_mon", "-1", "-f", "-r"], check=False)
+        out.append("crm_mon -1 -f -r on %s:\n%s%s" % (node, r.stdout, r.stderr))
+        for n in ("node-a", "node-b"):
+            log = self.cluster.node_dir(n, "log-pacemaker", "tgwark-agent.log")
+            try:
+                with open(log, errors="replace") as f:
+                    tail = f.readlines()[-25:]
+            except OSError as e:
+                tail = ["(%s)\n" % e]
+            out.append("agent log on %s (last lines):\n%s" % (n, "".join(tail)))
+        return "\n".join(out)
+
     def assertRunningOn(self, node, what, seen_from="node-b", online=("node-a", "node-b")):
         """Waits (bounded) until the cluster has settled with the resource on
         `node` alone: a settled state elsewhere may be a transition's eve."""
@@ -502,7 +518,8 @@ class PacemakerCluster(unittest.TestCase):
         try:
             poll(there, SETTLE_S, "%s: %s settled on %s" % (what, RSC, node))
         except AssertionError as e:
-            raise AssertionError("%s; settled states seen: %s" % (e, seen[-3:]))
+            raise AssertionError("%s; settled states seen: %s\n%s" % (e, seen[-3:],
+                                                                      self.diagnostics(seen_from)))
         # After the cluster settles the routes serve exactly where it runs.
         self.assertRoutesServe(node)
 
