@@ -274,7 +274,8 @@ class Bench:
 
     ORDER = [
         ("start", "aws-vpc-move-ip start", "tgwark start"),
-        ("monitor (recurring)", "aws-vpc-move-ip monitor monapi=true", "tgwark monitor"),
+        ("monitor (recurring), stock `monapi=true`", "aws-vpc-move-ip monitor monapi=true",
+         "tgwark monitor"),
         ("monitor, stock `monapi=false`", "aws-vpc-move-ip monitor monapi=false", None),
         ("probe", "aws-vpc-move-ip probe", "tgwark probe"),
     ]
@@ -289,7 +290,8 @@ class Bench:
         if not rs:
             return "n/a", "n/a", "n/a"
         fails = sum(1 for r in rs if r["rc"] != 0)
-        wall = "%.3f s" % self.median(label, "wall")
+        walls = [r["wall"] for r in rs]
+        wall = "%.3f s (%.3f–%.3f)" % (self.median(label, "wall"), min(walls), max(walls))
         if fails:
             wall += " (%d failed)" % fails
         cpu = "%.3f s" % self.median(label, "cpu")
@@ -297,7 +299,7 @@ class Bench:
         return wall, cpu, calls
 
     def table(self):
-        lines = ["| action | aws-vpc-move-ip wall | tgwark wall | aws-vpc-move-ip CPU | tgwark CPU "
+        lines = ["| action | aws-vpc-move-ip wall (min–max) | tgwark wall (min–max) | aws-vpc-move-ip CPU | tgwark CPU "
                  "| aws-vpc-move-ip API calls | tgwark API calls |",
                  "|---|---|---|---|---|---|---|"]
         for name, stock, ours in self.ORDER:
@@ -313,8 +315,11 @@ class Bench:
             if not rs:
                 continue
             acts = rs[len(rs) // 2]["actions"]
-            out.append("%s: %s" % (label, ", ".join("%s %d" % kv for kv in sorted(acts.items()))
-                                   or "none"))
+            same = all(r["actions"] == acts for r in rs)
+            out.append("%s: %s%s" % (label, ", ".join("%s %d" % kv for kv in sorted(acts.items()))
+                                     or "none",
+                                     "" if same else " (repetition %d; the others differ)" %
+                                     (len(rs) // 2 + 1)))
         return out
 
 
@@ -329,7 +334,9 @@ def versions(build):
     return {"aws": first(["/usr/bin/aws", "--version"]),
             "resource-agents": ra,
             "tgwark": first([os.path.join(build, "tgwark"), "--version"]),
-            "cpu": first(["sh", "-c", "nproc; grep -m1 'model name' /proc/cpuinfo"])}
+            "cpus": str(os.cpu_count()),
+            "model": first(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-"]).strip(),
+            "kernel": os.uname().release}
 
 
 def write_docs(block):
@@ -391,11 +398,13 @@ def main():
             bench.rep()
         v = versions(args.build)
         block = [bench.table(), "",
-                 "Median of %d repetitions, %s; %d ms per EC2 call; "
-                 "aws-cli %s; resource-agents %s; %s." % (
-                     args.reps, time.strftime("%Y-%m-%d", time.gmtime()), args.latency_ms,
-                     v["aws"].split()[0].split("/")[-1], v["resource-agents"], v["tgwark"]), "",
-                 "API calls per action (one run; IMDS calls by path):", ""]
+                 "Median of %d repetitions, %s UTC; %d ms per EC2 call; aws-cli %s; "
+                 "resource-agents %s; %s; machine: %s CPUs (%s), Linux %s." % (
+                     args.reps, time.strftime("%Y-%m-%d %H:%M", time.gmtime()), args.latency_ms,
+                     v["aws"].split()[0].split("/")[-1], v["resource-agents"], v["tgwark"],
+                     v["cpus"], v["model"], v["kernel"]), "",
+                 "API calls per action, the same in every repetition unless noted "
+                 "(IMDS counted per node):", ""]
         block += ["- " + l for l in bench.ec2_breakdown()]
         if bench.notes:
             block += ["", "Failures:", ""] + ["- " + n.replace("\n", " ") for n in bench.notes]
