@@ -160,6 +160,10 @@ class Bench:
             "HA_LOGFILE": self.scratch + "/ocf.log",
             "HA_DEBUGLOG": "",
             "HA_debug": "0",
+            # tgwark's files in the scratch directory, not the machine's
+            # /var/cache/tgwark and /var/lib/tgwark.
+            "TGWARK_CACHE_DIR": self.scratch + "/tgwark-cache",
+            "TGWARK_STATE_DIR": self.scratch + "/tgwark-state",
         }
         return env
 
