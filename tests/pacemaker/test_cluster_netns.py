@@ -347,8 +347,18 @@ class Cluster:
             if r.get("role") not in ("Started", "Stopped") or r.get("pending"):
                 return None
             running = [n.get("name") for n in r.findall("node")]
-        # No transition in flight: the DC says S_IDLE (crmadmin asks it).
-        r = self.run(node, ["crmadmin", "-q", "-S", dc.get("name")], check=False)
+        # A DC that is not one of the expected online nodes is a stale view
+        # (the killed node's controller, until the survivors notice): asking
+        # it would hang.
+        if dc.get("name") not in online:
+            return None
+        # No transition in flight: the DC says S_IDLE (crmadmin asks it). A
+        # controller that does not answer in time is "not settled yet".
+        try:
+            r = sh(self.nsenter(node) + ["crmadmin", "-q", "-S", dc.get("name")], check=False,
+                   timeout=20)
+        except subprocess.TimeoutExpired:
+            return None
         if "S_IDLE" not in r.stdout + r.stderr:
             return None
         return root, running
