@@ -178,15 +178,16 @@ bool isTokenChar(char c) {
 Result<void> checkHeader(std::string_view name, std::string_view value) {
   if (name.empty()) return makeError(ErrorCategory::kInvalid, "sigv4: empty header name");
   if (!std::all_of(name.begin(), name.end(), isTokenChar)) {
-    return makeError(ErrorCategory::kInvalid,
-                     fmt::format("sigv4: header name '{}' is not an HTTP token", escapeForLog(name)));
+    return makeError(
+        ErrorCategory::kInvalid,
+        fmt::format("sigv4: header name '{}' is not an HTTP token", escapeForLog(name)));
   }
   // A NUL ends the value on the way out (curl takes C strings) and a CR ends
   // the header line: either way the signed value is not the one sent.
   if (value.find_first_of(std::string_view("\0\r", 2)) != std::string_view::npos) {
-    return makeError(ErrorCategory::kInvalid,
-                     fmt::format("sigv4: header '{}' has a NUL or CR in its value",
-                                 escapeForLog(name)));
+    return makeError(
+        ErrorCategory::kInvalid,
+        fmt::format("sigv4: header '{}' has a NUL or CR in its value", escapeForLog(name)));
   }
   return {};
 }

@@ -61,9 +61,11 @@ TEST(Sigv4Steps, DatesAndScope) {
 // request we signed did not verify. Such names (and values a NUL would cut
 // short on the wire) cannot be sent as signed: refuse them.
 TEST(Sigv4Steps, HeadersThatCannotBeSentAsSignedAreRefused) {
-  const std::pair<std::string, std::string> bad[] = {
-      {"X,SignedHeaders=host", "v"}, {"X Y", "v"}, {"X:Y", "v"}, {"X-Ok", std::string("a\0b", 3)},
-      {"X-Ok", "a\rb"}};
+  const std::pair<std::string, std::string> bad[] = {{"X,SignedHeaders=host", "v"},
+                                                     {"X Y", "v"},
+                                                     {"X:Y", "v"},
+                                                     {"X-Ok", std::string("a\0b", 3)},
+                                                     {"X-Ok", "a\rb"}};
   for (const auto& [name, value] : bad) {
     HttpRequest request;
     request.method = "POST";

@@ -39,7 +39,9 @@ TEST(ExitReasonTextTest, NeverSplitsAUtf8Character) {
 TEST(ExitReasonTextTest, EscapesControlCharacters) {
   // An ESC from a config value or an AWS message would reach crm_mon's terminal.
   EXPECT_EQ(exitReasonText("bad value \"\x1b[31mred\""), "bad value \"\\x1b[31mred\"");
-  EXPECT_EQ(exitReasonText("a\x7f\x01" "b"), "a\\x7f\\x01b");
+  EXPECT_EQ(exitReasonText("a\x7f\x01"
+                           "b"),
+            "a\\x7f\\x01b");
 }
 
 TEST(ExitReasonTextTest, NeverSplitsAnEscape) {
