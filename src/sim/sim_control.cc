@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "sim/sim_model.h"
@@ -247,6 +248,24 @@ std::string SimState::countersJson() const {
   return json{{"calls", calls}, {"errors", errors}, {"faults", faults}}.dump(2) + "\n";
 }
 
+std::string SimState::callLogJson(std::uint64_t afterSeq) const {
+  const auto micros = [](WallTime t) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+  };
+  json calls = json::array();
+  for (const auto& c : callLog()) {
+    if (c.seq <= afterSeq) continue;
+    calls.push_back({{"seq", c.seq},
+                     {"region", c.region},
+                     {"action", c.action},
+                     {"status", c.status},
+                     {"code", c.code},
+                     {"received_us", micros(c.received)},
+                     {"answered_us", c.answered ? json(micros(*c.answered)) : json(nullptr)}});
+  }
+  return json{{"calls", calls}, {"dropped", callLogDropped()}}.dump() + "\n";
+}
+
 SimResponse SimState::handleControl(const SimRequest& request, std::string_view subpath) {
   try {
     if (request.method == "GET") {
@@ -260,6 +279,23 @@ SimResponse SimState::handleControl(const SimRequest& request, std::string_view 
         SimResponse response;
         response.contentType = "application/json";
         response.body = countersJson();
+        return response;
+      }
+      if (subpath == "calls") {
+        std::uint64_t after = 0;
+        if (request.query.starts_with("after=")) {
+          const std::string_view digits = std::string_view(request.query).substr(6);
+          const auto [end, ec] =
+              std::from_chars(digits.data(), digits.data() + digits.size(), after);
+          if (ec != std::errc() || end != digits.data() + digits.size()) {
+            throw ControlError{"'after' must be a call number (GET /_sim/calls?after=SEQ)"};
+          }
+        } else if (!request.query.empty()) {
+          throw ControlError{"the only parameter is 'after' (GET /_sim/calls?after=SEQ)"};
+        }
+        SimResponse response;
+        response.contentType = "application/json";
+        response.body = callLogJson(after);
         return response;
       }
       return jsonResponse(404,

@@ -58,6 +58,7 @@ void SimServer::Impl::serve(const httplib::Request& req, httplib::Response& res)
     }
   }
   if (response.disposition == SimResponse::Disposition::kStall) interruptibleWait(response.stall);
+  if (response.callSeq != 0) state->noteAnswered(response.callSeq);
   res.status = response.status;
   for (const auto& [name, value] : response.headers) res.set_header(name, value);
   if (response.disposition == SimResponse::Disposition::kReset) {

@@ -18,6 +18,16 @@ namespace tgwark::sim {
 
 namespace {
 
+// The <Code> of an EC2 error answer, for the call log; empty when there is none.
+std::string errorCodeOf(std::string_view body) {
+  const auto open = body.find("<Code>");
+  if (open == std::string_view::npos) return {};
+  const auto start = open + 6;
+  const auto close = body.find("</Code>", start);
+  if (close == std::string_view::npos || close - start > 128) return {};
+  return std::string(body.substr(start, close - start));
+}
+
 std::string_view headerValue(const SimRequest& request, std::string_view name) {
   for (const auto& [key, value] : request.headers) {
     if (key.size() == name.size() &&
@@ -184,6 +194,8 @@ void SimState::reset() {
   buckets_.clear();
   calls_.clear();
   errors_.clear();
+  callLog_.clear();
+  callLogDropped_ = 0;
   faults_.clear();
   latency_.clear();
   rng_.seed(options_.seed);
@@ -249,6 +261,39 @@ std::uint64_t SimState::errorCount(std::string_view code) const {
     }
   }
   return total;
+}
+
+std::uint64_t SimState::logCall(const std::string& region, const std::string& action) {
+  if (callLog_.size() >= kCallLogLimit) {
+    callLog_.pop_front();
+    ++callLogDropped_;
+  }
+  CallRecord record;
+  record.seq = nextCallSeq_++;
+  record.region = region;
+  record.action = action;
+  record.received = clock_->now();
+  callLog_.push_back(std::move(record));
+  return callLog_.back().seq;
+}
+
+void SimState::noteAnswered(std::uint64_t seq) {
+  std::lock_guard lock(mu_);
+  if (callLog_.empty() || seq < callLog_.front().seq) return;
+  // Entries are in seq order with no gaps: index by offset.
+  const auto index = seq - callLog_.front().seq;
+  if (index >= callLog_.size()) return;
+  callLog_[index].answered = clock_->now();
+}
+
+std::vector<CallRecord> SimState::callLog() const {
+  std::lock_guard lock(mu_);
+  return {callLog_.begin(), callLog_.end()};
+}
+
+std::uint64_t SimState::callLogDropped() const {
+  std::lock_guard lock(mu_);
+  return callLogDropped_;
 }
 
 std::string SimState::randomHex(std::size_t digits) {
@@ -329,7 +374,7 @@ SimResponse SimState::handle(const SimRequest& request) {
       }
     }
     if (!node || !sub.starts_with("/latest/")) {
-      return SimResponse{404, "text/plain", "Not Found\n", {}, Millis{0}, {}, Millis{0}};
+      return SimResponse{404, "text/plain", "Not Found\n", {}, Millis{0}, {}, Millis{0}, 0};
     }
     return handleImds(request, *node, sub.substr(8));
   }
@@ -339,16 +384,29 @@ SimResponse SimState::handle(const SimRequest& request) {
       std::lock_guard lock(mu_);
       if (!topology_.nodes.empty()) node = topology_.nodes.front();
     }
-    if (!node) return SimResponse{404, "text/plain", "Not Found\n", {}, Millis{0}, {}, Millis{0}};
+    if (!node)
+      return SimResponse{404, "text/plain", "Not Found\n", {}, Millis{0}, {}, Millis{0}, 0};
     return handleImds(request, *node, path.substr(8));
   }
-  SimResponse response = handleEc2(request);
+  std::uint64_t callSeq = 0;
+  SimResponse response = handleEc2(request, &callSeq);
+  if (callSeq != 0) {
+    std::lock_guard lock(mu_);
+    // The newest entry is almost always this call's: search from the back.
+    for (auto it = callLog_.rbegin(); it != callLog_.rend(); ++it) {
+      if (it->seq != callSeq) continue;
+      it->status = response.status;
+      if (response.status >= 300) it->code = errorCodeOf(response.body);
+      break;
+    }
+    response.callSeq = callSeq;
+  }
   // As EC2 does: the client's only way to learn that its clock is off.
   response.headers.emplace_back("Date", aws::formatHttpDate(ec2Now()));
   return response;
 }
 
-SimResponse SimState::handleEc2(const SimRequest& request) {
+SimResponse SimState::handleEc2(const SimRequest& request, std::uint64_t* callSeq) {
   std::unique_lock lock(mu_);
   const std::string requestId = newRequestId();
   std::string region = "us-east-1";
@@ -470,6 +528,7 @@ SimResponse SimState::handleEc2(const SimRequest& request) {
   }
 
   ++calls_[{region, action}];
+  *callSeq = logCall(region, action);
   SimResponse response;
   response.delay = latencyFor(region, action);
 

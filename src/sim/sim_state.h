@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -96,6 +97,20 @@ struct SimOptions {
   int threads = 32;              // HTTP worker threads
 };
 
+// One EC2 call as the emulator saw it, so a benchmark can tell when a client's
+// write was accepted (GET /_sim/calls). Times are on the emulator's clock.
+struct CallRecord {
+  std::uint64_t seq = 0;  // 1, 2, ... in arrival order; never reused, not even by reset()
+  std::string region;
+  std::string action;
+  int status = 0;
+  std::string code;  // the AWS error code of a failed call, empty otherwise
+  WallTime received{};
+  // When the answer was handed to the connection, after the injected latency
+  // and any stall; empty while it is still held.
+  std::optional<WallTime> answered;
+};
+
 struct SimRequest {
   std::string method;
   std::string path;   // without the query
@@ -113,6 +128,7 @@ struct SimResponse {
   Millis delay{0};  // injected latency, applied by the caller outside every lock
   Disposition disposition = Disposition::kNormal;
   Millis stall{0};
+  std::uint64_t callSeq = 0;  // the call log entry to mark answered (noteAnswered), 0: none
 };
 
 class SimState {
@@ -131,6 +147,15 @@ class SimState {
   // Same, with secrets, for --state files.
   std::string dumpStateForFile() const;
   std::string countersJson() const;
+  // The latest EC2 calls, oldest first (at most kCallLogLimit; reset() clears
+  // it), and how many older ones were dropped since the last reset.
+  static constexpr std::size_t kCallLogLimit = 20000;
+  std::vector<CallRecord> callLog() const;
+  std::uint64_t callLogDropped() const;
+  std::string callLogJson(std::uint64_t afterSeq = 0) const;
+  // The answer of call `seq` left now (the transport calls this after the
+  // injected latency and stall); unknown or already dropped: ignored.
+  void noteAnswered(std::uint64_t seq);
   // Back to the loaded topology; counters, faults and issued tokens cleared.
   void reset();
 
@@ -180,7 +205,8 @@ class SimState {
     WallTime expiration{};
   };
 
-  SimResponse handleEc2(const SimRequest& request);
+  // *callSeq: the call log entry of a call that got as far as being counted.
+  SimResponse handleEc2(const SimRequest& request, std::uint64_t* callSeq);
   // IMDS calls: latency and fault rules as for EC2 (region = the node's
   // region, action = kImdsAction or the path after /latest/), then serveImds.
   SimResponse handleImds(const SimRequest& request, const SimNode& node, std::string_view subpath);
@@ -205,6 +231,8 @@ class SimState {
   static constexpr std::size_t kImdsTokenMacDigits = 19;
   std::string imdsTokenMac(std::string_view node, std::string_view payload) const;
   bool takeToken(std::string_view region, std::string_view action);
+  // Appends a call log entry received now and returns its seq. Called with mu_ held.
+  std::uint64_t logCall(const std::string& region, const std::string& action);
   std::string newRequestId();
   std::string randomHex(std::size_t digits);
 
@@ -219,6 +247,9 @@ class SimState {
   std::map<std::pair<std::string, bool>, Bucket> buckets_;  // (region, mutating)
   std::map<std::pair<std::string, std::string>, std::uint64_t> calls_;
   std::map<std::pair<std::string, std::string>, std::map<std::string, std::uint64_t>> errors_;
+  std::deque<CallRecord> callLog_;
+  std::uint64_t nextCallSeq_ = 1;
+  std::uint64_t callLogDropped_ = 0;
   std::vector<FaultRule> faults_;
   std::vector<LatencyRule> latency_;
   std::mt19937_64 rng_;

@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "../plan/topology_builder.h"
 
@@ -93,6 +94,42 @@ TEST(TopologyIoTest, MalformedOrTruncatedCacheIsAnErrorNotACrash) {
   }
   EXPECT_FALSE(topologyFromJson(R"({"format":2,"config_digest":"d","vpcs":[{"id":1}]})", "d"));
   EXPECT_FALSE(topologyFromJson(R"({"format":99,"config_digest":"d"})", "d"));
+}
+
+// Caches are read one element at a time, in whatever order the sections come:
+// a cache written with its keys sorted (as this format's first writer did) reads back the same.
+TEST(TopologyIoTest, SectionsAreReadInAnyOrder) {
+  const Topology t = test::ref3r();
+  const std::string json = topologyToJson(t, "d");
+  const std::string sorted = nlohmann::json::parse(json).dump();
+  ASSERT_NE(sorted, json);
+  auto back = topologyFromJson(sorted, "d");
+  ASSERT_TRUE(back) << back.error().describe();
+  EXPECT_EQ(topologyToJson(*back, "d"), json);
+}
+
+TEST(TopologyIoTest, EverySectionIsRequiredAndHoldsObjects) {
+  const std::string json = topologyToJson(test::ref3r(), "d");
+  for (const char* section :
+       {"vpcs", "vpc_route_tables", "enis", "tgws", "attachments", "tgw_route_tables", "nodes"}) {
+    auto doc = nlohmann::json::parse(json);
+    doc.erase(section);
+    auto missing = topologyFromJson(doc.dump(), "d");
+    ASSERT_FALSE(missing) << section;
+    EXPECT_THAT(missing.error().message, HasSubstr(section));
+    doc[section] = nlohmann::json::array({1});
+    EXPECT_FALSE(topologyFromJson(doc.dump(), "d")) << section;
+  }
+}
+
+// The format decides before any element is judged, even when it comes last.
+TEST(TopologyIoTest, FormatIsCheckedBeforeElements) {
+  auto back = topologyFromJson(
+      R"({"attachments":[{"id":"tgw-attach-1"}],"config_digest":"d","enis":[],"format":1,)"
+      R"("nodes":[],"tgw_route_tables":[],"tgws":[],"vpc_route_tables":[],"vpcs":[]})",
+      "d");
+  ASSERT_FALSE(back);
+  EXPECT_THAT(back.error().message, HasSubstr("format version"));
 }
 
 }  // namespace

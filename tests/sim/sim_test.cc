@@ -971,6 +971,62 @@ TEST_F(SimTest, ControlApiStateCountersReset) {
   EXPECT_EQ(nlohmann::json::parse(control.Get("/_sim/counters")->body)["calls"].size(), 0u);
 }
 
+TEST_F(SimTest, CallLogRecordsWhenEachCallWasReceivedAndAnswered) {
+  server_->state().addLatency(LatencyRule{"us-west-2", "*", 80, 80});
+  server_->state().addLatency(LatencyRule{"*", "*", 25, 25});
+  httplib::Client control("127.0.0.1", server_->port());
+  const auto micros = [](WallTime t) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+  };
+  const auto t0 = micros(clock_->now());
+  EXPECT_EQ(call("us-east-1", "ReplaceRoute",
+                 {{"RouteTableId", kEastRtb1},
+                  {"DestinationCidrBlock", kVip},
+                  {"NetworkInterfaceId", kEniA}})
+                ->status,
+            200);
+  EXPECT_EQ(call("us-west-2", "ReplaceRoute",
+                 {{"RouteTableId", "rtb-0123456789abcdef0"},
+                  {"DestinationCidrBlock", kVip},
+                  {"NetworkInterfaceId", kEniA}})
+                ->code(),
+            "InvalidRouteTableID.NotFound");
+  auto log = nlohmann::json::parse(control.Get("/_sim/calls")->body);
+  ASSERT_EQ(log["calls"].size(), 2u) << log.dump();
+  EXPECT_EQ(log["dropped"], 0);
+  const auto& first = log["calls"][0];
+  const auto& second = log["calls"][1];
+  EXPECT_EQ(first["region"], "us-east-1");
+  EXPECT_EQ(first["action"], "ReplaceRoute");
+  EXPECT_EQ(first["status"], 200);
+  EXPECT_EQ(first["code"], "");
+  // Received when it arrived, answered after the injected latency.
+  EXPECT_EQ(first["received_us"].get<long long>(), t0);
+  EXPECT_EQ(first["answered_us"].get<long long>(), t0 + 25000);
+  EXPECT_EQ(second["region"], "us-west-2");
+  EXPECT_EQ(second["status"], 400);
+  EXPECT_EQ(second["code"], "InvalidRouteTableID.NotFound");
+  EXPECT_EQ(second["received_us"].get<long long>(), t0 + 25000);
+  EXPECT_EQ(second["answered_us"].get<long long>(), t0 + 105000);
+  EXPECT_GT(second["seq"].get<std::uint64_t>(), first["seq"].get<std::uint64_t>());
+
+  // Only the calls after a given one; a malformed query is refused.
+  auto later = nlohmann::json::parse(
+      control.Get("/_sim/calls?after=" + std::to_string(first["seq"].get<std::uint64_t>()))->body);
+  ASSERT_EQ(later["calls"].size(), 1u);
+  EXPECT_EQ(later["calls"][0]["seq"], second["seq"]);
+  EXPECT_EQ(control.Get("/_sim/calls?after=x")->status, 400);
+  EXPECT_EQ(control.Get("/_sim/calls?since=1")->status, 400);
+
+  // Control calls and IMDS are not EC2 calls; reset empties the log but never reuses a number.
+  EXPECT_EQ(control.Post("/_sim/reset", "", "application/json")->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(control.Get("/_sim/calls")->body)["calls"].size(), 0u);
+  call("us-east-1", "DescribeVpcs", {});
+  auto after = nlohmann::json::parse(control.Get("/_sim/calls")->body);
+  ASSERT_EQ(after["calls"].size(), 1u);
+  EXPECT_GT(after["calls"][0]["seq"].get<std::uint64_t>(), second["seq"].get<std::uint64_t>());
+}
+
 TEST_F(SimTest, ProbabilisticFaultsAreSeeded) {
   auto run = [&] {
     SimOptions options;
