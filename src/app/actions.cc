@@ -455,13 +455,26 @@ ActionOutcome quickCheck(Context& context, const CheckOptions& checkOptions) {
       if (!good)
         spdlog::info("quickCheck: unhealthy on the stored scope; rediscovering to confirm");
       auto fresh = context.topology(deadline);
-      if (!fresh) {
+      const auto& check = verification->report();
+      const bool homeVerified = check.complete() || (!check.changed() && [&] {
+                                  const auto* n = config.findNode(node->name);
+                                  return n && !check.unverified.contains(n->region);
+                                }());
+      if (fresh) {
+        verification.reset();
+        scope->topology = std::move(*fresh);
+        report = engine::quickCheck(config, scope->topology, node->name, context.factory(),
+                                    deadline, options);
+      } else if (good || !homeVerified || check.changed()) {
         return outcomeFromError(kAction, fresh.error(), "quickCheck: cannot rediscover now");
+      } else {
+        // Another region cannot be read, but the home region's part of the
+        // stored scope was checked and is unchanged: its verdict stands.
+        spdlog::warn(
+            "quickCheck: discovery could not complete ({}); judging on the stored scope, "
+            "checked unchanged in this node's region",
+            fresh.error().describe());
       }
-      verification.reset();
-      scope->topology = std::move(*fresh);
-      report = engine::quickCheck(config, scope->topology, node->name, context.factory(), deadline,
-                                  options);
     }
   }
   if (!report) return outcomeFromError(kAction, report.error(), "quickCheck");
