@@ -454,6 +454,7 @@ ActionOutcome quickCheck(Context& context, const CheckOptions& checkOptions) {
     if (again) {
       if (!good)
         spdlog::info("quickCheck: unhealthy on the stored scope; rediscovering to confirm");
+      spdlog::info("quickCheck: rediscovering the scope for a second pass");
       auto fresh = context.topology(deadline);
       const auto& check = verification->report();
       const bool homeVerified = check.complete() || (!check.changed() && [&] {
