@@ -184,8 +184,9 @@ TEST(ApplyPipelineTest, AShutWriteGateWritesNothing) {
   EXPECT_EQ(cloud->writeCount(), 0);
   EXPECT_FALSE(report->homeRight());
   for (const auto& r : report->routes) {
-    if (r.change.needsWrite())
+    if (r.change.needsWrite()) {
       EXPECT_THAT(r.detail, HasSubstr("pre-flight")) << r.change.desired.tableId;
+    }
   }
 }
 
