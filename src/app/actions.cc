@@ -173,6 +173,7 @@ namespace {
 // Why a region was left behind, from the error its routes met.
 std::string leftBehindReason(const std::optional<Error>& error) {
   if (!error) return "held back";
+  if (error->awsCode == "Transport.Timeout") return "stalled";
   switch (error->category) {
     case ErrorCategory::kThrottled: return "throttled";
     case ErrorCategory::kDeadlineExceeded: return "stalled";
@@ -247,6 +248,20 @@ std::vector<RegionLeftBehind> leftBehind(const model::Topology& topology,
     }
   }
   return groupLeftBehind(items, "checked or repaired");
+}
+
+// A region whose calls ran out of time after being throttled was throttled
+// past its time, not stalled: the final error (the deadline) cannot say so,
+// the client's statistics can.
+void refineReasons(const Context& context, std::vector<RegionLeftBehind>& regions) {
+  const auto stats = context.callStats()->snapshot();
+  for (auto& r : regions) {
+    if (r.reason != "stalled" && r.reason != "down") continue;
+    if (auto it = stats.throttlesByRegion.find(r.region);
+        it != stats.throttlesByRegion.end() && it->second > 0) {
+      r.reason = "throttled";
+    }
+  }
 }
 
 void logLeftBehind(std::string_view action, const std::vector<RegionLeftBehind>& regions) {
@@ -415,6 +430,7 @@ ActionOutcome restore(Context& context) {
   auto out = outcome(kAction, Verdict::kOk, "restore done: " + summary);
   out.regionsLeftBehind = leftBehind(*report);
   if (!report->allRight()) spdlog::warn("restore: remote routes left to repair: {}", summary);
+  refineReasons(context, out.regionsLeftBehind);
   logLeftBehind("restore", out.regionsLeftBehind);
   return out;
 }
@@ -518,6 +534,7 @@ ActionOutcome quickCheck(Context& context, const CheckOptions& checkOptions) {
   out.home = home;
   if (report->health == engine::Health::kHealthy) {
     out.regionsLeftBehind = leftBehind(topology, *report);
+    refineReasons(context, out.regionsLeftBehind);
     logLeftBehind("quickCheck", out.regionsLeftBehind);
   }
   return out;
@@ -591,6 +608,7 @@ ActionOutcome recover(Context& context) {
   }
   auto out = outcome(kAction, Verdict::kOk, "recover done: " + summary);
   out.regionsLeftBehind = leftBehind(report);
+  refineReasons(context, out.regionsLeftBehind);
   logLeftBehind("recover", out.regionsLeftBehind);
   return out;
 }

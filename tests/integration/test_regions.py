@@ -26,9 +26,10 @@ CLIENT_REGION = "eu-west-1"
 
 FAULTS = {
     "down": {"action": "*", "kind": "Unavailable", "probability": 1.0},
-    # Each call held far longer than remote_wait_s: waiting for it would run
-    # into the action's own deadline.
-    "stalled": {"action": "*", "kind": "stall", "probability": 1.0, "stall_ms": 20000},
+    # Each call held three times remote_wait_s: an action that waited for it
+    # would read and write that region (its routes would change). Not longer:
+    # every stalled call holds one of the emulator's 32 workers meanwhile.
+    "stalled": {"action": "*", "kind": "stall", "probability": 1.0, "stall_ms": 3000},
     "denied": {"action": "*", "kind": "UnauthorizedOperation", "probability": 1.0},
     "throttled": {"action": "*", "kind": "RequestLimitExceeded", "probability": 1.0},
 }
