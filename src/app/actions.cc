@@ -4,6 +4,7 @@
 
 #include <future>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -401,16 +402,20 @@ ActionOutcome restore(Context& context) {
     sdc.emplace(engine::checkSourceDestCheck(config, node->name, context.factory(), deadline));
     sdcDone.set_value();
   });
-  auto gate = [&] {
+  std::once_flag judged;
+  std::optional<ActionOutcome> preflightFailed;
+  auto judgePreflight = [&] {
     sdcReady.wait();
-    return !preflightFailure(*sdc).has_value();
+    std::call_once(judged, [&] { preflightFailed = preflightFailure(*sdc); });
+    return !preflightFailed.has_value();
   };
+  auto gate = [&] { return judgePreflight(); };
 
   auto options = engine::applyOptionsFrom(config);
   auto report = engine::applyFor(config, scope->topology, node->name, context.factory(), deadline,
                                  options, gate);
   preflight.join();
-  if (auto failed = preflightFailure(*sdc)) return *failed;
+  if (!judgePreflight()) return *preflightFailed;
   if (verification &&
       wantsSecondPass("restore", verification->report(), report && report->homeRight())) {
     if (auto fresh = rediscover(context, deadline, "restore")) {
