@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <future>
 #include <map>
 #include <mutex>
@@ -475,27 +476,27 @@ ActionOutcome quickCheck(Context& context, const CheckOptions& checkOptions) {
     if (again) {
       if (!good)
         spdlog::info("quickCheck: unhealthy on the stored scope; rediscovering to confirm");
-      spdlog::info("quickCheck: rediscovering the scope for a second pass");
-      auto fresh = context.topology(deadline);
-      const auto& check = verification->report();
-      const bool homeVerified = check.complete() || (!check.changed() && [&] {
-                                  const auto* n = config.findNode(node->name);
-                                  return n && !check.unverified.contains(n->region);
-                                }());
+      auto fresh = rediscover(context, deadline, "quickCheck");
       if (fresh) {
         verification.reset();
         scope->topology = std::move(*fresh);
         report = engine::quickCheck(config, scope->topology, node->name, context.factory(),
                                     deadline, options);
-      } else if (good || !homeVerified || check.changed()) {
-        return outcomeFromError(kAction, fresh.error(), "quickCheck: cannot rediscover now");
-      } else {
-        // Another region cannot be read, but the home region's part of the
-        // stored scope was checked and is unchanged: its verdict stands.
-        spdlog::warn(
-            "quickCheck: discovery could not complete ({}); judging on the stored scope, "
-            "checked unchanged in this node's region",
-            fresh.error().describe());
+      } else if (!good) {
+        // Another region cannot be read for discovery. The home routes'
+        // targets depend only on the home region: when its part of the
+        // stored scope was checked and found unchanged, the verdict stands;
+        // otherwise it cannot be told now.
+        const auto& check = verification->report();
+        const auto* n = config.findNode(node->name);
+        const std::string home = n ? n->region : std::string();
+        const bool homeChanged =
+            std::any_of(check.changes.begin(), check.changes.end(),
+                        [&](const std::string& line) { return line.starts_with(home + ":"); });
+        if (home.empty() || check.unverified.contains(home) || homeChanged) {
+          return outcomeFromError(kAction, fresh.error(), "quickCheck: cannot rediscover now");
+        }
+        spdlog::warn("quickCheck: judging on the stored scope, checked unchanged in {}", home);
       }
     }
   }
