@@ -117,6 +117,30 @@ TEST_F(ScopeCheckTest, ARemoteRegionPastItsOwnDeadlineIsUnverifiedTheHomeRegionI
   EXPECT_EQ(cloud->callCount("DescribeTransitGatewayAttachments", "us-east-1"), 0);
 }
 
+// The narrow IAM policy without DescribeTransitGatewayAttachments: the VPC
+// and peering attachment calls stand in (associations are not compared).
+TEST_F(ScopeCheckTest, WithoutDescribeTransitGatewayAttachmentsTheAttachmentCallsStandIn) {
+  cloud->setInterceptor([](const FakeCall& call) -> std::optional<Error> {
+    if (call.action != "DescribeTransitGatewayAttachments") return std::nullopt;
+    return fakeAwsError(ErrorCategory::kPermission, "UnauthorizedOperation", "not permitted", 403);
+  });
+  auto unchanged = check();
+  EXPECT_FALSE(unchanged.changed()) << ::testing::PrintToString(unchanged.changes);
+  EXPECT_TRUE(unchanged.complete());
+  EXPECT_EQ(cloud->callCount("DescribeTransitGatewayVpcAttachments", "us-west-2"), 1);
+  EXPECT_EQ(cloud->callCount("DescribeTransitGatewayPeeringAttachments", "us-west-2"), 1);
+
+  cloud->removeAttachment(kPeerBD);
+  cloud->addPeering("tgw-attach-f0000009", kTgwB, kTgwD);
+  cloud->removeAttachment(kAttB);
+  cloud->addVpcAttachment("tgw-attach-b0000002", kTgwB, kVpcB);
+  auto changed = check();
+  EXPECT_THAT(changed.changes, Contains(AllOf(HasSubstr("eu-west-1"), HasSubstr("f0000009"))));
+  EXPECT_THAT(changed.changes, Contains(HasSubstr("tgw-attach-b0000002 of tgw-b0000001 is new")));
+  EXPECT_THAT(changed.changes,
+              Contains(HasSubstr(std::string(kAttB) + " of tgw-b0000001 is gone")));
+}
+
 TEST_F(ScopeCheckTest, ListedTablesAreNotListedAgainOnlyAttachmentsAreChecked) {
   config = parseOrDie(
       baseConfigText("vpc_route_tables = [\"rtb-a0000001\", \"rtb-b0000001\"]\n"
