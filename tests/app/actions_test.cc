@@ -334,6 +334,33 @@ TEST_F(RegionDownTest, AChangedStoreCostsARediscoveryAndASecondPass) {
   EXPECT_GE(cloud_->callCount("DescribeTransitGatewayPeeringAttachments"), 1) << "rediscovered";
 }
 
+// The pre-flight runs in the same round as the state reads, and no route is
+// written before it answered: an ENI that would drop the VIP's traffic fails
+// restore without a single write, with a stored scope or without one.
+TEST_F(RegionDownTest, AFailedPreflightWritesNothingEvenInParallelWithTheReads) {
+  cloud_->addEni("us-west-2", kEniB, kVpcB, /*sourceDestCheck=*/true);
+  auto cold = restore(*contextFor("node-b"));
+  EXPECT_EQ(cold.verdict, Verdict::kFailed) << cold.message;
+  EXPECT_THAT(cold.reason, HasSubstr("pre-flight"));
+  EXPECT_EQ(cloud_->writeCount(), 0);
+  {
+    auto context = withStore("node-b");
+    ASSERT_TRUE(context->topology(context->deadlineAfterSeconds(60)));
+  }
+  cloud_->resetCalls();
+  auto warm = restore(*withStore("node-b"));
+  EXPECT_EQ(warm.verdict, Verdict::kFailed) << warm.message;
+  EXPECT_THAT(warm.reason, HasSubstr("pre-flight"));
+  EXPECT_EQ(cloud_->writeCount(), 0);
+  EXPECT_EQ(cloud_->routeTarget(kRtbB1, kVip), kTgwB);
+  // Allowed to fix it, restore turns the check off and goes on.
+  auto fixed =
+      restore(*contextFor("node-b", "create_missing = true\nfix_source_dest_check = true\n"));
+  EXPECT_EQ(fixed.verdict, Verdict::kOk) << fixed.message;
+  EXPECT_FALSE(cloud_->eniSourceDestCheck(kEniB));
+  EXPECT_EQ(cloud_->routeTarget(kRtbB1, kVip), kEniB);
+}
+
 TEST_F(RegionDownTest, WithoutAStoredScopeRestoreCannotTellWhatToChange) {
   regionDown("us-east-1");
   auto context = withStore("node-b");
