@@ -163,5 +163,45 @@ class StoreFirst(SimTestCase):
         self.assertEqual(self.sim.vip_routes()[EU_PEERING_TABLE][2:], (new_id, "active"))
 
 
+
+class StoreFirstIntraRegion(SimTestCase):
+    """Two TGWs peered within us-east-1 (one attachment id per side): the
+    peering replaced between the store and a restore."""
+    TOPOLOGY = "intra-region"
+    TGW1, TGW2 = "tgw-00000000000000000", "tgw-00000010000000000"
+    TGW1_RTB, TGW2_RTB = "tgw-rtb-00000000100000000", "tgw-rtb-00000010100000000"
+    INTRA_ON_TGW1 = "tgw-attach-00fff01ee00000000"
+
+    def setUp(self):
+        super().setUp()
+        self.config = self.write_config()
+        self.cluster = Cluster(self.sim, self.topology, self.workdir, self.config)
+        self.assertRc(self.cluster.call("node-a", "restore"), 0)
+        self.assertRc(harness.tgwark(["discover"], self.cluster.envs["node-b"], self.config), 0)
+
+    def test_restore_after_the_intra_region_peering_was_replaced(self):
+        requester, accepter = "tgw-attach-00fff01ee00000009", "tgw-attach-00fff01ef00000009"
+        self.sim.drift([
+            {"op": "delete_attachment", "attachment": self.INTRA_ON_TGW1},
+            {"op": "add_peering", "attachment": requester, "accepter_attachment": accepter,
+             "requester": {"region": "us-east-1", "transit_gateway": self.TGW1},
+             "accepter": {"region": "us-east-1", "transit_gateway": self.TGW2}},
+            {"op": "associate", "region": "us-east-1", "route_table": self.TGW1_RTB,
+             "attachment": requester},
+            {"op": "associate", "region": "us-east-1", "route_table": self.TGW2_RTB,
+             "attachment": accepter}])
+        state = self.sim.state()
+        r = self.cluster.call("node-b", "restore")
+        self.assertRc(r, 0)
+        self.assertIn("second pass", r.stderr)
+        routes = self.sim.vip_routes()
+        # node-a's TGW reaches node-b's over the new peering, on its own side.
+        self.assertEqual(routes[self.TGW1_RTB][2:], (requester, "active"))
+        expected = harness.expected_vip_targets(self.sim.state(), "node-b")
+        for table, target in expected.items():
+            self.assertEqual(routes[table][2:], (target, "active"), table)
+        self.assertEqual(harness.json_diff(harness.strip_vip_routes(state),
+                                           harness.strip_vip_routes(self.sim.state())), [])
+
 if __name__ == "__main__":
     harness.main()
