@@ -570,7 +570,10 @@ RecoverPass recoverPass(Context& context, const model::Topology& topology, const
     return out;
   }
   auto options = engine::applyOptionsFrom(config);
-  out.report = engine::applyPlan(planned->plan, config.vip, context.factory(), deadline, options);
+  auto toApply = planned->plan;
+  auto heldBack = engine::holdBackRemoteWrites(toApply);
+  out.report = engine::applyPlan(toApply, config.vip, context.factory(), deadline, options);
+  for (auto& r : heldBack) out.report->routes.push_back(std::move(r));
   for (auto& r : out.report->routes) {
     if (r.change.kind != plan::ChangeKind::kUnknown || r.error) continue;
     if (auto it = planned->read.errors.find(r.change.desired.tableId);

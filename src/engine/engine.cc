@@ -86,6 +86,25 @@ Result<PlanResult> planFor(const model::Config& config, const model::Topology& t
   return out;
 }
 
+std::vector<RouteResult> holdBackRemoteWrites(plan::Plan& plan) {
+  std::vector<RouteResult> held;
+  const bool homeUnknown =
+      std::any_of(plan.changes.begin(), plan.changes.end(), [](const plan::RouteChange& c) {
+        return c.desired.home() && c.kind == plan::ChangeKind::kUnknown;
+      });
+  if (!homeUnknown) return held;
+  std::erase_if(plan.changes, [&](const plan::RouteChange& c) {
+    if (c.desired.home() || !c.needsWrite()) return false;
+    RouteResult r;
+    r.change = c;
+    r.outcome = RouteOutcome::kUnknown;
+    r.detail = "not written: this node's home routes could not be read";
+    held.push_back(std::move(r));
+    return true;
+  });
+  return held;
+}
+
 Result<ApplyReport> applyFor(const model::Config& config, const model::Topology& topology,
                              const std::string& activeNode, const Ec2Factory& factory,
                              const Deadline& deadline, ApplyOptions options,

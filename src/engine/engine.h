@@ -39,6 +39,12 @@ Result<PlanResult> planFor(const model::Config& config, const model::Topology& t
                            const std::string& activeNode, const Ec2Factory& factory,
                            const Deadline& deadline);
 
+// Other regions are pointed at the active node only when its own routes can
+// be read: when a home change of `plan` is unknown, its remote writes are
+// taken out and returned as unknown results ("not written: ..."), to be added
+// to the apply report. Empty when the home routes were read.
+std::vector<RouteResult> holdBackRemoteWrites(plan::Plan& plan);
+
 // Asked once, before the first write of any region (a caller's pre-flight
 // check running in parallel with the reads): false writes nothing.
 using WriteGate = std::function<bool()>;

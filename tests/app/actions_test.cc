@@ -380,6 +380,9 @@ TEST_F(RegionDownTest, TheHomeRegionDownFailsRestoreAndBreaksNothing) {
   EXPECT_EQ(outcome.verdict, Verdict::kFailed) << outcome.message;
   EXPECT_EQ(cloud_->writeCount(), 0) << "no remote route is pointed at a node that cannot serve";
   EXPECT_EQ(cloud_->routeTarget(kRtbA1, kVip), kEniA);
+  auto recovered = recover(*withStore("node-b"));
+  EXPECT_EQ(recovered.verdict, Verdict::kFailed) << recovered.message;
+  EXPECT_EQ(cloud_->writeCount(), 0) << "recover holds remote writes back too";
 }
 
 // ---- answers that cannot be understood ------------------------------------------------

@@ -184,15 +184,20 @@ class Regions(SimTestCase):
         self.sim.fault(dict(FAULTS["down"], region=REGION_OF[node]))
         r = self.cluster.call(node, "restore")
         self.assertRc(r, 1)
+        self.assertRc(self.cluster.call(node, "recover"), 1)
+        # quickCheck cannot tell (LifeKeeper's convention: not a failure).
+        qc = self.cluster.call(node, "quickCheck")
+        self.assertRc(qc, 0)
+        self.assertIn("not a failure", qc.stderr)
         self.sim.clear_faults()
         # Nothing else was pointed at a node whose own routes cannot be read.
         self.assertEqual(self.sim.writes(), writes)
         self.assertEqual(harness.json_diff(before, self.sim.state()), [])
 
-    def test_node_b_home_region_down_restore_fails_and_changes_nothing(self):
+    def test_node_b_home_region_down_restore_and_recover_fail_and_change_nothing(self):
         self.home_down("node-b")
 
-    def test_node_a_home_region_down_restore_fails_and_changes_nothing(self):
+    def test_node_a_home_region_down_restore_and_recover_fail_and_change_nothing(self):
         self.home_down("node-a")
 
 
