@@ -2,9 +2,17 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <future>
+#include <map>
+#include <mutex>
+#include <thread>
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "engine/engine.h"
+#include "engine/scope_check.h"
 #include "plan/desired.h"
 #include "plan/takeover.h"
 
@@ -164,25 +172,209 @@ ActionOutcome outcomeFromError(Action action, const Error& error, std::string_vi
 
 namespace {
 
-// The scope restore and recover act on. Discovery first; when it cannot
-// complete (a region down, stalled or denied) and this node has a stored
-// scope, act on that: the reads that follow judge every table afresh, and a
-// region that cannot be read leaves only its own tables unknown. With a
-// stored scope to fall back on, discovery gets remote_wait_s, not the whole
-// deadline, so the home region keeps its time.
-Result<model::Topology> scopeForChange(Context& context, const engine::Deadline& deadline,
-                                       std::string_view action) {
-  const bool fallback = context.hasStoredTopology();
-  auto topology = context.topology(
-      fallback ? deadline.within(std::chrono::seconds(context.config().aws.remoteWaitS))
-               : deadline);
-  if (topology || topology.error().category == ErrorCategory::kInvalidConfig) return topology;
-  if (auto stored = context.storedTopology()) {
-    spdlog::warn("{}: discovery could not complete ({}); acting on the stored scope", action,
+// Why a region was left behind, from the error its routes met.
+std::string leftBehindReason(const std::optional<Error>& error) {
+  if (!error) return "held back";
+  if (error->awsCode == "Transport.Timeout") return "stalled";
+  switch (error->category) {
+    case ErrorCategory::kThrottled: return "throttled";
+    case ErrorCategory::kDeadlineExceeded: return "stalled";
+    case ErrorCategory::kPermission: return "denied";
+    case ErrorCategory::kRetryable: return "down";
+    default: return "failed";
+  }
+}
+
+struct Behind {
+  std::string region;
+  std::string tableId;
+  std::optional<Error> error;
+  std::string detail;
+};
+
+std::vector<RegionLeftBehind> groupLeftBehind(const std::vector<Behind>& items,
+                                              std::string_view notDone) {
+  std::map<std::string, std::vector<const Behind*>> byRegion;
+  for (const auto& b : items) byRegion[b.region].push_back(&b);
+  std::vector<RegionLeftBehind> out;
+  for (const auto& [region, list] : byRegion) {
+    RegionLeftBehind r;
+    r.region = region;
+    const Behind* first = list.front();
+    for (const auto* b : list) {
+      r.tables.push_back(b->tableId);
+      if (!first->error && b->error) first = b;
+    }
+    r.reason = leftBehindReason(first->error);
+    r.detail = fmt::format("{} route(s) not {}: {}", list.size(), notDone,
+                           first->error ? (first->error->awsCode.empty() ? first->error->message
+                                                                         : first->error->awsCode)
+                                        : first->detail);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+// Remote routes of an apply that are not right, by region.
+std::vector<RegionLeftBehind> leftBehind(const engine::ApplyReport& report) {
+  std::vector<Behind> items;
+  for (const auto& r : report.routes) {
+    if (r.change.desired.home() || r.right() || r.outcome == engine::RouteOutcome::kSkipped)
+      continue;
+    items.push_back({r.change.desired.region, r.change.desired.tableId, r.error, r.detail});
+  }
+  return groupLeftBehind(items, "written");
+}
+
+// Remote tables a check could not read, or whose repair did not succeed.
+std::vector<RegionLeftBehind> leftBehind(const model::Topology& topology,
+                                         const engine::QuickCheckReport& report) {
+  std::vector<Behind> items;
+  auto regionOf = [&](const std::string& id) -> std::string {
+    if (auto it = topology.vpcRouteTables.find(id); it != topology.vpcRouteTables.end())
+      return it->second.region;
+    if (auto it = topology.tgwRouteTables.find(id); it != topology.tgwRouteTables.end())
+      return it->second.region;
+    return {};
+  };
+  // Called for a healthy check only: every unreadable table is a remote one.
+  for (const auto& [id, error] : report.unreadable) {
+    const auto region = regionOf(id);
+    if (region.empty()) continue;
+    items.push_back({region, id, error, {}});
+  }
+  if (report.repair) {
+    for (const auto& r : report.repair->routes) {
+      if (r.right()) continue;
+      items.push_back({r.change.desired.region, r.change.desired.tableId, r.error, r.detail});
+    }
+  }
+  return groupLeftBehind(items, "checked or repaired");
+}
+
+// A region whose calls ran out of time after being throttled was throttled
+// past its time, not stalled: the final error (the deadline) cannot say so,
+// the client's statistics can.
+void refineReasons(const Context& context, std::vector<RegionLeftBehind>& regions) {
+  const auto stats = context.callStats()->snapshot();
+  for (auto& r : regions) {
+    if (r.reason != "stalled" && r.reason != "down") continue;
+    if (auto it = stats.throttlesByRegion.find(r.region);
+        it != stats.throttlesByRegion.end() && it->second > 0) {
+      r.reason = "throttled";
+    }
+  }
+}
+
+void logLeftBehind(std::string_view action, const std::vector<RegionLeftBehind>& regions) {
+  for (const auto& r : regions) {
+    spdlog::warn(
+        "{}: region {} left behind ({}): {}; tables {}; quickCheck repairs it when the "
+        "region answers",
+        action, r.region, r.reason, r.detail, fmt::join(r.tables, ", "));
+  }
+}
+
+// The stored scope, checked against AWS while an action's first pass acts on
+// it (engine/scope_check.h): what restore, recover and quickCheck start with
+// when this node has a store, so their first calls are the state reads.
+class ScopeVerification {
+ public:
+  ScopeVerification(Context& context, const model::Topology& stored, const std::string& node,
+                    const engine::Deadline& deadline) {
+    engine::ScopeCheckOptions options;
+    if (const auto* n = context.config().findNode(node)) options.homeRegion = n->region;
+    options.remoteDeadline =
+        deadline.within(std::chrono::seconds(context.config().aws.remoteWaitS));
+    thread_ = std::jthread([&context, &stored, deadline, options, this] {
+      report_ = engine::checkScope(context.config(), stored, context.factory(), deadline, options);
+    });
+  }
+  // Waits for the check.
+  const engine::ScopeCheckReport& report() {
+    if (thread_.joinable()) thread_.join();
+    return report_;
+  }
+
+ private:
+  engine::ScopeCheckReport report_;
+  std::jthread thread_;
+};
+
+// The scope an action acts on first: the store's (any age), checked in
+// parallel; without one, a discovery as before.
+struct FirstScope {
+  model::Topology topology;
+  bool fromStore = false;
+};
+
+Result<FirstScope> firstScope(Context& context, const engine::Deadline& deadline) {
+  if (auto stored = context.storedTopology()) return FirstScope{std::move(*stored), true};
+  auto discovered = context.topology(deadline);
+  if (!discovered) return std::unexpected(discovered.error());
+  return FirstScope{std::move(*discovered), false};
+}
+
+// After a first pass on the stored scope: whether to rediscover and make a
+// second pass. A change found means yes; a check that could not complete
+// means yes only when the first pass did not make the home routes right (a
+// region that cannot be checked cannot be discovered either).
+bool wantsSecondPass(std::string_view action, const engine::ScopeCheckReport& check,
+                     bool firstPassGood) {
+  for (const auto& line : check.changes)
+    spdlog::info("{}: the stored scope changed: {}", action, line);
+  for (const auto& [region, error] : check.unverified)
+    spdlog::warn("{}: the stored scope could not be checked in {}: {}", action, region,
+                 error.describe());
+  if (check.changed()) return true;
+  return !check.complete() && !firstPassGood;
+}
+
+// A fresh discovery for the second pass; with a stored scope in hand it gets
+// remote_wait_s, so a region that cannot be read does not hold up the home
+// routes (the first pass's result stands then).
+Result<model::Topology> rediscover(Context& context, const engine::Deadline& deadline,
+                                   std::string_view action) {
+  spdlog::info("{}: rediscovering the scope for a second pass", action);
+  auto topology =
+      context.topology(deadline.within(std::chrono::seconds(context.config().aws.remoteWaitS)));
+  if (!topology) {
+    spdlog::warn("{}: discovery could not complete ({}); keeping the first pass", action,
                  topology.error().describe());
-    return std::move(*stored);
   }
   return topology;
+}
+
+std::string applySummary(const engine::ApplyReport& report, const Context& context) {
+  return fmt::format(
+      "{} written, {} unchanged, {} failed, {} unknown, {} missing; {}",
+      report.count(engine::RouteOutcome::kWritten), report.count(engine::RouteOutcome::kUnchanged),
+      report.count(engine::RouteOutcome::kFailed), report.count(engine::RouteOutcome::kUnknown),
+      report.count(engine::RouteOutcome::kMissing), engine::callsText(context.calls()));
+}
+
+// The pre-flight source/dest check's verdict: nullopt when restore may write.
+std::optional<ActionOutcome> preflightFailure(const Result<engine::SourceDestReport>& sdc) {
+  constexpr Action kAction = Action::kRestore;
+  if (!sdc) {
+    // A check we are not allowed to make, or cannot make now, must not block
+    // a failover.
+    if (sdc.error().category == ErrorCategory::kPermission) {
+      spdlog::warn("restore: pre-flight source/dest check skipped: {}", sdc.error().describe());
+    } else if (transient(sdc.error())) {
+      spdlog::warn("restore: pre-flight source/dest check not possible now: {}",
+                   sdc.error().describe());
+    } else {
+      return outcomeFromError(kAction, sdc.error(), "restore: pre-flight");
+    }
+    return std::nullopt;
+  }
+  if (!sdc->ok()) {
+    return outcome(kAction, Verdict::kFailed, "restore: pre-flight: " + sdc->message,
+                   "pre-flight: " + sdc->message);
+  }
+  if (sdc->fixed) spdlog::warn("restore: {}", sdc->message);
+  return std::nullopt;
 }
 
 }  // namespace
@@ -196,48 +388,57 @@ ActionOutcome restore(Context& context) {
   spdlog::info("restore: making {} active for VIP {} (deadline {} ms)", node->name,
                config.vipDestination(), context.actionTimeout(config.aws.restoreTimeoutS).count());
 
-  auto topology = scopeForChange(context, deadline, "restore");
-  if (!topology) return outcomeFromError(kAction, topology.error(), "restore: discovery");
+  auto scope = firstScope(context, deadline);
+  if (!scope) return outcomeFromError(kAction, scope.error(), "restore: discovery");
+  std::optional<ScopeVerification> verification;
+  if (scope->fromStore) verification.emplace(context, scope->topology, node->name, deadline);
 
-  // Pre-flight: the ENI exists, is in the node's VPC (discovery checked), and
-  // forwards traffic for the VIP (source/dest check off). A check we are not
-  // allowed to make, or cannot make now, must not block a failover.
-  auto sdc = engine::checkSourceDestCheck(config, node->name, context.factory(), deadline);
-  if (!sdc) {
-    if (sdc.error().category == ErrorCategory::kPermission) {
-      spdlog::warn("restore: pre-flight source/dest check skipped: {}", sdc.error().describe());
-    } else if (transient(sdc.error())) {
-      spdlog::warn("restore: pre-flight source/dest check not possible now: {}",
-                   sdc.error().describe());
-    } else {
-      return outcomeFromError(kAction, sdc.error(), "restore: pre-flight");
-    }
-  } else if (!sdc->ok()) {
-    return outcome(kAction, Verdict::kFailed, "restore: pre-flight: " + sdc->message,
-                   "pre-flight: " + sdc->message);
-  } else if (sdc->fixed) {
-    spdlog::warn("restore: {}", sdc->message);
-  }
+  // Pre-flight, in the same round as the state reads: the ENI exists, is in
+  // the node's VPC (discovery checked), and forwards traffic for the VIP
+  // (source/dest check off). No route is written before it answered.
+  std::optional<Result<engine::SourceDestReport>> sdc;
+  std::promise<void> sdcDone;
+  auto sdcReady = sdcDone.get_future().share();
+  std::jthread preflight([&] {
+    sdc.emplace(engine::checkSourceDestCheck(config, node->name, context.factory(), deadline));
+    sdcDone.set_value();
+  });
+  std::once_flag judged;
+  std::optional<ActionOutcome> preflightFailed;
+  auto judgePreflight = [&] {
+    sdcReady.wait();
+    std::call_once(judged, [&] { preflightFailed = preflightFailure(*sdc); });
+    return !preflightFailed.has_value();
+  };
+  auto gate = [&] { return judgePreflight(); };
 
   auto options = engine::applyOptionsFrom(config);
-  auto report =
-      engine::applyFor(config, *topology, node->name, context.factory(), deadline, options);
+  auto report = engine::applyFor(config, scope->topology, node->name, context.factory(), deadline,
+                                 options, gate);
+  preflight.join();
+  if (!judgePreflight()) return *preflightFailed;
+  if (verification &&
+      wantsSecondPass("restore", verification->report(), report && report->homeRight())) {
+    if (auto fresh = rediscover(context, deadline, "restore")) {
+      verification.reset();
+      scope->topology = std::move(*fresh);
+      report = engine::applyFor(config, scope->topology, node->name, context.factory(), deadline,
+                                options, gate);
+    }
+  }
   if (!report) return outcomeFromError(kAction, report.error(), "restore");
   for (const auto& r : report->routes) logRoute(r);
-  std::string summary = fmt::format(
-      "{} written, {} unchanged, {} failed, {} unknown, {} missing; {}",
-      report->count(engine::RouteOutcome::kWritten),
-      report->count(engine::RouteOutcome::kUnchanged), report->count(engine::RouteOutcome::kFailed),
-      report->count(engine::RouteOutcome::kUnknown), report->count(engine::RouteOutcome::kMissing),
-      engine::callsText(context.calls()));
+  const std::string summary = applySummary(*report, context);
   if (!report->homeRight()) {
     return outcome(kAction, Verdict::kFailed, "restore failed: home routes not right: " + summary,
                    "restore: " + homeRouteReason(*report));
   }
-  if (!report->allRight()) {
-    spdlog::warn("restore: remote routes left to repair: {}", summary);
-  }
-  return outcome(kAction, Verdict::kOk, "restore done: " + summary);
+  auto out = outcome(kAction, Verdict::kOk, "restore done: " + summary);
+  out.regionsLeftBehind = leftBehind(*report);
+  if (!report->allRight()) spdlog::warn("restore: remote routes left to repair: {}", summary);
+  refineReasons(context, out.regionsLeftBehind);
+  logLeftBehind("restore", out.regionsLeftBehind);
+  return out;
 }
 
 ActionOutcome remove() {
@@ -256,29 +457,52 @@ ActionOutcome quickCheck(Context& context, const CheckOptions& checkOptions) {
   auto node = context.localNode();
   if (!node) return outcomeFromError(kAction, node.error(), "quickCheck");
   auto deadline = context.actionDeadline(config.aws.quickcheckTimeoutS);
-  auto topology = context.topology(deadline, /*allowCache=*/true);
-  if (!topology) {
-    return outcomeFromError(kAction, topology.error(), "quickCheck: cannot read the topology now");
+  auto scope = firstScope(context, deadline);
+  if (!scope) {
+    return outcomeFromError(kAction, scope.error(), "quickCheck: cannot read the topology now");
   }
+  std::optional<ScopeVerification> verification;
+  if (scope->fromStore) verification.emplace(context, scope->topology, node->name, deadline);
   engine::QuickCheckOptions options;
   options.repairRemote = checkOptions.repairRemote;
   options.apply = engine::applyOptionsFrom(config);
   auto report =
-      engine::quickCheck(config, *topology, node->name, context.factory(), deadline, options);
-  if (report && report->health == engine::Health::kUnhealthy && context.topologyFromCache()) {
-    // The stored scope may be stale (a table replaced, an attachment gone):
-    // judge the resource only on a fresh discovery.
-    spdlog::info("quickCheck: unhealthy on the cached topology; rediscovering to confirm");
-    context.invalidateTopology();
-    topology = context.topology(deadline);
-    if (!topology) {
-      return outcomeFromError(kAction, topology.error(), "quickCheck: cannot rediscover now");
+      engine::quickCheck(config, scope->topology, node->name, context.factory(), deadline, options);
+  if (verification) {
+    const bool good = report && report->health != engine::Health::kUnhealthy;
+    // Unhealthy on the stored scope is judged again on a fresh discovery
+    // whatever the check says: a stale scope must never cause a failover.
+    const bool again = wantsSecondPass("quickCheck", verification->report(), good) || !good;
+    if (again) {
+      if (!good)
+        spdlog::info("quickCheck: unhealthy on the stored scope; rediscovering to confirm");
+      auto fresh = rediscover(context, deadline, "quickCheck");
+      if (fresh) {
+        verification.reset();
+        scope->topology = std::move(*fresh);
+        report = engine::quickCheck(config, scope->topology, node->name, context.factory(),
+                                    deadline, options);
+      } else if (!good) {
+        // Another region cannot be read for discovery. The home routes'
+        // targets depend only on the home region: when its part of the
+        // stored scope was checked and found unchanged, the verdict stands;
+        // otherwise it cannot be told now.
+        const auto& check = verification->report();
+        const auto* n = config.findNode(node->name);
+        const std::string home = n ? n->region : std::string();
+        const bool homeChanged =
+            std::any_of(check.changes.begin(), check.changes.end(),
+                        [&](const std::string& line) { return line.starts_with(home + ":"); });
+        if (home.empty() || check.unverified.contains(home) || homeChanged) {
+          return outcomeFromError(kAction, fresh.error(), "quickCheck: cannot rediscover now");
+        }
+        spdlog::warn("quickCheck: judging on the stored scope, checked unchanged in {}", home);
+      }
     }
-    report =
-        engine::quickCheck(config, *topology, node->name, context.factory(), deadline, options);
   }
   if (!report) return outcomeFromError(kAction, report.error(), "quickCheck");
-  const HomeRoutes home = homeRoutesFrom(config, *topology, node->name, *report);
+  const auto& topology = scope->topology;
+  const HomeRoutes home = homeRoutesFrom(config, topology, node->name, *report);
   if (report->takeover) {
     auto out = takenOver(kAction, *report->takeover);
     out.home = home;
@@ -314,8 +538,53 @@ ActionOutcome quickCheck(Context& context, const CheckOptions& checkOptions) {
       break;
   }
   out.home = home;
+  if (report->health == engine::Health::kHealthy) {
+    out.regionsLeftBehind = leftBehind(topology, *report);
+    refineReasons(context, out.regionsLeftBehind);
+    logLeftBehind("quickCheck", out.regionsLeftBehind);
+  }
   return out;
 }
+
+namespace {
+
+// One recover pass over a scope: the state read, the split-brain guard, the writes.
+struct RecoverPass {
+  std::optional<ActionOutcome> early;  // an error or a takeover
+  std::optional<engine::ApplyReport> report;
+  bool good() const { return report && report->homeRight(); }
+};
+
+RecoverPass recoverPass(Context& context, const model::Topology& topology, const std::string& node,
+                        const engine::Deadline& deadline) {
+  constexpr Action kAction = Action::kRecover;
+  const auto& config = context.config();
+  RecoverPass out;
+  auto planned = engine::planFor(config, topology, node, context.factory(), deadline);
+  if (!planned) {
+    out.early = outcomeFromError(kAction, planned.error(), "recover");
+    return out;
+  }
+  if (auto takeover = plan::detectTakeover(topology, planned->read.state, config.vip, node)) {
+    out.early = takenOver(kAction, *takeover);
+    return out;
+  }
+  auto options = engine::applyOptionsFrom(config);
+  auto toApply = planned->plan;
+  auto heldBack = engine::holdBackRemoteWrites(toApply);
+  out.report = engine::applyPlan(toApply, config.vip, context.factory(), deadline, options);
+  for (auto& r : heldBack) out.report->routes.push_back(std::move(r));
+  for (auto& r : out.report->routes) {
+    if (r.change.kind != plan::ChangeKind::kUnknown || r.error) continue;
+    if (auto it = planned->read.errors.find(r.change.desired.tableId);
+        it != planned->read.errors.end()) {
+      r.error = it->second;
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 ActionOutcome recover(Context& context) {
   constexpr Action kAction = Action::kRecover;
@@ -323,16 +592,20 @@ ActionOutcome recover(Context& context) {
   auto node = context.localNode();
   if (!node) return outcomeFromError(kAction, node.error(), "recover");
   auto deadline = context.actionDeadline(config.aws.restoreTimeoutS);
-  auto topology = scopeForChange(context, deadline, "recover");
-  if (!topology) return outcomeFromError(kAction, topology.error(), "recover: discovery");
-  auto planned = engine::planFor(config, *topology, node->name, context.factory(), deadline);
-  if (!planned) return outcomeFromError(kAction, planned.error(), "recover");
-  if (auto takeover =
-          plan::detectTakeover(*topology, planned->read.state, config.vip, node->name)) {
-    return takenOver(kAction, *takeover);
+  auto scope = firstScope(context, deadline);
+  if (!scope) return outcomeFromError(kAction, scope.error(), "recover: discovery");
+  std::optional<ScopeVerification> verification;
+  if (scope->fromStore) verification.emplace(context, scope->topology, node->name, deadline);
+  auto pass = recoverPass(context, scope->topology, node->name, deadline);
+  if (verification && wantsSecondPass("recover", verification->report(), pass.good())) {
+    if (auto fresh = rediscover(context, deadline, "recover")) {
+      verification.reset();
+      scope->topology = std::move(*fresh);
+      pass = recoverPass(context, scope->topology, node->name, deadline);
+    }
   }
-  auto options = engine::applyOptionsFrom(config);
-  auto report = engine::applyPlan(planned->plan, config.vip, context.factory(), deadline, options);
+  if (pass.early) return *pass.early;
+  const auto& report = *pass.report;
   for (const auto& r : report.routes) logRoute(r);
   std::string summary = fmt::format(
       "{} written, {} failed, {} unknown; {}", report.count(engine::RouteOutcome::kWritten),
@@ -342,7 +615,11 @@ ActionOutcome recover(Context& context) {
     return outcome(kAction, Verdict::kFailed, "recover failed: " + summary,
                    "recover: " + homeRouteReason(report));
   }
-  return outcome(kAction, Verdict::kOk, "recover done: " + summary);
+  auto out = outcome(kAction, Verdict::kOk, "recover done: " + summary);
+  out.regionsLeftBehind = leftBehind(report);
+  refineReasons(context, out.regionsLeftBehind);
+  logLeftBehind("recover", out.regionsLeftBehind);
+  return out;
 }
 
 ActionOutcome runAction(Action action, Context& context) {

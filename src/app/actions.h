@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "app/context.h"
 #include "common/error.h"
@@ -37,6 +38,16 @@ enum class HomeRoutes {
 };
 std::string_view homeRoutesName(HomeRoutes home);
 
+// A region whose routes an action could not make (or check) right this time:
+// its API down, stalled, denied or throttled. The home routes do not depend
+// on it; quickCheck repairs it when the region answers again.
+struct RegionLeftBehind {
+  std::string region;
+  std::string reason;  // "down", "stalled", "denied", "throttled", "failed", "held back"
+  std::vector<std::string> tables;  // the tables whose VIP route was not made right
+  std::string detail;               // what was not done, one line ("2 route(s) not written: ...")
+};
+
 struct ActionOutcome {
   Action action = Action::kRestore;
   Verdict verdict = Verdict::kFailed;
@@ -46,6 +57,9 @@ struct ActionOutcome {
   // the AWS code): for a status line such as Pacemaker's exit reason.
   std::string reason;
   HomeRoutes home = HomeRoutes::kUnknown;  // set by quickCheck
+  // restore, recover, quickCheck: regions other than this node's own that
+  // were left behind (logged as warnings; never a failure by themselves).
+  std::vector<RegionLeftBehind> regionsLeftBehind;
 };
 
 // The verdict an error met during `action` earns: kInvalidConfig is a bad

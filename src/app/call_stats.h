@@ -15,6 +15,9 @@ struct CallStatsSnapshot {
   std::map<std::string, int> errorsByCode;  // final failures; DryRunOperation is not an error
   int retries = 0;                          // attempts beyond the first, all calls
   int throttles = 0;                        // calls with at least one throttled attempt
+  // Calls with at least one throttled attempt, by region: tells a region
+  // throttled past its time from one that does not answer.
+  std::map<std::string, int> throttlesByRegion;
 };
 
 class CallStats final : public aws::CallObserver {

@@ -118,7 +118,12 @@ Result<std::string> Ec2Client::sendOnce(std::string_view action, const std::stri
     if (error.category == ErrorCategory::kNotFound) error.category = ErrorCategory::kPermission;
     return std::unexpected(std::move(error));
   }
-  options_.rateLimiter->acquire(*clock_);
+  if (!options_.rateLimiter->acquire(*clock_, ctx.deadline)) {
+    return makeError(ErrorCategory::kDeadlineExceeded,
+                     fmt::format("deadline passed before {} attempt {} could be sent (client-side "
+                                 "rate limit after throttling)",
+                                 action, ctx.attempt));
+  }
   HttpRequest request;
   request.method = "POST";
   request.url = endpoint_.url + "/";

@@ -37,17 +37,30 @@ void AdaptiveRateLimiter::refill(double now) {
 }
 
 void AdaptiveRateLimiter::acquire(Clock& clock) {
-  double wait = 0;
+  (void)acquire(clock, std::nullopt);
+}
+
+bool AdaptiveRateLimiter::acquire(Clock& clock, std::optional<MonoTime> until) {
+  Millis wait{0};
   {
     std::lock_guard lock(mu_);
-    if (!enabled_) return;
-    refill(seconds(clock.monotonic()));
+    if (!enabled_) return true;
+    const auto now = clock.monotonic();
+    refill(seconds(now));
     // Taking the token even when it is not there yet queues concurrent
     // callers behind each other instead of letting them all wake at once.
     tokens_ -= 1;
-    if (tokens_ < 0) wait = -tokens_ / fillRate_;
+    if (tokens_ < 0)
+      wait = Millis{static_cast<Millis::rep>(std::ceil(-tokens_ / fillRate_ * 1000))};
+    // A caller whose deadline comes first must not queue (a throttled
+    // region would otherwise hold every later call past its deadline).
+    if (until && now + wait > *until) {
+      tokens_ += 1;
+      return false;
+    }
   }
-  if (wait > 0) clock.sleepFor(Millis{static_cast<Millis::rep>(std::ceil(wait * 1000))});
+  if (wait.count() > 0) clock.sleepFor(wait);
+  return true;
 }
 
 void AdaptiveRateLimiter::onAnswer(bool throttled, const Clock& clock) {

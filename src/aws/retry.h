@@ -78,6 +78,9 @@ class AdaptiveRateLimiter {
 
   // Waits (on `clock`) until one request may be sent.
   void acquire(Clock& clock);
+  // The same, but gives up at once, without waiting and without taking the
+  // token, when the wait would end after `until`: false then.
+  bool acquire(Clock& clock, std::optional<MonoTime> until);
   // Feeds one answer back: throttled or not.
   void onAnswer(bool throttled, const Clock& clock);
   bool enabled() const;

@@ -60,7 +60,20 @@ int runLifekeeperAction(const GlobalOptions& g, app::Action action) {
     nlohmann::json j = {{"action", name}, {"ok", rc == 0}, {"message", outcome.message}};
     if (session) j["calls"] = callsJson((*session)->calls());
     if (outcome.error) j["error"] = errorDocument(*outcome.error)["error"];
+    if (action != app::Action::kRemove) {
+      auto behind = nlohmann::json::array();
+      for (const auto& r : outcome.regionsLeftBehind) {
+        behind.push_back({{"region", r.region},
+                          {"reason", r.reason},
+                          {"tables", r.tables},
+                          {"detail", r.detail}});
+      }
+      j["regions_left_behind"] = std::move(behind);
+    }
     printJsonDocument(j, rc);
+  }
+  if (action != app::Action::kRemove) {
+    metrics.setRegionsLeftBehind(static_cast<int>(outcome.regionsLeftBehind.size()));
   }
   return metrics.exit(rc);
 }

@@ -90,6 +90,11 @@ const std::vector<Family>& families() {
        Kind::kGauge,
        {"command", "state"},
        "Managed VIP routes seen by the last run of the tgwark command, by state."},
+      {"tgwark_last_run_regions_left_behind",
+       Kind::kGauge,
+       {"command"},
+       "Regions other than the node's own whose VIP routes the last run of restore, recover or "
+       "quickCheck left behind (down, stalled, denied, throttled), for quickCheck to repair."},
       {"tgwark_last_run_api_calls",
        Kind::kGauge,
        {"command", "api"},
@@ -223,6 +228,9 @@ std::string prometheusText(const ActionMetrics& m, const MetricSamples& previous
     set("tgwark_last_run_routes", {"correct"}, m.routes->correct);
     set("tgwark_last_run_routes", {"wrong"}, m.routes->wrong);
     set("tgwark_last_run_routes", {"unknown"}, m.routes->unknown);
+  }
+  if (m.regionsLeftBehind) {
+    set("tgwark_last_run_regions_left_behind", {}, *m.regionsLeftBehind);
   }
   set("tgwark_last_run_api_retries", {}, m.aws.retries);
   set("tgwark_last_run_api_throttles", {}, m.aws.throttles);
@@ -371,6 +379,7 @@ ActionMetrics MetricsScope::collect() const {
   m.success = exitCode_.has_value() && *exitCode_ == 0;
   m.exitCode = exitCode_;
   m.routes = routes_;
+  m.regionsLeftBehind = regionsLeftBehind_;
   if (counter_) m.calls = counter_->snapshot();
   if (stats_) m.aws = stats_->snapshot();
   return m;

@@ -45,6 +45,8 @@ struct ActionMetrics {
   bool success = false;
   std::optional<int> exitCode;        // absent when the command ended without one
   std::optional<RouteCounts> routes;  // omitted for actions that do not read routes
+  // restore, recover, quickCheck: regions other than the node's own left behind.
+  std::optional<int> regionsLeftBehind;
   engine::ApiCallCounts calls;
   CallStatsSnapshot aws;
 };
@@ -86,6 +88,7 @@ class MetricsScope {
   // Takes the session's API call counts and client statistics at the end.
   void attach(const app::Context& context);
   void setRoutes(RouteCounts routes) { routes_ = routes; }
+  void setRegionsLeftBehind(int regions) { regionsLeftBehind_ = regions; }
   // Records the exit code and returns it: `return metrics.exit(rc);`.
   int exit(int rc) {
     exitCode_ = rc;
@@ -100,6 +103,7 @@ class MetricsScope {
   MonoTime started_;
   std::optional<int> exitCode_;
   std::optional<RouteCounts> routes_;
+  std::optional<int> regionsLeftBehind_;
   std::shared_ptr<engine::ApiCallCounter> counter_;
   std::shared_ptr<CallStats> stats_;
 };

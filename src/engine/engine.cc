@@ -1,12 +1,15 @@
 #include "engine/engine.h"
 
 #include <algorithm>
+#include <future>
+#include <mutex>
 #include <set>
 #include <utility>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "engine/parallel.h"
 #include "plan/desired.h"
 
 namespace tgwark::engine {
@@ -83,47 +86,153 @@ Result<PlanResult> planFor(const model::Config& config, const model::Topology& t
   return out;
 }
 
+std::vector<RouteResult> holdBackRemoteWrites(plan::Plan& plan) {
+  std::vector<RouteResult> held;
+  const bool homeUnknown =
+      std::any_of(plan.changes.begin(), plan.changes.end(), [](const plan::RouteChange& c) {
+        return c.desired.home() && c.kind == plan::ChangeKind::kUnknown;
+      });
+  if (!homeUnknown) return held;
+  std::erase_if(plan.changes, [&](const plan::RouteChange& c) {
+    if (c.desired.home() || !c.needsWrite()) return false;
+    RouteResult r;
+    r.change = c;
+    r.outcome = RouteOutcome::kUnknown;
+    r.detail = "not written: this node's home routes could not be read";
+    held.push_back(std::move(r));
+    return true;
+  });
+  return held;
+}
+
 Result<ApplyReport> applyFor(const model::Config& config, const model::Topology& topology,
                              const std::string& activeNode, const Ec2Factory& factory,
-                             const Deadline& deadline, ApplyOptions options) {
+                             const Deadline& deadline, ApplyOptions options,
+                             const WriteGate& writeGate) {
+  const auto* node = topology.findNode(activeNode);
+  if (!node) {
+    return makeError(ErrorCategory::kInvalidConfig,
+                     fmt::format("unknown node '{}' (not a [[node]] of {}; nodes: {})", activeNode,
+                                 config.sourceName, config.nodeNames()));
+  }
+  // Desired state first: a planner error must not cost any AWS call.
+  TGWARK_ASSIGN_OR_RETURN(const auto desired,
+                          plan::desiredRoutes(topology, activeNode, config.vip));
   if (!options.counter) options.counter = std::make_shared<ApiCallCounter>();
-  TGWARK_ASSIGN_OR_RETURN(
-      const auto planned,
-      planFor(config, topology, activeNode, countingFactory(factory, options.counter), deadline));
+  const auto counted = countingFactory(factory, options.counter);
+  const auto& clock = *deadline.clock;
+  const std::string homeRegion = node->region;
+
+  // A table's desired target depends only on the topology, so every region is
+  // its own pipeline (read, plan, write, read back) and the home region's
+  // writes start as soon as its own read is in, not after the slowest
+  // region's. The active node's region gets the whole deadline; every other
+  // region's reads only remote_wait_s, so one that is down or stalled cannot
+  // hold up the home routes (its tables stay unknown, for quickCheck).
+  std::vector<std::string> regions;
+  std::map<std::string, std::vector<plan::DesiredRoute>> byRegion;
+  for (const auto& d : desired) {
+    if (!byRegion.contains(d.region)) regions.push_back(d.region);
+    byRegion[d.region].push_back(d);
+  }
+  std::stable_sort(regions.begin(), regions.end(), [&](const auto& a, const auto& b) {
+    return a == homeRegion && b != homeRegion;
+  });
+
   // Other regions are pointed at this node only when its own routes can be
   // read: with its home region down or unreadable the node cannot serve, and
   // turning the rest of the network towards it would cut clients off the
-  // node that may still serve them.
-  plan::Plan toApply = planned.plan;
-  std::vector<plan::RouteChange> heldBack;
-  const bool homeUnknown =
-      std::any_of(toApply.changes.begin(), toApply.changes.end(), [](const plan::RouteChange& c) {
-        return c.desired.home() && c.kind == plan::ChangeKind::kUnknown;
-      });
-  if (homeUnknown) {
-    std::erase_if(toApply.changes, [&](const plan::RouteChange& c) {
-      if (c.desired.home() || !c.needsWrite()) return false;
-      heldBack.push_back(c);
+  // node that may still serve them. Remote pipelines wait for the home read
+  // (never for the home writes) before they write.
+  std::promise<bool> homeReadable;
+  auto homeKnown = homeReadable.get_future().share();
+  if (!byRegion.contains(homeRegion)) homeReadable.set_value(false);
+  std::once_flag gateOnce;
+  bool gateOpen = true;
+  auto gate = [&] {
+    std::call_once(gateOnce, [&] { gateOpen = !writeGate || writeGate(); });
+    return gateOpen;
+  };
+
+  struct RegionRun {
+    ApplyReport report;
+    StateRead read;
+    Millis readTime{0};
+  };
+  std::vector<RegionRun> runs(regions.size());
+  ReadOptions base;
+  base.concurrency = std::max(1, config.aws.applyConcurrency);
+  base.homeRegion = homeRegion;
+  base.remoteDeadline = deadline.within(std::chrono::seconds(config.aws.remoteWaitS));
+  const auto start = clock.monotonic();
+  parallelFor(regions.size(), regions.size(), [&](std::size_t i) {
+    const auto& region = regions[i];
+    const bool isHome = region == homeRegion;
+    auto& run = runs[i];
+    ReadOptions ro = base;
+    for (const auto& d : byRegion[region]) ro.tables.push_back({d.tableKind, d.region, d.tableId});
+    run.read = readStateDetailed(topology, config.vip, counted, deadline, ro);
+    run.readTime = since(clock, start);
+    auto planned =
+        plan::diff(byRegion[region], run.read.state, config.createMissing, topology, activeNode);
+    bool homeOk = true;
+    if (isHome) {
+      homeOk = std::none_of(planned.changes.begin(), planned.changes.end(),
+                            [](const plan::RouteChange& c) {
+                              return c.desired.home() && c.kind == plan::ChangeKind::kUnknown;
+                            });
+      homeReadable.set_value(homeOk);
+    } else {
+      homeOk = homeKnown.get();
+    }
+    std::vector<std::pair<plan::RouteChange, std::string>> heldBack;
+    const bool anyWrite = std::any_of(planned.changes.begin(), planned.changes.end(),
+                                      [](const plan::RouteChange& c) { return c.needsWrite(); });
+    const bool gateShut = anyWrite && !options.dryRun && !gate();
+    std::erase_if(planned.changes, [&](const plan::RouteChange& c) {
+      if (!c.needsWrite()) return false;
+      if (gateShut) {
+        heldBack.emplace_back(c, "not written: the pre-flight check failed");
+        return true;
+      }
+      if (homeOk || c.desired.home()) return false;
+      heldBack.emplace_back(c, "not written: this node's home routes could not be read");
       return true;
     });
-  }
-  auto report = applyPlan(toApply, config.vip, factory, deadline, options);
-  for (const auto& change : heldBack) {
-    RouteResult held;
-    held.change = change;
-    held.outcome = RouteOutcome::kUnknown;
-    held.detail = "not written: this node's home routes could not be read";
-    report.routes.push_back(std::move(held));
-  }
-  report.elapsed.read = planned.readTime;
-  for (auto& r : report.routes) {
-    if (r.change.kind != plan::ChangeKind::kUnknown || r.error) continue;
-    if (auto it = planned.read.errors.find(r.change.desired.tableId);
-        it != planned.read.errors.end()) {
-      r.error = it->second;
-      r.detail = "the table could not be read: " + it->second.describe();
+    run.report = applyPlan(planned, config.vip, factory, deadline, options);
+    for (auto& [change, why] : heldBack) {
+      RouteResult held;
+      held.change = std::move(change);
+      held.outcome = RouteOutcome::kUnknown;
+      held.detail = std::move(why);
+      run.report.routes.push_back(std::move(held));
     }
+    for (auto& r : run.report.routes) {
+      if (r.change.kind != plan::ChangeKind::kUnknown || r.error) continue;
+      if (auto it = run.read.errors.find(r.change.desired.tableId); it != run.read.errors.end()) {
+        r.error = it->second;
+        r.detail = "the table could not be read: " + it->second.describe();
+      }
+    }
+  });
+
+  // One report in plan order (home tables first), as callers expect.
+  std::map<std::string, std::size_t> order;
+  for (std::size_t i = 0; i < desired.size(); ++i) order.emplace(desired[i].tableId, i);
+  ApplyReport report;
+  report.activeNode = activeNode;
+  report.dryRun = options.dryRun;
+  for (auto& run : runs) {
+    for (auto& r : run.report.routes) report.routes.push_back(std::move(r));
+    report.elapsed.read = std::max(report.elapsed.read, run.readTime);
+    report.elapsed.write = std::max(report.elapsed.write, run.report.elapsed.write);
+    report.elapsed.verify = std::max(report.elapsed.verify, run.report.elapsed.verify);
+    report.elapsed.paced += run.report.elapsed.paced;
   }
+  std::stable_sort(report.routes.begin(), report.routes.end(),
+                   [&](const RouteResult& a, const RouteResult& b) {
+                     return order[a.change.desired.tableId] < order[b.change.desired.tableId];
+                   });
   report.calls = options.counter->snapshot();
   spdlog::info("apply {}: {} written, {} unchanged, {} failed, {} unknown, {} missing; {} calls",
                activeNode, report.count(RouteOutcome::kWritten),

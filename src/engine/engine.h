@@ -5,6 +5,7 @@
 // Ec2Factory and a Deadline, and reports per route rather than failing whole.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -38,11 +39,26 @@ Result<PlanResult> planFor(const model::Config& config, const model::Topology& t
                            const std::string& activeNode, const Ec2Factory& factory,
                            const Deadline& deadline);
 
-// plan + applyPlan. options.dryRun gives the plan as a report without writing.
-// Routes whose table could not be read carry the read error.
+// Other regions are pointed at the active node only when its own routes can
+// be read: when a home change of `plan` is unknown, its remote writes are
+// taken out and returned as unknown results ("not written: ..."), to be added
+// to the apply report. Empty when the home routes were read.
+std::vector<RouteResult> holdBackRemoteWrites(plan::Plan& plan);
+
+// Asked once, before the first write of any region (a caller's pre-flight
+// check running in parallel with the reads): false writes nothing.
+using WriteGate = std::function<bool()>;
+
+// Read, plan and write, each region its own pipeline: the home region's
+// writes start when its own read is in (home routes first in its token
+// bucket); other regions read under remote_wait_s and write once the home
+// read showed the home routes readable. options.dryRun gives the plan as a
+// report without writing. Routes whose table could not be read carry the read
+// error. Routes come back in plan order (home tables first).
 Result<ApplyReport> applyFor(const model::Config& config, const model::Topology& topology,
                              const std::string& activeNode, const Ec2Factory& factory,
-                             const Deadline& deadline, ApplyOptions options);
+                             const Deadline& deadline, ApplyOptions options,
+                             const WriteGate& writeGate = {});
 
 struct RouteStatus {
   model::TableKind kind = model::TableKind::kVpc;

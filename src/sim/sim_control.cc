@@ -175,6 +175,84 @@ void applyDrift(SimTopology& topology, const json& op) {
     }
     return;
   }
+  if (kind == "add_route_table" || kind == "delete_route_table") {
+    SimRegion& region = regionOf(topology, op);
+    const std::string id = str(op, "route_table");
+    if (kind == "delete_route_table") {
+      if (region.routeTables.erase(id) == 0) throw ControlError{"unknown route table " + id};
+      return;
+    }
+    const std::string vpc = str(op, "vpc");
+    if (!region.vpcs.contains(vpc)) throw ControlError{"unknown VPC " + vpc};
+    if (region.routeTables.contains(id)) throw ControlError{"route table " + id + " exists"};
+    SimRouteTable table;
+    table.id = id;
+    table.vpcId = vpc;
+    region.routeTables[id] = std::move(table);
+    return;
+  }
+  if (kind == "add_tgw_route_table" || kind == "delete_tgw_route_table") {
+    SimRegion& region = regionOf(topology, op);
+    const std::string id = str(op, "route_table");
+    if (kind == "delete_tgw_route_table") {
+      if (region.tgwRouteTables.erase(id) == 0) throw ControlError{"unknown TGW route table " + id};
+      return;
+    }
+    const std::string tgw = str(op, "transit_gateway");
+    if (!region.transitGateways.contains(tgw)) throw ControlError{"unknown transit gateway " + tgw};
+    if (region.tgwRouteTables.contains(id)) throw ControlError{"TGW route table " + id + " exists"};
+    SimTgwRouteTable table;
+    table.id = id;
+    table.transitGatewayId = tgw;
+    region.tgwRouteTables[id] = std::move(table);
+    return;
+  }
+  if (kind == "add_vpc_attachment") {
+    SimRegion& region = regionOf(topology, op);
+    SimVpcAttachment att;
+    att.id = str(op, "attachment");
+    att.transitGatewayId = str(op, "transit_gateway");
+    att.vpcId = str(op, "vpc");
+    if (!region.transitGateways.contains(att.transitGatewayId))
+      throw ControlError{"unknown transit gateway " + att.transitGatewayId};
+    if (!region.vpcs.contains(att.vpcId)) throw ControlError{"unknown VPC " + att.vpcId};
+    if (region.vpcAttachments.contains(att.id))
+      throw ControlError{"attachment " + att.id + " exists"};
+    region.vpcAttachments[att.id] = att;
+    return;
+  }
+  if (kind == "add_peering") {
+    SimPeeringAttachment p;
+    p.id = str(op, "attachment");
+    p.accepterAttachmentId = str(op, "accepter_attachment", false);
+    for (auto [key, side] :
+         {std::pair{"requester", &p.requester}, std::pair{"accepter", &p.accepter}}) {
+      if (!op.contains(key) || !op[key].is_object())
+        throw ControlError{
+            fmt::format("'{}' (object with region, transit_gateway) is required", key)};
+      (void)regionOf(topology, op[key]);
+      side->region = str(op[key], "region");
+      side->transitGatewayId = str(op[key], "transit_gateway");
+      side->ownerId = topology.accountId;
+    }
+    if (topology.peerings.contains(p.id)) throw ControlError{"attachment " + p.id + " exists"};
+    topology.peerings[p.id] = std::move(p);
+    return;
+  }
+  if (kind == "associate") {
+    // Moves the attachment's association (on the table's TGW) to route_table.
+    SimRegion& region = regionOf(topology, op);
+    const std::string tableId = str(op, "route_table");
+    const std::string att = str(op, "attachment");
+    const auto table = region.tgwRouteTables.find(tableId);
+    if (table == region.tgwRouteTables.end())
+      throw ControlError{"unknown TGW route table " + tableId};
+    for (auto& [tid, t] : region.tgwRouteTables) {
+      if (t.transitGatewayId == table->second.transitGatewayId) removeId(t.associations, att);
+    }
+    table->second.associations.push_back(att);
+    return;
+  }
   if (kind == "delete_transit_gateway") {
     SimRegion& region = regionOf(topology, op);
     const std::string id = str(op, "transit_gateway");

@@ -278,6 +278,89 @@ TEST_F(RegionDownTest, RecoverToo) {
   EXPECT_EQ(cloud_->routeTarget(kRtbB1, kVip), kEniB);
 }
 
+TEST_F(RegionDownTest, RestoreAndQuickCheckNameTheRegionLeftBehind) {
+  {
+    auto context = withStore("node-b");
+    ASSERT_TRUE(context->topology(context->deadlineAfterSeconds(60)));
+  }
+  regionDown("us-east-1");
+  auto context = withStore("node-b");
+  auto outcome = restore(*context);
+  EXPECT_EQ(outcome.verdict, Verdict::kOk) << outcome.message;
+  ASSERT_EQ(outcome.regionsLeftBehind.size(), 1u);
+  const auto& behind = outcome.regionsLeftBehind.front();
+  EXPECT_EQ(behind.region, "us-east-1");
+  EXPECT_EQ(behind.reason, "down");
+  EXPECT_THAT(behind.tables, ::testing::Contains(std::string(kRtbA1)));
+  EXPECT_THAT(behind.detail, ::testing::HasSubstr("not written"));
+  auto check = quickCheck(*withStore("node-b"));
+  EXPECT_EQ(check.verdict, Verdict::kOk) << check.message;
+  ASSERT_EQ(check.regionsLeftBehind.size(), 1u);
+  EXPECT_EQ(check.regionsLeftBehind.front().region, "us-east-1");
+}
+
+// With a stored scope, the first calls are the state reads and the scope
+// check: no discovery when nothing changed.
+TEST_F(RegionDownTest, AnUnchangedStoreCostsNoDiscovery) {
+  {
+    auto context = withStore("node-b");
+    ASSERT_TRUE(context->topology(context->deadlineAfterSeconds(60)));
+  }
+  cloud_->resetCalls();
+  auto outcome = restore(*withStore("node-b"));
+  EXPECT_EQ(outcome.verdict, Verdict::kOk) << outcome.message;
+  EXPECT_TRUE(outcome.regionsLeftBehind.empty());
+  EXPECT_EQ(cloud_->callCount("DescribeTransitGatewayPeeringAttachments"), 0);
+  EXPECT_EQ(cloud_->callCount("DescribeVpcs"), 0);
+  EXPECT_EQ(cloud_->callCount("DescribeNetworkInterfaces"), 1) << "the pre-flight only";
+  EXPECT_EQ(cloud_->routeTarget(kTgwRtbB, kVip), kAttB);
+}
+
+// The node VPC was re-attached under a new attachment id after the store was
+// written: the first pass writes the stale target (refused), the check finds
+// the change, the second pass on a fresh discovery makes the home routes right.
+TEST_F(RegionDownTest, AChangedStoreCostsARediscoveryAndASecondPass) {
+  {
+    auto context = withStore("node-b");
+    ASSERT_TRUE(context->topology(context->deadlineAfterSeconds(60)));
+  }
+  cloud_->removeAttachment(kAttB);
+  cloud_->addVpcAttachment("tgw-attach-b0000009", kTgwB, kVpcB);
+  cloud_->associate("tgw-attach-b0000009", kTgwRtbB);
+  auto outcome = restore(*withStore("node-b"));
+  EXPECT_EQ(outcome.verdict, Verdict::kOk) << outcome.message;
+  EXPECT_EQ(cloud_->routeTarget(kTgwRtbB, kVip), "tgw-attach-b0000009");
+  EXPECT_EQ(cloud_->routeTarget(kRtbB1, kVip), kEniB);
+  EXPECT_GE(cloud_->callCount("DescribeTransitGatewayPeeringAttachments"), 1) << "rediscovered";
+}
+
+// The pre-flight runs in the same round as the state reads, and no route is
+// written before it answered: an ENI that would drop the VIP's traffic fails
+// restore without a single write, with a stored scope or without one.
+TEST_F(RegionDownTest, AFailedPreflightWritesNothingEvenInParallelWithTheReads) {
+  cloud_->addEni("us-west-2", kEniB, kVpcB, /*sourceDestCheck=*/true);
+  auto cold = restore(*contextFor("node-b"));
+  EXPECT_EQ(cold.verdict, Verdict::kFailed) << cold.message;
+  EXPECT_THAT(cold.reason, HasSubstr("pre-flight"));
+  EXPECT_EQ(cloud_->writeCount(), 0);
+  {
+    auto context = withStore("node-b");
+    ASSERT_TRUE(context->topology(context->deadlineAfterSeconds(60)));
+  }
+  cloud_->resetCalls();
+  auto warm = restore(*withStore("node-b"));
+  EXPECT_EQ(warm.verdict, Verdict::kFailed) << warm.message;
+  EXPECT_THAT(warm.reason, HasSubstr("pre-flight"));
+  EXPECT_EQ(cloud_->writeCount(), 0);
+  EXPECT_EQ(cloud_->routeTarget(kRtbB1, kVip), kTgwB);
+  // Allowed to fix it, restore turns the check off and goes on.
+  auto fixed =
+      restore(*contextFor("node-b", "create_missing = true\nfix_source_dest_check = true\n"));
+  EXPECT_EQ(fixed.verdict, Verdict::kOk) << fixed.message;
+  EXPECT_FALSE(cloud_->eniSourceDestCheck(kEniB));
+  EXPECT_EQ(cloud_->routeTarget(kRtbB1, kVip), kEniB);
+}
+
 TEST_F(RegionDownTest, WithoutAStoredScopeRestoreCannotTellWhatToChange) {
   regionDown("us-east-1");
   auto context = withStore("node-b");
@@ -297,6 +380,9 @@ TEST_F(RegionDownTest, TheHomeRegionDownFailsRestoreAndBreaksNothing) {
   EXPECT_EQ(outcome.verdict, Verdict::kFailed) << outcome.message;
   EXPECT_EQ(cloud_->writeCount(), 0) << "no remote route is pointed at a node that cannot serve";
   EXPECT_EQ(cloud_->routeTarget(kRtbA1, kVip), kEniA);
+  auto recovered = recover(*withStore("node-b"));
+  EXPECT_EQ(recovered.verdict, Verdict::kFailed) << recovered.message;
+  EXPECT_EQ(cloud_->writeCount(), 0) << "recover holds remote writes back too";
 }
 
 // ---- answers that cannot be understood ------------------------------------------------

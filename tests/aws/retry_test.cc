@@ -194,6 +194,25 @@ TEST_F(RetryTest, PermissionErrorIsTriedExactlyOnceWhateverTheBudget) {
   EXPECT_EQ(clock->totalSlept(), 0ms);
 }
 
+// A caller with a deadline never queues past it: a region throttled to
+// death must not hold later calls (a remote region's reads, bounded by
+// remote_wait_s) behind the limiter for longer than their deadline.
+TEST_F(RetryTest, AdaptiveRateLimiterGivesUpAtTheCallersDeadline) {
+  AdaptiveRateLimiter limiter;
+  for (int i = 0; i < 5; ++i) limiter.onAnswer(true, *clock);
+  ASSERT_TRUE(limiter.enabled());
+  const auto until = clock->monotonic() + 1000ms;
+  int sent = 0;
+  for (int i = 0; i < 20; ++i) sent += limiter.acquire(*clock, until) ? 1 : 0;
+  EXPECT_LT(sent, 20);
+  EXPECT_LE(clock->monotonic(), until) << "no wait ended after the deadline";
+  // Refused callers took no token: one without a deadline waits only for
+  // the ones that were sent.
+  const auto before = clock->totalSlept();
+  limiter.acquire(*clock);
+  EXPECT_LT(clock->totalSlept() - before, 2000ms);
+}
+
 TEST_F(RetryTest, AdaptiveRateLimiterBacksOffOnThrottlesAndRecovers) {
   AdaptiveRateLimiter limiter;
   // Free until the first throttle.

@@ -181,6 +181,21 @@ TEST(MetricsText, EverySeriesNamesTheCommandAndTheApiHasItsOwnLabel) {
   EXPECT_THAT(text, Not(HasSubstr("action=")));
 }
 
+TEST(MetricsText, RegionsLeftBehindIsALastRunGaugeOnlyForTheActionsThatSetIt) {
+  auto m = sampleMetrics();
+  EXPECT_THAT(prometheusText(m), Not(HasSubstr("tgwark_last_run_regions_left_behind")));
+  m.regionsLeftBehind = 1;
+  std::string text = prometheusText(m);
+  expectValidExposition(text);
+  EXPECT_THAT(text, HasSubstr("# TYPE tgwark_last_run_regions_left_behind gauge\n"));
+  EXPECT_THAT(text, HasSubstr("tgwark_last_run_regions_left_behind{command=\"restore\"} 1\n"));
+  // The next run replaces it (0 once the region is repaired).
+  auto next = sampleMetrics();
+  next.regionsLeftBehind = 0;
+  text = prometheusText(next, parseMetricSamples(text));
+  EXPECT_THAT(text, HasSubstr("tgwark_last_run_regions_left_behind{command=\"restore\"} 0\n"));
+}
+
 TEST(MetricsText, CountersAccumulateAndLastRunGaugesAreReplaced) {
   auto first = sampleMetrics();
   auto second = sampleMetrics();

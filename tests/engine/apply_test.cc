@@ -517,8 +517,11 @@ TEST_F(ApplyTest, ReadBackPollsUntilRoutesAreActive) {
   auto r = apply("node-b");
   EXPECT_TRUE(r.allRight());
   EXPECT_EQ(r.count(RouteOutcome::kWritten), 5);
-  EXPECT_EQ(clock->totalSlept(), 250ms);  // one poll interval, no jitter source
-  EXPECT_EQ(r.elapsed.verify, 250ms);
+  // One poll interval (no jitter source) per region pipeline that still saw
+  // the routes pending: each region reads its own writes back.
+  EXPECT_GE(clock->totalSlept(), 250ms);
+  EXPECT_LE(clock->totalSlept(), 500ms);
+  EXPECT_GE(r.elapsed.verify, 250ms);
 }
 
 TEST_F(ApplyTest, ReadBackThatNeverSettlesIsUnknownAtTheDeadline) {

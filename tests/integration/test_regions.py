@@ -1,11 +1,15 @@
-"""Regions are independent failure domains: a region that is down or stalled
-degrades only its own tables; restore on the new active node still makes its
-home routes right, and a later quickCheck repairs the rest once the region is
-back. The home region down: restore fails and nothing else changes.
+"""Regions are independent failure domains: a region that is down, stalled,
+denied or throttled to death degrades only its own tables; restore, recover
+and quickCheck on the active node still make (or find) its home routes right,
+exit 0 and name the region left behind (log, --json, metrics), and one
+quickCheck repairs it once the region is back. The home region down: restore
+fails and nothing changes.
 
 Each node plays LifeKeeper's part as in test_cluster.py (its own instance
-metadata, its own topology store); node-b learned the scope once, while every
-region answered (`tgwark discover`, as docs/semantics.md recommends after setup).
+metadata, its own scope store); the node under test learned the scope once,
+while every region answered (`tgwark discover`), so its actions start with
+the state reads and a check of the stored scope. Deadlines are short
+(remote_wait_s = 1, restore_timeout_s = 6): the faults are permanent.
 """
 
 import os
@@ -16,8 +20,25 @@ import harness  # noqa: E402
 from harness import SimTestCase  # noqa: E402
 from test_cluster import Cluster  # noqa: E402
 
-OLD_REGION = "us-east-1"   # node-a's region
-HOME_REGION = "us-west-2"  # node-b's region
+REGION_OF = {"node-a": "us-east-1", "node-b": "us-west-2"}
+OTHER = {"node-a": "node-b", "node-b": "node-a"}
+CLIENT_REGION = "eu-west-1"
+
+FAULTS = {
+    "down": {"action": "*", "kind": "Unavailable", "probability": 1.0},
+    # Each call held three times remote_wait_s: an action that waited for it
+    # would read and write that region (its routes would change). Not longer:
+    # every stalled call holds one of the emulator's 32 workers meanwhile.
+    "stalled": {"action": "*", "kind": "stall", "probability": 1.0, "stall_ms": 3000},
+    "denied": {"action": "*", "kind": "UnauthorizedOperation", "probability": 1.0},
+    "throttled": {"action": "*", "kind": "RequestLimitExceeded", "probability": 1.0},
+}
+
+
+def short_config(topology, url):
+    return (harness.config_toml(topology, url, extra_aws="remote_wait_s = 1")
+            .replace("restore_timeout_s = 60", "restore_timeout_s = 6")
+            .replace("quickcheck_timeout_s = 30", "quickcheck_timeout_s = 6"))
 
 
 class Regions(SimTestCase):
@@ -25,86 +46,159 @@ class Regions(SimTestCase):
 
     def setUp(self):
         super().setUp()
-        text = harness.config_toml(self.topology, self.sim.url, extra_aws="remote_wait_s = 2")
-        self.config = self.write_config(text=text)
+        self.config = self.write_config(text=short_config(self.topology, self.sim.url))
         self.cluster = Cluster(self.sim, self.topology, self.workdir, self.config)
-        self.assertRc(self.cluster.call("node-a", "restore"), 0)
-        learned = harness.tgwark(["discover"], self.cluster.envs["node-b"], self.config)
-        self.assertRc(learned, 0)
 
     def tearDown(self):
         self.sim.clear_faults()
         super().tearDown()
 
-    def region_of(self, table):
-        return self.sim.vip_routes()[table][0]
+    def prepare(self, node):
+        """The other node active; `node` knows the scope from a discovery."""
+        self.assertRc(self.cluster.call(OTHER[node], "restore"), 0)
+        self.assertRc(harness.tgwark(["discover"], self.cluster.envs[node], self.config), 0)
 
-    def assertHomeServes(self, node, region):
+    def json_action(self, node, action):
+        r = harness.tgwark(["--json", "--metrics-file", self.metrics_path(node), action],
+                           self.cluster.envs[node], self.config)
+        return r, r.json()
+
+    def metrics_path(self, node):
+        return os.path.join(self.workdir, node + ".prom")
+
+    def gauge(self, node, command):
+        with open(self.metrics_path(node)) as f:
+            for line in f:
+                if line.startswith('tgwark_last_run_regions_left_behind{command="%s"}' % command):
+                    return float(line.split()[-1])
+        return None
+
+    def assertHomeServes(self, node):
+        expected = harness.expected_vip_targets(self.topology, node)
+        actual = self.sim.vip_routes()
+        home = REGION_OF[node]
+        for table, target in expected.items():
+            if actual[table][0] == home:
+                self.assertEqual(actual[table][2:], (target, "active"), table)
+
+    def assertAllServe(self, node):
         expected = harness.expected_vip_targets(self.topology, node)
         actual = self.sim.vip_routes()
         for table, target in expected.items():
-            if actual[table][0] == region:
-                self.assertEqual(actual[table][2], target, table)
-                self.assertEqual(actual[table][3], "active", table)
+            self.assertEqual(actual[table][2:], (target, "active"), table)
+
+    def assertRegionUntouched(self, region, before_routes):
+        after = self.sim.vip_routes()
+        for table, route in before_routes.items():
+            if route[0] == region:
+                self.assertEqual(after[table], route, "%s is in the region left behind" % table)
 
     def assertOnlyVipRoutesChanged(self, before):
-        after = self.sim.state()
         self.assertEqual(harness.json_diff(harness.strip_vip_routes(before),
-                                           harness.strip_vip_routes(after)), [])
+                                           harness.strip_vip_routes(self.sim.state())), [])
 
-    def fail_over_with(self, fault):
-        before_routes = self.sim.vip_routes()
+    def assertLeftBehind(self, doc, region, reason):
+        behind = {r["region"]: r for r in doc["regions_left_behind"]}
+        self.assertIn(region, behind, doc)
+        self.assertEqual(behind[region]["reason"], reason, doc)
+        self.assertTrue(behind[region]["tables"], doc)
+        self.assertEqual(set(behind), {region}, doc)
+
+    def outage(self, node, region, kind):
+        """restore, recover and quickCheck on `node` with `region` failing as
+        `kind`; then the region comes back and one quickCheck repairs it."""
+        self.prepare(node)
         before = self.sim.state()
-        self.sim.fault(fault)
-        r = self.cluster.call("node-b", "restore")
+        before_routes = self.sim.vip_routes()
+        self.sim.fault(dict(FAULTS[kind], region=region))
+        # The left-behind reason: a stall ends in the remote deadline.
+        reason = kind
+
+        r, doc = self.json_action(node, "restore")
         self.assertRc(r, 0)
-        self.assertHomeServes("node-b", HOME_REGION)
-        after_routes = self.sim.vip_routes()
-        for table, route in before_routes.items():
-            if route[0] == OLD_REGION:
-                self.assertEqual(after_routes[table], route, "%s is in the region that is down"
-                                 % table)
+        self.assertHomeServes(node)
+        self.assertRegionUntouched(region, before_routes)
+        self.assertLeftBehind(doc, region, reason)
+        self.assertIn("region %s left behind (%s)" % (region, reason), r.stderr)
+        self.assertEqual(self.gauge(node, "restore"), 1)
+
+        # A home route drifts; recover puts it back with the region still out.
+        home_table = next(t for t, route in self.sim.vip_routes().items()
+                          if route[0] == REGION_OF[node] and route[1] == "vpc"
+                          and route[2] and route[2].startswith("eni-"))
+        self.sim.drift({"op": "set_route", "region": REGION_OF[node], "route_table": home_table,
+                        "destination": harness.VIP, "gateway_id": "igw-00000000000000000"})
+        qc = self.cluster.call(node, "quickCheck")
+        self.assertRc(qc, 1)
+        r, doc = self.json_action(node, "recover")
+        self.assertRc(r, 0)
+        self.assertHomeServes(node)
+        self.assertLeftBehind(doc, region, reason)
+
+        r, doc = self.json_action(node, "quickCheck")
+        self.assertRc(r, 0)
+        self.assertLeftBehind(doc, region, reason)
+        self.assertEqual(self.gauge(node, "quickCheck"), 1)
+        self.assertRegionUntouched(region, before_routes)
         self.assertOnlyVipRoutesChanged(before)
+
         # The region comes back: one quickCheck on the active node repairs it.
         self.sim.clear_faults()
-        qc = self.cluster.call("node-b", "quickCheck")
-        self.assertRc(qc, 0)
-        expected = harness.expected_vip_targets(self.topology, "node-b")
-        actual = self.sim.vip_routes()
-        for table, target in expected.items():
-            self.assertEqual(actual[table][2], target, table)
-        return r
+        r, doc = self.json_action(node, "quickCheck")
+        self.assertRc(r, 0)
+        self.assertEqual(doc["regions_left_behind"], [])
+        self.assertEqual(self.gauge(node, "quickCheck"), 0)
+        self.assertAllServe(node)
+        self.assertOnlyVipRoutesChanged(before)
 
-    def test_old_region_down_restore_makes_the_home_routes_right(self):
-        r = self.fail_over_with({"region": OLD_REGION, "action": "*", "kind": "Unavailable",
-                                 "probability": 1.0})
-        self.assertIn("acting on the stored scope", r.stderr)
+    # node-b takes over with node-a's region (or the client region) out.
+    def test_node_b_old_region_down(self):
+        self.outage("node-b", "us-east-1", "down")
 
-    def test_old_region_stalled_restore_does_not_wait_for_it(self):
-        # Each call to the old region is held far longer than remote_wait_s
-        # (2 s); a restore that waited for it would run into its own deadline.
-        self.fail_over_with({"region": OLD_REGION, "action": "*", "kind": "stall",
-                             "probability": 1.0, "stall_ms": 20000})
+    def test_node_b_client_region_stalled(self):
+        self.outage("node-b", CLIENT_REGION, "stalled")
 
-    def test_old_region_denied_restore_makes_the_home_routes_right(self):
-        self.fail_over_with({"region": OLD_REGION, "action": "*", "kind": "UnauthorizedOperation",
-                             "probability": 1.0})
+    def test_node_b_old_region_denied(self):
+        self.outage("node-b", "us-east-1", "denied")
 
-    def test_home_region_down_restore_fails_and_changes_nothing(self):
-        # Transient errors are retried until the deadline: a short one keeps the test short.
-        short = self.write_config(
-            name="short.toml",
-            text=harness.config_toml(self.topology, self.sim.url, extra_aws="remote_wait_s = 2")
-            .replace("restore_timeout_s = 60", "restore_timeout_s = 6"))
+    def test_node_b_client_region_throttled_to_death(self):
+        self.outage("node-b", CLIENT_REGION, "throttled")
+
+    # node-a takes over (back) with node-b's region or the client region out.
+    def test_node_a_old_region_stalled(self):
+        self.outage("node-a", "us-west-2", "stalled")
+
+    def test_node_a_client_region_down(self):
+        self.outage("node-a", CLIENT_REGION, "down")
+
+    def test_node_a_client_region_denied(self):
+        self.outage("node-a", CLIENT_REGION, "denied")
+
+    def test_node_a_old_region_throttled_to_death(self):
+        self.outage("node-a", "us-west-2", "throttled")
+
+    def home_down(self, node):
+        self.prepare(node)
         before = self.sim.state()
         writes = self.sim.writes()
-        self.sim.fault({"region": HOME_REGION, "action": "*", "kind": "Unavailable",
-                        "probability": 1.0})
-        r = harness.tgwark(["restore"], self.cluster.envs["node-b"], short)
+        self.sim.fault(dict(FAULTS["down"], region=REGION_OF[node]))
+        r = self.cluster.call(node, "restore")
         self.assertRc(r, 1)
+        self.assertRc(self.cluster.call(node, "recover"), 1)
+        # quickCheck cannot tell (LifeKeeper's convention: not a failure).
+        qc = self.cluster.call(node, "quickCheck")
+        self.assertRc(qc, 0)
+        self.assertIn("not a failure", qc.stderr)
         self.sim.clear_faults()
+        # Nothing else was pointed at a node whose own routes cannot be read.
         self.assertEqual(self.sim.writes(), writes)
         self.assertEqual(harness.json_diff(before, self.sim.state()), [])
+
+    def test_node_b_home_region_down_restore_and_recover_fail_and_change_nothing(self):
+        self.home_down("node-b")
+
+    def test_node_a_home_region_down_restore_and_recover_fail_and_change_nothing(self):
+        self.home_down("node-a")
 
 
 if __name__ == "__main__":

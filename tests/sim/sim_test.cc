@@ -543,6 +543,71 @@ TEST_F(SimTest, TgwRouteLifecycleAndBlackhole) {
   EXPECT_EQ(search(kEastTgwRtb1, kVip), std::string(kPeerEastWest) + "|static|blackhole");
 }
 
+// Topology changes through drift (tests of a stored scope gone stale): a VPC
+// re-attached under a new id with its association moved, tables added and
+// deleted, a peering added; every op is checked, an unknown id is a 400.
+TEST_F(SimTest, TopologyDriftOps) {
+  httplib::Client control("127.0.0.1", server_->port());
+  auto post = [&](const nlohmann::json& ops) {
+    auto r = control.Post("/_sim/drift", ops.dump(), "application/json");
+    return r ? r->status : 0;
+  };
+  const std::string reattached = "tgw-attach-00000010900000000";
+  ASSERT_EQ(
+      post(nlohmann::json::array(
+          {{{"op", "delete_attachment"}, {"attachment", kEastAtt1}},
+           {{"op", "add_vpc_attachment"},
+            {"region", "us-east-1"},
+            {"attachment", reattached},
+            {"transit_gateway", kEastTgw},
+            {"vpc", kEastVpc1}},
+           {{"op", "associate"},
+            {"region", "us-east-1"},
+            {"route_table", kEastTgwRtb1},
+            {"attachment", reattached}},
+           {{"op", "add_route_table"},
+            {"region", "us-east-1"},
+            {"route_table", "rtb-00000010900000000"},
+            {"vpc", kEastVpc1}},
+           {{"op", "delete_route_table"}, {"region", "us-east-1"}, {"route_table", kEastRtb2}},
+           {{"op", "add_peering"},
+            {"attachment", "tgw-attach-00fff09ee00000000"},
+            {"requester", {{"region", "us-east-1"}, {"transit_gateway", kEastTgw}}},
+            {"accepter",
+             {{"region", "us-west-2"}, {"transit_gateway", "tgw-01000000000000000"}}}}})),
+      200);
+  auto atts = call("us-east-1", "DescribeTransitGatewayAttachments",
+                   {{"Filter.1.Name", "transit-gateway-attachment-id"},
+                    {"Filter.1.Value.1", reattached},
+                    {"Filter.1.Value.2", kEastAtt1}});
+  ASSERT_EQ(atts->status, 200) << atts->body;
+  auto items = atts->root().child("transitGatewayAttachments").children("item");
+  ASSERT_EQ(std::distance(items.begin(), items.end()), 1);
+  auto item = atts->root().child("transitGatewayAttachments").child("item");
+  EXPECT_EQ(std::string(item.child_value("transitGatewayAttachmentId")), reattached);
+  EXPECT_EQ(std::string(item.child("association").child_value("transitGatewayRouteTableId")),
+            kEastTgwRtb1);
+  auto tables = call("us-east-1", "DescribeRouteTables",
+                     {{"Filter.1.Name", "vpc-id"}, {"Filter.1.Value.1", kEastVpc1}});
+  EXPECT_NE(tables->body.find("rtb-00000010900000000"), std::string::npos);
+  EXPECT_EQ(call("us-east-1", "DescribeRouteTables", {{"RouteTableId.1", kEastRtb2}})->code(),
+            "InvalidRouteTableID.NotFound");
+  auto peers = call("us-west-2", "DescribeTransitGatewayPeeringAttachments",
+                    {{"Filter.1.Name", "transit-gateway-attachment-id"},
+                     {"Filter.1.Value.1", "tgw-attach-00fff09ee00000000"}});
+  EXPECT_NE(peers->body.find("tgw-attach-00fff09ee00000000"), std::string::npos) << peers->body;
+  EXPECT_EQ(post({{"op", "add_route_table"},
+                  {"region", "us-east-1"},
+                  {"route_table", "rtb-00000010800000000"},
+                  {"vpc", "vpc-0123456789abcdef0"}}),
+            400);
+  EXPECT_EQ(post({{"op", "associate"},
+                  {"region", "us-east-1"},
+                  {"route_table", "tgw-rtb-0123456789abcdef0"},
+                  {"attachment", reattached}}),
+            400);
+}
+
 TEST_F(SimTest, VpcRouteToDeletedEniIsBlackhole) {
   httplib::Client control("127.0.0.1", server_->port());
   auto drift = control.Post(

@@ -192,6 +192,31 @@ class FakeCloud : public std::enable_shared_from_this<FakeCloud> {
       });
     }
   }
+  // Topology changes between runs (scope check tests).
+  void removeRouteTable(const std::string& rtbId) {
+    std::lock_guard lock(mu_);
+    rtbs_.erase(rtbId);
+    tgwRtbs_.erase(rtbId);
+  }
+  // Removes every side of the attachment (a peering's both sides, either id),
+  // with its associations.
+  void removeAttachment(const std::string& attId) {
+    std::lock_guard lock(mu_);
+    std::set<std::string> ids{attId};
+    for (auto it = peerings_.begin(); it != peerings_.end(); ++it) {
+      if (it->second.transitGatewayAttachmentId == attId ||
+          it->second.accepterTransitGatewayAttachmentId == attId) {
+        ids.insert(it->second.transitGatewayAttachmentId);
+        if (!it->second.accepterTransitGatewayAttachmentId.empty())
+          ids.insert(it->second.accepterTransitGatewayAttachmentId);
+        peerings_.erase(it);
+        break;
+      }
+    }
+    std::erase_if(attachments_, [&](const auto& entry) {
+      return ids.contains(entry.second.transitGatewayAttachmentId);
+    });
+  }
   // State given to routes created or replaced from now on (default "active").
   void setWrittenState(std::string state) {
     std::lock_guard lock(mu_);

@@ -1,0 +1,239 @@
+#include "engine/scope_check.h"
+
+#include <condition_variable>
+#include <mutex>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "engine/engine.h"
+#include "support/fake_clock.h"
+#include "support/worlds.h"
+
+namespace tgwark::engine {
+namespace {
+
+using namespace tgwark::testing;
+using ::testing::AllOf;
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+struct ScopeCheckTest : ::testing::Test {
+  std::shared_ptr<FakeCloud> cloud = threeRegions();
+  std::shared_ptr<FakeClock> clock = std::make_shared<FakeClock>();
+  model::Config config = parseOrDie(baseConfigText());
+  model::Topology stored;
+  void SetUp() override { stored = discoverOrDie(cloud, config, clock); }
+  ScopeCheckReport check() {
+    ScopeCheckOptions options;
+    options.homeRegion = "us-west-2";
+    return checkScope(config, stored, cloud->factory(), Deadline::none(clock), options);
+  }
+};
+
+TEST_F(ScopeCheckTest, AnUnchangedScopeCostsThreeDescribesPerRegionAndNoDiscovery) {
+  auto report = check();
+  EXPECT_FALSE(report.changed()) << ::testing::PrintToString(report.changes);
+  EXPECT_TRUE(report.complete());
+  EXPECT_EQ(report.regionsChecked, 3);
+  for (const auto* region : {"us-east-1", "us-west-2", "eu-west-1"}) {
+    EXPECT_EQ(cloud->callCount("DescribeTransitGatewayAttachments", region), 1) << region;
+    EXPECT_EQ(cloud->callCount("DescribeTransitGatewayRouteTables", region), 1) << region;
+    EXPECT_EQ(cloud->callCount("DescribeRouteTables", region), 1) << region;
+  }
+  EXPECT_EQ(cloud->totalCalls(), 9);
+  EXPECT_EQ(cloud->callCount("DescribeNetworkInterfaces"), 0);
+  EXPECT_EQ(cloud->callCount("DescribeTransitGatewayPeeringAttachments"), 0);
+  EXPECT_EQ(cloud->writeCount(), 0);
+}
+
+TEST_F(ScopeCheckTest, ANodeVpcReattachedWithANewAttachmentIdIsAChange) {
+  cloud->removeAttachment(kAttB);
+  cloud->addVpcAttachment("tgw-attach-b0000002", kTgwB, kVpcB);
+  cloud->associate("tgw-attach-b0000002", kTgwRtbB);
+  auto report = check();
+  EXPECT_THAT(report.changes, Contains(HasSubstr("tgw-attach-b0000002 of tgw-b0000001 is new")));
+  EXPECT_THAT(report.changes, Contains(HasSubstr(std::string(kAttB) + " of tgw-b0000001 is gone")));
+}
+
+TEST_F(ScopeCheckTest, AReplacedPeeringIsAChangeOnBothSides) {
+  cloud->removeAttachment(kPeerBD);
+  cloud->addPeering("tgw-attach-f0000009", kTgwB, kTgwD);
+  auto report = check();
+  EXPECT_THAT(report.changes, Contains(AllOf(HasSubstr("us-west-2"), HasSubstr("f0000009"))));
+  EXPECT_THAT(report.changes, Contains(AllOf(HasSubstr("eu-west-1"), HasSubstr("f0000009"))));
+  EXPECT_THAT(report.changes, Contains(HasSubstr("f0000002 of tgw-d0000001 is gone")));
+}
+
+TEST_F(ScopeCheckTest, AMovedAssociationIsAChange) {
+  cloud->addTgwRouteTable("tgw-rtb-b0000002", kTgwB);
+  cloud->associate(kAttB, "tgw-rtb-b0000002");
+  auto report = check();
+  EXPECT_THAT(report.changes, Contains(HasSubstr("associated with tgw-rtb-b0000002")));
+  EXPECT_THAT(report.changes, Contains(HasSubstr("TGW route table tgw-rtb-b0000002 is new")));
+}
+
+TEST_F(ScopeCheckTest, TablesAddedAndGoneAreChanges) {
+  cloud->addRouteTable("us-west-2", "rtb-b0000002", kVpcB);
+  cloud->removeRouteTable(kRtbC2);
+  cloud->removeRouteTable(kTgwRtbD);
+  auto report = check();
+  EXPECT_THAT(report.changes,
+              Contains(HasSubstr("route table rtb-b0000002 of vpc-b0000001 is new")));
+  EXPECT_THAT(report.changes, Contains(HasSubstr("route table rtb-c0000002 is gone")));
+  EXPECT_THAT(report.changes, Contains(HasSubstr("TGW route table tgw-rtb-d0000001 is gone")));
+}
+
+TEST_F(ScopeCheckTest, AClientTableThatNowHoldsTheVipRouteIsAChangeOneThatLostItIsNot) {
+  cloud->addRoute(kRtbC2, kVip, kTgwE);  // rtb-c2 was not managed
+  cloud->removeRoute(kRtbC1, kVip);      // rtb-c1 stays managed (reported missing by the read)
+  auto report = check();
+  ASSERT_EQ(report.changes.size(), 1u) << ::testing::PrintToString(report.changes);
+  EXPECT_THAT(report.changes[0], HasSubstr("rtb-c0000002 now holds the VIP route"));
+}
+
+TEST_F(ScopeCheckTest, ARegionThatCannotBeCheckedIsUnverifiedAndTheOthersStillAre) {
+  cloud->failFactory("us-east-1", Error{ErrorCategory::kRetryable, "down", "Unavailable", {}, 503});
+  cloud->addRouteTable("us-west-2", "rtb-b0000002", kVpcB);
+  auto report = check();
+  ASSERT_EQ(report.unverified.size(), 1u);
+  EXPECT_TRUE(report.unverified.contains("us-east-1"));
+  EXPECT_FALSE(report.complete());
+  EXPECT_THAT(report.changes, Contains(HasSubstr("rtb-b0000002")));
+  EXPECT_EQ(cloud->callCount("DescribeRouteTables", "us-west-2"), 1);
+}
+
+TEST_F(ScopeCheckTest, ARemoteRegionPastItsOwnDeadlineIsUnverifiedTheHomeRegionIsChecked) {
+  ScopeCheckOptions options;
+  options.homeRegion = "us-west-2";
+  options.remoteDeadline = Deadline::after(clock, std::chrono::milliseconds(0));
+  auto report = checkScope(config, stored, cloud->factory(),
+                           Deadline::after(clock, std::chrono::seconds(60)), options);
+  EXPECT_TRUE(report.unverified.contains("us-east-1"));
+  EXPECT_TRUE(report.unverified.contains("eu-west-1"));
+  EXPECT_FALSE(report.unverified.contains("us-west-2"));
+  EXPECT_EQ(cloud->callCount("DescribeTransitGatewayAttachments", "us-west-2"), 1);
+  EXPECT_EQ(cloud->callCount("DescribeTransitGatewayAttachments", "us-east-1"), 0);
+}
+
+// The narrow IAM policy without DescribeTransitGatewayAttachments: the VPC
+// and peering attachment calls stand in (associations are not compared).
+TEST_F(ScopeCheckTest, WithoutDescribeTransitGatewayAttachmentsTheAttachmentCallsStandIn) {
+  cloud->setInterceptor([](const FakeCall& call) -> std::optional<Error> {
+    if (call.action != "DescribeTransitGatewayAttachments") return std::nullopt;
+    return fakeAwsError(ErrorCategory::kPermission, "UnauthorizedOperation", "not permitted", 403);
+  });
+  auto unchanged = check();
+  EXPECT_FALSE(unchanged.changed()) << ::testing::PrintToString(unchanged.changes);
+  EXPECT_TRUE(unchanged.complete());
+  EXPECT_EQ(cloud->callCount("DescribeTransitGatewayVpcAttachments", "us-west-2"), 1);
+  EXPECT_EQ(cloud->callCount("DescribeTransitGatewayPeeringAttachments", "us-west-2"), 1);
+
+  cloud->removeAttachment(kPeerBD);
+  cloud->addPeering("tgw-attach-f0000009", kTgwB, kTgwD);
+  cloud->removeAttachment(kAttB);
+  cloud->addVpcAttachment("tgw-attach-b0000002", kTgwB, kVpcB);
+  auto changed = check();
+  EXPECT_THAT(changed.changes, Contains(AllOf(HasSubstr("eu-west-1"), HasSubstr("f0000009"))));
+  EXPECT_THAT(changed.changes, Contains(HasSubstr("tgw-attach-b0000002 of tgw-b0000001 is new")));
+  EXPECT_THAT(changed.changes,
+              Contains(HasSubstr(std::string(kAttB) + " of tgw-b0000001 is gone")));
+}
+
+TEST_F(ScopeCheckTest, ListedTablesAreNotListedAgainOnlyAttachmentsAreChecked) {
+  config = parseOrDie(
+      baseConfigText("vpc_route_tables = [\"rtb-a0000001\", \"rtb-b0000001\"]\n"
+                     "tgw_route_tables = [\"tgw-rtb-e0000001\", \"tgw-rtb-b0000001\"]\n"));
+  stored = discoverOrDie(cloud, config, clock);
+  auto report = check();
+  EXPECT_FALSE(report.changed()) << ::testing::PrintToString(report.changes);
+  EXPECT_EQ(cloud->callCount("DescribeRouteTables"), 0);
+  EXPECT_EQ(cloud->callCount("DescribeTransitGatewayRouteTables"), 0);
+  EXPECT_GE(cloud->callCount("DescribeTransitGatewayAttachments"), 1);
+}
+
+// The home region's writes start as soon as the home read is in: a remote
+// region whose read does not answer until a home write arrived does not hold
+// them up (a pipeline that read every region first would never write).
+TEST(ApplyPipelineTest, HomeWritesDoNotWaitForASlowRemoteRead) {
+  auto cloud = twoRegions();
+  auto clock = std::make_shared<FakeClock>();
+  auto config = parseOrDie(baseConfigText());
+  auto topo = discoverOrDie(cloud, config, clock);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool homeWritten = false;
+  bool remoteWaited = false;
+  cloud->setInterceptor([&](const FakeCall& call) -> std::optional<Error> {
+    std::unique_lock lock(mu);
+    if (call.mutating && call.region == "us-west-2") {
+      homeWritten = true;
+      cv.notify_all();
+    }
+    if (!call.mutating && call.region == "us-east-1" && !remoteWaited) {
+      remoteWaited = true;
+      // Bounded so a broken pipeline fails the test instead of hanging it.
+      if (!cv.wait_for(lock, std::chrono::seconds(20), [&] { return homeWritten; })) {
+        return Error{ErrorCategory::kRetryable, "home writes never started", "Test", {}, 503};
+      }
+    }
+    return std::nullopt;
+  });
+  auto report = applyFor(config, topo, "node-b", cloud->factory(), Deadline::none(clock),
+                         applyOptionsFrom(config));
+  ASSERT_TRUE(report) << report.error().describe();
+  EXPECT_TRUE(report->homeRight());
+  EXPECT_TRUE(report->allRight());
+  EXPECT_EQ(cloud->routeTarget(kRtbB1, kVip), kEniB);
+  EXPECT_EQ(cloud->routeTarget(kTgwRtbE, kVip), kPeerEB);
+  // One report in plan order: home tables first.
+  ASSERT_FALSE(report->routes.empty());
+  EXPECT_TRUE(report->routes.front().change.desired.home());
+}
+
+TEST(ApplyPipelineTest, AShutWriteGateWritesNothing) {
+  auto cloud = twoRegions();
+  auto clock = std::make_shared<FakeClock>();
+  auto config = parseOrDie(baseConfigText());
+  auto topo = discoverOrDie(cloud, config, clock);
+  int asked = 0;
+  auto report = applyFor(config, topo, "node-b", cloud->factory(), Deadline::none(clock),
+                         applyOptionsFrom(config), [&] {
+                           ++asked;
+                           return false;
+                         });
+  ASSERT_TRUE(report) << report.error().describe();
+  EXPECT_EQ(asked, 1);
+  EXPECT_EQ(cloud->writeCount(), 0);
+  EXPECT_FALSE(report->homeRight());
+  for (const auto& r : report->routes) {
+    if (r.change.needsWrite()) {
+      EXPECT_THAT(r.detail, HasSubstr("pre-flight")) << r.change.desired.tableId;
+    }
+  }
+}
+
+TEST(ApplyPipelineTest, ARemoteRegionDownLeavesOnlyItsTablesUnknown) {
+  auto cloud = twoRegions();
+  auto clock = std::make_shared<FakeClock>();
+  auto config = parseOrDie(baseConfigText());
+  auto topo = discoverOrDie(cloud, config, clock);
+  cloud->failFactory("us-east-1", Error{ErrorCategory::kRetryable, "down", "Unavailable", {}, 503});
+  auto report = applyFor(config, topo, "node-b", cloud->factory(), Deadline::none(clock),
+                         applyOptionsFrom(config));
+  ASSERT_TRUE(report) << report.error().describe();
+  EXPECT_TRUE(report->homeRight());
+  for (const auto& r : report->routes) {
+    if (r.change.desired.region == "us-east-1") {
+      EXPECT_EQ(r.outcome, RouteOutcome::kUnknown) << r.change.desired.tableId;
+      ASSERT_TRUE(r.error);
+      EXPECT_EQ(r.error->awsCode, "Unavailable");
+    } else {
+      EXPECT_TRUE(r.right()) << r.change.desired.tableId;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tgwark::engine
