@@ -54,7 +54,7 @@ class Applier {
   Ec2Factory factory_;
   std::shared_ptr<ApiCallCounter> counter_;
   ApplyReport report_;
-  std::mutex mu_;  // guards report_.elapsed.paced
+  std::mutex mu_;  // guards report_.elapsed
 };
 
 Result<aws::WriteAck> Applier::send(aws::Ec2Api& api, const RouteResult& result, bool create,
@@ -108,7 +108,9 @@ void Applier::writeOne(aws::Ec2Api& api, TokenBucket& bucket, RouteResult& resul
   // has a whole-action deadline (restore_timeout_s): a throttled or
   // transiently failing write keeps being retried, paced and backed off,
   // for as long as that deadline allows.
+  std::optional<Error> lastAnswer;  // the last error that came with an HTTP answer
   for (int round = 0; !outcome && !opts_.ec2DryRun && outcome.error().retryable(); ++round) {
+    if (outcome.error().httpStatus > 0) lastAnswer = outcome.error();
     const Millis base = opts_.writeRetryBase * (1LL << std::min(round, 5));
     const Millis cap = std::min(base, opts_.writeRetryCap);
     const double jitter = opts_.random ? 0.5 + 0.5 * opts_.random->uniform01() : 1.0;
@@ -155,8 +157,11 @@ void Applier::writeOne(aws::Ec2Api& api, TokenBucket& bucket, RouteResult& resul
     const auto& e = outcome.error();
     result.outcome = e.category == ErrorCategory::kDeadlineExceeded ? RouteOutcome::kUnknown
                                                                     : RouteOutcome::kFailed;
-    result.error = e;
-    result.detail = result.action + " failed: " + e.describe();
+    // A last retry that only met the deadline says less than the answer
+    // before it (its code and request id are what an operator needs).
+    const bool cutShort = e.category == ErrorCategory::kDeadlineExceeded && e.httpStatus == 0;
+    result.error = cutShort && lastAnswer ? *lastAnswer : e;
+    result.detail = result.action + " failed: " + result.error->describe();
     return;
   }
   // Written; confirmed by the read-back.
@@ -301,24 +306,33 @@ ApplyReport Applier::run() {
   const auto writeStart = clock->monotonic();
   std::vector<std::string> regions;
   for (const auto& [region, indices] : byRegion) regions.push_back(region);
-  parallelFor(regions.size(), regions.size(),
-              [&](std::size_t i) { writeRegion(regions[i], byRegion[regions[i]]); });
-  report_.elapsed.write = since(*clock, writeStart);
-
-  std::vector<std::size_t> written;
-  for (const auto& [region, indices] : byRegion)
-    for (auto i : indices)
-      if (!report_.routes[i].error && report_.routes[i].outcome == RouteOutcome::kUnknown)
-        written.push_back(i);
-  if (!opts_.ec2DryRun && !written.empty()) {
-    const auto verifyStart = clock->monotonic();
-    if (opts_.verify) {
-      verifyWritten(written);
-    } else {
-      for (auto i : written) report_.routes[i].outcome = RouteOutcome::kWritten;
+  // Each region reads back its own writes as soon as they are done. A region
+  // whose writes keep failing is retried until the deadline; were the
+  // read-back to wait for it, the other regions' routes (the home ones among
+  // them) would be left unconfirmed, with whatever time the last retry
+  // happened to leave.
+  parallelFor(regions.size(), regions.size(), [&](std::size_t i) {
+    const auto& indices = byRegion.at(regions[i]);
+    writeRegion(regions[i], indices);
+    const auto written = since(*clock, writeStart);
+    std::vector<std::size_t> sent;
+    for (auto r : indices)
+      if (!report_.routes[r].error && report_.routes[r].outcome == RouteOutcome::kUnknown)
+        sent.push_back(r);
+    Millis verifying{0};
+    if (!opts_.ec2DryRun && !sent.empty()) {
+      const auto verifyStart = clock->monotonic();
+      if (opts_.verify) {
+        verifyWritten(sent);
+      } else {
+        for (auto r : sent) report_.routes[r].outcome = RouteOutcome::kWritten;
+      }
+      verifying = since(*clock, verifyStart);
     }
-    report_.elapsed.verify = since(*clock, verifyStart);
-  }
+    std::lock_guard lock(mu_);
+    report_.elapsed.write = std::max(report_.elapsed.write, written);
+    report_.elapsed.verify = std::max(report_.elapsed.verify, verifying);
+  });
   report_.calls = counter_->snapshot();
   return std::move(report_);
 }

@@ -49,7 +49,7 @@ struct RouteResult {
 struct PhaseTimes {
   Millis read{0};    // reading the current state (filled by callers that read)
   Millis write{0};   // from the first to the last write answer, pacing included
-  Millis verify{0};  // read-back
+  Millis verify{0};  // read-back (each region's follows its own writes; the longest)
   Millis paced{0};   // time spent waiting for write tokens, summed over regions
 };
 

@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <future>
+
 #include <fmt/format.h>
 
 #include "engine/engine.h"
@@ -517,8 +520,45 @@ TEST_F(ApplyTest, ReadBackPollsUntilRoutesAreActive) {
   auto r = apply("node-b");
   EXPECT_TRUE(r.allRight());
   EXPECT_EQ(r.count(RouteOutcome::kWritten), 5);
-  EXPECT_EQ(clock->totalSlept(), 250ms);  // one poll interval, no jitter source
-  EXPECT_EQ(r.elapsed.verify, 250ms);
+  // One poll interval (no jitter source) in each of the two regions, whose
+  // read-backs run side by side on the shared fake clock.
+  EXPECT_GE(clock->totalSlept(), 250ms);
+  EXPECT_LE(clock->totalSlept(), 500ms);
+  EXPECT_GE(r.elapsed.verify, 250ms);
+  EXPECT_LE(r.elapsed.verify, 500ms);
+}
+
+// A remote region whose write stalls until the deadline must not leave the
+// home routes unconfirmed: each region reads back its own writes as soon as
+// they are done. (Before, the read-back of every region waited for the
+// slowest region's writes and got whatever time their last retry left.)
+TEST_F(ApplyTest, HomeReadBackDoesNotWaitForAStalledRemoteRegion) {
+  auto deadline = Deadline::after(clock, 20s);
+  std::promise<void> homeReadBack;
+  auto homeReadBackSeen = homeReadBack.get_future().share();
+  std::atomic<int> homeWrites{0};
+  std::atomic<int> homeReads{0};
+  cloud->setInterceptor([&](const FakeCall& c) -> std::optional<Error> {
+    if (c.region == "us-west-2" && c.mutating) ++homeWrites;
+    // Both home tables' read-back calls made (one each): let the stall go on.
+    if (c.region == "us-west-2" && !c.mutating && homeWrites == 2 && ++homeReads == 2)
+      homeReadBack.set_value();
+    if (c.region == "us-east-1" && c.action == "ReplaceTransitGatewayRoute") {
+      // Held until the home routes were read back (bounded, so that a
+      // read-back that waits for this write fails the test instead of
+      // hanging it), then stalls past the deadline.
+      homeReadBackSeen.wait_for(10s);
+      clock->advance(21s);
+      return fakeAwsError(ErrorCategory::kRetryable, "RequestTimeout", "stalled", 0);
+    }
+    return std::nullopt;
+  });
+  auto r = apply("node-b", options(), deadline);
+  EXPECT_EQ(result(r, kRtbB1).outcome, RouteOutcome::kWritten);
+  EXPECT_EQ(result(r, kTgwRtbB).outcome, RouteOutcome::kWritten);
+  EXPECT_TRUE(r.homeRight());
+  EXPECT_NE(result(r, kTgwRtbE).outcome, RouteOutcome::kWritten);
+  EXPECT_FALSE(r.allRight());
 }
 
 TEST_F(ApplyTest, ReadBackThatNeverSettlesIsUnknownAtTheDeadline) {

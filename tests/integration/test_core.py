@@ -238,7 +238,11 @@ class CoreRef3r(CoreMixin, SimTestCase):
         # peering with us-west-2: make every such write fail there, for good.
         self.sim.fault({"region": "eu-west-1", "action": "ReplaceTransitGatewayRoute",
                         "kind": "InternalError", "probability": 1.0})
-        r = self.tg("--json", "apply", "--active", "node-b")
+        # A permanent fault is retried until the deadline: a short one.
+        short = self.write_config(
+            harness.config_toml(self.topology, self.sim.url).replace(
+                "restore_timeout_s = 60", "restore_timeout_s = 10"), name="short.toml")
+        r = self.tg("--json", "apply", "--active", "node-b", config=short)
         self.assertRc(r, 1)
         report = r.json()
         self.assertFalse(report["all_right"])
