@@ -108,6 +108,17 @@ ActionOutcome takenOver(Action action, const plan::Takeover& takeover) {
                  fmt::format("routes taken over by {}; not reclaiming them", takeover.byNode));
 }
 
+// A home route that the read-back found rewritten for another node: a
+// concurrent restore there won the race, and this node yields.
+std::optional<plan::Takeover> homeTakeover(const engine::ApplyReport& report) {
+  for (const auto& r : report.routes) {
+    if (r.change.desired.home() && !r.takenOverBy.empty()) {
+      return plan::Takeover{r.takenOverBy, r.change.desired.tableId + ": " + r.detail};
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string_view actionName(Action action) {
@@ -231,6 +242,7 @@ ActionOutcome restore(Context& context) {
       report->count(engine::RouteOutcome::kUnknown), report->count(engine::RouteOutcome::kMissing),
       engine::callsText(context.calls()));
   if (!report->homeRight()) {
+    if (auto takeover = homeTakeover(*report)) return takenOver(kAction, *takeover);
     return outcome(kAction, Verdict::kFailed, "restore failed: home routes not right: " + summary,
                    "restore: " + homeRouteReason(*report));
   }
@@ -332,6 +344,7 @@ ActionOutcome recover(Context& context) {
     return takenOver(kAction, *takeover);
   }
   auto options = engine::applyOptionsFrom(config);
+  options.scope = &*topology;
   auto report = engine::applyPlan(planned->plan, config.vip, context.factory(), deadline, options);
   for (const auto& r : report.routes) logRoute(r);
   std::string summary = fmt::format(
@@ -339,6 +352,7 @@ ActionOutcome recover(Context& context) {
       report.count(engine::RouteOutcome::kFailed), report.count(engine::RouteOutcome::kUnknown),
       engine::callsText(context.calls()));
   if (!report.homeRight()) {
+    if (auto takeover = homeTakeover(report)) return takenOver(kAction, *takeover);
     return outcome(kAction, Verdict::kFailed, "recover failed: " + summary,
                    "recover: " + homeRouteReason(report));
   }

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "engine/parallel.h"
@@ -46,6 +47,7 @@ class Applier {
   Result<aws::WriteAck> send(aws::Ec2Api& api, const RouteResult& result, bool create,
                              std::string& action);
   void verifyWritten(const std::vector<std::size_t>& written);
+  std::string takenOverBy(const RouteResult& result, const model::ObservedTable& table) const;
 
   const plan::Plan& plan_;
   const model::Prefix& vip_;
@@ -208,6 +210,22 @@ void Applier::writeRegion(const std::string& region, const std::vector<std::size
   report_.elapsed.paced += bucket.waited();
 }
 
+// The node(s) a written route now serves instead of ours, when another
+// writer replaced it (a concurrent restore on that node): empty otherwise.
+// The value this apply replaced, read again, is a read that has not caught up
+// yet (EC2's reads are eventually consistent), not evidence of another writer.
+std::string Applier::takenOverBy(const RouteResult& result,
+                                 const model::ObservedTable& table) const {
+  if (!opts_.scope || !table.vipRoute || table.vipRoute->state != "active") return {};
+  const auto& seen = table.vipRoute->target;
+  if (seen == result.change.desired.target) return {};
+  if (result.change.observed && result.change.observed->target == seen) return {};
+  const auto nodes = plan::servedNodes(*opts_.scope, vip_, table);
+  if (nodes.empty() || std::find(nodes.begin(), nodes.end(), plan_.activeNode) != nodes.end())
+    return {};
+  return fmt::format("{}", fmt::join(nodes, ","));
+}
+
 void Applier::verifyWritten(const std::vector<std::size_t>& written) {
   auto clock = deadline_.clock;
   std::vector<std::size_t> pending = written;
@@ -238,6 +256,17 @@ void Applier::verifyWritten(const std::vector<std::size_t>& written) {
           table->vipRoute->state == "active") {
         r.outcome = RouteOutcome::kWritten;
         r.detail = r.action + " done, route active";
+        continue;
+      }
+      if (auto by = table && table->known ? takenOverBy(r, *table) : std::string(); !by.empty()) {
+        // Polling on would only wait for the deadline: the other node's
+        // restore wrote after ours.
+        r.outcome = RouteOutcome::kFailed;
+        r.takenOverBy = by;
+        r.detail = fmt::format("{} sent; read back {}, which serves {}: taken over by {}", r.action,
+                               model::targetText(table->vipRoute->target), by, by);
+        r.error = Error{ErrorCategory::kConflict, r.detail, {}, {}, 0};
+        spdlog::warn("{} {}: {}", want.region, want.tableId, r.detail);
         continue;
       }
       if (!table || !table->known) {

@@ -107,6 +107,7 @@ Result<ApplyReport> applyFor(const model::Config& config, const model::Topology&
       return true;
     });
   }
+  if (!options.scope) options.scope = &topology;
   auto report = applyPlan(toApply, config.vip, factory, deadline, options);
   for (const auto& change : heldBack) {
     RouteResult held;

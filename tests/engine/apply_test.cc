@@ -577,6 +577,62 @@ TEST_F(ApplyTest, ReadBackThatNeverSettlesIsUnknownAtTheDeadline) {
   EXPECT_FALSE(r.homeRight());
 }
 
+// A concurrent restore on node-a rewrites node-b's just-written home route
+// for node-a: the read-back sees a target that serves another node and stops
+// polling that route at once (no wait for the deadline), naming the node.
+TEST_F(ApplyTest, ReadBackStopsAtOnceWhenAnotherNodeTookTheRouteOver) {
+  // Drifted before the failover, so what the read-back sees is new.
+  cloud->removeRoute(kRtbB1, kVip);
+  cloud->addRoute(kRtbB1, kVip, "igw-b0000001");
+  std::atomic<bool> overwritten{false};
+  cloud->setInterceptor([&](const FakeCall& c) -> std::optional<Error> {
+    if (c.region == "us-west-2" && !c.mutating && c.action == "DescribeRouteTables" &&
+        cloud->routeTarget(kRtbB1, kVip) == std::optional<std::string>(kEniB) &&
+        !overwritten.exchange(true)) {
+      cloud->removeRoute(kRtbB1, kVip);
+      cloud->addRoute(kRtbB1, kVip, kTgwB);  // node-b's VPC as node-a's client
+    }
+    return std::nullopt;
+  });
+  auto r = apply("node-b", options(), Deadline::after(clock, 300s));
+  ASSERT_TRUE(overwritten);
+  const auto& b1 = result(r, kRtbB1);
+  EXPECT_EQ(b1.outcome, RouteOutcome::kFailed);
+  EXPECT_EQ(b1.takenOverBy, "node-a");
+  EXPECT_THAT(b1.detail, HasSubstr("taken over by node-a"));
+  ASSERT_TRUE(b1.error);
+  EXPECT_EQ(b1.error->category, ErrorCategory::kConflict);
+  EXPECT_FALSE(r.homeRight());
+  EXPECT_EQ(result(r, kTgwRtbB).outcome, RouteOutcome::kWritten);
+  EXPECT_EQ(clock->totalSlept(), 0ms);  // not one poll interval
+}
+
+// What the apply replaced, read again, may be a read that has not caught up
+// with the write (EC2's reads are eventually consistent): polled on, not
+// taken for a takeover.
+TEST_F(ApplyTest, ReadBackOfThePreviousValueIsPolledOnNotATakeover) {
+  // Before the failover, node-b's home VPC table points at its TGW (node-a's).
+  ASSERT_EQ(cloud->routeTarget(kRtbB1, kVip), std::optional<std::string>(kTgwB));
+  std::atomic<bool> written{false};
+  std::atomic<int> staleReads{0};
+  cloud->setInterceptor([&](const FakeCall& c) -> std::optional<Error> {
+    if (c.mutating && c.resource == kRtbB1) written = true;
+    if (written && !c.mutating && c.region == "us-west-2" && c.action == "DescribeRouteTables") {
+      // Two reads show the value before the write, then the write.
+      cloud->removeRoute(kRtbB1, kVip);
+      cloud->addRoute(kRtbB1, kVip, ++staleReads <= 2 ? kTgwB : kEniB);
+    }
+    return std::nullopt;
+  });
+  auto r = apply("node-b", options(), Deadline::after(clock, 300s));
+  EXPECT_EQ(staleReads, 3);
+  const auto& b1 = result(r, kRtbB1);
+  EXPECT_EQ(b1.outcome, RouteOutcome::kWritten);
+  EXPECT_TRUE(b1.takenOverBy.empty());
+  EXPECT_TRUE(r.allRight());
+  EXPECT_GT(clock->totalSlept(), 0ms);  // it polled
+}
+
 // Two TGWs peered within one region: a failover each way writes every TGW
 // table's VIP route to its own side's attachment (the fake, like EC2, refuses
 // the other side's id), and a second apply writes nothing.

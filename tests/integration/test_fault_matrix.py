@@ -441,6 +441,15 @@ class NodeFaults(MatrixMixin, SimTestCase):
             results[n] = (p.returncode, out, err)
         self.sim.latency({"clear": True})
         self.assertOnlyVipRoutesChanged(before)
+        # A restore whose home route the other restore overwrote finds out from
+        # its own read-back (it does not poll on until its deadline): exit 1,
+        # naming the other node. Which one, if either, depends on the race.
+        for n, (rc, out, err) in results.items():
+            other = "node-b" if n == "node-a" else "node-a"
+            self.assertIn(rc, (0, 1), err)
+            if "routes were taken over by" in err:
+                self.assertEqual(rc, 1, err)
+                self.assertIn("routes were taken over by %s" % other, err)
         # The restores may leave a mix (each wrote the other's home tables as
         # remote ones); each node's next check interval (quickCheck, recover if
         # it failed) settles it: the first to recover wins, the other yields.
