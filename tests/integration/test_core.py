@@ -19,18 +19,8 @@ from harness import VIP, SimTestCase, tgwark  # noqa: E402
 NODE_A_VPC_TABLE = "rtb-00000010000000000"  # node-a's VPC (us-east-1), main table
 
 
-class CoreMixin:
+class CoreMixin(harness.StaticKeyCli):
     """The failover cycle, run on each topology by the subclasses below."""
-
-    def env(self):
-        return harness.static_key_env(self.workdir)
-
-    def tg(self, *args, config=None):
-        return tgwark(list(args), self.env(), config or self.config)
-
-    def setUp(self):
-        super().setUp()
-        self.config = self.write_config()
 
     def assertVipRoutesServe(self, node):
         expected = harness.expected_vip_targets(self.topology, node)
