@@ -116,6 +116,17 @@ ActionOutcome takenOver(Action action, const plan::Takeover& takeover) {
                  fmt::format("routes taken over by {}; not reclaiming them", takeover.byNode));
 }
 
+// A home route that the read-back found rewritten for another node: a
+// concurrent restore there won the race, and this node yields.
+std::optional<plan::Takeover> homeTakeover(const engine::ApplyReport& report) {
+  for (const auto& r : report.routes) {
+    if (r.change.desired.home() && !r.takenOverBy.empty()) {
+      return plan::Takeover{r.takenOverBy, r.change.desired.tableId + ": " + r.detail};
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string_view actionName(Action action) {
@@ -430,6 +441,7 @@ ActionOutcome restore(Context& context) {
   for (const auto& r : report->routes) logRoute(r);
   const std::string summary = applySummary(*report, context);
   if (!report->homeRight()) {
+    if (auto takeover = homeTakeover(*report)) return takenOver(kAction, *takeover);
     return outcome(kAction, Verdict::kFailed, "restore failed: home routes not right: " + summary,
                    "restore: " + homeRouteReason(*report));
   }
@@ -570,6 +582,7 @@ RecoverPass recoverPass(Context& context, const model::Topology& topology, const
     return out;
   }
   auto options = engine::applyOptionsFrom(config);
+  options.scope = &topology;
   auto toApply = planned->plan;
   auto heldBack = engine::holdBackRemoteWrites(toApply);
   out.report = engine::applyPlan(toApply, config.vip, context.factory(), deadline, options);
@@ -612,6 +625,7 @@ ActionOutcome recover(Context& context) {
       report.count(engine::RouteOutcome::kFailed), report.count(engine::RouteOutcome::kUnknown),
       engine::callsText(context.calls()));
   if (!report.homeRight()) {
+    if (auto takeover = homeTakeover(report)) return takenOver(kAction, *takeover);
     return outcome(kAction, Verdict::kFailed, "recover failed: " + summary,
                    "recover: " + homeRouteReason(report));
   }

@@ -154,6 +154,7 @@ bool RetryPolicy::Loop::finish(const Error* error) {
     return true;
   }
   stats_.lastError = *error;
+  if (error->httpStatus > 0) lastAnswer_ = *error;
   if (error->category == ErrorCategory::kThrottled) stats_.throttled = true;
   MonoTime now = policy_.clock().monotonic();
   bool pastDeadline = context_.deadline && now >= *context_.deadline;
@@ -192,6 +193,15 @@ bool RetryPolicy::Loop::finish(const Error* error) {
   spdlog::debug("attempt {} failed ({}); retrying in {} ms", context_.attempt, error->describe(),
                 delay.count());
   return false;
+}
+
+Error RetryPolicy::Loop::reported(const Error& error) const {
+  const bool cutShort = error.category == ErrorCategory::kDeadlineExceeded ||
+                        (isTimeout(error) && error.httpStatus == 0);
+  if (!cutShort || !lastAnswer_ || !context_.deadline ||
+      policy_.clock().monotonic() < *context_.deadline)
+    return error;
+  return *lastAnswer_;
 }
 
 Error RetryPolicy::Loop::finalError() const {

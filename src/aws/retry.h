@@ -140,7 +140,8 @@ class RetryPolicy {
 
   // Runs `attempt` until it succeeds, fails with a non-retryable error, runs
   // out of attempts (when capped, see RetryOptions::maxAttempts), or the next
-  // backoff would cross the deadline (then the last error is returned;
+  // backoff would cross the deadline (then the last error is returned — the
+  // last answer when the final attempt only timed out at the deadline;
   // kDeadlineExceeded when the deadline had passed before any attempt). An
   // empty retry quota does not end the call: it stretches every further
   // backoff to the full cap. An expired-credentials error (ExpiredToken,
@@ -155,9 +156,12 @@ class RetryPolicy {
     Loop loop(*this, deadline, s);
     while (loop.next()) {
       result = attempt(loop.context());
-      if (loop.finish(result.has_value() ? nullptr : &result.error())) return result;
+      if (loop.finish(result.has_value() ? nullptr : &result.error())) {
+        if (!result) return std::unexpected(loop.reported(result.error()));
+        return result;
+      }
     }
-    return std::unexpected(loop.finalError());
+    return std::unexpected(loop.reported(loop.finalError()));
   }
 
  private:
@@ -172,6 +176,10 @@ class RetryPolicy {
     // that outcome is final and should be returned as is.
     bool finish(const Error* error);
     Error finalError() const;
+    // What the call reports for its final error: when the last attempt was
+    // only cut short by the deadline (a timeout with no answer), the last
+    // answer the service gave (its code and request id) says more.
+    Error reported(const Error& error) const;
 
    private:
     const RetryPolicy& policy_;
@@ -182,6 +190,7 @@ class RetryPolicy {
     bool expiredRetryUsed_ = false;
     Millis pendingDelay_{0};
     std::optional<Error> stopError_;
+    std::optional<Error> lastAnswer_;  // the last error that came with an HTTP answer
   };
 
   RetryOptions options_;

@@ -42,18 +42,8 @@ std::string_view edgeStateName(EdgeState state) {
 }
 
 std::string graphActiveNode(const engine::StatusReport& status, const std::string& requested) {
-  if (!requested.empty()) return requested;
-  if (!status.servedNode.empty()) return status.servedNode;
-  std::map<std::string, int> votes;
-  for (const auto& r : status.routes) {
-    if (r.known && r.route && r.route->state == "active") {
-      for (const auto& n : r.serves) ++votes[n];
-    }
-  }
-  if (votes.empty()) return {};
-  return std::max_element(votes.begin(), votes.end(),
-                          [](const auto& a, const auto& b) { return a.second < b.second; })
-      ->first;
+  // The same reference node as `status` judges routes against.
+  return requested.empty() ? majorityNode(status) : requested;
 }
 
 namespace {

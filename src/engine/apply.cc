@@ -7,6 +7,7 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "engine/parallel.h"
@@ -46,6 +47,7 @@ class Applier {
   Result<aws::WriteAck> send(aws::Ec2Api& api, const RouteResult& result, bool create,
                              std::string& action);
   void verifyWritten(const std::vector<std::size_t>& written);
+  std::string takenOverBy(const RouteResult& result, const model::ObservedTable& table) const;
 
   const plan::Plan& plan_;
   const model::Prefix& vip_;
@@ -54,7 +56,7 @@ class Applier {
   Ec2Factory factory_;
   std::shared_ptr<ApiCallCounter> counter_;
   ApplyReport report_;
-  std::mutex mu_;  // guards report_.elapsed.paced
+  std::mutex mu_;  // guards report_.elapsed
 };
 
 Result<aws::WriteAck> Applier::send(aws::Ec2Api& api, const RouteResult& result, bool create,
@@ -108,7 +110,9 @@ void Applier::writeOne(aws::Ec2Api& api, TokenBucket& bucket, RouteResult& resul
   // has a whole-action deadline (restore_timeout_s): a throttled or
   // transiently failing write keeps being retried, paced and backed off,
   // for as long as that deadline allows.
+  std::optional<Error> lastAnswer;  // the last error that came with an HTTP answer
   for (int round = 0; !outcome && !opts_.ec2DryRun && outcome.error().retryable(); ++round) {
+    if (outcome.error().httpStatus > 0) lastAnswer = outcome.error();
     const Millis base = opts_.writeRetryBase * (1LL << std::min(round, 5));
     const Millis cap = std::min(base, opts_.writeRetryCap);
     const double jitter = opts_.random ? 0.5 + 0.5 * opts_.random->uniform01() : 1.0;
@@ -155,8 +159,11 @@ void Applier::writeOne(aws::Ec2Api& api, TokenBucket& bucket, RouteResult& resul
     const auto& e = outcome.error();
     result.outcome = e.category == ErrorCategory::kDeadlineExceeded ? RouteOutcome::kUnknown
                                                                     : RouteOutcome::kFailed;
-    result.error = e;
-    result.detail = result.action + " failed: " + e.describe();
+    // A last retry that only met the deadline says less than the answer
+    // before it (its code and request id are what an operator needs).
+    const bool cutShort = e.category == ErrorCategory::kDeadlineExceeded && e.httpStatus == 0;
+    result.error = cutShort && lastAnswer ? *lastAnswer : e;
+    result.detail = result.action + " failed: " + result.error->describe();
     return;
   }
   // Written; confirmed by the read-back.
@@ -203,6 +210,22 @@ void Applier::writeRegion(const std::string& region, const std::vector<std::size
   report_.elapsed.paced += bucket.waited();
 }
 
+// The node(s) a written route now serves instead of ours, when another
+// writer replaced it (a concurrent restore on that node): empty otherwise.
+// The value this apply replaced, read again, is a read that has not caught up
+// yet (EC2's reads are eventually consistent), not evidence of another writer.
+std::string Applier::takenOverBy(const RouteResult& result,
+                                 const model::ObservedTable& table) const {
+  if (!opts_.scope || !table.vipRoute || table.vipRoute->state != "active") return {};
+  const auto& seen = table.vipRoute->target;
+  if (seen == result.change.desired.target) return {};
+  if (result.change.observed && result.change.observed->target == seen) return {};
+  const auto nodes = plan::servedNodes(*opts_.scope, vip_, table);
+  if (nodes.empty() || std::find(nodes.begin(), nodes.end(), plan_.activeNode) != nodes.end())
+    return {};
+  return fmt::format("{}", fmt::join(nodes, ","));
+}
+
 void Applier::verifyWritten(const std::vector<std::size_t>& written) {
   auto clock = deadline_.clock;
   std::vector<std::size_t> pending = written;
@@ -233,6 +256,17 @@ void Applier::verifyWritten(const std::vector<std::size_t>& written) {
           table->vipRoute->state == "active") {
         r.outcome = RouteOutcome::kWritten;
         r.detail = r.action + " done, route active";
+        continue;
+      }
+      if (auto by = table && table->known ? takenOverBy(r, *table) : std::string(); !by.empty()) {
+        // Polling on would only wait for the deadline: the other node's
+        // restore wrote after ours.
+        r.outcome = RouteOutcome::kFailed;
+        r.takenOverBy = by;
+        r.detail = fmt::format("{} sent; read back {}, which serves {}: taken over by {}", r.action,
+                               model::targetText(table->vipRoute->target), by, by);
+        r.error = Error{ErrorCategory::kConflict, r.detail, {}, {}, 0};
+        spdlog::warn("{} {}: {}", want.region, want.tableId, r.detail);
         continue;
       }
       if (!table || !table->known) {
@@ -301,24 +335,33 @@ ApplyReport Applier::run() {
   const auto writeStart = clock->monotonic();
   std::vector<std::string> regions;
   for (const auto& [region, indices] : byRegion) regions.push_back(region);
-  parallelFor(regions.size(), regions.size(),
-              [&](std::size_t i) { writeRegion(regions[i], byRegion[regions[i]]); });
-  report_.elapsed.write = since(*clock, writeStart);
-
-  std::vector<std::size_t> written;
-  for (const auto& [region, indices] : byRegion)
-    for (auto i : indices)
-      if (!report_.routes[i].error && report_.routes[i].outcome == RouteOutcome::kUnknown)
-        written.push_back(i);
-  if (!opts_.ec2DryRun && !written.empty()) {
-    const auto verifyStart = clock->monotonic();
-    if (opts_.verify) {
-      verifyWritten(written);
-    } else {
-      for (auto i : written) report_.routes[i].outcome = RouteOutcome::kWritten;
+  // Each region reads back its own writes as soon as they are done. A region
+  // whose writes keep failing is retried until the deadline; were the
+  // read-back to wait for it, the other regions' routes (the home ones among
+  // them) would be left unconfirmed, with whatever time the last retry
+  // happened to leave.
+  parallelFor(regions.size(), regions.size(), [&](std::size_t i) {
+    const auto& indices = byRegion.at(regions[i]);
+    writeRegion(regions[i], indices);
+    const auto written = since(*clock, writeStart);
+    std::vector<std::size_t> sent;
+    for (auto r : indices)
+      if (!report_.routes[r].error && report_.routes[r].outcome == RouteOutcome::kUnknown)
+        sent.push_back(r);
+    Millis verifying{0};
+    if (!opts_.ec2DryRun && !sent.empty()) {
+      const auto verifyStart = clock->monotonic();
+      if (opts_.verify) {
+        verifyWritten(sent);
+      } else {
+        for (auto r : sent) report_.routes[r].outcome = RouteOutcome::kWritten;
+      }
+      verifying = since(*clock, verifyStart);
     }
-    report_.elapsed.verify = since(*clock, verifyStart);
-  }
+    std::lock_guard lock(mu_);
+    report_.elapsed.write = std::max(report_.elapsed.write, written);
+    report_.elapsed.verify = std::max(report_.elapsed.verify, verifying);
+  });
   report_.calls = counter_->snapshot();
   return std::move(report_);
 }

@@ -41,6 +41,9 @@ struct RouteResult {
   std::string action;  // the last write API used ("ReplaceRoute", ...), empty when none
   std::optional<Error> error;
   std::string detail;  // one human sentence for reports
+  // Set when the read-back found the written route replaced by one that
+  // serves another node (a concurrent restore there): that node's name.
+  std::string takenOverBy;
   bool right() const {
     return outcome == RouteOutcome::kUnchanged || outcome == RouteOutcome::kWritten;
   }
@@ -49,7 +52,7 @@ struct RouteResult {
 struct PhaseTimes {
   Millis read{0};    // reading the current state (filled by callers that read)
   Millis write{0};   // from the first to the last write answer, pacing included
-  Millis verify{0};  // read-back
+  Millis verify{0};  // read-back (each region's follows its own writes; the longest)
   Millis paced{0};   // time spent waiting for write tokens, summed over regions
 };
 
@@ -69,6 +72,10 @@ struct ApplyOptions {
   int maxVerifyRounds = 40;
   std::shared_ptr<Random> random;           // jitter of the read-back backoff; none = no jitter
   std::shared_ptr<ApiCallCounter> counter;  // shared with the caller's reads; made when null
+  // The scope the plan was made for (not owned; applyFor sets it): lets the
+  // read-back tell that a written route now serves another node, and stop
+  // polling it. None: the read-back only waits for its own targets.
+  const model::Topology* scope = nullptr;
 };
 
 struct ApplyReport {

@@ -165,6 +165,7 @@ Result<ApplyReport> applyFor(const model::Config& config, const model::Topology&
   base.homeRegion = homeRegion;
   base.remoteDeadline = deadline.within(std::chrono::seconds(config.aws.remoteWaitS));
   const auto start = clock.monotonic();
+  if (!options.scope) options.scope = &topology;
   parallelFor(regions.size(), regions.size(), [&](std::size_t i) {
     const auto& region = regions[i];
     const bool isHome = region == homeRegion;

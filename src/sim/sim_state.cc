@@ -663,6 +663,8 @@ std::optional<SimResponse> SimState::fireFault(std::string_view region, std::str
     if (!fire) continue;
     ++fault.fired;
     if (fault.kind == "stall") {
+      // Counted, so that a test can tell the stall really happened.
+      ++errors_[{std::string(region), std::string(action)}]["(stall)"];
       response.disposition = SimResponse::Disposition::kStall;
       response.stall = Millis{fault.stallMs};
       continue;

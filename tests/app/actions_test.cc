@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 
 #include "aws/aws_error.h"
@@ -184,6 +185,32 @@ TEST_F(ActionsTest, RestoreTakesTheRoutesBackEvenAfterATakeover) {
   EXPECT_EQ(outcome.verdict, Verdict::kOk) << outcome.message;
   EXPECT_EQ(cloud_->routeTarget(kRtbA1, kVip), kEniA);
   EXPECT_EQ(cloud_->routeTarget(kRtbB1, kVip), kTgwB);
+}
+
+// Two restores at once: node-b's just-written home route is rewritten for
+// node-a before node-b's read-back. node-b's restore finds out there and
+// yields at once (taken over by node-a), instead of polling until its
+// deadline and failing with "unknown".
+TEST_F(ActionsTest, RestoreWhoseHomeRouteAConcurrentRestoreOverwroteIsTakenOver) {
+  cloud_->removeRoute(kRtbB1, kVip);  // drifted: node-b's restore writes it
+  cloud_->addRoute(kRtbB1, kVip, "igw-b0000001");
+  std::atomic<bool> overwritten{false};
+  cloud_->setInterceptor([&](const FakeCall& c) -> std::optional<Error> {
+    if (!c.mutating && c.action == "DescribeRouteTables" && c.region == "us-west-2" &&
+        cloud_->routeTarget(kRtbB1, kVip) == std::optional<std::string>(kEniB) &&
+        !overwritten.exchange(true)) {
+      // node-a's restore, writing node-b's VPC as its client.
+      cloud_->removeRoute(kRtbB1, kVip);
+      cloud_->addRoute(kRtbB1, kVip, kTgwB);
+    }
+    return std::nullopt;
+  });
+  const auto before = clock_->totalSlept();
+  auto outcome = run(Action::kRestore, "node-b");
+  ASSERT_TRUE(overwritten);
+  EXPECT_EQ(outcome.verdict, Verdict::kTakenOver) << outcome.message;
+  EXPECT_THAT(outcome.message, HasSubstr("taken over by node-a"));
+  EXPECT_EQ(clock_->totalSlept(), before) << "no read-back poll";
 }
 
 // ---- API unreachable / permission denied -------------------------------------------

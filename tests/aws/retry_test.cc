@@ -107,6 +107,40 @@ TEST_F(RetryTest, BackoffCrossingDeadlineReturnsLastError) {
   EXPECT_EQ(clock->totalSlept(), 500ms);
 }
 
+// The last attempt started just before the deadline and timed out at it:
+// that says nothing new, so the call reports the service's last answer (an
+// operator needs its code and request id), not a bare timeout.
+TEST_F(RetryTest, AttemptCutShortByTheDeadlineReportsTheLastAnswer) {
+  RetryPolicy policy({}, clock, random);
+  MonoTime deadline = clock->monotonic() + 800ms;
+  int calls = 0;
+  auto result = policy.run<int>(deadline, [&](const AttemptContext& ctx) -> Result<int> {
+    if (++calls == 1) return std::unexpected(serverError());
+    clock->advance(std::chrono::duration_cast<Millis>(*ctx.deadline - clock->monotonic()));
+    return std::unexpected(
+        Error{ErrorCategory::kRetryable, "timed out", std::string(kTransportTimeoutCode), "", 0});
+  });
+  ASSERT_FALSE(result);
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(result.error().awsCode, "InternalError");
+  EXPECT_EQ(result.error().httpStatus, 500);
+}
+
+// A timeout well before the deadline is the answer itself, and is reported.
+TEST_F(RetryTest, TimeoutBeforeTheDeadlineIsReportedAsIs) {
+  RetryPolicy policy({}, clock, random);
+  MonoTime deadline = clock->monotonic() + 800ms;
+  int calls = 0;
+  auto result = policy.run<int>(deadline, [&](const AttemptContext&) -> Result<int> {
+    if (++calls == 1) return std::unexpected(serverError());
+    clock->advance(100ms);
+    return std::unexpected(
+        Error{ErrorCategory::kRetryable, "timed out", std::string(kTransportTimeoutCode), "", 0});
+  });
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().awsCode, kTransportTimeoutCode);
+}
+
 TEST_F(RetryTest, PassedDeadlineIsDeadlineExceeded) {
   RetryPolicy policy({}, clock, random);
   MonoTime deadline = clock->monotonic();

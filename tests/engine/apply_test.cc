@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <future>
+
 #include <fmt/format.h>
 
 #include "engine/engine.h"
@@ -517,11 +520,45 @@ TEST_F(ApplyTest, ReadBackPollsUntilRoutesAreActive) {
   auto r = apply("node-b");
   EXPECT_TRUE(r.allRight());
   EXPECT_EQ(r.count(RouteOutcome::kWritten), 5);
-  // One poll interval (no jitter source) per region pipeline that still saw
-  // the routes pending: each region reads its own writes back.
+  // One poll interval (no jitter source) in each of the two regions, whose
+  // read-backs run side by side on the shared fake clock.
   EXPECT_GE(clock->totalSlept(), 250ms);
   EXPECT_LE(clock->totalSlept(), 500ms);
   EXPECT_GE(r.elapsed.verify, 250ms);
+  EXPECT_LE(r.elapsed.verify, 500ms);
+}
+
+// A remote region whose write stalls until the deadline must not leave the
+// home routes unconfirmed: each region reads back its own writes as soon as
+// they are done. (Before, the read-back of every region waited for the
+// slowest region's writes and got whatever time their last retry left.)
+TEST_F(ApplyTest, HomeReadBackDoesNotWaitForAStalledRemoteRegion) {
+  auto deadline = Deadline::after(clock, 20s);
+  std::promise<void> homeReadBack;
+  auto homeReadBackSeen = homeReadBack.get_future().share();
+  std::atomic<int> homeWrites{0};
+  std::atomic<int> homeReads{0};
+  cloud->setInterceptor([&](const FakeCall& c) -> std::optional<Error> {
+    if (c.region == "us-west-2" && c.mutating) ++homeWrites;
+    // Both home tables' read-back calls made (one each): let the stall go on.
+    if (c.region == "us-west-2" && !c.mutating && homeWrites == 2 && ++homeReads == 2)
+      homeReadBack.set_value();
+    if (c.region == "us-east-1" && c.action == "ReplaceTransitGatewayRoute") {
+      // Held until the home routes were read back (bounded, so that a
+      // read-back that waits for this write fails the test instead of
+      // hanging it), then stalls past the deadline.
+      homeReadBackSeen.wait_for(10s);
+      clock->advance(21s);
+      return fakeAwsError(ErrorCategory::kRetryable, "RequestTimeout", "stalled", 0);
+    }
+    return std::nullopt;
+  });
+  auto r = apply("node-b", options(), deadline);
+  EXPECT_EQ(result(r, kRtbB1).outcome, RouteOutcome::kWritten);
+  EXPECT_EQ(result(r, kTgwRtbB).outcome, RouteOutcome::kWritten);
+  EXPECT_TRUE(r.homeRight());
+  EXPECT_NE(result(r, kTgwRtbE).outcome, RouteOutcome::kWritten);
+  EXPECT_FALSE(r.allRight());
 }
 
 TEST_F(ApplyTest, ReadBackThatNeverSettlesIsUnknownAtTheDeadline) {
@@ -538,6 +575,62 @@ TEST_F(ApplyTest, ReadBackThatNeverSettlesIsUnknownAtTheDeadline) {
   EXPECT_LE(clock->totalSlept(), 5000ms);
   EXPECT_GT(clock->totalSlept(), 1000ms);
   EXPECT_FALSE(r.homeRight());
+}
+
+// A concurrent restore on node-a rewrites node-b's just-written home route
+// for node-a: the read-back sees a target that serves another node and stops
+// polling that route at once (no wait for the deadline), naming the node.
+TEST_F(ApplyTest, ReadBackStopsAtOnceWhenAnotherNodeTookTheRouteOver) {
+  // Drifted before the failover, so what the read-back sees is new.
+  cloud->removeRoute(kRtbB1, kVip);
+  cloud->addRoute(kRtbB1, kVip, "igw-b0000001");
+  std::atomic<bool> overwritten{false};
+  cloud->setInterceptor([&](const FakeCall& c) -> std::optional<Error> {
+    if (c.region == "us-west-2" && !c.mutating && c.action == "DescribeRouteTables" &&
+        cloud->routeTarget(kRtbB1, kVip) == std::optional<std::string>(kEniB) &&
+        !overwritten.exchange(true)) {
+      cloud->removeRoute(kRtbB1, kVip);
+      cloud->addRoute(kRtbB1, kVip, kTgwB);  // node-b's VPC as node-a's client
+    }
+    return std::nullopt;
+  });
+  auto r = apply("node-b", options(), Deadline::after(clock, 300s));
+  ASSERT_TRUE(overwritten);
+  const auto& b1 = result(r, kRtbB1);
+  EXPECT_EQ(b1.outcome, RouteOutcome::kFailed);
+  EXPECT_EQ(b1.takenOverBy, "node-a");
+  EXPECT_THAT(b1.detail, HasSubstr("taken over by node-a"));
+  ASSERT_TRUE(b1.error);
+  EXPECT_EQ(b1.error->category, ErrorCategory::kConflict);
+  EXPECT_FALSE(r.homeRight());
+  EXPECT_EQ(result(r, kTgwRtbB).outcome, RouteOutcome::kWritten);
+  EXPECT_EQ(clock->totalSlept(), 0ms);  // not one poll interval
+}
+
+// What the apply replaced, read again, may be a read that has not caught up
+// with the write (EC2's reads are eventually consistent): polled on, not
+// taken for a takeover.
+TEST_F(ApplyTest, ReadBackOfThePreviousValueIsPolledOnNotATakeover) {
+  // Before the failover, node-b's home VPC table points at its TGW (node-a's).
+  ASSERT_EQ(cloud->routeTarget(kRtbB1, kVip), std::optional<std::string>(kTgwB));
+  std::atomic<bool> written{false};
+  std::atomic<int> staleReads{0};
+  cloud->setInterceptor([&](const FakeCall& c) -> std::optional<Error> {
+    if (c.mutating && c.resource == kRtbB1) written = true;
+    if (written && !c.mutating && c.region == "us-west-2" && c.action == "DescribeRouteTables") {
+      // Two reads show the value before the write, then the write.
+      cloud->removeRoute(kRtbB1, kVip);
+      cloud->addRoute(kRtbB1, kVip, ++staleReads <= 2 ? kTgwB : kEniB);
+    }
+    return std::nullopt;
+  });
+  auto r = apply("node-b", options(), Deadline::after(clock, 300s));
+  EXPECT_EQ(staleReads, 3);
+  const auto& b1 = result(r, kRtbB1);
+  EXPECT_EQ(b1.outcome, RouteOutcome::kWritten);
+  EXPECT_TRUE(b1.takenOverBy.empty());
+  EXPECT_TRUE(r.allRight());
+  EXPECT_GT(clock->totalSlept(), 0ms);  // it polled
 }
 
 // Two TGWs peered within one region: a failover each way writes every TGW

@@ -375,6 +375,33 @@ def node_env(workdir, sim, node):
     return env
 
 
+def ocf_env(workdir, sim, node, state_dir, config=None, logfile=None, interval=None):
+    """What pacemaker-execd on `node` passes the OCF agent: the node's own
+    instance metadata, the OCF variables and the resource's state directory
+    (each node has its own /run); the config file when given. With `logfile`,
+    also Pacemaker's meta attributes (this node, a 60 s operation timeout, the
+    monitor `interval` when given) and the log in that file (hermetic: no
+    syslog from tests)."""
+    env = node_env(workdir, sim, node)
+    env.update({
+        "OCF_ROOT": "/usr/lib/ocf",
+        "OCF_RESOURCE_INSTANCE": "vip-routes",
+        "OCF_RESKEY_state_dir": state_dir,
+    })
+    if config:
+        env["OCF_RESKEY_config"] = config
+    if logfile:
+        env.update({
+            "OCF_RESKEY_CRM_meta_on_node": node,
+            "OCF_RESKEY_CRM_meta_timeout": "60000",
+            "HA_LOGFACILITY": "none",
+            "HA_LOGFILE": logfile,
+        })
+    if interval is not None:
+        env["OCF_RESKEY_CRM_meta_interval"] = str(interval)
+    return env
+
+
 class Run:
     def __init__(self, argv, proc):
         self.argv = argv
@@ -401,6 +428,11 @@ def run(argv, env, timeout=PROCESS_TIMEOUT_S):
 def tgwark(args, env, config=None, timeout=PROCESS_TIMEOUT_S):
     argv = [TGWARK] + (["--config", config] if config else []) + list(args)
     return run(argv, env, timeout)
+
+
+def ocf(action, env):
+    """`tgwark ocf ACTION`, as Pacemaker runs the agent."""
+    return run([TGWARK, "ocf", action], env)
 
 
 class SimTestCase(unittest.TestCase):
@@ -438,3 +470,18 @@ class SimTestCase(unittest.TestCase):
 
     def assertRc(self, result, rc):
         self.assertEqual(result.rc, rc, str(result))
+
+
+class StaticKeyCli:
+    """Mixin for a SimTestCase: an operator's shell (static keys, no instance
+    metadata) running `tgwark` with the test's config, written in setUp."""
+
+    def env(self):
+        return static_key_env(self.workdir)
+
+    def tg(self, *args, config=None):
+        return tgwark(list(args), self.env(), config or self.config)
+
+    def setUp(self):
+        super().setUp()
+        self.config = self.write_config()

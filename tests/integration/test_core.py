@@ -19,18 +19,8 @@ from harness import VIP, SimTestCase, tgwark  # noqa: E402
 NODE_A_VPC_TABLE = "rtb-00000010000000000"  # node-a's VPC (us-east-1), main table
 
 
-class CoreMixin:
+class CoreMixin(harness.StaticKeyCli):
     """The failover cycle, run on each topology by the subclasses below."""
-
-    def env(self):
-        return harness.static_key_env(self.workdir)
-
-    def tg(self, *args, config=None):
-        return tgwark(list(args), self.env(), config or self.config)
-
-    def setUp(self):
-        super().setUp()
-        self.config = self.write_config()
 
     def assertVipRoutesServe(self, node):
         expected = harness.expected_vip_targets(self.topology, node)
@@ -238,7 +228,11 @@ class CoreRef3r(CoreMixin, SimTestCase):
         # peering with us-west-2: make every such write fail there, for good.
         self.sim.fault({"region": "eu-west-1", "action": "ReplaceTransitGatewayRoute",
                         "kind": "InternalError", "probability": 1.0})
-        r = self.tg("--json", "apply", "--active", "node-b")
+        # A permanent fault is retried until the deadline: a short one.
+        short = self.write_config(
+            harness.config_toml(self.topology, self.sim.url).replace(
+                "restore_timeout_s = 60", "restore_timeout_s = 10"), name="short.toml")
+        r = self.tg("--json", "apply", "--active", "node-b", config=short)
         self.assertRc(r, 1)
         report = r.json()
         self.assertFalse(report["all_right"])

@@ -207,6 +207,76 @@ class TransientApiFaults(MatrixMixin, SimTestCase):
         self.assertConverged(lambda: self.tg("node-b", "restore"))
 
 
+class StallsPastTheDeadline(MatrixMixin, SimTestCase):
+    """Every EC2 call held longer than the action's (short) deadline, during
+    restore, quickCheck, recover and discovery: restore and recover exit 1
+    with nothing changed, quickCheck 0 (undeterminable), discover 1; each
+    process ends on its own deadline. No time is measured: a per-process
+    timeout shorter than the stall is the guard against a process that would
+    wait for the answer."""
+
+    TOPOLOGY = "demo"
+    # Past the 2 s deadlines below and past PROCESS_TIMEOUT_S: a process that
+    # waited for a stalled answer instead of its deadline is killed and fails.
+    STALL_MS = 60000
+    PROCESS_TIMEOUT_S = 30
+
+    def setUp(self):
+        super().setUp()
+        self.env = harness.static_key_env(self.workdir)
+        self.config = self.write_config()
+        self.short = self.write_config(
+            harness.config_toml(self.topology, self.sim.url).replace(
+                "restore_timeout_s = 60", "restore_timeout_s = 2").replace(
+                "quickcheck_timeout_s = 30", "quickcheck_timeout_s = 2"), name="short.toml")
+        self.assertRc(tgwark(["apply", "--active", "node-a"], self.env, self.config), 0)
+
+    def tearDown(self):
+        self.sim.clear_faults()
+        super().tearDown()
+
+    def stalled(self, argv, cold=False, drift=False):
+        self.assertRc(tgwark(["apply", "--active", "node-a"], self.env, self.config), 0)
+        if drift:
+            region, table = home_vpc_table(self.topology, "node-a")
+            self.sim.drift({"op": "set_route", "region": region, "route_table": table,
+                            "destination": harness.VIP, "gateway_id": "igw-00000000000000000"})
+        if cold:
+            shutil.rmtree(os.path.join(self.workdir, "cache"), ignore_errors=True)
+        before = self.sim.state()
+        self.sim.fault({"region": "*", "action": "*", "kind": "stall", "probability": 1.0,
+                        "stall_ms": self.STALL_MS})
+        r = tgwark(argv, self.env, self.short, timeout=self.PROCESS_TIMEOUT_S)
+        self.sim.clear_faults()
+        self.assertGreater(self.faulted("(stall)"), 0, str(r))
+        self.assertEqual(harness.json_diff(before, self.sim.state()), [], str(r))
+        return r
+
+    def test_restore_stalled_fails_and_changes_nothing(self):
+        for cold in (False, True):
+            with self.subTest(cache="cold" if cold else "warm"):
+                self.assertRc(self.stalled(["--node", "node-b", "restore"], cold=cold), 1)
+        self.assertConverged(lambda: tgwark(["--node", "node-a", "restore"], self.env,
+                                            self.config))
+
+    def test_recover_stalled_fails_and_changes_nothing(self):
+        for cold in (False, True):
+            with self.subTest(cache="cold" if cold else "warm"):
+                self.assertRc(self.stalled(["--node", "node-a", "recover"], cold=cold,
+                                           drift=True), 1)
+
+    def test_quickcheck_stalled_is_undeterminable(self):
+        for cold in (False, True):
+            with self.subTest(cache="cold" if cold else "warm"):
+                r = self.stalled(["--node", "node-a", "quickCheck"], cold=cold)
+                self.assertRc(r, 0)
+                self.assertIn("not a failure", r.stdout + r.stderr, str(r))
+
+    def test_discovery_stalled_fails(self):
+        r = self.stalled(["discover"], cold=True)
+        self.assertRc(r, 1)
+
+
 class AssumedRole(MatrixMixin, SimTestCase):
     """Credentials from STS AssumeRole (`role_arn`), sourced from static keys:
     the emulator answers AssumeRole on the same listener."""
@@ -371,6 +441,15 @@ class NodeFaults(MatrixMixin, SimTestCase):
             results[n] = (p.returncode, out, err)
         self.sim.latency({"clear": True})
         self.assertOnlyVipRoutesChanged(before)
+        # A restore whose home route the other restore overwrote finds out from
+        # its own read-back (it does not poll on until its deadline): exit 1,
+        # naming the other node. Which one, if either, depends on the race.
+        for n, (rc, out, err) in results.items():
+            other = "node-b" if n == "node-a" else "node-a"
+            self.assertIn(rc, (0, 1), err)
+            if "routes were taken over by" in err:
+                self.assertEqual(rc, 1, err)
+                self.assertIn("routes were taken over by %s" % other, err)
         # The restores may leave a mix (each wrote the other's home tables as
         # remote ones); each node's next check interval (quickCheck, recover if
         # it failed) settles it: the first to recover wins, the other yields.

@@ -97,6 +97,112 @@ class MalformedAnswers(FaultsMixin, SimTestCase):
                 self.check(kind, action, warm=True)
 
 
+# Discovery's own calls, beyond the reads above: a cold store discovers first.
+MALFORMED_DISCOVERY = [
+    ("html", "DescribeTransitGatewayAttachments"),
+    ("not_found_empty", "DescribeTransitGatewayAttachments"),
+    ("wrong_namespace", "DescribeNetworkInterfaces"),
+    ("truncated", "DescribeNetworkInterfaces"),
+]
+
+
+class MalformedAnswersDuringChanges(FaultsMixin, SimTestCase):
+    """restore, recover and discovery (`tgwark discover`, restore and recover
+    with a cold store) under the same garbage: a transient answer, retried
+    within the action's deadline. A burst of malformed answers then good ones:
+    exit 0 and every route right. Garbage for good, with a short deadline:
+    exit 1 (never 2: an API answer is not a configuration error) and nothing
+    but the VIP's routes changed."""
+
+    TOPOLOGY = "demo"
+
+    def setUp(self):
+        super().setUp()
+        self.short = self.write_config(
+            harness.config_toml(self.topology, self.sim.url).replace(
+                "restore_timeout_s = 60", "restore_timeout_s = 2"), name="short.toml")
+
+    def tearDown(self):
+        self.sim.clear_faults()
+        super().tearDown()
+
+    def cold(self):
+        shutil.rmtree(os.path.join(self.workdir, "cache"), ignore_errors=True)
+
+    def faulted(self, kind, action):
+        errors = self.sim.counters()["errors"]
+        return sum(codes.get("(%s)" % kind, 0) for actions in errors.values()
+                   for a, codes in actions.items() if a == action)
+
+    def assertServes(self, node):
+        expected = harness.expected_vip_targets(self.topology, node)
+        actual = self.sim.vip_routes()
+        for table, target in expected.items():
+            self.assertEqual(actual[table][2], target, table)
+            self.assertEqual(actual[table][3], "active", table)
+
+    def assertOnlyVipRoutesChanged(self, before, label):
+        self.assertEqual(harness.json_diff(harness.strip_vip_routes(before),
+                                           harness.strip_vip_routes(self.sim.state())), [],
+                         label)
+
+    def drift_home_of_node_a(self):
+        region, table = next((r, t) for t, (r, kind, _, _) in self.sim.vip_routes().items()
+                             if kind == "vpc" and harness.expected_vip_targets(
+                                 self.topology, "node-a")[t].startswith("eni-"))
+        self.sim.drift({"op": "set_route", "region": region, "route_table": table,
+                        "destination": harness.VIP, "gateway_id": "igw-00000000000000000"})
+
+    def runs(self):
+        """(label, prepare, argv, node the routes must serve after a success)."""
+        return [
+            ("restore, stored topology", lambda: None, ["--node", "node-b", "restore"], "node-b"),
+            ("restore, cold store", self.cold, ["--node", "node-b", "restore"], "node-b"),
+            ("recover, cold store", lambda: (self.drift_home_of_node_a(), self.cold()),
+             ["--node", "node-a", "recover"], "node-a"),
+            ("discover", self.cold, ["discover"], "node-a"),
+        ]
+
+    def scenario(self, kind, action, permanent):
+        hits = 0
+        for label, prepare, argv, serves in self.runs():
+            if permanent and label == "restore, stored topology":
+                continue  # covered cold: with a store, not every call is needed
+            with self.subTest(kind=kind, action=action, run=label):
+                self.sim.reset()
+                self.assertRc(tgwark(["apply", "--active", "node-a"], self.env(), self.config), 0)
+                prepare()
+                before = self.sim.state()
+                rule = {"region": "*", "action": action, "kind": kind}
+                rule.update({"probability": 1.0} if permanent else {"nth": 1, "count": 2})
+                self.sim.fault(rule)
+                r = tgwark(argv, self.env(), self.short if permanent else self.config)
+                self.sim.clear_faults()
+                what = "%s: %s on %s (%s)\n%s" % (label, kind, action,
+                                                   "for good" if permanent else "burst", r)
+                hit = self.faulted(kind, action) > 0
+                hits += hit
+                self.assertNotEqual(r.rc, 2, what)
+                self.assertOnlyVipRoutesChanged(before, what)
+                if permanent and hit:
+                    self.assertEqual(r.rc, 1, what)
+                    if argv[0] == "discover":
+                        self.assertEqual(harness.json_diff(before, self.sim.state()), [], what)
+                    continue
+                self.assertEqual(r.rc, 0, what)
+                self.assertServes(serves)
+        # The garbage was really served (a run need not make every call).
+        self.assertGreaterEqual(hits, 2, "%s on %s" % (kind, action))
+
+    def test_a_burst_of_malformed_answers_is_outlasted(self):
+        for kind, action in MALFORMED + MALFORMED_DISCOVERY:
+            self.scenario(kind, action, permanent=False)
+
+    def test_malformed_answers_for_good_fail_within_the_deadline(self):
+        for kind, action in MALFORMED + MALFORMED_DISCOVERY:
+            self.scenario(kind, action, permanent=True)
+
+
 class Throttling(FaultsMixin, SimTestCase):
     """restore (failover to node-b, then back) under throttling: the budget is
     the deadline, not three attempts."""

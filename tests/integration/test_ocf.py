@@ -27,18 +27,13 @@ class Ocf(SimTestCase):
         self.config = self.write_config()
 
     def env(self, node="node-b", config=None, **extra):
-        env = harness.node_env(self.workdir, self.sim, node)
-        env.update({
-            "OCF_ROOT": "/usr/lib/ocf",
-            "OCF_RESOURCE_INSTANCE": "vip-routes",
-            "OCF_RESKEY_config": config or self.config,
-            "OCF_RESKEY_state_dir": os.path.join(self.workdir, "run"),
-        })
+        env = harness.ocf_env(self.workdir, self.sim, node, os.path.join(self.workdir, "run"),
+                              config or self.config)
         env.update(extra)
         return env
 
     def ocf(self, action, env):
-        return harness.run([harness.TGWARK, "ocf", action], env)
+        return harness.ocf(action, env)
 
     def test_meta_data_is_valid_xml(self):
         r = self.ocf("meta-data", self.env())

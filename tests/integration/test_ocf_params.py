@@ -44,25 +44,16 @@ class OcfParams(SimTestCase):
         """What pacemaker-execd on `node` passes the agent: the parameters,
         Pacemaker's meta attributes, and the node's instance metadata (the
         instance role's credentials). No config file, no TGWARK_CONFIG."""
-        env = harness.node_env(self.workdir, self.sim, node)
-        env.update({
-            "OCF_ROOT": "/usr/lib/ocf",
-            "OCF_RESOURCE_INSTANCE": "vip-routes",
-            "OCF_RESKEY_state_dir": os.path.join(self.workdir, "run-" + node),
-            "OCF_RESKEY_CRM_meta_on_node": node,
-            "OCF_RESKEY_CRM_meta_timeout": "60000",
-            "HA_LOGFACILITY": "none",
-            "HA_LOGFILE": self.logfile,
-        })
+        env = harness.ocf_env(self.workdir, self.sim, node,
+                              os.path.join(self.workdir, "run-" + node), logfile=self.logfile,
+                              interval=interval)
         for name, value in (self.params() if params is None else params).items():
             env["OCF_RESKEY_" + name] = value
-        if interval is not None:
-            env["OCF_RESKEY_CRM_meta_interval"] = str(interval)
         env.update(extra)
         return env
 
     def ocf(self, action, env):
-        return harness.run([harness.TGWARK, "ocf", action], env)
+        return harness.ocf(action, env)
 
     def assertRoutesServe(self, node):
         expected = harness.expected_vip_targets(self.topology, node)

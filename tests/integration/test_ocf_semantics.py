@@ -28,20 +28,8 @@ class OcfSemantics(SimTestCase):
     def env(self, node, interval=None, config=None, **extra):
         """What pacemaker-execd on `node` passes the agent. Each node has its
         own state directory, as each node has its own /run."""
-        env = harness.node_env(self.workdir, self.sim, node)
-        env.update({
-            "OCF_ROOT": "/usr/lib/ocf",
-            "OCF_RESOURCE_INSTANCE": "vip-routes",
-            "OCF_RESKEY_config": config or self.config,
-            "OCF_RESKEY_state_dir": self.state_dir(node),
-            "OCF_RESKEY_CRM_meta_on_node": node,
-            "OCF_RESKEY_CRM_meta_timeout": "60000",
-            # Hermetic: no syslog from tests; the log goes to a file.
-            "HA_LOGFACILITY": "none",
-            "HA_LOGFILE": self.logfile,
-        })
-        if interval is not None:
-            env["OCF_RESKEY_CRM_meta_interval"] = str(interval)
+        env = harness.ocf_env(self.workdir, self.sim, node, self.state_dir(node),
+                              config or self.config, logfile=self.logfile, interval=interval)
         env.update(extra)
         return env
 
@@ -52,7 +40,7 @@ class OcfSemantics(SimTestCase):
         return os.path.join(self.state_dir(node), "vip-routes.active")
 
     def ocf(self, action, env):
-        return harness.run([harness.TGWARK, "ocf", action], env)
+        return harness.ocf(action, env)
 
     def start(self, node):
         r = self.ocf("start", self.env(node))

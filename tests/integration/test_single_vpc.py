@@ -57,18 +57,8 @@ def tgw_calls(counters):
             if "TransitGateway" in action and action not in TGW_DISCOVERY}
 
 
-class SingleVpcTestCase(SimTestCase):
+class SingleVpcTestCase(harness.StaticKeyCli, SimTestCase):
     TOPOLOGY = "single-vpc"
-
-    def env(self):
-        return harness.static_key_env(self.workdir)
-
-    def tg(self, *args, config=None):
-        return tgwark(list(args), self.env(), config or self.config)
-
-    def setUp(self):
-        super().setUp()
-        self.config = self.write_config()
 
     def assertServes(self, node):
         routes = self.sim.vip_routes()
@@ -323,15 +313,10 @@ class LifeKeeper(SingleVpcTestCase):
 class Ocf(SingleVpcTestCase):
 
     def ocf(self, action, node, **extra):
-        env = harness.node_env(os.path.join(self.workdir, node), self.sim, node)
-        env.update({
-            "OCF_ROOT": "/usr/lib/ocf",
-            "OCF_RESOURCE_INSTANCE": "vip-routes",
-            "OCF_RESKEY_config": self.config,
-            "OCF_RESKEY_state_dir": os.path.join(self.workdir, node, "run"),
-        })
+        env = harness.ocf_env(os.path.join(self.workdir, node), self.sim, node,
+                              os.path.join(self.workdir, node, "run"), self.config)
         env.update(extra)
-        return harness.run([harness.TGWARK, "ocf", action], env)
+        return harness.ocf(action, env)
 
     def test_start_monitor_and_move(self):
         self.assertRc(self.ocf("start", "node-a"), OCF_SUCCESS)
