@@ -164,18 +164,14 @@ ActionOutcome outcomeFromError(Action action, const Error& error, std::string_vi
 
 namespace {
 
-// The scope restore and recover act on. Discovery first; when it cannot
-// complete (a region down, stalled or denied) and this node has a stored
-// scope, act on that: the reads that follow judge every table afresh, and a
-// region that cannot be read leaves only its own tables unknown. With a
-// stored scope to fall back on, discovery gets remote_wait_s, not the whole
-// deadline, so the home region keeps its time.
+// The scope restore and recover act on. Discovery is per region (a remote
+// region that cannot be read within remote_wait_s is taken from the stored
+// scope); when it cannot complete at all and this node has a stored scope,
+// act on that: the reads that follow judge every table afresh, and a region
+// that cannot be read leaves only its own tables unknown.
 Result<model::Topology> scopeForChange(Context& context, const engine::Deadline& deadline,
                                        std::string_view action) {
-  const bool fallback = context.hasStoredTopology();
-  auto topology = context.topology(
-      fallback ? deadline.within(std::chrono::seconds(context.config().aws.remoteWaitS))
-               : deadline);
+  auto topology = context.topology(deadline);
   if (topology || topology.error().category == ErrorCategory::kInvalidConfig) return topology;
   if (auto stored = context.storedTopology()) {
     spdlog::warn("{}: discovery could not complete ({}); acting on the stored scope", action,

@@ -68,6 +68,10 @@ struct Config {
   std::vector<std::string> vpcRouteTables;
   std::vector<std::string> tgwRouteTables;
   std::vector<std::string> regions;  // extra regions
+  // scope_tag = "key=value" (or "key": any value): route tables carrying it
+  // are managed whether or not they hold the VIP route yet.
+  std::string scopeTagKey;  // empty: no tag scope
+  std::optional<std::string> scopeTagValue;
   std::vector<VpcOverride> vpcs;
   AwsConfig aws;
 

@@ -79,6 +79,11 @@ std::string topologyToJson(const Topology& t, std::string_view configDigest) {
     tgwTables.push_back(
         {{"id", id}, {"tgw", r.tgwId}, {"region", r.region}, {"managed", r.managed}});
   }
+  json origins = json::array();
+  for (const auto& [id, o] : t.origins) {
+    origins.push_back(
+        {{"id", id}, {"provenance", provenanceName(o.provenance)}, {"first_seen", o.firstSeen}});
+  }
   json nodes = json::array();
   for (const auto& n : t.nodes) {
     nodes.push_back({{"name", n.name},
@@ -96,7 +101,8 @@ std::string topologyToJson(const Topology& t, std::string_view configDigest) {
               {"tgws", tgws},
               {"attachments", attachments},
               {"tgw_route_tables", tgwTables},
-              {"nodes", nodes}};
+              {"nodes", nodes},
+              {"origins", origins}};
   return doc.dump();
 }
 
@@ -162,6 +168,58 @@ Result<Topology> topologyFromJson(std::string_view text, std::string_view config
                                  n.at("eni").get<std::string>(), n.at("vpc").get<std::string>(),
                                  n.at("tgw").get<std::string>(),
                                  n.at("vpc_attachment").get<std::string>()});
+    }
+    for (const auto& o : doc.at("origins")) {
+      auto provenance = provenanceFrom(o.at("provenance").get<std::string>());
+      if (!provenance) return makeError(ErrorCategory::kInvalid, "topology cache: bad provenance");
+      t.origins[o.at("id").get<std::string>()] =
+          TableOrigin{*provenance, o.at("first_seen").get<std::int64_t>()};
+    }
+    return t;
+  } catch (const std::exception& e) {
+    return makeError(ErrorCategory::kInvalid, fmt::format("topology cache: {}", e.what()));
+  }
+}
+
+int topologyFormatOf(std::string_view text) {
+  try {
+    json doc = json::parse(text);
+    if (!doc.is_object()) return 0;
+    auto it = doc.find("format");
+    if (it == doc.end() || !it->is_number_integer()) return 0;
+    return it->get<int>();
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+Result<Topology> managedTablesFromJson(std::string_view text, std::string_view configDigest) {
+  try {
+    json doc = json::parse(text);
+    if (doc.value("config_digest", std::string()) != configDigest) {
+      return makeError(ErrorCategory::kInvalid, "topology cache: written for another config");
+    }
+    Topology t;
+    for (const auto& r : doc.at("vpc_route_tables")) {
+      if (!r.value("managed", false)) continue;
+      VpcRouteTableInfo info;
+      info.id = r.at("id").get<std::string>();
+      info.region = r.value("region", std::string());
+      info.vpcId = r.value("vpc", std::string());
+      info.main = r.value("main", false);
+      info.managed = true;
+      t.origins[info.id] = TableOrigin{};
+      t.vpcRouteTables[info.id] = std::move(info);
+    }
+    for (const auto& r : doc.at("tgw_route_tables")) {
+      if (!r.value("managed", false)) continue;
+      TgwRouteTableInfo info;
+      info.id = r.at("id").get<std::string>();
+      info.tgwId = r.value("tgw", std::string());
+      info.region = r.value("region", std::string());
+      info.managed = true;
+      t.origins[info.id] = TableOrigin{};
+      t.tgwRouteTables[info.id] = std::move(info);
     }
     return t;
   } catch (const std::exception& e) {

@@ -78,7 +78,8 @@ class Regions(SimTestCase):
     def test_old_region_down_restore_makes_the_home_routes_right(self):
         r = self.fail_over_with({"region": OLD_REGION, "action": "*", "kind": "Unavailable",
                                  "probability": 1.0})
-        self.assertIn("acting on the stored scope", r.stderr)
+        self.assertIn("region %s cannot be read" % OLD_REGION, r.stderr)
+        self.assertIn("using its last known state from the scope store", r.stderr)
 
     def test_old_region_stalled_restore_does_not_wait_for_it(self):
         # Each call to the old region is held far longer than remote_wait_s
