@@ -107,9 +107,11 @@ Result<NodeIdentity> Context::localNode() {
   return *node_;
 }
 
-std::optional<StoredScope> Context::storedScope() const {
+std::shared_ptr<const StoredScope> Context::storedScope() const {
   std::lock_guard lock(storeMu_);
-  if (!storeRead_ && store_) stored_ = store_->read();
+  if (!storeRead_ && store_) {
+    if (auto read = store_->read()) stored_ = std::make_shared<const StoredScope>(std::move(*read));
+  }
   storeRead_ = true;
   return stored_;
 }
@@ -117,7 +119,7 @@ std::optional<StoredScope> Context::storedScope() const {
 std::optional<model::Topology> Context::storedTopology() const {
   auto stored = storedScope();
   if (!stored || !stored->complete) return std::nullopt;
-  return std::move(stored->topology);
+  return stored->topology;
 }
 
 bool Context::hasStoredTopology() const {
@@ -130,9 +132,12 @@ void Context::invalidateTopology() {
   topologyFromCache_ = false;
   // The stored scope stays (its managed set is durable): it only stops
   // standing in for discovery.
-  (void)storedScope();
+  auto stored = storedScope();
+  if (!stored || !stored->fresh) return;
+  auto stale = std::make_shared<StoredScope>(*stored);
+  stale->fresh = false;
   std::lock_guard lock(storeMu_);
-  if (stored_) stored_->fresh = false;
+  stored_ = std::move(stale);
 }
 
 Result<model::Topology> Context::topology(const engine::Deadline& deadline, bool allowCache) {
@@ -163,8 +168,9 @@ Result<model::Topology> Context::topology(const engine::Deadline& deadline, bool
   const bool partial = !topology_->staleRegions.empty() && stored && !stored->complete;
   if (store_ && !partial) {
     store_->save(*topology_);
+    auto saved = std::make_shared<const StoredScope>(StoredScope{*topology_, true, true});
     std::lock_guard lock(storeMu_);
-    stored_ = StoredScope{*topology_, true, true};
+    stored_ = std::move(saved);
   }
   return *topology_;
 }

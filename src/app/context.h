@@ -106,10 +106,10 @@ class Context {
   std::optional<TopologyStore> store_;
   // The store's content, read once per process (so a bad file is warned
   // about once) and replaced by what this process saves.
-  std::optional<StoredScope> storedScope() const;
+  std::shared_ptr<const StoredScope> storedScope() const;
   mutable std::mutex storeMu_;
   mutable bool storeRead_ = false;
-  mutable std::optional<StoredScope> stored_;
+  mutable std::shared_ptr<const StoredScope> stored_;
   std::optional<NodeIdentity> node_;
   std::optional<model::Topology> topology_;
   bool topologyFromCache_ = false;

@@ -19,6 +19,7 @@ from harness import SimTestCase, VIP  # noqa: E402
 
 CLIENT_REGION = "eu-west-1"  # no node there in ref-3r
 TAG = "tgwark:vip=192.168.10.10"
+REGIONS = 'regions = ["%s"]' % CLIENT_REGION  # listed tables there are looked up there
 
 
 class Scope(SimTestCase):
@@ -134,10 +135,14 @@ class Scope(SimTestCase):
     # --- tag-based scope --------------------------------------------------------------
 
     def test_tagged_tables_are_managed_and_get_the_route(self):
-        region, table, vpc = self.client_tables(with_route=False)[0]
-        self.sim.drift({"op": "set_tags", "region": region, "route_table": table,
-                        "tags": {"tgwark:vip": "192.168.10.10", "Name": "client"}})
-        untagged_region, untagged, _ = self.client_tables(with_route=False)[1]
+        # Two client tables that do not hold the route (yet); one is tagged.
+        (region, table, vpc), (other_region, untagged, _) = self.client_tables(with_route=True)[:2]
+        self.sim.drift([{"op": "delete_route", "region": region, "route_table": table,
+                         "destination": VIP},
+                        {"op": "delete_route", "region": other_region, "route_table": untagged,
+                         "destination": VIP},
+                        {"op": "set_tags", "region": region, "route_table": table,
+                         "tags": {"tgwark:vip": "192.168.10.10", "Name": "client"}}])
         config = self.write_config(
             name="tagged.toml",
             text=harness.config_toml(self.topology, self.sim.url,
@@ -256,7 +261,8 @@ class Scope(SimTestCase):
         config = self.write_config(
             name="vpc-only.toml",
             text=harness.config_toml(self.topology, self.sim.url,
-                                     extra_top="vpc_route_tables = %s" % json.dumps(vpc_tables)))
+                                     extra_top="vpc_route_tables = %s\n%s" % (json.dumps(vpc_tables),
+                                                                          REGIONS)))
         tables, _, _ = self.discovered(config)
         for t in tgw_tables:
             self.assertTrue(tables[t]["managed"], t)
@@ -275,7 +281,8 @@ class Scope(SimTestCase):
         config = self.write_config(
             name="tgw-only.toml",
             text=harness.config_toml(self.topology, self.sim.url,
-                                     extra_top="tgw_route_tables = %s" % json.dumps(tgw_tables)))
+                                     extra_top="tgw_route_tables = %s\n%s" % (json.dumps(tgw_tables),
+                                                                          REGIONS)))
         before = self.sim.state()
         self.assertRc(self.tg("apply", "--active", "node-b", config=config), 0)
         actual = self.sim.vip_routes()
