@@ -669,6 +669,16 @@ Result<void> Discoverer::resolveVpcTgws() {
 Result<void> Discoverer::checkPreflight() const {
   auto problems = topologyProblems(config_, topo_);
   if (problems.empty()) return {};
+  if (!failed_.empty() && !canFallBack()) {
+    // A region that could not be read, with nothing to stand in for it, is
+    // no evidence of a configuration problem (a listed table there reads as
+    // "not found"): report the outage, not a bad configuration.
+    const auto& [region, error] = *failed_.begin();
+    return std::unexpected(withContext(
+        error, fmt::format("discovery: the scope cannot be checked while region {} cannot be "
+                           "read ({})",
+                           region, problems.front().describe())));
+  }
   if (problems.size() == 1) return invalid(problems.front().describe());
   return invalid(fmt::format("{} (and {} more problem{}: `tgwark validate` lists them)",
                              problems.front().describe(), problems.size() - 1,

@@ -824,5 +824,21 @@ TEST(DiscoveryRegions, ARemoteRegionPastItsDeadlineIsGivenUpOn) {
   EXPECT_TRUE(topo->tgwRouteTables.contains(kTgwRtbD));
 }
 
+// A listed table in a region that cannot be read is not a configuration error.
+TEST(DiscoveryRegions, AListedTableInARegionDownIsAnOutageNotABadConfig) {
+  ScopeFixture f{threeRegions()};
+  f.regionDown("eu-west-1");
+  auto topo =
+      f.run(baseConfigText("vpc_route_tables = [\"rtb-a0000001\", \"rtb-d0000001\"]\n"
+                           "regions = [\"eu-west-1\"]\n"));
+  ASSERT_FALSE(topo);
+  EXPECT_NE(topo.error().category, ErrorCategory::kInvalidConfig) << topo.error().describe();
+  EXPECT_THAT(topo.error().message, HasSubstr("region eu-west-1 cannot be read"));
+  f.cloud->setInterceptor(nullptr);
+  EXPECT_TRUE(
+      f.run(baseConfigText("vpc_route_tables = [\"rtb-a0000001\", \"rtb-d0000001\"]\n"
+                           "regions = [\"eu-west-1\"]\n")));
+}
+
 }  // namespace
 }  // namespace tgwark::engine

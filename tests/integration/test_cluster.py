@@ -16,7 +16,6 @@ counters) and from `tgwark verify --json`.
 import glob
 import os
 import random
-import shutil
 import signal
 import socket
 import subprocess
