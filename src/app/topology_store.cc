@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fmt/format.h>
+
 #include "app/identity.h"
 #include "common/atomic_file.h"
 #include "common/bounded_file.h"
@@ -36,43 +38,43 @@ std::optional<StoredScope> TopologyStore::read(std::chrono::seconds freshFor) co
     out.fresh = age < freshFor && age >= -std::chrono::seconds(60);
   }
   const int format = model::topologyFormatOf(*text);
+  auto another = [](const Error& e) {
+    return e.message.find("another config") != std::string::npos;
+  };
+  std::string why;
   if (format == model::kTopologyFormatVersion) {
     auto stored = model::topologyFromJson(*text, key_);
     if (stored) {
       out.topology = std::move(*stored);
       return out;
     }
-    if (stored.error().message.find("another config") != std::string::npos) {
+    if (another(stored.error())) {
       spdlog::debug("ignoring scope store {}: {}", path_.string(), stored.error().message);
       return std::nullopt;
     }
-    spdlog::warn("scope store {} is corrupt ({}): rediscovering", escapeForLog(path_.string()),
-                 escapeForLog(stored.error().message));
+    why = fmt::format("is corrupt ({})", stored.error().message);
+  } else if (format == 0) {
+    why = "is corrupt (not a versioned JSON document)";
+  } else {
+    why =
+        fmt::format("has format {} (this tgwark writes {})", format, model::kTopologyFormatVersion);
   }
-  // An older (or newer, or unreadable) format: carry over what can be read of
-  // the managed set, so the scope never shrinks silently.
+  // Whatever of the managed set can still be read is carried over, so the
+  // scope never shrinks silently; the rest is rediscovered.
   auto carried = model::managedTablesFromJson(*text, key_);
-  if (carried && format != model::kTopologyFormatVersion) {
-    spdlog::warn(
-        "scope store {} has format {} (this tgwark writes {}): rediscovering, keeping its {} "
-        "managed table(s)",
-        escapeForLog(path_.string()), format, model::kTopologyFormatVersion,
-        carried->origins.size());
-  } else if (carried && format == model::kTopologyFormatVersion) {
-    spdlog::warn("scope store {}: keeping the {} managed table(s) that could be read",
-                 escapeForLog(path_.string()), carried->origins.size());
-  } else if (!carried && carried.error().message.find("another config") != std::string::npos) {
+  if (!carried && another(carried.error())) {
     spdlog::debug("ignoring scope store {}: {}", path_.string(), carried.error().message);
     return std::nullopt;
-  } else {
-    if (format != model::kTopologyFormatVersion) {
-      spdlog::warn(
-          "scope store {} cannot be read (format {}, this tgwark writes {}): rediscovering; "
-          "tables it managed that no longer hold the VIP route are not known",
-          escapeForLog(path_.string()), format, model::kTopologyFormatVersion);
-    }
+  }
+  if (!carried) {
+    spdlog::warn(
+        "scope store {} {}: rediscovering; tables it managed that no longer hold the VIP route "
+        "(or the tag) are not known",
+        escapeForLog(path_.string()), escapeForLog(why));
     return std::nullopt;
   }
+  spdlog::warn("scope store {} {}: rediscovering, keeping its {} managed table(s)",
+               escapeForLog(path_.string()), escapeForLog(why), carried->origins.size());
   out.topology = std::move(*carried);
   out.complete = false;
   out.fresh = false;

@@ -103,6 +103,19 @@ TEST_F(TopologyStoreTest, AnOlderFormatCarriesOverItsManagedTables) {
   EXPECT_FALSE(TopologyStore(dir_, kKey).load(std::nullopt)) << "not a topology to act on";
 }
 
+// Damaged in a part other than the table lists: the managed tables still carry over.
+TEST_F(TopologyStoreTest, ADamagedStoreKeepsTheManagedTablesItStillHolds) {
+  auto json = model::topologyToJson(sample(), kKey);
+  auto at = json.find("\"attachments\":[]");
+  ASSERT_NE(at, std::string::npos) << json;
+  json.replace(at, 16, "\"attachments\":7");
+  write(json);
+  auto back = TopologyStore(dir_, kKey).read();
+  ASSERT_TRUE(back);
+  EXPECT_FALSE(back->complete);
+  EXPECT_TRUE(back->topology.origins.contains("rtb-c0000001"));
+}
+
 TEST_F(TopologyStoreTest, AnOlderFormatThatCannotBeReadIsIgnored) {
   write("{\"format\":1,\"config_digest\":\"" + std::string(kKey) + "\"}");
   EXPECT_FALSE(TopologyStore(dir_, kKey).read());
