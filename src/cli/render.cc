@@ -424,7 +424,9 @@ std::string topologyToml(const model::Topology& topology) {
     }
   }
   if (!notManaged.empty()) {
-    out += "# Route tables seen but not managed (no VIP route; list them to manage them):\n";
+    out +=
+        "# Route tables seen but not managed (no VIP route; list them, or tag them with "
+        "scope_tag, to manage them):\n";
     for (const auto& line : notManaged) out += line + "\n";
   }
   if (!topology.staleRegions.empty()) {
