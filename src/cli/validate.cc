@@ -610,7 +610,10 @@ ValidateReport runValidate(Session& s, const engine::Deadline& deadline,
 
   std::optional<model::Topology> topology;
   if (!reachable.empty()) {
-    auto t = engine::discover(config, s.factory(), deadline, {.enforcePreflight = false});
+    // The managed set is durable: count what the other commands manage.
+    auto stored = s.storedTopology();
+    auto t = engine::discover(config, s.factory(), deadline,
+                              {.enforcePreflight = false, .stored = stored ? &*stored : nullptr});
     if (t) {
       topology = std::move(*t);
       checks.ok("discovery",
