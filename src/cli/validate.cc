@@ -620,6 +620,14 @@ ValidateReport runValidate(Session& s, const engine::Deadline& deadline,
                 fmt::format("{} VPC route tables and {} TGW route tables managed, {} TGWs",
                             topology->managedVpcTables().size(),
                             topology->managedTgwTables().size(), topology->tgws.size()));
+      // Discovery gives up on a region other than the nodes' that it cannot
+      // read; validate says so rather than pass over it.
+      for (const auto& [region, why] : topology->staleRegions) {
+        checks.fail(fmt::format("discovery {}", region),
+                    fmt::format("cannot be read ({}); its part of the scope is {}", why,
+                                stored ? "its last known state" : "missing"),
+                    "make the region readable (endpoint, credentials, ec2:Describe* permissions)");
+      }
     } else {
       checks.fail("discovery", t.error().describe(),
                   t.error().category == ErrorCategory::kPermission
