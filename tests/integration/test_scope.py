@@ -328,6 +328,15 @@ class Scope(SimTestCase):
         self.assertIn(CLIENT_REGION, doc["stale_regions"])
         self.assertIn("no stored scope", r.stderr)
         self.assertFalse([t for t, row in tables.items() if row["region"] == CLIENT_REGION])
+        # validate does not pass over it (denied rather than down: the endpoint
+        # probe would retry a 503 until the deadline).
+        self.sim.clear_faults()
+        self.sim.fault({"region": CLIENT_REGION, "action": "*",
+                        "kind": "UnauthorizedOperation", "probability": 1.0})
+        v = self.tg("--json", "validate")
+        self.assertRc(v, 1)
+        checks = {c["check"]: c for c in v.json()["checks"]}
+        self.assertEqual(checks["discovery " + CLIENT_REGION]["status"], "FAIL", checks)
 
 
 if __name__ == "__main__":
