@@ -227,8 +227,8 @@ class Discoverer {
   }
   // Each kind of table is listed or discovered on its own: listing only VPC
   // tables still discovers the TGW tables in scope, and the reverse.
-  bool vpcListed() const { return !config_.vpcRouteTables.empty(); }
-  bool tgwListed() const { return !config_.tgwRouteTables.empty(); }
+  bool vpcListed() const { return config_.vpcRouteTablesListed || !config_.vpcRouteTables.empty(); }
+  bool tgwListed() const { return config_.tgwRouteTablesListed || !config_.tgwRouteTables.empty(); }
   // Every node's ENI is in one VPC, and no TGW table is listed.
   bool singleVpcWithoutTgwTables() const {
     if (!config_.tgwRouteTables.empty()) return false;

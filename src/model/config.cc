@@ -571,6 +571,8 @@ Result<Config> validate(const toml::table& root, std::string_view sourceName,
   config.tgwRouteTables = v.stringList(root, "tgw_route_tables", [](const std::string& id) {
     return idProblem(id, "tgw-rtb", "transit gateway route table");
   });
+  config.vpcRouteTablesListed = root.get("vpc_route_tables") != nullptr;
+  config.tgwRouteTablesListed = root.get("tgw_route_tables") != nullptr;
   config.regions = v.stringList(root, "regions", regionProblem);
   if (auto tag = v.string(root, "", "scope_tag", false, 0)) {
     // "key=value" or "key" (any value); EC2 bounds keys at 128 and values at

@@ -738,6 +738,22 @@ TEST(DiscoveryScope, ListedVpcTablesWithoutTgwTablePermissionWarnAndGoOn) {
   EXPECT_TRUE(managedTgwIds(*topo).empty());
 }
 
+// An explicitly empty list is a list: that kind is not managed at all.
+TEST(DiscoveryScope, AnEmptyListManagesNoTableOfItsKind) {
+  ScopeFixture f{twoRegions()};
+  auto noTgw =
+      f.run(baseConfigText("vpc_route_tables = [\"rtb-a0000001\", \"rtb-b0000001\"]\n"
+                           "tgw_route_tables = []\n"));
+  ASSERT_TRUE(noTgw) << noTgw.error().describe();
+  EXPECT_THAT(managedVpcIds(*noTgw), ::testing::UnorderedElementsAre(kRtbA1, kRtbB1));
+  EXPECT_TRUE(managedTgwIds(*noTgw).empty());
+  auto onlyVpc = f.run(baseConfigText("tgw_route_tables = []\n"));
+  ASSERT_TRUE(onlyVpc) << onlyVpc.error().describe();
+  EXPECT_THAT(managedVpcIds(*onlyVpc),
+              ::testing::UnorderedElementsAre(kRtbA1, kRtbA2, kRtbB1, kRtbC1));
+  EXPECT_TRUE(managedTgwIds(*onlyVpc).empty());
+}
+
 // ---- regions are independent -----------------------------------------------------------
 
 TEST(DiscoveryRegions, AClientRegionDownIsTakenFromTheStoredScope) {

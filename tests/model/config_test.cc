@@ -165,6 +165,16 @@ TEST(ConfigTest, AllRegionsDeduplicates) {
             (std::vector<std::string>{"us-east-1", "us-west-2", "eu-west-1"}));
 }
 
+TEST(ConfigTest, AnEmptyTableListIsStillAList) {
+  auto empty = parseConfig(withNodes("vip = \"10.9.9.9\"\ntgw_route_tables = []\n"));
+  ASSERT_TRUE(empty) << empty.error().message;
+  EXPECT_TRUE(empty->tgwRouteTablesListed);
+  EXPECT_FALSE(empty->vpcRouteTablesListed);
+  auto absent = parseConfig(withNodes("vip = \"10.9.9.9\"\n"));
+  ASSERT_TRUE(absent);
+  EXPECT_FALSE(absent->tgwRouteTablesListed);
+}
+
 TEST(ConfigTest, ScopeTagIsKeyEqualsValueOrKeyAlone) {
   auto pair = parseConfig(withNodes("vip = \"10.9.9.9\"\nscope_tag = \"tgwark:vip=a=b\"\n"));
   ASSERT_TRUE(pair) << pair.error().message;
