@@ -11,17 +11,15 @@
 #include "engine/aws_factory.h"
 #include "engine/discovery.h"
 
-#ifndef TGWARK_VERSION
-#define TGWARK_VERSION "0.0.0"
-#endif
-
 namespace tgwark::app {
 
 namespace {
 
-// Digest of the config file's bytes, the settings and this build: the store
-// key. Read like the config itself (bounded, never blocking): the file may
-// have been swapped for a FIFO since it was loaded.
+// Digest of the config file's bytes and the settings: the store key. Not of
+// this build: the durable scope must survive an upgrade (the store's format
+// version says whether it can be read). Read like the config itself (bounded,
+// never blocking): the file may have been swapped for a FIFO since it was
+// loaded.
 std::string configDigest(const std::string& path,
                          const std::vector<model::ConfigSetting>& settings) {
   std::string text;
@@ -30,8 +28,7 @@ std::string configDigest(const std::string& path,
     if (!file) return {};
     text = std::move(*file);
   }
-  return aws::sigv4::sha256Hex(text + "\n" + model::settingsFingerprint(settings) + "\n" +
-                               TGWARK_VERSION);
+  return aws::sigv4::sha256Hex(text + "\n" + model::settingsFingerprint(settings) + "\n");
 }
 
 InstanceIdLookup imdsInstanceId(EnvLookup env, std::shared_ptr<Clock> clock) {
@@ -110,30 +107,71 @@ Result<NodeIdentity> Context::localNode() {
   return *node_;
 }
 
+std::shared_ptr<const StoredScope> Context::storedScope() const {
+  std::lock_guard lock(storeMu_);
+  if (!storeRead_ && store_) {
+    if (auto read = store_->read()) stored_ = std::make_shared<const StoredScope>(std::move(*read));
+  }
+  storeRead_ = true;
+  return stored_;
+}
+
 std::optional<model::Topology> Context::storedTopology() const {
-  return store_ ? store_->load(std::nullopt) : std::nullopt;
+  auto stored = storedScope();
+  if (!stored || !stored->complete) return std::nullopt;
+  return stored->topology;
+}
+
+bool Context::hasStoredTopology() const {
+  auto stored = storedScope();
+  return stored && stored->complete;
 }
 
 void Context::invalidateTopology() {
   topology_.reset();
   topologyFromCache_ = false;
-  if (store_) store_->remove();
+  // The stored scope stays (its managed set is durable): it only stops
+  // standing in for discovery.
+  auto stored = storedScope();
+  if (!stored || !stored->fresh) return;
+  auto stale = std::make_shared<StoredScope>(*stored);
+  stale->fresh = false;
+  std::lock_guard lock(storeMu_);
+  stored_ = std::move(stale);
 }
 
 Result<model::Topology> Context::topology(const engine::Deadline& deadline, bool allowCache) {
   if (topology_) return *topology_;
-  if (allowCache && store_) {
-    if (auto stored = store_->load(kTopologyCacheTtl)) {
-      topology_ = std::move(*stored);
-      topologyFromCache_ = true;
-      return *topology_;
-    }
+  auto stored = storedScope();
+  if (allowCache && stored && stored->complete && stored->fresh) {
+    spdlog::debug("topology from the scope store");
+    topology_ = stored->topology;
+    topologyFromCache_ = true;
+    return *topology_;
   }
-  auto topology = engine::discover(config_, factory_, deadline);
+  engine::DiscoveryOptions options;
+  if (stored) {
+    options.stored = &stored->topology;
+    options.storedComplete = stored->complete;
+  }
+  if (node_) {
+    if (const auto* node = config_.findNode(node_->name)) options.homeRegion = node->region;
+  }
+  options.remoteDeadline = deadline.within(std::chrono::seconds(config_.aws.remoteWaitS));
+  auto topology = engine::discover(config_, factory_, deadline, options);
   if (!topology) return std::unexpected(topology.error());
   topology_ = std::move(*topology);
   topologyFromCache_ = false;
-  if (store_) store_->save(*topology_);
+  // A region that could not be read is in the result as the store knew it;
+  // with only an older store's table list to go on it is missing, and saving
+  // would forget that list.
+  const bool partial = !topology_->staleRegions.empty() && stored && !stored->complete;
+  if (store_ && !partial) {
+    store_->save(*topology_);
+    auto saved = std::make_shared<const StoredScope>(StoredScope{*topology_, true, true});
+    std::lock_guard lock(storeMu_);
+    stored_ = std::move(saved);
+  }
   return *topology_;
 }
 

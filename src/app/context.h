@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -70,17 +71,22 @@ class Context {
 
   // This node (--node, instance metadata, host name); resolved once.
   Result<NodeIdentity> localNode();
-  // The topology in scope, discovered once per process and saved to the
-  // store. With allowCache, a stored topology younger than kTopologyCacheTtl
-  // is used instead: quickCheck then costs only its reads.
+  // The topology in scope, discovered once per process (unioned with the
+  // stored scope's managed set, a remote region that cannot be read taken
+  // from the store; regions other than this node's, once localNode() is
+  // known, bounded by remote_wait_s) and saved to the store. With
+  // allowCache, a stored topology younger than kTopologyCacheTtl is used
+  // instead: quickCheck then costs only its reads.
   Result<model::Topology> topology(const engine::Deadline& deadline, bool allowCache = false);
-  // The stored topology whatever its age, when there is one: what restore and
-  // recover act on when discovery cannot complete (a region down or stalled).
+  // The store's last known scope whatever its age, when there is a complete
+  // one: what restore and recover act on when discovery cannot complete.
+  // Safe to call from several threads.
   std::optional<model::Topology> storedTopology() const;
-  bool hasStoredTopology() const { return store_ && store_->exists(); }
+  bool hasStoredTopology() const;
   // True when the last topology() came from the store.
   bool topologyFromCache() const { return topologyFromCache_; }
-  // Forgets the in-memory and stored topology (e.g. a stored table is gone).
+  // Forgets the in-memory topology and stops the stored one standing in for
+  // discovery (a stored table may be gone); the stored managed set stays.
   void invalidateTopology();
 
  private:
@@ -98,6 +104,12 @@ class Context {
   InstanceIdLookup instanceId_;
   std::string hostName_;
   std::optional<TopologyStore> store_;
+  // The store's content, read once per process (so a bad file is warned
+  // about once) and replaced by what this process saves.
+  std::shared_ptr<const StoredScope> storedScope() const;
+  mutable std::mutex storeMu_;
+  mutable bool storeRead_ = false;
+  mutable std::shared_ptr<const StoredScope> stored_;
   std::optional<NodeIdentity> node_;
   std::optional<model::Topology> topology_;
   bool topologyFromCache_ = false;

@@ -381,14 +381,21 @@ json verifyJson(const engine::VerifyReport& report) {
 
 std::string topologyToml(const model::Topology& topology) {
   std::string out = "# Scope discovered by `tgwark discover`. Paste into the config to pin it.\n";
+  // Where each managed table came from and since when (the durable scope).
+  auto origin = [&](const std::string& id) -> std::string {
+    auto it = topology.origins.find(id);
+    if (it == topology.origins.end()) return "";
+    return fmt::format(" [{}, first seen {}]", model::provenanceName(it->second.provenance),
+                       model::firstSeenText(it->second.firstSeen));
+  };
   out += "vpc_route_tables = [\n";
   for (const auto* t : topology.managedVpcTables()) {
-    out += fmt::format("  \"{}\",  # {} {}{}\n", t->id, t->region, t->vpcId,
-                       t->why.empty() ? "" : " — " + t->why);
+    out += fmt::format("  \"{}\",  # {} {}{}{}\n", t->id, t->region, t->vpcId,
+                       t->why.empty() ? "" : " — " + t->why, origin(t->id));
   }
   out += "]\ntgw_route_tables = [\n";
   for (const auto* t : topology.managedTgwTables()) {
-    out += fmt::format("  \"{}\",  # {} {}\n", t->id, t->region, t->tgwId);
+    out += fmt::format("  \"{}\",  # {} {}{}\n", t->id, t->region, t->tgwId, origin(t->id));
   }
   out += "]\n";
   // Tables outside the nodes' regions are only found when their region is listed.
@@ -417,8 +424,16 @@ std::string topologyToml(const model::Topology& topology) {
     }
   }
   if (!notManaged.empty()) {
-    out += "# Route tables seen but not managed (no VIP route; list them to manage them):\n";
+    out +=
+        "# Route tables seen but not managed (no VIP route; list them, or tag them with "
+        "scope_tag, to manage them):\n";
     for (const auto& line : notManaged) out += line + "\n";
+  }
+  if (!topology.staleRegions.empty()) {
+    out += "# Regions that could not be read (their part is the last known scope):\n";
+    for (const auto& [region, why] : topology.staleRegions) {
+      out += fmt::format("#   {}: {}\n", region, escapeForLog(why));
+    }
   }
   out += "\n# Nodes as resolved:\n";
   for (const auto& n : topology.nodes) {
@@ -430,20 +445,37 @@ std::string topologyToml(const model::Topology& topology) {
 }
 
 json topologyJson(const model::Topology& topology) {
+  // Managed tables say where they came from; null for the others.
+  auto withOrigin = [&](json row, const std::string& id) {
+    auto it = topology.origins.find(id);
+    if (it == topology.origins.end() || !row["managed"].get<bool>()) {
+      row["provenance"] = nullptr;
+      row["first_seen"] = nullptr;
+    } else {
+      row["provenance"] = std::string(model::provenanceName(it->second.provenance));
+      row["first_seen"] = it->second.firstSeen > 0
+                              ? json(model::firstSeenText(it->second.firstSeen))
+                              : json(nullptr);
+    }
+    return row;
+  };
   json vpcTables = json::array();
   for (const auto& [id, t] : topology.vpcRouteTables) {
-    vpcTables.push_back(json{{"id", id},
-                             {"region", t.region},
-                             {"vpc", t.vpcId},
-                             {"main", t.main},
-                             {"managed", t.managed},
-                             {"why", t.why}});
+    vpcTables.push_back(withOrigin(json{{"id", id},
+                                        {"region", t.region},
+                                        {"vpc", t.vpcId},
+                                        {"main", t.main},
+                                        {"managed", t.managed},
+                                        {"why", t.why}},
+                                   id));
   }
   json tgwTables = json::array();
   for (const auto& [id, t] : topology.tgwRouteTables) {
-    tgwTables.push_back(
-        json{{"id", id}, {"region", t.region}, {"tgw", t.tgwId}, {"managed", t.managed}});
+    tgwTables.push_back(withOrigin(
+        json{{"id", id}, {"region", t.region}, {"tgw", t.tgwId}, {"managed", t.managed}}, id));
   }
+  json stale = json::object();
+  for (const auto& [region, why] : topology.staleRegions) stale[region] = why;
   json nodes = json::array();
   for (const auto& n : topology.nodes) {
     nodes.push_back(json{{"name", n.name},
@@ -453,7 +485,10 @@ json topologyJson(const model::Topology& topology) {
                          {"tgw", n.tgwId},
                          {"vpc_attachment", n.vpcAttachmentId}});
   }
-  return json{{"vpc_route_tables", vpcTables}, {"tgw_route_tables", tgwTables}, {"nodes", nodes}};
+  return json{{"vpc_route_tables", vpcTables},
+              {"tgw_route_tables", tgwTables},
+              {"nodes", nodes},
+              {"stale_regions", stale}};
 }
 
 json stampDocument(json document, std::string_view command, int exitCode) {

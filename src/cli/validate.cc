@@ -610,13 +610,24 @@ ValidateReport runValidate(Session& s, const engine::Deadline& deadline,
 
   std::optional<model::Topology> topology;
   if (!reachable.empty()) {
-    auto t = engine::discover(config, s.factory(), deadline, {.enforcePreflight = false});
+    // The managed set is durable: count what the other commands manage.
+    auto stored = s.storedTopology();
+    auto t = engine::discover(config, s.factory(), deadline,
+                              {.enforcePreflight = false, .stored = stored ? &*stored : nullptr});
     if (t) {
       topology = std::move(*t);
       checks.ok("discovery",
                 fmt::format("{} VPC route tables and {} TGW route tables managed, {} TGWs",
                             topology->managedVpcTables().size(),
                             topology->managedTgwTables().size(), topology->tgws.size()));
+      // Discovery gives up on a region other than the nodes' that it cannot
+      // read; validate says so rather than pass over it.
+      for (const auto& [region, why] : topology->staleRegions) {
+        checks.fail(fmt::format("discovery {}", region),
+                    fmt::format("cannot be read ({}); its part of the scope is {}", why,
+                                stored ? "its last known state" : "missing"),
+                    "make the region readable (endpoint, credentials, ec2:Describe* permissions)");
+      }
     } else {
       checks.fail("discovery", t.error().describe(),
                   t.error().category == ErrorCategory::kPermission

@@ -131,19 +131,24 @@ Result<std::vector<T>> describeBatched(const StrSet& values, const std::string& 
   return all;
 }
 
-// Runs fn(region) for every region in parallel; the first error (in region
-// order, so messages are deterministic) wins.
+// Runs fn(region) for every region in parallel.
 template <class T, class Fn>
-Result<std::map<std::string, T>> perRegion(const std::vector<std::string>& regions, Fn fn) {
+std::vector<Result<T>> inParallel(const std::vector<std::string>& regions, Fn fn) {
   std::vector<std::optional<Result<T>>> results(regions.size());
   parallelFor(regions.size(), regions.size(),
               [&](std::size_t i) { results[i].emplace(fn(regions[i])); });
-  std::map<std::string, T> out;
-  for (std::size_t i = 0; i < regions.size(); ++i) {
-    TGWARK_RETURN_IF_ERROR(*results[i]);
-    out.emplace(regions[i], std::move(**results[i]));
-  }
+  std::vector<Result<T>> out;
+  out.reserve(regions.size());
+  for (auto& r : results) out.push_back(std::move(*r));
   return out;
+}
+
+bool hasTag(const std::vector<aws::Tag>& tags, const model::Config& config) {
+  if (config.scopeTagKey.empty()) return false;
+  return std::any_of(tags.begin(), tags.end(), [&](const aws::Tag& t) {
+    return t.key == config.scopeTagKey &&
+           (!config.scopeTagValue || t.value == *config.scopeTagValue);
+  });
 }
 
 struct SeedRead {
@@ -172,14 +177,58 @@ class Discoverer {
   Result<model::Topology> run();
 
  private:
+  // Runs fn(region) for every region not already given up on, in parallel.
+  // A region that fails is given up on when discovery can do without it (not
+  // needed, and the error is not the configuration's): its part of the
+  // topology is then the stored scope's (overlayStale). Otherwise the first
+  // error, in region order so messages are deterministic, fails discovery.
+  template <class T, class Fn>
+  Result<std::map<std::string, T>> perRegion(const std::vector<std::string>& regions, Fn fn) {
+    std::vector<std::string> live;
+    for (const auto& r : regions)
+      if (!failed_.contains(r)) live.push_back(r);
+    auto results = inParallel<T>(live, fn);
+    std::map<std::string, T> out;
+    for (std::size_t i = 0; i < live.size(); ++i) {
+      if (!results[i]) {
+        const Error& error = results[i].error();
+        if (needed(live[i]) || error.category == ErrorCategory::kInvalidConfig) {
+          return std::unexpected(error);
+        }
+        spdlog::warn("discovery: region {} cannot be read ({}): {}", live[i], error.describe(),
+                     canFallBack() ? "using its last known state from the scope store"
+                                   : "its tables are left out (no stored scope to stand in)");
+        failed_.emplace(live[i], error);
+        continue;
+      }
+      out.emplace(live[i], std::move(*results[i]));
+    }
+    return out;
+  }
+  // A region discovery cannot do without: the acting node's, or (not told
+  // which node acts) every region holding a node.
+  bool needed(const std::string& region) const {
+    if (!options_.homeRegion.empty()) return region == options_.homeRegion;
+    return std::any_of(config_.nodes.begin(), config_.nodes.end(),
+                       [&](const model::NodeConfig& n) { return n.region == region; });
+  }
+  bool canFallBack() const { return options_.stored && options_.storedComplete; }
+  // The calls to a region that is not needed end at the remote deadline.
+  const Deadline& deadlineFor(const std::string& region) const {
+    return needed(region) || !options_.remoteDeadline ? deadline_ : *options_.remoteDeadline;
+  }
+  bool storedManaged(const std::string& id) const {
+    return options_.stored && options_.stored->origins.contains(id);
+  }
   Result<void> checkDeadline(std::string_view phase) const {
     if (deadline_.expired())
       return std::unexpected(deadlineError("discovery: " + std::string(phase)));
     return {};
   }
-  bool explicitMode() const {
-    return !config_.vpcRouteTables.empty() || !config_.tgwRouteTables.empty();
-  }
+  // Each kind of table is listed or discovered on its own: listing only VPC
+  // tables still discovers the TGW tables in scope, and the reverse.
+  bool vpcListed() const { return config_.vpcRouteTablesListed || !config_.vpcRouteTables.empty(); }
+  bool tgwListed() const { return config_.tgwRouteTablesListed || !config_.tgwRouteTables.empty(); }
   // Every node's ENI is in one VPC, and no TGW table is listed.
   bool singleVpcWithoutTgwTables() const {
     if (!config_.tgwRouteTables.empty()) return false;
@@ -195,6 +244,8 @@ class Discoverer {
   Result<void> walkTgws();
   Result<void> assemble();
   Result<void> resolveVpcTgws();
+  void managedSet();
+  Result<void> overlayStale();
   Result<void> checkPreflight() const;
 
   const model::Config& config_;
@@ -214,9 +265,10 @@ class Discoverer {
   std::map<std::string, std::string> vpcRegion_;  // VPC in scope -> region
   StrSet listedVpcTables_;
   StrSet listedTgwTables_;
-  std::once_flag eniWarning_, vpcWarning_, attachmentWarning_, singleVpcWarning_;
+  std::once_flag eniWarning_, vpcWarning_, attachmentWarning_, singleVpcWarning_, tgwTableWarning_;
   std::mutex mu_;
-  bool vpcsDenied_ = false;  // set under mu_ inside parallelFor, read after it joins
+  std::map<std::string, Error> failed_;  // regions given up on -> why
+  bool vpcsDenied_ = false;              // set under mu_ inside parallelFor, read after it joins
 
   // VPC attachments by `filterName` (vpc-id or transit-gateway-id) in the
   // shape of DescribeTransitGatewayAttachments, without associations: the
@@ -232,7 +284,7 @@ Result<std::vector<aws::TransitGatewayAttachment>> Discoverer::vpcAttachmentsFal
            "attachment calls instead (TGW route table associations are unknown, so `verify` "
            "cannot follow paths through TGW tables)");
   auto vpcAtts = describeBatched<aws::TransitGatewayVpcAttachment>(
-      values, filterName, {}, deadline_,
+      values, filterName, {}, deadlineFor(api.region()),
       [&](const aws::DescribeOptions& o) { return api.describeTransitGatewayVpcAttachments(o); });
   TGWARK_RETURN_IF_ERROR(vpcAtts, "DescribeTransitGatewayVpcAttachments in " + api.region());
   std::vector<aws::TransitGatewayAttachment> out;
@@ -245,7 +297,7 @@ Result<std::vector<aws::NetworkInterface>> Discoverer::readEnis(
   auto describe = [&](std::vector<std::string> ids) {
     aws::DescribeOptions opts;
     opts.ids = std::move(ids);
-    opts.call = deadline_.callOptions();
+    opts.call = deadlineFor(api.region()).callOptions();
     return api.describeNetworkInterfaces(opts);
   };
   auto notHere = [&](const model::NodeConfig& node, const Error& error) {
@@ -329,14 +381,14 @@ Result<SeedRead> Discoverer::readSeeds(const std::string& region) {
   // do not fail when a table lives in another region.
   if (!listedVpcTables_.empty()) {
     auto tables = describeBatched<aws::RouteTable>(
-        listedVpcTables_, "route-table-id", {}, deadline_,
+        listedVpcTables_, "route-table-id", {}, deadlineFor(region),
         [&](const aws::DescribeOptions& o) { return (*api)->describeRouteTables(o); });
     TGWARK_RETURN_IF_ERROR(tables, "DescribeRouteTables in " + region);
     out.listedVpcTables = std::move(*tables);
   }
   if (!listedTgwTables_.empty()) {
     auto tables = describeBatched<aws::TransitGatewayRouteTable>(
-        listedTgwTables_, "transit-gateway-route-table-id", {}, deadline_,
+        listedTgwTables_, "transit-gateway-route-table-id", {}, deadlineFor(region),
         [&](const aws::DescribeOptions& o) {
           return (*api)->describeTransitGatewayRouteTables(o);
         });
@@ -359,12 +411,12 @@ Result<TgwRead> Discoverer::readTgws(const std::string& region, const StrSet& tg
   parallelFor(2, 2, [&](std::size_t job) {
     if (job == 0) {
       atts = describeBatched<aws::TransitGatewayAttachment>(
-          tgws, "transit-gateway-id", {}, deadline_, [&](const aws::DescribeOptions& o) {
+          tgws, "transit-gateway-id", {}, deadlineFor(region), [&](const aws::DescribeOptions& o) {
             return (*api)->describeTransitGatewayAttachments(o);
           });
     } else {
       peers = describeBatched<aws::TransitGatewayPeeringAttachment>(
-          tgws, "transit-gateway-id", {}, deadline_, [&](const aws::DescribeOptions& o) {
+          tgws, "transit-gateway-id", {}, deadlineFor(region), [&](const aws::DescribeOptions& o) {
             return (*api)->describeTransitGatewayPeeringAttachments(o);
           });
     }
@@ -405,19 +457,26 @@ Result<ScopeRead> Discoverer::readScope(const std::string& region) {
   // The three reads are independent: one round trip instead of three.
   std::optional<Error> errors[3];
   parallelFor(3, 3, [&](std::size_t job) {
-    if (job == 0 && !explicitMode() && !tgws.empty()) {
+    // A listed kind is read whole only when tags can add to it.
+    const bool tagScope = !config_.scopeTagKey.empty();
+    if (job == 0 && (!tgwListed() || tagScope) && !tgws.empty()) {
       auto tables = describeBatched<aws::TransitGatewayRouteTable>(
-          tgws, "transit-gateway-id", {}, deadline_, [&](const aws::DescribeOptions& o) {
+          tgws, "transit-gateway-id", {}, deadlineFor(region), [&](const aws::DescribeOptions& o) {
             return (*api)->describeTransitGatewayRouteTables(o);
           });
       if (tables) {
         out.tgwTables = std::move(*tables);
+      } else if (denied(tables.error()) && vpcListed() && !tgwListed()) {
+        // The stock agent's permission set, with its VPC tables listed.
+        warnOnce(tgwTableWarning_,
+                 "ec2:DescribeTransitGatewayRouteTables is not permitted: no transit gateway "
+                 "route table is managed (grant it, or list them in tgw_route_tables)");
       } else {
         errors[0] = withContext(tables.error(), "DescribeTransitGatewayRouteTables in " + region);
       }
     } else if (job == 1 && !vpcs.empty()) {
       auto described = describeBatched<aws::Vpc>(
-          vpcs, "vpc-id", {}, deadline_,
+          vpcs, "vpc-id", {}, deadlineFor(region),
           [&](const aws::DescribeOptions& o) { return (*api)->describeVpcs(o); });
       if (described) {
         out.vpcs = std::move(*described);
@@ -430,9 +489,9 @@ Result<ScopeRead> Discoverer::readScope(const std::string& region) {
       } else {
         errors[1] = withContext(described.error(), "DescribeVpcs in " + region);
       }
-    } else if (job == 2 && !vpcs.empty() && !explicitMode()) {
+    } else if (job == 2 && !vpcs.empty() && (!vpcListed() || tagScope)) {
       auto tables = describeBatched<aws::RouteTable>(
-          vpcs, "vpc-id", {}, deadline_,
+          vpcs, "vpc-id", {}, deadlineFor(region),
           [&](const aws::DescribeOptions& o) { return (*api)->describeRouteTables(o); });
       if (tables) {
         out.vpcTables = std::move(*tables);
@@ -460,8 +519,8 @@ Result<void> Discoverer::walkTgws() {
         auto api = apiFor(factory_, region);
         TGWARK_RETURN_IF_ERROR(api);
         auto atts = describeBatched<aws::TransitGatewayAttachment>(
-            seedVpcs[region], "resource-id", {aws::Filter{"resource-type", {"vpc"}}}, deadline_,
-            [&](const aws::DescribeOptions& o) {
+            seedVpcs[region], "resource-id", {aws::Filter{"resource-type", {"vpc"}}},
+            deadlineFor(region), [&](const aws::DescribeOptions& o) {
               return (*api)->describeTransitGatewayAttachments(o);
             });
         if (!atts && denied(atts.error())) {
@@ -491,6 +550,15 @@ Result<void> Discoverer::walkTgws() {
   for (const auto& [region, atts] : *seeds)
     for (const auto& att : atts)
       if (!goneState(att.state)) addTgw(att.transitGatewayId, region);
+  // A region given up on: the TGWs its VPCs were attached to, as last known.
+  if (canFallBack()) {
+    for (const auto& att : options_.stored->attachments) {
+      if (failed_.contains(att.region) && att.kind == model::AttachmentKind::kVpc &&
+          seedVpcs[att.region].contains(att.resourceId) && !goneState(att.state)) {
+        addTgw(att.tgwId, att.region);
+      }
+    }
+  }
   for (const auto& [id, table] : tgwTables_) addTgw(table.transitGatewayId, tgwTableRegion_[id]);
 
   for (int round = 0; !pending.empty(); ++round) {
@@ -505,6 +573,15 @@ Result<void> Discoverer::walkTgws() {
     auto reads = perRegion<TgwRead>(
         roundRegions, [&](const std::string& region) { return readTgws(region, current[region]); });
     TGWARK_RETURN_IF_ERROR(reads);
+    // The walk crosses a region given up on through its last known peerings.
+    if (canFallBack()) {
+      for (const auto& att : options_.stored->attachments) {
+        if (failed_.contains(att.region) && current[att.region].contains(att.tgwId) &&
+            att.kind == model::AttachmentKind::kPeering && !goneState(att.state)) {
+          addTgw(att.resourceId, att.peerRegion.empty() ? att.region : att.peerRegion);
+        }
+      }
+    }
     for (auto& [region, read] : *reads) {
       for (auto& [id, peering] : read.peerings) peerings_.emplace(id, peering);
       for (auto& att : read.attachments) {
@@ -592,6 +669,16 @@ Result<void> Discoverer::resolveVpcTgws() {
 Result<void> Discoverer::checkPreflight() const {
   auto problems = topologyProblems(config_, topo_);
   if (problems.empty()) return {};
+  if (!failed_.empty() && !canFallBack()) {
+    // A region that could not be read, with nothing to stand in for it, is
+    // no evidence of a configuration problem (a listed table there reads as
+    // "not found"): report the outage, not a bad configuration.
+    const auto& [region, error] = *failed_.begin();
+    return std::unexpected(withContext(
+        error, fmt::format("discovery: the scope cannot be checked while region {} cannot be "
+                           "read ({})",
+                           region, problems.front().describe())));
+  }
   if (problems.size() == 1) return invalid(problems.front().describe());
   return invalid(fmt::format("{} (and {} more problem{}: `tgwark validate` lists them)",
                              problems.front().describe(), problems.size() - 1,
@@ -700,12 +787,50 @@ Result<void> Discoverer::assemble() {
     }
   }
 
+  managedSet();
+  return overlayStale();
+}
+
+void Discoverer::managedSet() {
   StrSet nodeVpcs;
   std::map<std::string, std::string> nodeOfVpc;
   for (const auto& node : topo_.nodes) {
     nodeVpcs.insert(node.vpcId);
     nodeOfVpc.try_emplace(node.vpcId, node.name);
   }
+  const std::int64_t now =
+      std::chrono::duration_cast<std::chrono::seconds>(deadline_.clock->now().time_since_epoch())
+          .count();
+  const std::string tagText =
+      config_.scopeTagKey + (config_.scopeTagValue ? "=" + *config_.scopeTagValue : "");
+  // A table managed before keeps its first-seen time and, when nothing
+  // fresher says why, its reason: the managed set is durable.
+  auto manage = [&](const std::string& id, model::Provenance provenance) {
+    model::TableOrigin origin{provenance, now};
+    if (options_.stored) {
+      if (auto it = options_.stored->origins.find(id); it != options_.stored->origins.end()) {
+        origin.firstSeen = it->second.firstSeen;
+      }
+    }
+    topo_.origins[id] = origin;
+  };
+  auto kept = [&](const std::string& id, std::string& why) {
+    const auto& origin = options_.stored->origins.at(id);
+    topo_.origins[id] = origin;
+    const auto since = model::firstSeenText(origin.firstSeen);
+    switch (origin.provenance) {
+      case model::Provenance::kVipRoute:
+        why = fmt::format("held the VIP route (first seen {}); the route is missing", since);
+        break;
+      case model::Provenance::kTagged:
+        why = fmt::format("was tagged {} (first seen {}); kept in scope", tagText, since);
+        break;
+      default:
+        why = fmt::format("managed since {} ({}); kept in scope", since,
+                          model::provenanceName(origin.provenance));
+        break;
+    }
+  };
   for (const auto& [id, table] : vpcTables_) {
     model::VpcRouteTableInfo info;
     info.id = id;
@@ -713,30 +838,143 @@ Result<void> Discoverer::assemble() {
     info.vpcId = table.vpcId;
     info.main = std::any_of(table.associations.begin(), table.associations.end(),
                             [](const aws::RouteTableAssociation& a) { return a.main; });
-    if (explicitMode()) {
-      info.managed = listedVpcTables_.contains(id);
-      info.why = info.managed ? "listed in vpc_route_tables" : "not listed";
-    } else if (nodeVpcs.contains(table.vpcId)) {
-      info.managed = true;
+    const bool holdsVip =
+        std::any_of(table.routes.begin(), table.routes.end(), [&](const aws::Route& r) {
+          const auto& dest =
+              r.destinationCidrBlock.empty() ? r.destinationIpv6CidrBlock : r.destinationCidrBlock;
+          auto prefix = model::parsePrefix(dest, true);
+          return prefix && *prefix == config_.vip;
+        });
+    info.managed = true;
+    if (listedVpcTables_.contains(id)) {
+      info.why = "listed in vpc_route_tables";
+      manage(id, model::Provenance::kListed);
+    } else if (!vpcListed() && nodeVpcs.contains(table.vpcId)) {
       info.why = "route table of node '" + nodeOfVpc[table.vpcId] + "' VPC";
+      manage(id, model::Provenance::kNodeVpc);
+    } else if (hasTag(table.tags, config_)) {
+      info.why = "tagged " + tagText;
+      manage(id, model::Provenance::kTagged);
+    } else if (!vpcListed() && holdsVip) {
+      info.why = "already holds a route for the VIP";
+      manage(id, model::Provenance::kVipRoute);
+    } else if (storedManaged(id)) {
+      kept(id, info.why);
     } else {
-      const bool holdsVip =
-          std::any_of(table.routes.begin(), table.routes.end(), [&](const aws::Route& r) {
-            const auto& dest = r.destinationCidrBlock.empty() ? r.destinationIpv6CidrBlock
-                                                              : r.destinationCidrBlock;
-            auto prefix = model::parsePrefix(dest, true);
-            return prefix && *prefix == config_.vip;
-          });
-      info.managed = holdsVip;
-      info.why = holdsVip ? "already holds a route for the VIP" : "no route for the VIP";
+      info.managed = false;
+      info.why = vpcListed() ? "not listed" : "no route for the VIP";
     }
     topo_.vpcRouteTables[id] = std::move(info);
   }
   for (const auto& [id, table] : tgwTables_) {
     if (!tgwRegion_.contains(table.transitGatewayId)) continue;
-    const bool managed = !explicitMode() || listedTgwTables_.contains(id);
-    topo_.tgwRouteTables[id] =
-        model::TgwRouteTableInfo{id, table.transitGatewayId, tgwTableRegion_[id], managed};
+    model::TgwRouteTableInfo info{id, table.transitGatewayId, tgwTableRegion_[id], true};
+    if (listedTgwTables_.contains(id)) {
+      manage(id, model::Provenance::kListed);
+    } else if (!tgwListed()) {
+      manage(id, model::Provenance::kTgwInScope);
+    } else if (hasTag(table.tags, config_)) {
+      manage(id, model::Provenance::kTagged);
+    } else if (storedManaged(id)) {
+      std::string unused;
+      kept(id, unused);
+    } else {
+      info.managed = false;
+    }
+    topo_.tgwRouteTables[id] = std::move(info);
+  }
+  // A stored managed table that discovery no longer finds leaves the scope,
+  // out loud. (A region given up on keeps its tables: overlayStale.)
+  if (!options_.stored) return;
+  for (const auto& [id, origin] : options_.stored->origins) {
+    if (topo_.origins.contains(id)) continue;
+    if (auto t = options_.stored->vpcRouteTables.find(id);
+        t != options_.stored->vpcRouteTables.end()) {
+      if (failed_.contains(t->second.region)) continue;
+      if (topo_.vpcRouteTables.contains(id)) {
+        spdlog::info(
+            "discovery: route table {} ({}) leaves the scope: the configuration "
+            "excludes it now",
+            id, t->second.region);
+      } else if (topo_.vpcs.contains(t->second.vpcId) || t->second.vpcId.empty()) {
+        spdlog::info("discovery: route table {} ({}, {}) no longer exists: it leaves the scope", id,
+                     t->second.region, t->second.vpcId);
+      } else {
+        spdlog::info(
+            "discovery: route table {} ({}) leaves the scope: its VPC {} is no longer "
+            "attached to a transit gateway in scope",
+            id, t->second.region, t->second.vpcId);
+      }
+    } else if (auto g = options_.stored->tgwRouteTables.find(id);
+               g != options_.stored->tgwRouteTables.end()) {
+      if (failed_.contains(g->second.region)) continue;
+      if (topo_.tgwRouteTables.contains(id)) {
+        spdlog::info(
+            "discovery: TGW route table {} ({}) leaves the scope: the configuration "
+            "excludes it now",
+            id, g->second.region);
+      } else if (topo_.tgws.contains(g->second.tgwId) || g->second.tgwId.empty()) {
+        spdlog::info("discovery: TGW route table {} ({}, {}) no longer exists: it leaves the scope",
+                     id, g->second.region, g->second.tgwId);
+      } else {
+        spdlog::info(
+            "discovery: TGW route table {} ({}) leaves the scope: its transit gateway "
+            "{} is no longer in scope",
+            id, g->second.region, g->second.tgwId);
+      }
+    }
+  }
+}
+
+Result<void> Discoverer::overlayStale() {
+  for (const auto& [region, error] : failed_) {
+    topo_.staleRegions[region] = error.describe();
+    auto erase = [&](auto& map) {
+      std::erase_if(map, [&](const auto& kv) { return kv.second.region == region; });
+    };
+    for (const auto& [id, t] : topo_.vpcRouteTables)
+      if (t.region == region) topo_.origins.erase(id);
+    for (const auto& [id, t] : topo_.tgwRouteTables)
+      if (t.region == region) topo_.origins.erase(id);
+    erase(topo_.vpcs);
+    erase(topo_.vpcRouteTables);
+    erase(topo_.tgws);
+    erase(topo_.tgwRouteTables);
+    std::erase_if(topo_.attachments,
+                  [&](const model::AttachmentInfo& a) { return a.region == region; });
+    if (!canFallBack()) continue;
+    const auto& stored = *options_.stored;
+    auto copy = [&](const auto& from, auto& to) {
+      for (const auto& [id, v] : from)
+        if (v.region == region) to[id] = v;
+    };
+    copy(stored.vpcs, topo_.vpcs);
+    copy(stored.vpcRouteTables, topo_.vpcRouteTables);
+    copy(stored.tgws, topo_.tgws);
+    copy(stored.tgwRouteTables, topo_.tgwRouteTables);
+    copy(stored.enis, topo_.enis);
+    for (const auto& a : stored.attachments)
+      if (a.region == region) topo_.attachments.push_back(a);
+    for (const auto& [id, origin] : stored.origins) {
+      if ((stored.vpcRouteTables.contains(id) && stored.vpcRouteTables.at(id).region == region) ||
+          (stored.tgwRouteTables.contains(id) && stored.tgwRouteTables.at(id).region == region)) {
+        topo_.origins[id] = origin;
+      }
+    }
+  }
+  // Every node's VPC must be known, fresh or stored.
+  for (const auto& node : topo_.nodes) {
+    if (!topo_.vpcs.contains(node.vpcId)) {
+      auto it = failed_.find(node.region);
+      if (it == failed_.end()) {
+        topo_.vpcs[node.vpcId] = model::VpcInfo{node.vpcId, node.region, {}, ""};
+        continue;
+      }
+      return std::unexpected(withContext(
+          it->second, fmt::format("discovery: node '{}' region {} cannot be read and no stored "
+                                  "scope knows its VPC",
+                                  node.name, node.region)));
+    }
   }
   return {};
 }
@@ -764,9 +1002,28 @@ Result<model::Topology> Discoverer::run() {
       tgwTables_.emplace(table.transitGatewayRouteTableId, std::move(table));
     }
   }
+  for (const auto& [region, error] : failed_) {
+    if (!canFallBack()) continue;
+    for (const auto& [id, eni] : options_.stored->enis)
+      if (eni.region == region) topo_.enis.try_emplace(id, eni);
+  }
   for (const auto& node : config_.nodes) {
-    const auto& eni = topo_.enis.at(node.eni);
-    topo_.nodes.push_back(model::NodeInfo{node.name, node.region, node.eni, eni.vpcId, "", ""});
+    auto eni = topo_.enis.find(node.eni);
+    if (eni == topo_.enis.end()) {
+      auto failed = failed_.find(node.region);
+      if (failed == failed_.end()) {
+        return makeError(
+            ErrorCategory::kInternal,
+            fmt::format("discovery: ENI {} of node '{}' was not read", node.eni, node.name));
+      }
+      return std::unexpected(withContext(
+          failed->second,
+          fmt::format("discovery: node '{}' region {} cannot be read and no stored scope "
+                      "knows its ENI {}",
+                      node.name, node.region, node.eni)));
+    }
+    topo_.nodes.push_back(
+        model::NodeInfo{node.name, node.region, node.eni, eni->second.vpcId, "", ""});
   }
 
   TGWARK_RETURN_IF_ERROR(walkTgws());

@@ -18,6 +18,9 @@
 // the caller asks to run them itself.
 #pragma once
 
+#include <optional>
+#include <string>
+
 #include "engine/context.h"
 #include "model/config.h"
 #include "model/topology.h"
@@ -28,6 +31,18 @@ struct DiscoveryOptions {
   // False: return the topology even when topologyProblems() finds problems,
   // for a caller that reports each of them (`tgwark validate`).
   bool enforcePreflight = true;
+  // The scope store's last known scope (nullptr: none). Its managed tables
+  // stay managed while they exist (their origins carried on); when complete,
+  // it also stands in for a region that cannot be read.
+  const model::Topology* stored = nullptr;
+  // False: `stored` holds only managed tables (an older store format).
+  bool storedComplete = true;
+  // The region of the node that acts (restore, recover): the only region
+  // discovery cannot do without. Empty: every region holding a node.
+  std::string homeRegion;
+  // Bounds the calls to every other region (nullopt: the whole deadline), so
+  // a stalled remote region costs at most this.
+  std::optional<Deadline> remoteDeadline;
 };
 
 Result<model::Topology> discover(const model::Config& config, const Ec2Factory& factory,

@@ -23,15 +23,16 @@ constexpr std::int64_t kMaxTimeoutS = 3600;
 constexpr std::int64_t kMaxAttempts = 20;
 constexpr std::int64_t kMaxApplyConcurrency = 256;
 
-constexpr std::array<std::string_view, 9> kTopLevelKeys = {"vip",
-                                                           "create_missing",
-                                                           "fix_source_dest_check",
-                                                           "node",
-                                                           "vpc_route_tables",
-                                                           "tgw_route_tables",
-                                                           "regions",
-                                                           "vpc",
-                                                           "aws"};
+constexpr std::array<std::string_view, 10> kTopLevelKeys = {"vip",
+                                                            "create_missing",
+                                                            "fix_source_dest_check",
+                                                            "node",
+                                                            "vpc_route_tables",
+                                                            "tgw_route_tables",
+                                                            "regions",
+                                                            "vpc",
+                                                            "aws",
+                                                            "scope_tag"};
 
 std::string typeName(toml::node_type type) {
   switch (type) {
@@ -549,7 +550,7 @@ Result<Config> validate(const toml::table& root, std::string_view sourceName,
   v.checkKeys(
       root, "",
       {kTopLevelKeys[0], kTopLevelKeys[1], kTopLevelKeys[2], kTopLevelKeys[3], kTopLevelKeys[4],
-       kTopLevelKeys[5], kTopLevelKeys[6], kTopLevelKeys[7], kTopLevelKeys[8]});
+       kTopLevelKeys[5], kTopLevelKeys[6], kTopLevelKeys[7], kTopLevelKeys[8], kTopLevelKeys[9]});
 
   if (auto vip = v.string(root, "", "vip", true, 0)) {
     config.vipText = *vip;
@@ -570,7 +571,27 @@ Result<Config> validate(const toml::table& root, std::string_view sourceName,
   config.tgwRouteTables = v.stringList(root, "tgw_route_tables", [](const std::string& id) {
     return idProblem(id, "tgw-rtb", "transit gateway route table");
   });
+  config.vpcRouteTablesListed = root.get("vpc_route_tables") != nullptr;
+  config.tgwRouteTablesListed = root.get("tgw_route_tables") != nullptr;
   config.regions = v.stringList(root, "regions", regionProblem);
+  if (auto tag = v.string(root, "", "scope_tag", false, 0)) {
+    // "key=value" or "key" (any value); EC2 bounds keys at 128 and values at
+    // 256 characters.
+    const auto eq = tag->find('=');
+    std::string key = tag->substr(0, eq);
+    std::optional<std::string> value;
+    if (eq != std::string::npos) value = tag->substr(eq + 1);
+    const bool control = std::any_of(tag->begin(), tag->end(),
+                                     [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+    if (key.empty() || key.size() > 128 || (value && value->size() > 256) || control) {
+      v.add(*root.get("scope_tag"), "scope_tag",
+            "expected \"key=value\" or \"key\" (a tag key of 1 to 128 characters, a value of at "
+            "most 256, no control characters)");
+    } else {
+      config.scopeTagKey = std::move(key);
+      config.scopeTagValue = std::move(value);
+    }
+  }
   parseVpcs(v, root, config);
   parseAws(v, root, config);
 

@@ -67,7 +67,15 @@ struct Config {
   std::vector<NodeConfig> nodes;
   std::vector<std::string> vpcRouteTables;
   std::vector<std::string> tgwRouteTables;
+  // The key is present, even as an empty list: that kind of table is listed,
+  // not discovered (`tgw_route_tables = []`: no TGW table is managed).
+  bool vpcRouteTablesListed = false;
+  bool tgwRouteTablesListed = false;
   std::vector<std::string> regions;  // extra regions
+  // scope_tag = "key=value" (or "key": any value): route tables carrying it
+  // are managed whether or not they hold the VIP route yet.
+  std::string scopeTagKey;  // empty: no tag scope
+  std::optional<std::string> scopeTagValue;
   std::vector<VpcOverride> vpcs;
   AwsConfig aws;
 

@@ -1,6 +1,37 @@
 #include "model/topology.h"
 
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <chrono>
+
 namespace tgwark::model {
+
+std::string_view provenanceName(Provenance provenance) {
+  switch (provenance) {
+    case Provenance::kListed: return "listed";
+    case Provenance::kTagged: return "tagged";
+    case Provenance::kVipRoute: return "vip-route";
+    case Provenance::kNodeVpc: return "node-vpc";
+    case Provenance::kTgwInScope: return "tgw-in-scope";
+    case Provenance::kCarried: return "carried-over";
+  }
+  return "carried-over";
+}
+
+std::optional<Provenance> provenanceFrom(std::string_view name) {
+  for (auto p : {Provenance::kListed, Provenance::kTagged, Provenance::kVipRoute,
+                 Provenance::kNodeVpc, Provenance::kTgwInScope, Provenance::kCarried}) {
+    if (provenanceName(p) == name) return p;
+  }
+  return std::nullopt;
+}
+
+std::string firstSeenText(std::int64_t unixSeconds) {
+  if (unixSeconds <= 0) return "unknown";
+  auto t = std::chrono::sys_seconds(std::chrono::seconds(unixSeconds));
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", t);
+}
 
 const NodeInfo* Topology::findNode(std::string_view name) const {
   for (const auto& node : nodes) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -97,6 +98,30 @@ struct NodeInfo {
   std::string vpcAttachmentId;  // att(V_N) on that TGW
 };
 
+// Why a route table is managed: how it entered the scope. Kept in the scope
+// store (app/topology_store.h) so `tgwark discover` can say where each
+// managed table came from, and so a table keeps its reason after the reason
+// itself is gone (the VIP route deleted by hand).
+enum class Provenance {
+  kListed,      // vpc_route_tables / tgw_route_tables
+  kTagged,      // carries the configured scope_tag
+  kVipRoute,    // a VPC table outside the nodes' VPCs that holds (or held) a VIP route
+  kNodeVpc,     // a route table of a node's VPC
+  kTgwInScope,  // a route table of a TGW in scope
+  kCarried,     // carried over from an older store format; the reason was not recorded
+};
+
+struct TableOrigin {
+  Provenance provenance = Provenance::kCarried;
+  std::int64_t firstSeen = 0;  // Unix seconds when first managed; 0: unknown
+};
+
+// "listed", "tagged", "vip-route", "node-vpc", "tgw-in-scope", "carried-over".
+std::string_view provenanceName(Provenance provenance);
+std::optional<Provenance> provenanceFrom(std::string_view name);
+// "2026-11-28T06:19:28Z"; "unknown" for 0.
+std::string firstSeenText(std::int64_t unixSeconds);
+
 struct Topology {
   std::map<std::string, VpcInfo> vpcs;
   std::map<std::string, VpcRouteTableInfo> vpcRouteTables;
@@ -105,6 +130,11 @@ struct Topology {
   std::vector<AttachmentInfo> attachments;
   std::map<std::string, TgwRouteTableInfo> tgwRouteTables;
   std::vector<NodeInfo> nodes;
+  // For each managed table (VPC and TGW), why and since when.
+  std::map<std::string, TableOrigin> origins;
+  // Regions that could not be read when this topology was discovered: their
+  // part of it is the stored scope's last known state (or missing), by region.
+  std::map<std::string, std::string> staleRegions;
 
   const NodeInfo* findNode(std::string_view name) const;
   const NodeInfo* findNodeByEni(std::string_view eniId) const;

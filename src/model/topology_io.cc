@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <utility>
@@ -135,11 +136,23 @@ void readNode(const json& n, Topology& t) {
                              n.at("vpc_attachment").get<std::string>()});
 }
 
+void readOrigin(const json& o, Topology& t) {
+  auto provenance = provenanceFrom(o.at("provenance").get<std::string>());
+  if (!provenance) throw std::runtime_error("bad provenance");
+  t.origins[o.at("id").get<std::string>()] =
+      TableOrigin{*provenance, o.at("first_seen").get<std::int64_t>()};
+}
+
 // Every section is required, in any order.
 constexpr std::pair<std::string_view, ElementReader> kSections[] = {
-    {"vpcs", readVpc},   {"vpc_route_tables", readVpcTable}, {"enis", readEni},
-    {"tgws", readTgw},   {"attachments", readAttachment},    {"tgw_route_tables", readTgwTable},
+    {"vpcs", readVpc},
+    {"vpc_route_tables", readVpcTable},
+    {"enis", readEni},
+    {"tgws", readTgw},
+    {"attachments", readAttachment},
+    {"tgw_route_tables", readTgwTable},
     {"nodes", readNode},
+    {"origins", readOrigin},
 };
 
 }  // namespace
@@ -209,6 +222,12 @@ std::string topologyToJson(const Topology& t, std::string_view configDigest) {
                  {"vpc_attachment", n.vpcAttachmentId}});
   }
   out.endArray();
+  out.beginArray("origins");
+  for (const auto& [id, o] : t.origins) {
+    out.element(
+        {{"id", id}, {"provenance", provenanceName(o.provenance)}, {"first_seen", o.firstSeen}});
+  }
+  out.endArray();
   return out.finish();
 }
 
@@ -258,6 +277,52 @@ Result<Topology> topologyFromJson(std::string_view text, std::string_view config
         return makeError(ErrorCategory::kInvalid,
                          fmt::format("topology cache: '{}' missing or malformed", name));
       }
+    }
+    return t;
+  } catch (const std::exception& e) {
+    return makeError(ErrorCategory::kInvalid, fmt::format("topology cache: {}", e.what()));
+  }
+}
+
+int topologyFormatOf(std::string_view text) {
+  try {
+    json doc = json::parse(text);
+    if (!doc.is_object()) return 0;
+    auto it = doc.find("format");
+    if (it == doc.end() || !it->is_number_integer()) return 0;
+    return it->get<int>();
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+Result<Topology> managedTablesFromJson(std::string_view text, std::string_view configDigest) {
+  try {
+    json doc = json::parse(text);
+    if (doc.value("config_digest", std::string()) != configDigest) {
+      return makeError(ErrorCategory::kInvalid, "topology cache: written for another config");
+    }
+    Topology t;
+    for (const auto& r : doc.at("vpc_route_tables")) {
+      if (!r.value("managed", false)) continue;
+      VpcRouteTableInfo info;
+      info.id = r.at("id").get<std::string>();
+      info.region = r.value("region", std::string());
+      info.vpcId = r.value("vpc", std::string());
+      info.main = r.value("main", false);
+      info.managed = true;
+      t.origins[info.id] = TableOrigin{};
+      t.vpcRouteTables[info.id] = std::move(info);
+    }
+    for (const auto& r : doc.at("tgw_route_tables")) {
+      if (!r.value("managed", false)) continue;
+      TgwRouteTableInfo info;
+      info.id = r.at("id").get<std::string>();
+      info.tgwId = r.value("tgw", std::string());
+      info.region = r.value("region", std::string());
+      info.managed = true;
+      t.origins[info.id] = TableOrigin{};
+      t.tgwRouteTables[info.id] = std::move(info);
     }
     return t;
   } catch (const std::exception& e) {

@@ -15,10 +15,22 @@ namespace tgwark::model {
 
 // 2: peering attachments record the far side's id (intra-region peerings have
 // one id per side); a version-1 cache is rediscovered.
-inline constexpr int kTopologyFormatVersion = 2;
+// 3: each managed table's provenance and first-seen time ("origins"): the
+// durable scope.
+inline constexpr int kTopologyFormatVersion = 3;
 
 std::string topologyToJson(const Topology& topology, std::string_view configDigest);
 // kInvalid for malformed JSON, another format version, or another config digest.
 Result<Topology> topologyFromJson(std::string_view json, std::string_view configDigest);
+
+// The format version a stored document says it has (0 when it is not a JSON
+// object with an integer "format").
+int topologyFormatOf(std::string_view json);
+
+// What an older format carries over: only its managed tables (ids, regions,
+// VPCs and TGWs as recorded), with provenance kCarried and no first-seen
+// time, so a durable scope survives a format change. kInvalid when the
+// document is not readable that far, or was written for another config.
+Result<Topology> managedTablesFromJson(std::string_view json, std::string_view configDigest);
 
 }  // namespace tgwark::model

@@ -42,11 +42,16 @@ constexpr std::array kSpecs = {
     "aws-vpc-move-ip's region)."},
   ParameterSpec{"routing_table", "string", "", false, "VPC route tables to manage",
     "VPC route table ids (rtb-...), separated by commas or spaces, as aws-vpc-move-ip's "
-    "routing_table. Listing tables (this or tgw_routing_table) replaces discovery of the tables "
-    "in scope. TOML key: vpc_route_tables."},
+    "routing_table. Listing VPC tables replaces their discovery; the Transit Gateway route "
+    "tables in scope are still discovered unless tgw_routing_table lists them. TOML key: "
+    "vpc_route_tables."},
   ParameterSpec{"tgw_routing_table", "string", "", false, "Transit Gateway route tables to manage",
     "Transit Gateway route table ids (tgw-rtb-...), separated by commas or spaces. Leave unset "
     "for a single VPC without a Transit Gateway. TOML key: tgw_route_tables."},
+  ParameterSpec{"scope_tag", "string", "", false, "tag of route tables to manage",
+    "key=value (or key alone: any value): VPC route tables (in VPCs in scope) and Transit "
+    "Gateway route tables carrying this tag are managed whether or not they hold the VIP route "
+    "yet. TOML key: scope_tag."},
   ParameterSpec{"regions", "string", "", false, "extra regions",
     "Regions to look in besides the nodes' (regions with client VPCs only), separated by commas "
     "or spaces. TOML key: regions."},
@@ -267,6 +272,7 @@ Result<ConfigParameters> readConfigParameters(const EnvLookup& env) {
         std::pair{"tgw_routing_table", "tgw_route_tables"}, std::pair{"regions", "regions"}}) {
     if (std::string value = get(name); !value.empty()) add(name, {key}, splitList(value));
   }
+  if (std::string value = get("scope_tag"); !value.empty()) add("scope_tag", {"scope_tag"}, value);
   if (std::string value = get("vpc_transit_gateway"); !value.empty()) {
     auto pairs = parsePairs("vpc_transit_gateway", value, "VPC=TGW");
     if (!pairs) return std::unexpected(pairs.error());

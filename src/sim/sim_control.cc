@@ -179,7 +179,9 @@ void applyDrift(SimTopology& topology, const json& op) {
     SimRegion& region = regionOf(topology, op);
     const std::string id = str(op, "route_table");
     if (kind == "delete_route_table") {
-      if (region.routeTables.erase(id) == 0) throw ControlError{"unknown route table " + id};
+      // A VPC (or TGW) route table deleted outside tgwark (infrastructure code).
+      if (region.routeTables.erase(id) == 0 && region.tgwRouteTables.erase(id) == 0)
+        throw ControlError{"unknown route table " + id};
       return;
     }
     const std::string vpc = str(op, "vpc");
@@ -257,6 +259,26 @@ void applyDrift(SimTopology& topology, const json& op) {
     SimRegion& region = regionOf(topology, op);
     const std::string id = str(op, "transit_gateway");
     if (region.transitGateways.erase(id) == 0) throw ControlError{"unknown transit gateway " + id};
+    return;
+  }
+  if (kind == "set_tags") {
+    // Replaces the tags of a VPC or TGW route table: {"tags": {"key": "value", ...}}.
+    SimRegion& region = regionOf(topology, op);
+    const std::string id = str(op, "route_table");
+    const auto tags = op.find("tags");
+    if (tags == op.end() || !tags->is_object()) throw ControlError{"'tags' (object) is required"};
+    Tags parsed;
+    for (const auto& [k, v] : tags->items()) {
+      if (!v.is_string()) throw ControlError{"tag values must be strings"};
+      parsed[k] = v.get<std::string>();
+    }
+    if (auto t = region.routeTables.find(id); t != region.routeTables.end()) {
+      t->second.tags = std::move(parsed);
+    } else if (auto g = region.tgwRouteTables.find(id); g != region.tgwRouteTables.end()) {
+      g->second.tags = std::move(parsed);
+    } else {
+      throw ControlError{"unknown route table " + id};
+    }
     return;
   }
   throw ControlError{"unknown drift op '" + kind + "'"};

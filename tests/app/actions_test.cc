@@ -412,6 +412,66 @@ TEST_F(RegionDownTest, TheHomeRegionDownFailsRestoreAndBreaksNothing) {
   EXPECT_EQ(cloud_->writeCount(), 0) << "recover holds remote writes back too";
 }
 
+// ---- the durable scope ---------------------------------------------------------------
+
+TEST_F(RegionDownTest, AManagedVipRouteDeletedByHandIsRecreatedByQuickCheck) {
+  {  // node-a active, the scope learnt (and stored) with rtb-c1 holding the route
+    auto context = withStore("node-a");
+    ASSERT_TRUE(context->topology(context->deadlineAfterSeconds(60)));
+  }
+  cloud_->removeRoute(kRtbC1, kVip);
+  clock_->advance(std::chrono::hours(1));
+  auto context = withStore("node-a");
+  auto outcome = quickCheck(*context);
+  EXPECT_EQ(outcome.verdict, Verdict::kOk) << outcome.message;  // a remote table: repaired
+  EXPECT_EQ(cloud_->routeTarget(kRtbC1, kVip), kTgwE);
+}
+
+TEST_F(RegionDownTest, RestoreRecreatesTheRouteOfAStoredTableThatLostIt) {
+  {
+    auto context = withStore("node-b");
+    ASSERT_TRUE(context->topology(context->deadlineAfterSeconds(60)));
+  }
+  cloud_->removeRoute(kRtbC1, kVip);
+  auto context = withStore("node-b");
+  auto outcome = restore(*context);
+  EXPECT_EQ(outcome.verdict, Verdict::kOk) << outcome.message;
+  EXPECT_EQ(cloud_->routeTarget(kRtbC1, kVip), kTgwE);
+  EXPECT_EQ(cloud_->routeTarget(kRtbB1, kVip), kEniB);
+}
+
+TEST_F(RegionDownTest, ATableDeletedSinceTheStoreLeavesTheScopeAndRestoreIsRight) {
+  {
+    auto context = withStore("node-b");
+    ASSERT_TRUE(context->topology(context->deadlineAfterSeconds(60)));
+  }
+  cloud_->deleteTable(kRtbC1);
+  auto context = withStore("node-b");
+  auto outcome = restore(*context);
+  EXPECT_EQ(outcome.verdict, Verdict::kOk) << outcome.message;
+  EXPECT_EQ(cloud_->routeTarget(kRtbB1, kVip), kEniB);
+  EXPECT_EQ(cloud_->routeTarget(kRtbA1, kVip), kTgwE);
+  auto stored = withStore("node-b")->storedTopology();
+  ASSERT_TRUE(stored);
+  EXPECT_FALSE(stored->origins.contains(kRtbC1));
+  EXPECT_TRUE(stored->origins.contains(kRtbA1));
+}
+
+// A stale store (e.g. unhealthy on it) is not deleted: its managed set stays.
+TEST_F(RegionDownTest, QuickCheckRediscoveringKeepsTheStoredManagedSet) {
+  {
+    auto context = withStore("node-a");
+    ASSERT_TRUE(context->topology(context->deadlineAfterSeconds(60)));
+  }
+  cloud_->removeRoute(kRtbC1, kVip);
+  cloud_->removeRoute(kRtbA1, kVip);  // a home route missing: unhealthy on the store
+  auto context = withStore("node-a");
+  (void)quickCheck(*context);
+  auto stored = withStore("node-a")->storedTopology();
+  ASSERT_TRUE(stored);
+  EXPECT_TRUE(stored->origins.contains(kRtbC1));
+}
+
 // ---- answers that cannot be understood ------------------------------------------------
 
 // The errors the EC2 client ends with when an answer never made sense, made

@@ -298,7 +298,7 @@ TEST(GraphCommand, WritesTheDotFileAndTheMetricsFile) {
                  {"AWS_CONFIG_FILE", "/dev/null"},
                  {"AWS_SHARED_CREDENTIALS_FILE", "/dev/null"},
                  {"AWS_EC2_METADATA_DISABLED", "true"},
-                 {"TGWARK_CACHE_DIR", (dir / "cache").string()}});
+                 {"TGWARK_STATE_DIR", (dir / "state").string()}});
   GlobalOptions g;
   g.config = config.string();
   g.metricsFile = (dir / "tgwark.prom").string();

@@ -571,5 +571,290 @@ TEST(DiscoverySingleVpc, AVpcWithATransitGatewayKeepsTheTgwRules) {
   EXPECT_EQ(topo->managedTgwTables().size(), 1u);
 }
 
+// ---- the durable scope -----------------------------------------------------------------
+
+struct ScopeFixture {
+  std::shared_ptr<FakeCloud> cloud;
+  std::shared_ptr<FakeClock> clock = std::make_shared<FakeClock>();
+  Result<model::Topology> run(const std::string& configText, DiscoveryOptions options = {}) {
+    auto config = parseOrDie(configText);
+    return discover(config, cloud->factory(), Deadline::none(clock), options);
+  }
+  void regionDown(const std::string& region) {
+    cloud->setInterceptor([region](const FakeCall& call) -> std::optional<Error> {
+      if (call.region != region) return std::nullopt;
+      return fakeAwsError(ErrorCategory::kRetryable, "Transport.Error", "connection refused", 0);
+    });
+  }
+};
+
+std::int64_t unixNow(const FakeClock& clock) {
+  return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
+}
+
+TEST(DiscoveryScope, EveryManagedTableSaysWhyAndSinceWhen) {
+  ScopeFixture f{twoRegions()};
+  auto topo = f.run(baseConfigText());
+  ASSERT_TRUE(topo) << topo.error().describe();
+  EXPECT_EQ(topo->origins.at(kRtbA1).provenance, model::Provenance::kNodeVpc);
+  EXPECT_EQ(topo->origins.at(kRtbC1).provenance, model::Provenance::kVipRoute);
+  EXPECT_EQ(topo->origins.at(kTgwRtbE).provenance, model::Provenance::kTgwInScope);
+  EXPECT_EQ(topo->origins.at(kRtbC1).firstSeen, unixNow(*f.clock));
+  EXPECT_FALSE(topo->origins.contains(kRtbC2)) << "not managed";
+  EXPECT_TRUE(topo->staleRegions.empty());
+}
+
+// The defect the durable scope cures: the VIP route deleted by hand from a
+// client table made the table leave the scope, so nothing ever noticed.
+TEST(DiscoveryScope, AClientTableThatLostItsVipRouteStaysManaged) {
+  ScopeFixture f{twoRegions()};
+  auto first = f.run(baseConfigText());
+  ASSERT_TRUE(first);
+  const auto firstSeen = first->origins.at(kRtbC1).firstSeen;
+  f.clock->advance(std::chrono::hours(24));
+  f.cloud->removeRoute(kRtbC1, kVip);
+
+  auto without = f.run(baseConfigText());
+  ASSERT_TRUE(without);
+  EXPECT_FALSE(without->vpcRouteTables.at(kRtbC1).managed) << "discovery alone drops it";
+
+  DiscoveryOptions options;
+  options.stored = &*first;
+  auto topo = f.run(baseConfigText(), options);
+  ASSERT_TRUE(topo) << topo.error().describe();
+  ASSERT_TRUE(topo->vpcRouteTables.at(kRtbC1).managed);
+  EXPECT_THAT(topo->vpcRouteTables.at(kRtbC1).why, HasSubstr("held the VIP route (first seen"));
+  EXPECT_EQ(topo->origins.at(kRtbC1).provenance, model::Provenance::kVipRoute);
+  EXPECT_EQ(topo->origins.at(kRtbC1).firstSeen, firstSeen) << "first seen is kept";
+  EXPECT_FALSE(topo->vpcRouteTables.at(kRtbC2).managed);
+
+  // The planner wants the route back: a create in that table.
+  auto desired = plan::desiredRoutes(*topo, "node-a", model::parseVipHostPrefix(kVip).value());
+  ASSERT_TRUE(desired);
+  EXPECT_TRUE(std::any_of(desired->begin(), desired->end(),
+                          [](const plan::DesiredRoute& d) { return d.tableId == kRtbC1; }));
+}
+
+TEST(DiscoveryScope, AStoredTableThatNoLongerExistsLeavesTheScope) {
+  ScopeFixture f{twoRegions()};
+  auto first = f.run(baseConfigText());
+  ASSERT_TRUE(first);
+  f.cloud->deleteTable(kRtbC1);
+  f.cloud->deleteTable(kTgwRtbB);
+  DiscoveryOptions options;
+  options.stored = &*first;
+  auto topo = f.run(baseConfigText(), options);
+  ASSERT_TRUE(topo) << topo.error().describe();
+  EXPECT_FALSE(topo->vpcRouteTables.contains(kRtbC1));
+  EXPECT_FALSE(topo->origins.contains(kRtbC1));
+  EXPECT_FALSE(topo->tgwRouteTables.contains(kTgwRtbB));
+  EXPECT_FALSE(topo->origins.contains(kTgwRtbB));
+  EXPECT_TRUE(topo->origins.contains(kRtbA1));
+}
+
+// An older store's table list (no provenance recorded) carries over the same way.
+TEST(DiscoveryScope, CarriedOverTablesStayManaged) {
+  ScopeFixture f{twoRegions()};
+  f.cloud->removeRoute(kRtbC1, kVip);
+  model::Topology carried;
+  carried.vpcRouteTables[kRtbC1] =
+      model::VpcRouteTableInfo{kRtbC1, "us-east-1", kVpcC, false, true, ""};
+  carried.origins[kRtbC1] = model::TableOrigin{};
+  DiscoveryOptions options;
+  options.stored = &carried;
+  options.storedComplete = false;
+  auto topo = f.run(baseConfigText(), options);
+  ASSERT_TRUE(topo) << topo.error().describe();
+  EXPECT_TRUE(topo->vpcRouteTables.at(kRtbC1).managed);
+  EXPECT_EQ(topo->origins.at(kRtbC1).provenance, model::Provenance::kCarried);
+}
+
+TEST(DiscoveryScope, TaggedTablesAreManagedWithoutTheRoute) {
+  ScopeFixture f{twoRegions()};
+  f.cloud->tagTable(kRtbC2, "tgwark:vip", "192.168.10.10");
+  auto topo = f.run(baseConfigText("scope_tag = \"tgwark:vip=192.168.10.10\"\n"));
+  ASSERT_TRUE(topo) << topo.error().describe();
+  EXPECT_TRUE(topo->vpcRouteTables.at(kRtbC2).managed);
+  EXPECT_EQ(topo->origins.at(kRtbC2).provenance, model::Provenance::kTagged);
+  EXPECT_THAT(topo->vpcRouteTables.at(kRtbC2).why, HasSubstr("tagged tgwark:vip=192.168.10.10"));
+
+  auto otherValue = f.run(baseConfigText("scope_tag = \"tgwark:vip=10.0.0.1\"\n"));
+  ASSERT_TRUE(otherValue);
+  EXPECT_FALSE(otherValue->vpcRouteTables.at(kRtbC2).managed);
+  auto anyValue = f.run(baseConfigText("scope_tag = \"tgwark:vip\"\n"));
+  ASSERT_TRUE(anyValue);
+  EXPECT_TRUE(anyValue->vpcRouteTables.at(kRtbC2).managed);
+  auto noTag = f.run(baseConfigText());
+  ASSERT_TRUE(noTag);
+  EXPECT_FALSE(noTag->vpcRouteTables.at(kRtbC2).managed);
+}
+
+// With the tables listed, the tag still adds tables of its kind.
+TEST(DiscoveryScope, TagsAddToListedTables) {
+  ScopeFixture f{twoRegions()};
+  f.cloud->tagTable(kRtbC2, "scope", "yes");
+  f.cloud->tagTable(kTgwRtbB, "scope", "yes");
+  auto topo =
+      f.run(baseConfigText("scope_tag = \"scope=yes\"\n"
+                           "vpc_route_tables = [\"rtb-a0000001\"]\n"
+                           "tgw_route_tables = [\"tgw-rtb-e0000001\"]\n"));
+  ASSERT_TRUE(topo) << topo.error().describe();
+  EXPECT_THAT(managedVpcIds(*topo), ::testing::UnorderedElementsAre(kRtbA1, kRtbC2));
+  EXPECT_THAT(managedTgwIds(*topo), ::testing::UnorderedElementsAre(kTgwRtbE, kTgwRtbB));
+  EXPECT_EQ(topo->origins.at(kRtbA1).provenance, model::Provenance::kListed);
+  EXPECT_EQ(topo->origins.at(kTgwRtbB).provenance, model::Provenance::kTagged);
+}
+
+// Listing one kind of table no longer drops the other kind.
+TEST(DiscoveryScope, ListingOnlyVpcTablesStillDiscoversTheTgwTables) {
+  ScopeFixture f{twoRegions()};
+  auto topo = f.run(baseConfigText("vpc_route_tables = [\"rtb-a0000001\", \"rtb-b0000001\"]\n"));
+  ASSERT_TRUE(topo) << topo.error().describe();
+  EXPECT_THAT(managedVpcIds(*topo), ::testing::UnorderedElementsAre(kRtbA1, kRtbB1));
+  EXPECT_THAT(managedTgwIds(*topo), ::testing::UnorderedElementsAre(kTgwRtbE, kTgwRtbB));
+  EXPECT_EQ(topo->origins.at(kTgwRtbE).provenance, model::Provenance::kTgwInScope);
+}
+
+TEST(DiscoveryScope, ListingOnlyTgwTablesStillDiscoversTheVpcTables) {
+  ScopeFixture f{twoRegions()};
+  auto topo = f.run(baseConfigText("tgw_route_tables = [\"tgw-rtb-e0000001\"]\n"));
+  ASSERT_TRUE(topo) << topo.error().describe();
+  EXPECT_THAT(managedVpcIds(*topo),
+              ::testing::UnorderedElementsAre(kRtbA1, kRtbA2, kRtbB1, kRtbC1));
+  EXPECT_THAT(managedTgwIds(*topo), ::testing::UnorderedElementsAre(kTgwRtbE));
+  EXPECT_EQ(topo->origins.at(kRtbC1).provenance, model::Provenance::kVipRoute);
+}
+
+// The stock agent's permissions with its VPC tables listed: the TGW tables
+// cannot be read, and that is said, not failed.
+TEST(DiscoveryScope, ListedVpcTablesWithoutTgwTablePermissionWarnAndGoOn) {
+  ScopeFixture f{twoRegions()};
+  f.cloud->setInterceptor([](const FakeCall& call) -> std::optional<Error> {
+    if (call.action != "DescribeTransitGatewayRouteTables") return std::nullopt;
+    return fakeAwsError(ErrorCategory::kPermission, "UnauthorizedOperation", "denied", 403);
+  });
+  auto topo = f.run(baseConfigText("vpc_route_tables = [\"rtb-a0000001\", \"rtb-b0000001\"]\n"));
+  ASSERT_TRUE(topo) << topo.error().describe();
+  EXPECT_TRUE(managedTgwIds(*topo).empty());
+}
+
+// An explicitly empty list is a list: that kind is not managed at all.
+TEST(DiscoveryScope, AnEmptyListManagesNoTableOfItsKind) {
+  ScopeFixture f{twoRegions()};
+  auto noTgw =
+      f.run(baseConfigText("vpc_route_tables = [\"rtb-a0000001\", \"rtb-b0000001\"]\n"
+                           "tgw_route_tables = []\n"));
+  ASSERT_TRUE(noTgw) << noTgw.error().describe();
+  EXPECT_THAT(managedVpcIds(*noTgw), ::testing::UnorderedElementsAre(kRtbA1, kRtbB1));
+  EXPECT_TRUE(managedTgwIds(*noTgw).empty());
+  auto onlyVpc = f.run(baseConfigText("tgw_route_tables = []\n"));
+  ASSERT_TRUE(onlyVpc) << onlyVpc.error().describe();
+  EXPECT_THAT(managedVpcIds(*onlyVpc),
+              ::testing::UnorderedElementsAre(kRtbA1, kRtbA2, kRtbB1, kRtbC1));
+  EXPECT_TRUE(managedTgwIds(*onlyVpc).empty());
+}
+
+// ---- regions are independent -----------------------------------------------------------
+
+TEST(DiscoveryRegions, AClientRegionDownIsTakenFromTheStoredScope) {
+  ScopeFixture f{threeRegions()};
+  auto first = f.run(baseConfigText());
+  ASSERT_TRUE(first);
+  f.regionDown("eu-west-1");
+  DiscoveryOptions options;
+  options.stored = &*first;
+  auto topo = f.run(baseConfigText(), options);
+  ASSERT_TRUE(topo) << topo.error().describe();
+  EXPECT_TRUE(topo->staleRegions.contains("eu-west-1"));
+  EXPECT_THAT(topo->staleRegions.at("eu-west-1"), HasSubstr("Transport.Error"));
+  EXPECT_THAT(managedVpcIds(*topo),
+              ::testing::UnorderedElementsAre(kRtbA1, kRtbA2, kRtbB1, kRtbC1, kRtbD1));
+  EXPECT_THAT(managedTgwIds(*topo), ::testing::UnorderedElementsAre(kTgwRtbE, kTgwRtbB, kTgwRtbD));
+  EXPECT_NE(topo->findAttachment(kTgwD, kPeerBD), nullptr) << "its side of the peering, as known";
+  auto desired = plan::desiredRoutes(*topo, "node-b", model::parseVipHostPrefix(kVip).value());
+  ASSERT_TRUE(desired) << desired.error().describe();
+}
+
+TEST(DiscoveryRegions, AClientRegionDownWithoutAStoreContributesNothing) {
+  ScopeFixture f{threeRegions()};
+  f.regionDown("eu-west-1");
+  auto topo = f.run(baseConfigText());
+  ASSERT_TRUE(topo) << topo.error().describe();
+  EXPECT_TRUE(topo->staleRegions.contains("eu-west-1"));
+  EXPECT_THAT(managedVpcIds(*topo),
+              ::testing::UnorderedElementsAre(kRtbA1, kRtbA2, kRtbB1, kRtbC1));
+  EXPECT_FALSE(topo->tgwRouteTables.contains(kTgwRtbD));
+}
+
+// Not told which node acts, discovery needs every node's region.
+TEST(DiscoveryRegions, ANodeRegionIsNeededUnlessAnotherNodeActs) {
+  ScopeFixture f{twoRegions()};
+  auto first = f.run(baseConfigText());
+  ASSERT_TRUE(first);
+  f.regionDown("us-east-1");
+  DiscoveryOptions options;
+  options.stored = &*first;
+  auto anyNode = f.run(baseConfigText(), options);
+  ASSERT_FALSE(anyNode);
+  EXPECT_THAT(anyNode.error().describe(), HasSubstr("Transport.Error"));
+
+  options.homeRegion = "us-west-2";  // node-b acts; node-a's region is down
+  auto topo = f.run(baseConfigText(), options);
+  ASSERT_TRUE(topo) << topo.error().describe();
+  EXPECT_TRUE(topo->staleRegions.contains("us-east-1"));
+  EXPECT_EQ(topo->findNode("node-a")->vpcAttachmentId, kAttA) << "node-a as last known";
+  EXPECT_EQ(topo->findNode("node-b")->vpcAttachmentId, kAttB);
+  EXPECT_THAT(managedVpcIds(*topo),
+              ::testing::UnorderedElementsAre(kRtbA1, kRtbA2, kRtbB1, kRtbC1));
+
+  options.stored = nullptr;  // nothing to stand in for node-a's region
+  auto unknown = f.run(baseConfigText(), options);
+  ASSERT_FALSE(unknown);
+  EXPECT_THAT(unknown.error().describe(), HasSubstr("no stored scope"));
+
+  options.stored = &*first;
+  options.homeRegion = "us-east-1";  // the acting node's own region is down
+  auto home = f.run(baseConfigText(), options);
+  ASSERT_FALSE(home);
+}
+
+// A remote region whose calls run out of (remote) time is given up on; the
+// discovery as a whole still has its own deadline.
+TEST(DiscoveryRegions, ARemoteRegionPastItsDeadlineIsGivenUpOn) {
+  ScopeFixture f{threeRegions()};
+  auto first = f.run(baseConfigText());
+  ASSERT_TRUE(first);
+  f.cloud->setInterceptor([](const FakeCall& call) -> std::optional<Error> {
+    if (call.region != "eu-west-1") return std::nullopt;
+    return fakeAwsError(ErrorCategory::kDeadlineExceeded, "", "deadline exceeded", 0);
+  });
+  auto config = parseOrDie(baseConfigText());
+  DiscoveryOptions options;
+  options.stored = &*first;
+  options.homeRegion = "us-west-2";
+  options.remoteDeadline = Deadline::after(f.clock, std::chrono::seconds(2));
+  auto topo = discover(config, f.cloud->factory(),
+                       Deadline::after(f.clock, std::chrono::seconds(60)), options);
+  ASSERT_TRUE(topo) << topo.error().describe();
+  EXPECT_TRUE(topo->staleRegions.contains("eu-west-1"));
+  EXPECT_TRUE(topo->tgwRouteTables.contains(kTgwRtbD));
+}
+
+// A listed table in a region that cannot be read is not a configuration error.
+TEST(DiscoveryRegions, AListedTableInARegionDownIsAnOutageNotABadConfig) {
+  ScopeFixture f{threeRegions()};
+  f.regionDown("eu-west-1");
+  auto topo =
+      f.run(baseConfigText("vpc_route_tables = [\"rtb-a0000001\", \"rtb-d0000001\"]\n"
+                           "regions = [\"eu-west-1\"]\n"));
+  ASSERT_FALSE(topo);
+  EXPECT_NE(topo.error().category, ErrorCategory::kInvalidConfig) << topo.error().describe();
+  EXPECT_THAT(topo.error().message, HasSubstr("region eu-west-1 cannot be read"));
+  f.cloud->setInterceptor(nullptr);
+  EXPECT_TRUE(
+      f.run(baseConfigText("vpc_route_tables = [\"rtb-a0000001\", \"rtb-d0000001\"]\n"
+                           "regions = [\"eu-west-1\"]\n")));
+}
+
 }  // namespace
 }  // namespace tgwark::engine

@@ -13,8 +13,8 @@ Run by CTest (tests/integration/CMakeLists.txt) as
   python3 test_fault_matrix.py --tgwark BIN --sim BIN --topologies DIR [unittest args]
 """
 
+import glob
 import os
-import shutil
 import subprocess
 import sys
 
@@ -83,7 +83,9 @@ class TransientApiFaults(MatrixMixin, SimTestCase):
         return tgwark(["--node", node] + list(args), self.env, self.config)
 
     def cold(self):
-        shutil.rmtree(os.path.join(self.workdir, "cache"), ignore_errors=True)
+        # No scope store: the next action discovers.
+        for name in glob.glob(os.path.join(self.workdir, "state", "scope-*.json")):
+            os.remove(name)
 
     def inject(self, fault):
         self.sim.clear_faults()

@@ -3,8 +3,8 @@ id, a secret key and a session token that each carry a unique marker), on
 success paths and on failure paths (among them an intermediary that answers
 with an error page echoing the request's headers), and no marker may appear
 anywhere tgwark writes: stdout, stderr (what LifeKeeper's log and syslog get:
-both receive the same sanitized lines), the --metrics-file, the topology cache
-($TGWARK_CACHE_DIR), or the command lines (and, for the secret key and token,
+both receive the same sanitized lines), the --metrics-file, the state directory
+($TGWARK_STATE_DIR: the scope store, the remembered instance id), or the command lines (and, for the secret key and token,
 the environments) of tgwark and of the processes it starts (ins_list).
 """
 
@@ -104,11 +104,11 @@ class Secrets(SimTestCase):
         if os.path.exists(self.metrics):
             with open(self.metrics, errors="replace") as f:
                 places["metrics file"] = f.read()
-        cache = os.path.join(self.workdir, "cache")
-        for dirpath, _, files in os.walk(cache):
-            for name in files:
-                with open(os.path.join(dirpath, name), errors="replace") as f:
-                    places["cache " + name] = f.read()
+        for kept in ("state", "cache"):
+            for dirpath, _, files in os.walk(os.path.join(self.workdir, kept)):
+                for name in files:
+                    with open(os.path.join(dirpath, name), errors="replace") as f:
+                        places[kept + " " + name] = f.read()
         if os.path.exists(self.seen):
             # Per ins_list run: its command line, tgwark's, then its environment.
             with open(self.seen, errors="replace") as f:

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -44,6 +45,7 @@ fix_source_dest_check = true
 vpc_route_tables = ["rtb-0123456789abcdef0", "rtb-01234567"]
 tgw_route_tables = ["tgw-rtb-0123456789abcdef0"]
 regions = ["eu-west-1"]
+scope_tag = "tgwark:vip=192.168.10.10"
 
 [[node]]
 name = "node-a"
@@ -82,6 +84,8 @@ TEST(ConfigTest, ParsesEveryKey) {
   EXPECT_EQ(config->vipDestination(), "192.168.10.10/32");
   EXPECT_FALSE(config->createMissing);
   EXPECT_TRUE(config->fixSourceDestCheck);
+  EXPECT_EQ(config->scopeTagKey, "tgwark:vip");
+  EXPECT_EQ(config->scopeTagValue, "192.168.10.10");
   ASSERT_EQ(config->nodes.size(), 2u);
   EXPECT_EQ(config->nodes[0].name, "node-a");
   EXPECT_EQ(config->nodes[0].region, "us-east-1");
@@ -159,6 +163,45 @@ TEST(ConfigTest, AllRegionsDeduplicates) {
   ASSERT_TRUE(config) << config.error().message;
   EXPECT_EQ(config->allRegions(),
             (std::vector<std::string>{"us-east-1", "us-west-2", "eu-west-1"}));
+}
+
+TEST(ConfigTest, AnEmptyTableListIsStillAList) {
+  auto empty = parseConfig(withNodes("vip = \"10.9.9.9\"\ntgw_route_tables = []\n"));
+  ASSERT_TRUE(empty) << empty.error().message;
+  EXPECT_TRUE(empty->tgwRouteTablesListed);
+  EXPECT_FALSE(empty->vpcRouteTablesListed);
+  auto absent = parseConfig(withNodes("vip = \"10.9.9.9\"\n"));
+  ASSERT_TRUE(absent);
+  EXPECT_FALSE(absent->tgwRouteTablesListed);
+}
+
+TEST(ConfigTest, ScopeTagIsKeyEqualsValueOrKeyAlone) {
+  auto pair = parseConfig(withNodes("vip = \"10.9.9.9\"\nscope_tag = \"tgwark:vip=a=b\"\n"));
+  ASSERT_TRUE(pair) << pair.error().message;
+  EXPECT_EQ(pair->scopeTagKey, "tgwark:vip");
+  EXPECT_EQ(pair->scopeTagValue, "a=b") << "split at the first '='";
+  auto key = parseConfig(withNodes("vip = \"10.9.9.9\"\nscope_tag = \"managed-by-tgwark\"\n"));
+  ASSERT_TRUE(key) << key.error().message;
+  EXPECT_EQ(key->scopeTagKey, "managed-by-tgwark");
+  EXPECT_FALSE(key->scopeTagValue) << "any value";
+  auto empty = parseConfig(withNodes("vip = \"10.9.9.9\"\nscope_tag = \"k=\"\n"));
+  ASSERT_TRUE(empty) << empty.error().message;
+  EXPECT_EQ(empty->scopeTagValue, "") << "an empty value is a value";
+  auto none = parseConfig(withNodes("vip = \"10.9.9.9\"\n"));
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->scopeTagKey.empty());
+  const std::vector<std::string> bads = {"scope_tag = \"=v\"",
+                                         "scope_tag = \"\"",
+                                         "scope_tag = 3",
+                                         fmt::format("scope_tag = \"{}\"", std::string(129, 'k')),
+                                         fmt::format("scope_tag = \"k={}\"", std::string(257, 'v')),
+                                         "scope_tag = \"k\\tx\""};
+  for (const auto& bad : bads) {
+    auto config = parseConfig(withNodes(fmt::format("vip = \"10.9.9.9\"\n{}\n", bad)));
+    ASSERT_FALSE(config) << bad;
+    EXPECT_EQ(config.error().category, ErrorCategory::kInvalidConfig);
+    EXPECT_THAT(config.error().message, HasSubstr("scope_tag")) << bad;
+  }
 }
 
 // One bad configuration: the error must be kInvalidConfig, start with

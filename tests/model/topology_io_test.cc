@@ -132,5 +132,50 @@ TEST(TopologyIoTest, FormatIsCheckedBeforeElements) {
   EXPECT_THAT(back.error().message, HasSubstr("format version"));
 }
 
+TEST(TopologyIoTest, OriginsRoundTrip) {
+  auto t = test::ref3r();
+  t.origins["rtb-x"] = TableOrigin{Provenance::kTagged, 1'700'000'000};
+  t.origins["tgw-rtb-y"] = TableOrigin{Provenance::kTgwInScope, 0};
+  auto back = topologyFromJson(topologyToJson(t, "d"), "d");
+  ASSERT_TRUE(back) << back.error().describe();
+  ASSERT_EQ(back->origins.size(), 2u);
+  EXPECT_EQ(back->origins.at("rtb-x").provenance, Provenance::kTagged);
+  EXPECT_EQ(back->origins.at("rtb-x").firstSeen, 1'700'000'000);
+  EXPECT_EQ(back->origins.at("tgw-rtb-y").provenance, Provenance::kTgwInScope);
+  EXPECT_EQ(topologyFormatOf(topologyToJson(t, "d")), kTopologyFormatVersion);
+}
+
+TEST(TopologyIoTest, ProvenanceNamesRoundTrip) {
+  for (auto p : {Provenance::kListed, Provenance::kTagged, Provenance::kVipRoute,
+                 Provenance::kNodeVpc, Provenance::kTgwInScope, Provenance::kCarried}) {
+    EXPECT_EQ(provenanceFrom(provenanceName(p)), p);
+  }
+  EXPECT_FALSE(provenanceFrom("bogus"));
+  EXPECT_EQ(firstSeenText(0), "unknown");
+  EXPECT_EQ(firstSeenText(1'700'000'000), "2023-11-14T22:13:20Z");
+}
+
+// What an older format carries over: its managed tables, nothing else.
+TEST(TopologyIoTest, AnOlderFormatYieldsItsManagedTables) {
+  auto managed = managedTablesFromJson(
+      R"({"format":2,"config_digest":"d","vpc_route_tables":[)"
+      R"({"id":"rtb-1","region":"us-east-1","vpc":"vpc-1","main":false,"managed":true,"why":""},)"
+      R"({"id":"rtb-2","region":"us-east-1","vpc":"vpc-1","main":false,"managed":false,"why":""}],)"
+      R"("tgw_route_tables":[{"id":"tgw-rtb-1","tgw":"tgw-1","region":"us-east-1","managed":true}]})",
+      "d");
+  ASSERT_TRUE(managed) << managed.error().describe();
+  EXPECT_TRUE(managed->vpcRouteTables.contains("rtb-1"));
+  EXPECT_FALSE(managed->vpcRouteTables.contains("rtb-2"));
+  EXPECT_TRUE(managed->tgwRouteTables.contains("tgw-rtb-1"));
+  EXPECT_EQ(managed->origins.at("rtb-1").provenance, Provenance::kCarried);
+  EXPECT_EQ(managed->vpcRouteTables.at("rtb-1").vpcId, "vpc-1");
+  EXPECT_FALSE(managedTablesFromJson(R"({"format":2,"config_digest":"other",)"
+                                     R"("vpc_route_tables":[],"tgw_route_tables":[]})",
+                                     "d"));
+  EXPECT_FALSE(managedTablesFromJson("{\"format\":2", "d"));
+  EXPECT_EQ(topologyFormatOf("{\"format\":2"), 0);
+  EXPECT_EQ(topologyFormatOf("[2]"), 0);
+}
+
 }  // namespace
 }  // namespace tgwark::model

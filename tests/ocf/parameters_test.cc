@@ -72,6 +72,24 @@ TEST(OcfParametersTest, TheParametersAloneAreAWholeConfiguration) {
   EXPECT_TRUE(params->repairRemote);
 }
 
+TEST(OcfParametersTest, ScopeTagIsTheTomlKey) {
+  auto params = readConfigParameters(envOf({{"OCF_RESKEY_vip", "192.168.10.10"},
+                                            {"OCF_RESKEY_nodes", kNodes},
+                                            {"OCF_RESKEY_scope_tag", "tgwark:vip=192.168.10.10"}}));
+  ASSERT_TRUE(params) << params.error().message;
+  auto config = model::buildConfig(std::nullopt, "resource parameters", params->settings);
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->scopeTagKey, "tgwark:vip");
+  EXPECT_EQ(config->scopeTagValue, "192.168.10.10");
+  auto bad = readConfigParameters(envOf({{"OCF_RESKEY_vip", "192.168.10.10"},
+                                         {"OCF_RESKEY_nodes", kNodes},
+                                         {"OCF_RESKEY_scope_tag", "=value"}}));
+  ASSERT_TRUE(bad);
+  auto refused = model::buildConfig(std::nullopt, "resource parameters", bad->settings);
+  ASSERT_FALSE(refused);
+  EXPECT_THAT(refused.error().message, HasSubstr("parameter scope_tag"));
+}
+
 TEST(OcfParametersTest, IpIsAnAliasOfVipAndTheRegionParameterFillsNodesWithoutOne) {
   auto config = configFrom({{"OCF_RESKEY_ip", "192.168.10.11"},
                             {"OCF_RESKEY_region", "eu-west-1"},

@@ -619,6 +619,54 @@ TEST_F(SimTest, VpcRouteToDeletedEniIsBlackhole) {
   EXPECT_EQ(vpcRouteTarget("us-east-1", kEastRtb1, kVip), std::string(kEniA) + "|blackhole");
 }
 
+// Tags on route tables, set by drift, come back in Describe answers and
+// drive the tag filters; a route table deleted by drift is gone.
+TEST_F(SimTest, RouteTableTagsAndDeletionThroughDrift) {
+  httplib::Client control("127.0.0.1", server_->port());
+  auto tag = control.Post("/_sim/drift",
+                          nlohmann::json::array({{{"op", "set_tags"},
+                                                  {"region", "us-east-1"},
+                                                  {"route_table", kEastRtb1},
+                                                  {"tags", {{"tgwark:vip", "on"}}}},
+                                                 {{"op", "set_tags"},
+                                                  {"region", "us-east-1"},
+                                                  {"route_table", kEastTgwRtb1},
+                                                  {"tags", {{"tgwark:vip", "on"}}}}})
+                              .dump(),
+                          "application/json");
+  ASSERT_EQ(tag->status, 200) << tag->body;
+  auto byValue = call("us-east-1", "DescribeRouteTables",
+                      {{"Filter.1.Name", "tag:tgwark:vip"}, {"Filter.1.Value.1", "on"}});
+  ASSERT_EQ(byValue->status, 200) << byValue->body;
+  auto rows = byValue->root().select_nodes("routeTableSet/item");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_STREQ(rows.first().node().child_value("routeTableId"), kEastRtb1);
+  EXPECT_STREQ(rows.first().node().child("tagSet").child("item").child_value("key"), "tgwark:vip");
+  auto byKey = call("us-east-1", "DescribeTransitGatewayRouteTables",
+                    {{"Filter.1.Name", "tag-key"}, {"Filter.1.Value.1", "tgwark:vip"}});
+  ASSERT_EQ(byKey->root().select_nodes("transitGatewayRouteTables/item").size(), 1u);
+  auto otherValue = call("us-east-1", "DescribeRouteTables",
+                         {{"Filter.1.Name", "tag:tgwark:vip"}, {"Filter.1.Value.1", "off"}});
+  EXPECT_EQ(otherValue->root().select_nodes("routeTableSet/item").size(), 0u);
+
+  auto gone = control.Post(
+      "/_sim/drift",
+      nlohmann::json{
+          {"op", "delete_route_table"}, {"region", "us-east-1"}, {"route_table", kEastRtb1}}
+          .dump(),
+      "application/json");
+  ASSERT_EQ(gone->status, 200) << gone->body;
+  EXPECT_EQ(call("us-east-1", "DescribeRouteTables", {{"RouteTableId.1", kEastRtb1}})->code(),
+            "InvalidRouteTableID.NotFound");
+  auto unknown = control.Post(
+      "/_sim/drift",
+      nlohmann::json{
+          {"op", "delete_route_table"}, {"region", "us-east-1"}, {"route_table", kEastRtb1}}
+          .dump(),
+      "application/json");
+  EXPECT_EQ(unknown->status, 400);
+}
+
 TEST_F(SimTest, GetTransitGatewayRouteTableAssociations) {
   auto r = call("us-east-1", "GetTransitGatewayRouteTableAssociations",
                 {{"TransitGatewayRouteTableId", kEastTgwRtb1},

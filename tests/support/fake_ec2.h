@@ -180,6 +180,20 @@ class FakeCloud : public std::enable_shared_from_this<FakeCloud> {
     if (auto* r = findVpcRoute(tableId, dest)) r->state = state;
     if (auto* r = findTgwRoute(tableId, dest)) r->state = state;
   }
+  // Tags a VPC or TGW route table (the tags come back in its Describe answer).
+  void tagTable(const std::string& tableId, const std::string& key, const std::string& value) {
+    std::lock_guard lock(mu_);
+    if (auto it = rtbs_.find(tableId); it != rtbs_.end()) {
+      it->second.second.tags.push_back(aws::Tag{key, value});
+    } else {
+      tgwRtbs_.at(tableId).table.tags.push_back(aws::Tag{key, value});
+    }
+  }
+  // Deletes a VPC or TGW route table.
+  void deleteTable(const std::string& tableId) {
+    std::lock_guard lock(mu_);
+    if (rtbs_.erase(tableId) == 0) tgwRtbs_.erase(tableId);
+  }
   void removeRoute(const std::string& tableId, const std::string& dest) {
     std::lock_guard lock(mu_);
     if (auto it = rtbs_.find(tableId); it != rtbs_.end()) {
