@@ -299,6 +299,8 @@ class ScopeVerification {
         deadline.within(std::chrono::seconds(context.config().aws.remoteWaitS));
     thread_ = std::jthread([&context, &stored, deadline, options, this] {
       report_ = engine::checkScope(context.config(), stored, context.factory(), deadline, options);
+      // Unchanged everywhere: the store is confirmed for the next quickChecks.
+      if (report_.complete() && !report_.changed()) context.confirmStoredTopology();
     });
   }
   // Waits for the check.
@@ -311,6 +313,18 @@ class ScopeVerification {
   engine::ScopeCheckReport report_;
   std::jthread thread_;
 };
+
+// Whether a check's repair, or a read, met a resource that does not exist.
+bool metAMissingResource(const engine::QuickCheckReport& report) {
+  for (const auto& [table, error] : report.unreadable) {
+    if (error.category == ErrorCategory::kNotFound) return true;
+  }
+  if (!report.repair) return false;
+  return std::any_of(report.repair->routes.begin(), report.repair->routes.end(),
+                     [](const engine::RouteResult& r) {
+                       return r.error && r.error->category == ErrorCategory::kNotFound;
+                     });
+}
 
 // The scope an action acts on first: the store's (any age), checked in
 // parallel; without one, a discovery as before.
@@ -473,18 +487,33 @@ ActionOutcome quickCheck(Context& context, const CheckOptions& checkOptions) {
   if (!scope) {
     return outcomeFromError(kAction, scope.error(), "quickCheck: cannot read the topology now");
   }
+  // quickCheck runs every two minutes: the stored scope is checked only
+  // when it was last confirmed more than kTopologyCacheTtl ago, so in steady
+  // state a check costs exactly its reads. A verdict of failure is still
+  // never given on an unconfirmed scope (see below).
   std::optional<ScopeVerification> verification;
-  if (scope->fromStore) verification.emplace(context, scope->topology, node->name, deadline);
+  if (scope->fromStore && !context.storedTopologyFresh())
+    verification.emplace(context, scope->topology, node->name, deadline);
   engine::QuickCheckOptions options;
   options.repairRemote = checkOptions.repairRemote;
   options.apply = engine::applyOptionsFrom(config);
   auto report =
       engine::quickCheck(config, scope->topology, node->name, context.factory(), deadline, options);
-  if (verification) {
+  // A fresh store that was not checked is checked now when the first pass
+  // found the home routes wrong (the verdict must not rest on an unchecked
+  // scope), or when a repair met a missing target or table (evidence that
+  // it is stale after all: a peering replaced, a table deleted).
+  if (scope->fromStore && !verification && report &&
+      (report->health == engine::Health::kUnhealthy || metAMissingResource(*report))) {
+    spdlog::info("quickCheck: checking the stored scope before judging");
+    verification.emplace(context, scope->topology, node->name, deadline);
+  }
+  if (scope->fromStore) {
     const bool good = report && report->health != engine::Health::kUnhealthy;
     // Unhealthy on the stored scope is judged again on a fresh discovery
     // whatever the check says: a stale scope must never cause a failover.
-    const bool again = wantsSecondPass("quickCheck", verification->report(), good) || !good;
+    const bool again =
+        (verification && wantsSecondPass("quickCheck", verification->report(), good)) || !good;
     if (again) {
       if (!good)
         spdlog::info("quickCheck: unhealthy on the stored scope; rediscovering to confirm");
@@ -499,6 +528,9 @@ ActionOutcome quickCheck(Context& context, const CheckOptions& checkOptions) {
         // targets depend only on the home region: when its part of the
         // stored scope was checked and found unchanged, the verdict stands;
         // otherwise it cannot be told now.
+        if (!verification) {  // the first pass was an error, not a verdict
+          return outcomeFromError(kAction, fresh.error(), "quickCheck: cannot rediscover now");
+        }
         const auto& check = verification->report();
         const auto* n = config.findNode(node->name);
         const std::string home = n ? n->region : std::string();

@@ -127,6 +127,22 @@ bool Context::hasStoredTopology() const {
   return stored && stored->complete;
 }
 
+bool Context::storedTopologyFresh() const {
+  auto stored = storedScope();
+  return stored && stored->complete && stored->fresh;
+}
+
+void Context::confirmStoredTopology() {
+  auto stored = storedScope();
+  if (!store_ || !stored || !stored->complete) return;
+  store_->markConfirmed();
+  if (stored->fresh) return;
+  auto confirmed = std::make_shared<StoredScope>(*stored);
+  confirmed->fresh = true;
+  std::lock_guard lock(storeMu_);
+  stored_ = std::move(confirmed);
+}
+
 void Context::invalidateTopology() {
   topology_.reset();
   topologyFromCache_ = false;

@@ -82,6 +82,12 @@ class Context {
   // one: what restore and recover act on when discovery cannot complete.
   // Safe to call from several threads.
   std::optional<model::Topology> storedTopology() const;
+  // The stored scope is complete and was confirmed (discovered, or checked
+  // unchanged) less than kTopologyCacheTtl ago: quickCheck then skips the
+  // check of the scope and costs exactly its reads.
+  bool storedTopologyFresh() const;
+  // A check of the stored scope found it unchanged: it is fresh again.
+  void confirmStoredTopology();
   bool hasStoredTopology() const;
   // True when the last topology() came from the store.
   bool topologyFromCache() const { return topologyFromCache_; }

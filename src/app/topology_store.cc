@@ -98,6 +98,12 @@ void TopologyStore::save(const model::Topology& topology) const {
   }
 }
 
+void TopologyStore::markConfirmed() const {
+  std::error_code ec;
+  fs::last_write_time(path_, fs::file_time_type::clock::now(), ec);
+  if (ec) spdlog::debug("cannot mark the scope store confirmed: {}", ec.message());
+}
+
 bool TopologyStore::exists() const {
   std::error_code ec;
   return fs::is_regular_file(path_, ec);

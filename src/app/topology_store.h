@@ -54,6 +54,9 @@ class TopologyStore {
   // Best effort: a store that cannot be written is warned about (the scope
   // then lives only as long as the process) and costs a discovery next time.
   void save(const model::Topology& topology) const;
+  // The stored scope was checked against AWS and found unchanged: it counts
+  // as fresh again for kTopologyCacheTtl (best effort: its time is bumped).
+  void markConfirmed() const;
   void remove() const;
 
   const std::filesystem::path& path() const { return path_; }

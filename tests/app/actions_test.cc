@@ -343,6 +343,59 @@ TEST_F(RegionDownTest, AnUnchangedStoreCostsNoDiscovery) {
   EXPECT_EQ(cloud_->routeTarget(kTgwRtbB, kVip), kAttB);
 }
 
+// quickCheck runs every two minutes: on a store confirmed less than
+// kTopologyCacheTtl ago it makes exactly its reads, no check of the scope.
+// A store older than that is checked once, in the same round, and is then
+// confirmed for the quickChecks that follow.
+TEST_F(RegionDownTest, QuickCheckChecksTheStoredScopeOnlyWhenItIsNotFresh) {
+  {
+    auto context = withStore("node-b");
+    ASSERT_TRUE(context->topology(context->deadlineAfterSeconds(60)));
+  }
+  ASSERT_EQ(restore(*withStore("node-b")).verdict, Verdict::kOk);
+  const auto path = TopologyStore(storeDir_, "0123456789abcdef0123456789abcdef").path();
+  auto checkCalls = [&] {
+    return cloud_->callCount("DescribeTransitGatewayAttachments") +
+           cloud_->callCount("DescribeTransitGatewayRouteTables") +
+           cloud_->callCount("DescribeTransitGatewayVpcAttachments");
+  };
+
+  cloud_->resetCalls();
+  auto fresh = quickCheck(*withStore("node-b"));
+  EXPECT_EQ(fresh.verdict, Verdict::kOk) << fresh.message;
+  EXPECT_EQ(checkCalls(), 0) << "a fresh store is not checked";
+  EXPECT_GT(cloud_->callCount("SearchTransitGatewayRoutes"), 0);
+
+  std::filesystem::last_write_time(
+      path, std::filesystem::file_time_type::clock::now() - std::chrono::minutes(20));
+  cloud_->resetCalls();
+  auto stale = quickCheck(*withStore("node-b"));
+  EXPECT_EQ(stale.verdict, Verdict::kOk) << stale.message;
+  EXPECT_GT(checkCalls(), 0) << "a store last confirmed 20 minutes ago is checked";
+  EXPECT_EQ(cloud_->callCount("DescribeTransitGatewayPeeringAttachments"), 0)
+      << "unchanged: no discovery";
+
+  cloud_->resetCalls();
+  auto again = quickCheck(*withStore("node-b"));
+  EXPECT_EQ(again.verdict, Verdict::kOk) << again.message;
+  EXPECT_EQ(checkCalls(), 0) << "the check found it unchanged: confirmed again";
+}
+
+// On a fresh store, a wrong home route is still judged on a fresh discovery
+// before quickCheck fails.
+TEST_F(RegionDownTest, QuickCheckOnAFreshStoreRediscoversBeforeFailing) {
+  {
+    auto context = withStore("node-b");
+    ASSERT_TRUE(context->topology(context->deadlineAfterSeconds(60)));
+  }
+  ASSERT_EQ(restore(*withStore("node-b")).verdict, Verdict::kOk);
+  cloud_->setRouteState(kRtbB1, kVip, "blackhole");
+  cloud_->resetCalls();
+  auto outcome = quickCheck(*withStore("node-b"));
+  EXPECT_EQ(outcome.verdict, Verdict::kFailed) << outcome.message;
+  EXPECT_GE(cloud_->callCount("DescribeTransitGatewayPeeringAttachments"), 1) << "rediscovered";
+}
+
 // The node VPC was re-attached under a new attachment id after the store was
 // written: the first pass writes the stale target (refused), the check finds
 // the change, the second pass on a fresh discovery makes the home routes right.

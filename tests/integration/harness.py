@@ -14,6 +14,7 @@ developer's shell (AWS keys, ~/.aws) can leak in.
 import argparse
 import copy
 import json
+import glob
 import os
 import signal
 import subprocess
@@ -335,6 +336,13 @@ def config_toml(topology, endpoint, vip="192.168.10.10", create_missing=True, ex
     if extra_aws:
         lines.append(extra_aws)
     return "\n".join(lines) + "\n"
+
+
+def forget_scope(state_dir):
+    """Removes the scope stores in `state_dir` (TGWARK_STATE_DIR): the next
+    action starts cold and discovers."""
+    for name in glob.glob(os.path.join(state_dir, "scope-*.json")):
+        os.remove(name)
 
 
 def base_env(workdir):

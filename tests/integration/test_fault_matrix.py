@@ -13,7 +13,6 @@ Run by CTest (tests/integration/CMakeLists.txt) as
   python3 test_fault_matrix.py --tgwark BIN --sim BIN --topologies DIR [unittest args]
 """
 
-import glob
 import os
 import subprocess
 import sys
@@ -84,8 +83,7 @@ class TransientApiFaults(MatrixMixin, SimTestCase):
 
     def cold(self):
         # No scope store: the next action discovers.
-        for name in glob.glob(os.path.join(self.workdir, "state", "scope-*.json")):
-            os.remove(name)
+        harness.forget_scope(os.path.join(self.workdir, "state"))
 
     def inject(self, fault):
         self.sim.clear_faults()
@@ -244,7 +242,7 @@ class StallsPastTheDeadline(MatrixMixin, SimTestCase):
             self.sim.drift({"op": "set_route", "region": region, "route_table": table,
                             "destination": harness.VIP, "gateway_id": "igw-00000000000000000"})
         if cold:
-            shutil.rmtree(os.path.join(self.workdir, "cache"), ignore_errors=True)
+            harness.forget_scope(os.path.join(self.workdir, "state"))
         before = self.sim.state()
         self.sim.fault({"region": "*", "action": "*", "kind": "stall", "probability": 1.0,
                         "stall_ms": self.STALL_MS})

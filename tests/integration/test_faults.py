@@ -8,7 +8,6 @@ Run by CTest (tests/integration/CMakeLists.txt) as
   python3 test_faults.py --tgwark BIN --sim BIN --topologies DIR [unittest args]
 """
 
-import glob
 import os
 import sys
 
@@ -70,8 +69,7 @@ class MalformedAnswers(FaultsMixin, SimTestCase):
             self.assertRc(self.tg("quickCheck"), 0)  # the stored topology is in use
         else:
             # No scope store: quickCheck discovers.
-            for name in glob.glob(os.path.join(self.workdir, "state", "scope-*.json")):
-                os.remove(name)
+            harness.forget_scope(os.path.join(self.workdir, "state"))
         state_before = self.sim.state()
         self.sim.fault({"region": "*", "action": action, "kind": kind, "probability": 1.0})
         r = self.tg("quickCheck")
@@ -128,7 +126,7 @@ class MalformedAnswersDuringChanges(FaultsMixin, SimTestCase):
         super().tearDown()
 
     def cold(self):
-        shutil.rmtree(os.path.join(self.workdir, "cache"), ignore_errors=True)
+        harness.forget_scope(os.path.join(self.workdir, "state"))
 
     def faulted(self, kind, action):
         errors = self.sim.counters()["errors"]
