@@ -7,7 +7,6 @@
 #include "aws/curl_http_client.h"
 #include "aws/imds_client.h"
 #include "aws/sigv4.h"
-#include "common/bounded_file.h"
 #include "engine/aws_factory.h"
 #include "engine/discovery.h"
 
@@ -15,20 +14,12 @@ namespace tgwark::app {
 
 namespace {
 
-// Digest of the config file's bytes and the settings: the store key. Not of
-// this build: the durable scope must survive an upgrade (the store's format
-// version says whether it can be read). Read like the config itself (bounded,
-// never blocking): the file may have been swapped for a FIFO since it was
-// loaded.
-std::string configDigest(const std::string& path,
-                         const std::vector<model::ConfigSetting>& settings) {
-  std::string text;
-  if (!path.empty()) {
-    auto file = readBoundedRegularFile(path);
-    if (!file) return {};
-    text = std::move(*file);
-  }
-  return aws::sigv4::sha256Hex(text + "\n" + model::settingsFingerprint(settings) + "\n");
+// The store key: a digest of what decides the scope (model::scopeFingerprint),
+// so neither an upgrade nor an edit of a timeout or a comment loses the
+// durable managed set; another VIP, other nodes or other lists get another
+// store.
+std::string storeKey(const model::Config& config) {
+  return aws::sigv4::sha256Hex(model::scopeFingerprint(config));
 }
 
 InstanceIdLookup imdsInstanceId(EnvLookup env, std::shared_ptr<Clock> clock) {
@@ -218,9 +209,7 @@ Result<std::unique_ptr<Context>> loadContext(LoadOptions options) {
   context.nodeFlag = std::move(options.nodeFlag);
   context.nodeLookup = std::move(options.nodeLookup);
   context.actionTimeout = options.actionTimeout;
-  if (auto digest = configDigest(source.path, options.settings); !digest.empty()) {
-    context.store.emplace(TopologyStore::defaultDirectory(env), std::move(digest));
-  }
+  context.store.emplace(TopologyStore::defaultDirectory(env), storeKey(context.config));
   context.configSource = std::move(source);
   return Context::create(std::move(context));
 }

@@ -9,6 +9,8 @@
 #include <fmt/ranges.h>
 #include <toml++/toml.h>
 
+#include <nlohmann/json.hpp>
+
 #include "common/aws_names.h"
 #include "common/bounded_file.h"
 #include "common/log_text.h"
@@ -782,6 +784,33 @@ std::string settingsFingerprint(const std::vector<ConfigSetting>& settings) {
     out += '\n';
   }
   return out;
+}
+
+std::string scopeFingerprint(const Config& config) {
+  nlohmann::json nodes = nlohmann::json::array();
+  for (const auto& n : config.nodes) {
+    nodes.push_back({n.name, n.region, n.eni, n.instanceId, n.vpc});
+  }
+  nlohmann::json vpcs = nlohmann::json::array();
+  for (const auto& v : config.vpcs) vpcs.push_back({v.id, v.transitGateway});
+  nlohmann::json regions = nlohmann::json::object();
+  for (const auto& [name, r] : config.aws.regions) regions[name] = {r.endpointUrl, r.roleArn};
+  const nlohmann::json doc = {
+      {"vip", config.vip.toString()},
+      {"nodes", nodes},
+      {"vpc_route_tables",
+       config.vpcRouteTablesListed ? nlohmann::json(config.vpcRouteTables) : nlohmann::json()},
+      {"tgw_route_tables",
+       config.tgwRouteTablesListed ? nlohmann::json(config.tgwRouteTables) : nlohmann::json()},
+      {"regions", config.regions},
+      {"scope_tag", {config.scopeTagKey, config.scopeTagValue.value_or("\x01any")}},
+      {"vpcs", vpcs},
+      {"endpoint_url", config.aws.endpointUrl},
+      {"profile", config.aws.profile},
+      {"role_arn", config.aws.roleArn},
+      {"aws_regions", regions},
+  };
+  return doc.dump();
 }
 
 }  // namespace tgwark::model

@@ -122,4 +122,10 @@ Result<Config> loadConfigWith(const std::string& path, const std::vector<ConfigS
 // A stable text of `settings` (key paths and values), for cache keys.
 std::string settingsFingerprint(const std::vector<ConfigSetting>& settings);
 
+// What decides the scope, and only that: the VIP, the nodes, the table lists,
+// extra regions, the scope tag, the [[vpc]] overrides and where the API is
+// (endpoints, profile, roles). The scope store is kept under its digest, so
+// editing a timeout or a comment keeps the durable managed set.
+std::string scopeFingerprint(const Config& config);
+
 }  // namespace tgwark::model

@@ -219,6 +219,23 @@ class Scope(SimTestCase):
         self.assertNotIn("scope store", r.stderr)
         self.assertFalse(tables[table]["managed"])
 
+    def test_an_edit_that_does_not_change_the_scope_keeps_the_store(self):
+        path, table = self.learn_then_delete_a_route()
+        with open(self.config) as f:
+            text = f.read()
+        edited = self.write_config(
+            text="# edited: a comment and a timeout\n" +
+            text.replace("restore_timeout_s = 60", "restore_timeout_s = 45"), name="edited.toml")
+        self.assertNotEqual(text, open(edited).read())
+        tables, _, r = self.discovered(config=edited)
+        self.assertEqual(self.store_files(), [path])
+        self.assertTrue(tables[table]["managed"], "the table that lost its route stays managed")
+        # Another VIP is another scope: another store.
+        other = self.write_config(text=text.replace('vip = "192.168.10.10"', 'vip = "192.168.10.99"'),
+                                  name="other.toml")
+        self.discovered(config=other)
+        self.assertEqual(len(self.store_files()), 2)
+
     def test_a_store_that_is_not_a_regular_file_is_warned_about(self):
         self.discovered()
         [path] = self.store_files()

@@ -175,6 +175,37 @@ TEST(ConfigTest, AnEmptyTableListIsStillAList) {
   EXPECT_FALSE(absent->tgwRouteTablesListed);
 }
 
+// The scope store's key: what decides the scope changes it, nothing else does.
+TEST(ConfigTest, ScopeFingerprintIsWhatDecidesTheScope) {
+  auto fingerprint = [](std::string_view head) {
+    auto config = parseConfig(withNodes(head));
+    EXPECT_TRUE(config) << config.error().message;
+    return config ? scopeFingerprint(*config) : std::string();
+  };
+  const auto base = fingerprint("vip = \"10.9.9.9\"\n");
+  for (std::string_view same :
+       {"# a comment\nvip = \"10.9.9.9\"\n",
+        "vip = \"10.9.9.9\"\ncreate_missing = false\nfix_source_dest_check = true\n",
+        "vip = \"10.9.9.9\"\n[aws]\nrestore_timeout_s = 30\nquickcheck_timeout_s = 20\n"
+        "remote_wait_s = 5\napply_concurrency = 4\nmax_attempts = 9\n"}) {
+    EXPECT_EQ(fingerprint(same), base) << same;
+  }
+  for (std::string_view other :
+       {"vip = \"10.9.9.8\"\n", "vip = \"10.9.9.9\"\nvpc_route_tables = [\"rtb-01234567\"]\n",
+        "vip = \"10.9.9.9\"\nvpc_route_tables = []\n",
+        "vip = \"10.9.9.9\"\ntgw_route_tables = [\"tgw-rtb-01234567\"]\n",
+        "vip = \"10.9.9.9\"\nregions = [\"eu-west-1\"]\n",
+        "vip = \"10.9.9.9\"\nscope_tag = \"k\"\n", "vip = \"10.9.9.9\"\nscope_tag = \"k=v\"\n",
+        "vip = \"10.9.9.9\"\n[aws]\nendpoint_url = \"http://127.0.0.1:1\"\n",
+        "vip = \"10.9.9.9\"\n[aws]\nrole_arn = \"arn:aws:iam::111122223333:role/r\"\n"}) {
+    EXPECT_NE(fingerprint(other), base) << other;
+  }
+  auto moved = parseConfig(withNodes("vip = \"10.9.9.9\"\n"));
+  ASSERT_TRUE(moved);
+  moved->nodes[1].eni = "eni-0aaaaaaaaaaaaaaaa";
+  EXPECT_NE(scopeFingerprint(*moved), base) << "another ENI";
+}
+
 TEST(ConfigTest, ScopeTagIsKeyEqualsValueOrKeyAlone) {
   auto pair = parseConfig(withNodes("vip = \"10.9.9.9\"\nscope_tag = \"tgwark:vip=a=b\"\n"));
   ASSERT_TRUE(pair) << pair.error().message;
