@@ -205,10 +205,15 @@ class Discoverer {
     }
     return out;
   }
-  // A region discovery cannot do without: the acting node's, or (not told
-  // which node acts) every region holding a node.
+  // A region discovery cannot do without: the acting node's; every other
+  // region holding a node too when no complete stored scope can place that
+  // node (or when not told which node acts). Such a region gets the whole
+  // deadline: giving up on it early would fail the action, not speed it up.
   bool needed(const std::string& region) const {
-    if (!options_.homeRegion.empty()) return region == options_.homeRegion;
+    if (!options_.homeRegion.empty()) {
+      if (region == options_.homeRegion) return true;
+      if (canFallBack()) return false;
+    }
     return std::any_of(config_.nodes.begin(), config_.nodes.end(),
                        [&](const model::NodeConfig& n) { return n.region == region; });
   }
