@@ -30,16 +30,19 @@ EU_PEERING_TABLE = "tgw-rtb-02000000200000000"
 DISCOVERY_ONLY = ("DescribeTransitGatewayPeeringAttachments", "DescribeVpcs")
 
 
-class StoreFirst(SimTestCase):
-    TOPOLOGY = "ref-3r"
+class LearnedScope:
+    """node-a active; node-b learned the scope while it was."""
 
     def setUp(self):
         super().setUp()
         self.config = self.write_config()
         self.cluster = Cluster(self.sim, self.topology, self.workdir, self.config)
-        # node-a active; node-b learned the scope while it was.
         self.assertRc(self.cluster.call("node-a", "restore"), 0)
         self.assertRc(harness.tgwark(["discover"], self.cluster.envs["node-b"], self.config), 0)
+
+
+class StoreFirst(LearnedScope, SimTestCase):
+    TOPOLOGY = "ref-3r"
 
     def calls(self):
         out = {}
@@ -164,20 +167,13 @@ class StoreFirst(SimTestCase):
 
 
 
-class StoreFirstIntraRegion(SimTestCase):
+class StoreFirstIntraRegion(LearnedScope, SimTestCase):
     """Two TGWs peered within us-east-1 (one attachment id per side): the
     peering replaced between the store and a restore."""
     TOPOLOGY = "intra-region"
     TGW1, TGW2 = "tgw-00000000000000000", "tgw-00000010000000000"
     TGW1_RTB, TGW2_RTB = "tgw-rtb-00000000100000000", "tgw-rtb-00000010100000000"
     INTRA_ON_TGW1 = "tgw-attach-00fff01ee00000000"
-
-    def setUp(self):
-        super().setUp()
-        self.config = self.write_config()
-        self.cluster = Cluster(self.sim, self.topology, self.workdir, self.config)
-        self.assertRc(self.cluster.call("node-a", "restore"), 0)
-        self.assertRc(harness.tgwark(["discover"], self.cluster.envs["node-b"], self.config), 0)
 
     def test_restore_after_the_intra_region_peering_was_replaced(self):
         requester, accepter = "tgw-attach-00fff01ee00000009", "tgw-attach-00fff01ef00000009"
