@@ -200,7 +200,9 @@ Result<ApplyReport> applyFor(const model::Config& config, const model::Topology&
       heldBack.emplace_back(c, "not written: this node's home routes could not be read");
       return true;
     });
-    run.report = applyPlan(planned, config.vip, factory, deadline, options);
+    const Deadline regionDeadline =
+        !isHome && options.remoteWait ? deadline.within(*options.remoteWait) : deadline;
+    run.report = applyPlan(planned, config.vip, factory, regionDeadline, options);
     for (auto& [change, why] : heldBack) {
       RouteResult held;
       held.change = std::move(change);

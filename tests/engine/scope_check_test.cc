@@ -1,5 +1,6 @@
 #include "engine/scope_check.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 
@@ -210,6 +211,40 @@ TEST(ApplyPipelineTest, AShutWriteGateWritesNothing) {
   for (const auto& r : report->routes) {
     if (r.change.needsWrite()) {
       EXPECT_THAT(r.detail, HasSubstr("pre-flight")) << r.change.desired.tableId;
+    }
+  }
+}
+
+// A remote region that stalls mid-write (its read answered) is given up on
+// after remoteWait, not retried until the action's deadline; the home region
+// keeps the whole deadline.
+TEST(ApplyPipelineTest, ARemoteRegionStallingMidWriteIsGivenUpOnAfterRemoteWait) {
+  for (const bool bounded : {true, false}) {
+    SCOPED_TRACE(bounded ? "remoteWait 5 s" : "no remoteWait");
+    auto cloud = twoRegions();
+    auto clock = std::make_shared<FakeClock>();
+    auto config = parseOrDie(baseConfigText());
+    auto topo = discoverOrDie(cloud, config, clock);
+    std::atomic<int> remoteWrites{0};
+    cloud->setInterceptor([&](const FakeCall& call) -> std::optional<Error> {
+      if (!call.mutating || call.region != "us-east-1") return std::nullopt;
+      ++remoteWrites;
+      clock->advance(std::chrono::seconds(6));  // each attempt hangs 6 s, then times out
+      return fakeAwsError(ErrorCategory::kRetryable, "Transport.Timeout", "stalled", 0);
+    });
+    auto options = applyOptionsFrom(config);
+    if (bounded) options.remoteWait = std::chrono::seconds(5);
+    auto report = applyFor(config, topo, "node-b", cloud->factory(),
+                           Deadline::after(clock, std::chrono::seconds(120)), options);
+    ASSERT_TRUE(report) << report.error().describe();
+    EXPECT_FALSE(report->allRight());
+    if (bounded) {
+      EXPECT_TRUE(report->homeRight());
+      EXPECT_LE(remoteWrites.load(), 4) << "one attempt per remote route, no retry past 5 s";
+    } else {
+      // (The home routes share the fake clock the remote stalls advance: not
+      // judged here.)
+      EXPECT_GT(remoteWrites.load(), 8) << "retried until the action's deadline";
     }
   }
 }
