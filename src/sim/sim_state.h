@@ -94,7 +94,10 @@ struct SimOptions {
   std::chrono::seconds maxClockSkew{15 * 60};
   std::size_t maxBodyBytes = 1 << 20;
   std::shared_ptr<Clock> clock;  // null: the system clock
-  int threads = 32;              // HTTP worker threads
+  // HTTP worker threads. Each stalled call holds one while it sleeps (cheap),
+  // so there are enough that fault tests stalling every call for a minute
+  // never starve the control API.
+  int threads = 256;
 };
 
 // One EC2 call as the emulator saw it, so a benchmark can tell when a client's
