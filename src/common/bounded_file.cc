@@ -1,5 +1,7 @@
 #include "common/bounded_file.h"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -66,10 +68,16 @@ Result<std::string> readBoundedRegularFile(const std::string& path, std::size_t 
                      fmt::format("{} is {} bytes, more than the {} allowed", shown,
                                  static_cast<long long>(st.st_size), maxBytes));
   }
+  // Sized for what stat() promised (plus one byte, to notice growth) and
+  // grown only if the file grows: the limit may be far above the file, and
+  // a buffer of the limit's size would cost that much memory.
   std::string content;
-  content.resize(maxBytes + 1);
+  content.resize(std::min(maxBytes + 1, static_cast<std::size_t>(st.st_size) + 1));
   std::size_t have = 0;
-  while (have < content.size()) {
+  while (have <= maxBytes) {
+    if (have == content.size()) {
+      content.resize(std::min(maxBytes + 1, std::max<std::size_t>(content.size() * 2, 4096)));
+    }
     const ssize_t n = ::read(fd.get(), content.data() + have, content.size() - have);
     if (n < 0) {
       if (errno == EINTR) continue;

@@ -286,7 +286,12 @@ Result<Topology> topologyFromJson(std::string_view text, std::string_view config
 
 int topologyFormatOf(std::string_view text) {
   try {
-    json doc = json::parse(text);
+    // Only the top-level "format" is kept: the rest is parsed and dropped,
+    // never built (a 1,000-table scope as a DOM costs tens of MB).
+    json doc = json::parse(text, [](int depth, json::parse_event_t event, json& parsed) {
+      if (depth == 1 && event == json::parse_event_t::key) return parsed == "format";
+      return true;
+    });
     if (!doc.is_object()) return 0;
     auto it = doc.find("format");
     if (it == doc.end() || !it->is_number_integer()) return 0;
