@@ -463,7 +463,6 @@ class Bench {
         "AWS_EC2_METADATA_DISABLED=true",
         "AWS_PAGER=",
         "AWS_DEFAULT_OUTPUT=json",
-        "TGWARK_CACHE_DIR=" + (work_ / "cache").string(),
         "TGWARK_STATE_DIR=" + (work_ / "state").string(),
         "AWS=" + o_.aws,
     };
@@ -729,8 +728,13 @@ void Bench::ref3r() {
     auto a = runProcess(tgwarkArgs(w, active, {"apply", "--active", active}), env);
     if (a.exitCode != 0) failRun("tgwark apply before quickCheck", a);
     applyModel(state, own);
-    // apply filled the topology cache; the first quickCheck runs without it.
-    if (i == 0) fs::remove_all(work_ / "cache");
+    // apply filled the scope store; the first quickCheck runs without it.
+    if (i == 0) {
+      std::error_code ec;
+      for (const auto& entry : fs::directory_iterator(work_ / "state", ec)) {
+        if (entry.path().filename().string().starts_with("scope-")) fs::remove(entry.path(), ec);
+      }
+    }
     auto before = countCalls(state);
     auto r = runProcess(tgwarkArgs(w, active, {"quickCheck"}), env);
     auto after = countCalls(state);
