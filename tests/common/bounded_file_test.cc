@@ -26,6 +26,19 @@ TEST(ReadBoundedRegularFile, ReadsARegularFile) {
   EXPECT_EQ(*text, "vip = \"10.9.9.9\"\n");
 }
 
+// The limit bounds what is read, not what is allocated: a small file under a
+// huge limit costs the file's size (the scope store's limit is 32 MiB, and a
+// buffer of that size, zero-filled, was resident in every restore).
+TEST(ReadBoundedRegularFile, AHugeLimitCostsOnlyTheFile) {
+  const std::string path = tempPath("small");
+  std::ofstream(path) << "format = 3\n";
+  auto text = readBoundedRegularFile(path, std::size_t{1} << 40);
+  std::remove(path.c_str());
+  ASSERT_TRUE(text) << text.error().message;
+  EXPECT_EQ(*text, "format = 3\n");
+  EXPECT_LT(text->capacity(), std::size_t{1} << 20);
+}
+
 TEST(ReadBoundedRegularFile, MissingIsNotFound) {
   auto text = readBoundedRegularFile(tempPath("missing"));
   ASSERT_FALSE(text);
