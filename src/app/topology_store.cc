@@ -37,17 +37,19 @@ std::optional<StoredScope> TopologyStore::read(std::chrono::seconds freshFor) co
     auto age = fs::file_time_type::clock::now() - mtime;
     out.fresh = age < freshFor && age >= -std::chrono::seconds(60);
   }
-  const int format = model::topologyFormatOf(*text);
   auto another = [](const Error& e) {
     return e.message.find("another config") != std::string::npos;
   };
+  // The common case first, in one pass over the text (it is on restore's
+  // critical path); the format is looked at only when that fails.
+  auto stored = model::topologyFromJson(*text, key_);
+  if (stored) {
+    out.topology = std::move(*stored);
+    return out;
+  }
+  const int format = model::topologyFormatOf(*text);
   std::string why;
   if (format == model::kTopologyFormatVersion) {
-    auto stored = model::topologyFromJson(*text, key_);
-    if (stored) {
-      out.topology = std::move(*stored);
-      return out;
-    }
     if (another(stored.error())) {
       spdlog::debug("ignoring scope store {}: {}", path_.string(), stored.error().message);
       return std::nullopt;
