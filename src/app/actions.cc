@@ -438,7 +438,6 @@ ActionOutcome restore(Context& context) {
   auto gate = [&] { return judgePreflight(); };
 
   auto options = engine::applyOptionsFrom(config);
-  options.remoteWait = std::chrono::seconds(config.aws.remoteWaitS);
   auto report = engine::applyFor(config, scope->topology, node->name, context.factory(), deadline,
                                  options, gate);
   preflight.join();

@@ -72,11 +72,12 @@ struct ApplyOptions {
   int maxVerifyRounds = 40;
   std::shared_ptr<Random> random;           // jitter of the read-back backoff; none = no jitter
   std::shared_ptr<ApiCallCounter> counter;  // shared with the caller's reads; made when null
-  // applyFor, HA actions: a region other than the active node's gets this
-  // long for its writes and read-back, from when they start, so a region that
-  // stalls mid-write cannot hold restore to its deadline (quickCheck repairs
-  // what was left). Unset: every region has the whole deadline (`tgwark
-  // apply`, first-time setup, which may be paced for longer).
+  // applyFor: a region other than the active node's gets this long for its
+  // writes and read-back, from when they start, so a region that stalls
+  // mid-write cannot hold the action to its deadline. Unset (every caller
+  // today): every region has the whole deadline. restore does not set it: a
+  // region that is throttled but progressing (50 % throttling, first-time
+  // setup) would be cut off too; that needs a no-progress bound instead.
   std::optional<Millis> remoteWait;
   // The scope the plan was made for (not owned; applyFor sets it): lets the
   // read-back tell that a written route now serves another node, and stop
