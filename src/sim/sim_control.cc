@@ -3,7 +3,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "sim/sim_model.h"
 #include "sim/sim_state.h"
@@ -53,23 +57,22 @@ void removeId(std::vector<std::string>& list, const std::string& id) {
   std::erase(list, id);
 }
 
-void applyDrift(SimTopology& topology, const json& op) {
-  const std::string kind = str(op, "op");
-  if (kind == "set_route" || kind == "delete_route") {
-    SimRegion& region = regionOf(topology, op);
-    const std::string tableId = str(op, "route_table");
-    const auto table = region.routeTables.find(tableId);
-    if (table == region.routeTables.end()) throw ControlError{"unknown route table " + tableId};
-    bool ipv6 = false;
-    const std::string destination = cidrOf(op, &ipv6);
-    auto& routes = table->second.routes;
-    const auto it = std::find_if(routes.begin(), routes.end(),
-                                 [&](const SimRoute& r) { return r.destination == destination; });
-    if (kind == "delete_route") {
-      if (it == routes.end()) throw ControlError{"no route " + destination + " in " + tableId};
-      routes.erase(it);
-      return;
-    }
+// The two kinds of route table differ, for the drift ops, only in where they
+// are kept, what they belong to (a VPC, a transit gateway) and what a route
+// of theirs is made of; the ops themselves are the same for both.
+struct VpcTables {
+  using Table = SimRouteTable;
+  static constexpr const char* kNoun = "route table";
+  static constexpr const char* kParentKey = "vpc";
+  static constexpr const char* kParentNoun = "VPC";
+  static constexpr const char* kMissingRoute = "no route";
+  static std::map<std::string, Table>& tables(SimRegion& region) { return region.routeTables; }
+  static bool hasParent(const SimRegion& region, const std::string& id) {
+    return region.vpcs.contains(id);
+  }
+  static void setParent(Table& table, const std::string& id) { table.vpcId = id; }
+  static std::vector<SimRoute>& routes(Table& table) { return table.routes; }
+  static SimRoute route(const json& op, const std::string& destination, bool ipv6) {
     SimRoute route;
     route.destination = destination;
     route.ipv6 = ipv6;
@@ -82,40 +85,101 @@ void applyDrift(SimTopology& topology, const json& op) {
       throw ControlError{
           "exactly one of network_interface_id, transit_gateway_id, gateway_id is required"};
     }
-    if (it == routes.end()) {
-      routes.push_back(route);
-    } else {
-      *it = route;
-    }
-    return;
+    return route;
   }
-  if (kind == "set_tgw_route" || kind == "delete_tgw_route") {
-    SimRegion& region = regionOf(topology, op);
-    const std::string tableId = str(op, "route_table");
-    const auto table = region.tgwRouteTables.find(tableId);
-    if (table == region.tgwRouteTables.end())
-      throw ControlError{"unknown TGW route table " + tableId};
-    const std::string destination = cidrOf(op);
-    auto& routes = table->second.staticRoutes;
-    const auto it = std::find_if(routes.begin(), routes.end(), [&](const SimTgwRoute& r) {
-      return r.destination == destination;
-    });
-    if (kind == "delete_tgw_route") {
-      if (it == routes.end())
-        throw ControlError{"no static route " + destination + " in " + tableId};
-      routes.erase(it);
-      return;
-    }
+};
+
+struct TgwTables {
+  using Table = SimTgwRouteTable;
+  static constexpr const char* kNoun = "TGW route table";
+  static constexpr const char* kParentKey = "transit_gateway";
+  static constexpr const char* kParentNoun = "transit gateway";
+  static constexpr const char* kMissingRoute = "no static route";
+  static std::map<std::string, Table>& tables(SimRegion& region) { return region.tgwRouteTables; }
+  static bool hasParent(const SimRegion& region, const std::string& id) {
+    return region.transitGateways.contains(id);
+  }
+  static void setParent(Table& table, const std::string& id) { table.transitGatewayId = id; }
+  static std::vector<SimTgwRoute>& routes(Table& table) { return table.staticRoutes; }
+  static SimTgwRoute route(const json& op, const std::string& destination, bool /*ipv6*/) {
     SimTgwRoute route{destination, str(op, "attachment", false), op.value("blackhole", false)};
     if (route.blackhole == !route.attachmentId.empty())
       throw ControlError{"exactly one of attachment or blackhole is required"};
-    if (it == routes.end()) {
-      routes.push_back(route);
-    } else {
-      *it = route;
-    }
+    return route;
+  }
+};
+
+template <class Kind>
+typename Kind::Table& tableOf(SimRegion& region, const std::string& id) {
+  auto& tables = Kind::tables(region);
+  const auto it = tables.find(id);
+  if (it == tables.end()) throw ControlError{fmt::format("unknown {} {}", Kind::kNoun, id)};
+  return it->second;
+}
+
+// set_route / set_tgw_route (adds or replaces the route to `destination`),
+// delete_route / delete_tgw_route.
+template <class Kind>
+void setOrDeleteRoute(SimTopology& topology, const json& op, bool remove) {
+  SimRegion& region = regionOf(topology, op);
+  const std::string tableId = str(op, "route_table");
+  auto& routes = Kind::routes(tableOf<Kind>(region, tableId));
+  bool ipv6 = false;
+  const std::string destination = cidrOf(op, &ipv6);
+  const auto it = std::find_if(routes.begin(), routes.end(),
+                               [&](const auto& r) { return r.destination == destination; });
+  if (remove) {
+    if (it == routes.end())
+      throw ControlError{fmt::format("{} {} in {}", Kind::kMissingRoute, destination, tableId)};
+    routes.erase(it);
     return;
   }
+  auto route = Kind::route(op, destination, ipv6);
+  if (it == routes.end()) {
+    routes.push_back(std::move(route));
+  } else {
+    *it = std::move(route);
+  }
+}
+
+// add_route_table / add_tgw_route_table: an empty table of an existing VPC or TGW.
+template <class Kind>
+void addTable(SimTopology& topology, const json& op) {
+  SimRegion& region = regionOf(topology, op);
+  const std::string id = str(op, "route_table");
+  const std::string parent = str(op, Kind::kParentKey);
+  if (!Kind::hasParent(region, parent))
+    throw ControlError{fmt::format("unknown {} {}", Kind::kParentNoun, parent)};
+  auto& tables = Kind::tables(region);
+  if (tables.contains(id)) throw ControlError{fmt::format("{} {} exists", Kind::kNoun, id)};
+  typename Kind::Table table;
+  table.id = id;
+  Kind::setParent(table, parent);
+  tables[id] = std::move(table);
+}
+
+// A route table deleted outside tgwark (infrastructure code): delete_route_table
+// takes a table of either kind, delete_tgw_route_table a TGW one only.
+template <class... Kinds>
+void deleteTable(SimTopology& topology, const json& op, std::string_view noun) {
+  SimRegion& region = regionOf(topology, op);
+  const std::string id = str(op, "route_table");
+  if (!((Kinds::tables(region).erase(id) > 0) || ...))
+    throw ControlError{fmt::format("unknown {} {}", noun, id)};
+}
+
+void applyDrift(SimTopology& topology, const json& op) {
+  const std::string kind = str(op, "op");
+  if (kind == "set_route" || kind == "delete_route")
+    return setOrDeleteRoute<VpcTables>(topology, op, kind == "delete_route");
+  if (kind == "set_tgw_route" || kind == "delete_tgw_route")
+    return setOrDeleteRoute<TgwTables>(topology, op, kind == "delete_tgw_route");
+  if (kind == "add_route_table") return addTable<VpcTables>(topology, op);
+  if (kind == "add_tgw_route_table") return addTable<TgwTables>(topology, op);
+  if (kind == "delete_route_table")
+    return deleteTable<VpcTables, TgwTables>(topology, op, VpcTables::kNoun);
+  if (kind == "delete_tgw_route_table")
+    return deleteTable<TgwTables>(topology, op, TgwTables::kNoun);
   if (kind == "delete_attachment" || kind == "set_attachment_state") {
     const std::string id = str(op, "attachment");
     const std::string state = kind == "set_attachment_state" ? str(op, "state") : "";
@@ -175,40 +239,6 @@ void applyDrift(SimTopology& topology, const json& op) {
     }
     return;
   }
-  if (kind == "add_route_table" || kind == "delete_route_table") {
-    SimRegion& region = regionOf(topology, op);
-    const std::string id = str(op, "route_table");
-    if (kind == "delete_route_table") {
-      // A VPC (or TGW) route table deleted outside tgwark (infrastructure code).
-      if (region.routeTables.erase(id) == 0 && region.tgwRouteTables.erase(id) == 0)
-        throw ControlError{"unknown route table " + id};
-      return;
-    }
-    const std::string vpc = str(op, "vpc");
-    if (!region.vpcs.contains(vpc)) throw ControlError{"unknown VPC " + vpc};
-    if (region.routeTables.contains(id)) throw ControlError{"route table " + id + " exists"};
-    SimRouteTable table;
-    table.id = id;
-    table.vpcId = vpc;
-    region.routeTables[id] = std::move(table);
-    return;
-  }
-  if (kind == "add_tgw_route_table" || kind == "delete_tgw_route_table") {
-    SimRegion& region = regionOf(topology, op);
-    const std::string id = str(op, "route_table");
-    if (kind == "delete_tgw_route_table") {
-      if (region.tgwRouteTables.erase(id) == 0) throw ControlError{"unknown TGW route table " + id};
-      return;
-    }
-    const std::string tgw = str(op, "transit_gateway");
-    if (!region.transitGateways.contains(tgw)) throw ControlError{"unknown transit gateway " + tgw};
-    if (region.tgwRouteTables.contains(id)) throw ControlError{"TGW route table " + id + " exists"};
-    SimTgwRouteTable table;
-    table.id = id;
-    table.transitGatewayId = tgw;
-    region.tgwRouteTables[id] = std::move(table);
-    return;
-  }
   if (kind == "add_vpc_attachment") {
     SimRegion& region = regionOf(topology, op);
     SimVpcAttachment att;
@@ -246,13 +276,11 @@ void applyDrift(SimTopology& topology, const json& op) {
     SimRegion& region = regionOf(topology, op);
     const std::string tableId = str(op, "route_table");
     const std::string att = str(op, "attachment");
-    const auto table = region.tgwRouteTables.find(tableId);
-    if (table == region.tgwRouteTables.end())
-      throw ControlError{"unknown TGW route table " + tableId};
+    SimTgwRouteTable& table = tableOf<TgwTables>(region, tableId);
     for (auto& [tid, t] : region.tgwRouteTables) {
-      if (t.transitGatewayId == table->second.transitGatewayId) removeId(t.associations, att);
+      if (t.transitGatewayId == table.transitGatewayId) removeId(t.associations, att);
     }
-    table->second.associations.push_back(att);
+    table.associations.push_back(att);
     return;
   }
   if (kind == "delete_transit_gateway") {
@@ -315,6 +343,22 @@ FaultRule parseFault(const json& j) {
   }
   if (rule.kind.empty()) throw ControlError{"'kind' must not be empty"};
   return rule;
+}
+
+// The rules of a POST to /_sim/faults or /_sim/latency, and whether one of
+// its ops ({"clear": true}) asked for the existing rules to go first.
+template <class Rule>
+std::pair<std::vector<Rule>, bool> parseRules(const json& ops, Rule (*parse)(const json&)) {
+  std::vector<Rule> rules;
+  bool clear = false;
+  for (const auto& op : ops) {
+    if (op.value("clear", false)) {
+      clear = true;
+    } else {
+      rules.push_back(parse(op));
+    }
+  }
+  return {std::move(rules), clear};
 }
 
 }  // namespace
@@ -417,29 +461,13 @@ SimResponse SimState::handleControl(const SimRequest& request, std::string_view 
       return jsonResponse(200, {{"ok", true}, {"applied", ops.size()}});
     }
     if (subpath == "faults") {
-      std::vector<FaultRule> rules;
-      bool clear = false;
-      for (const auto& op : ops) {
-        if (op.value("clear", false)) {
-          clear = true;
-        } else {
-          rules.push_back(parseFault(op));
-        }
-      }
+      const auto [rules, clear] = parseRules(ops, parseFault);
       if (clear) clearFaults();
       for (const auto& rule : rules) addFault(rule);
       return jsonResponse(200, {{"ok", true}, {"added", rules.size()}});
     }
     if (subpath == "latency") {
-      std::vector<LatencyRule> rules;
-      bool clear = false;
-      for (const auto& op : ops) {
-        if (op.value("clear", false)) {
-          clear = true;
-        } else {
-          rules.push_back(parseLatency(op));
-        }
-      }
+      const auto [rules, clear] = parseRules(ops, parseLatency);
       if (clear) {
         std::lock_guard lock(mu_);
         latency_.clear();

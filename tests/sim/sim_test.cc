@@ -608,6 +608,138 @@ TEST_F(SimTest, TopologyDriftOps) {
             400);
 }
 
+// The route table and route drift ops of both kinds (VPC and TGW): what each
+// adds or deletes, and the message of each refusal, which names the kind.
+// A refused op changes nothing (drift is all or nothing).
+TEST_F(SimTest, RouteTableAndRouteDriftOpsOfBothKinds) {
+  httplib::Client control("127.0.0.1", server_->port());
+  auto post = [&](const nlohmann::json& ops) {
+    auto r = control.Post("/_sim/drift", ops.dump(), "application/json");
+    if (!r) return std::string("no answer");
+    if (r->status == 200) return std::string("ok");
+    return nlohmann::json::parse(r->body).value("error", r->body);
+  };
+  const std::string newTgwTable = "tgw-rtb-00000000900000000";
+  const nlohmann::json addTgwTable = {{"op", "add_tgw_route_table"},
+                                      {"region", "us-east-1"},
+                                      {"route_table", newTgwTable},
+                                      {"transit_gateway", kEastTgw}};
+  EXPECT_EQ(post(addTgwTable), "ok");
+  auto tgwTables = call("us-east-1", "DescribeTransitGatewayRouteTables",
+                        {{"TransitGatewayRouteTableIds.1", newTgwTable}});
+  ASSERT_EQ(tgwTables->status, 200) << tgwTables->body;
+  EXPECT_STREQ(tgwTables->root()
+                   .child("transitGatewayRouteTables")
+                   .child("item")
+                   .child_value("transitGatewayId"),
+               kEastTgw);
+  EXPECT_EQ(post(addTgwTable), "TGW route table " + newTgwTable + " exists");
+  EXPECT_EQ(post({{"op", "add_tgw_route_table"},
+                  {"region", "us-east-1"},
+                  {"route_table", "tgw-rtb-00000000800000000"},
+                  {"transit_gateway", "tgw-0123456789abcdef0"}}),
+            "unknown transit gateway tgw-0123456789abcdef0");
+  EXPECT_EQ(post({{"op", "add_tgw_route_table"}, {"region", "us-east-1"}, {"route_table", "x"}}),
+            "'transit_gateway' (string) is required");
+  EXPECT_EQ(post({{"op", "add_route_table"},
+                  {"region", "us-east-1"},
+                  {"route_table", kEastRtb1},
+                  {"vpc", kEastVpc1}}),
+            std::string("route table ") + kEastRtb1 + " exists");
+  EXPECT_EQ(post({{"op", "add_route_table"}, {"region", "us-east-1"}, {"vpc", kEastVpc1}}),
+            "'route_table' (string) is required");
+  EXPECT_EQ(post({{"op", "add_route_table"}, {"region", "nowhere-1"}, {"route_table", "x"}}),
+            "unknown region nowhere-1");
+
+  // Routes: set, replace, delete; the refusals name the table's kind.
+  EXPECT_EQ(post({{"op", "set_tgw_route"},
+                  {"region", "us-east-1"},
+                  {"route_table", newTgwTable},
+                  {"destination", kVip},
+                  {"blackhole", true}}),
+            "ok");
+  EXPECT_EQ(post({{"op", "set_tgw_route"},
+                  {"region", "us-east-1"},
+                  {"route_table", newTgwTable},
+                  {"destination", kVip},
+                  {"attachment", kEastAtt1}}),
+            "ok");
+  auto search = call("us-east-1", "SearchTransitGatewayRoutes",
+                     {{"TransitGatewayRouteTableId", newTgwTable},
+                      {"Filter.1.Name", "route-search.exact-match"},
+                      {"Filter.1.Value.1", kVip}});
+  ASSERT_EQ(search->status, 200) << search->body;
+  EXPECT_EQ(search->root().select_nodes("routeSet/item").size(), 1u) << search->body;
+  EXPECT_NE(search->body.find(kEastAtt1), std::string::npos) << search->body;
+  EXPECT_EQ(post({{"op", "set_tgw_route"},
+                  {"region", "us-east-1"},
+                  {"route_table", newTgwTable},
+                  {"destination", kVip}}),
+            "exactly one of attachment or blackhole is required");
+  EXPECT_EQ(post({{"op", "set_tgw_route"},
+                  {"region", "us-east-1"},
+                  {"route_table", kEastRtb1},
+                  {"destination", kVip},
+                  {"blackhole", true}}),
+            std::string("unknown TGW route table ") + kEastRtb1);
+  EXPECT_EQ(post({{"op", "set_route"},
+                  {"region", "us-east-1"},
+                  {"route_table", newTgwTable},
+                  {"destination", kVip},
+                  {"gateway_id", "igw-1"}}),
+            "unknown route table " + newTgwTable);
+  EXPECT_EQ(post({{"op", "set_route"},
+                  {"region", "us-east-1"},
+                  {"route_table", kEastRtb1},
+                  {"destination", "10.9.0.0/16"}}),
+            "exactly one of network_interface_id, transit_gateway_id, gateway_id is required");
+  EXPECT_EQ(post({{"op", "set_route"},
+                  {"region", "us-east-1"},
+                  {"route_table", kEastRtb1},
+                  {"destination", "10.9.0.0/33"},
+                  {"gateway_id", "igw-1"}}),
+            "invalid destination CIDR 10.9.0.0/33");
+  EXPECT_EQ(post({{"op", "delete_tgw_route"},
+                  {"region", "us-east-1"},
+                  {"route_table", newTgwTable},
+                  {"destination", kVip}}),
+            "ok");
+  EXPECT_EQ(post({{"op", "delete_tgw_route"},
+                  {"region", "us-east-1"},
+                  {"route_table", newTgwTable},
+                  {"destination", kVip}}),
+            "no static route " + std::string(kVip) + " in " + newTgwTable);
+  EXPECT_EQ(post({{"op", "delete_route"},
+                  {"region", "us-east-1"},
+                  {"route_table", kEastRtb1},
+                  {"destination", "10.9.0.0/16"}}),
+            std::string("no route 10.9.0.0/16 in ") + kEastRtb1);
+
+  // delete_tgw_route_table takes only TGW tables; delete_route_table either kind.
+  EXPECT_EQ(
+      post({{"op", "delete_tgw_route_table"}, {"region", "us-east-1"}, {"route_table", kEastRtb1}}),
+      std::string("unknown TGW route table ") + kEastRtb1);
+  EXPECT_EQ(call("us-east-1", "DescribeRouteTables", {{"RouteTableId.1", kEastRtb1}})->status, 200);
+  EXPECT_EQ(post({{"op", "delete_tgw_route_table"},
+                  {"region", "us-east-1"},
+                  {"route_table", newTgwTable}}),
+            "ok");
+  EXPECT_EQ(call("us-east-1", "DescribeTransitGatewayRouteTables",
+                 {{"TransitGatewayRouteTableIds.1", newTgwTable}})
+                ->code(),
+            "InvalidRouteTableId.NotFound");
+  EXPECT_EQ(
+      post({{"op", "delete_route_table"}, {"region", "us-east-1"}, {"route_table", kEastTgwRtb1}}),
+      "ok");
+  EXPECT_EQ(call("us-east-1", "DescribeTransitGatewayRouteTables",
+                 {{"TransitGatewayRouteTableIds.1", kEastTgwRtb1}})
+                ->code(),
+            "InvalidRouteTableId.NotFound");
+  EXPECT_EQ(
+      post({{"op", "delete_route_table"}, {"region", "us-east-1"}, {"route_table", kEastTgwRtb1}}),
+      std::string("unknown route table ") + kEastTgwRtb1);
+}
+
 TEST_F(SimTest, VpcRouteToDeletedEniIsBlackhole) {
   httplib::Client control("127.0.0.1", server_->port());
   auto drift = control.Post(
