@@ -31,6 +31,15 @@ std::string escapeLabelValue(std::string_view value) {
   return out;
 }
 
+std::string boundLabelValue(std::string_view value, std::size_t maxBytes) {
+  if (value.size() <= maxBytes) return std::string(value);
+  const std::string suffix = fmt::format("...({} bytes)", value.size());
+  std::size_t keep = maxBytes > suffix.size() ? maxBytes - suffix.size() : 0;
+  // Back up over UTF-8 continuation bytes: a cut character is not UTF-8.
+  while (keep > 0 && (static_cast<unsigned char>(value[keep]) & 0xC0) == 0x80) --keep;
+  return std::string(value.substr(0, keep)) + suffix;
+}
+
 namespace {
 
 enum class Kind { kCounter, kGauge };
@@ -173,7 +182,7 @@ MetricSamples parseMetricSamples(std::string_view text) {
         std::string name, value;
         ok = parseLabel(rest, name, value) && i < f->labels.size() && f->labels[i] == name;
         ++i;
-        values.push_back(std::move(value));
+        values.push_back(boundLabelValue(value));
         if (ok && !rest.empty() && rest.front() == ',') rest.remove_prefix(1);
       }
       if (!ok || rest.empty()) continue;
@@ -192,20 +201,23 @@ MetricSamples parseMetricSamples(std::string_view text) {
 
 std::string prometheusText(const ActionMetrics& m, const MetricSamples& previous) {
   MetricSamples samples = previous;
-  const std::string& cmd = m.action;
+  const std::string cmd = boundLabelValue(m.action);
   // This command's last-run gauges describe this run only: drop the old ones.
   for (const auto& f : families()) {
     if (f.kind != Kind::kGauge || f.name == "tgwark_last_success_timestamp_seconds") continue;
     std::erase_if(samples[std::string(f.name)],
                   [&cmd](const auto& entry) { return entry.first.front() == cmd; });
   }
-  auto set = [&](std::string_view family, std::vector<std::string> labels, double v) {
+  auto series = [&cmd](std::vector<std::string> labels) {
+    for (auto& value : labels) value = boundLabelValue(value);
     labels.insert(labels.begin(), cmd);
-    samples[std::string(family)][labels] = v;
+    return labels;
+  };
+  auto set = [&](std::string_view family, std::vector<std::string> labels, double v) {
+    samples[std::string(family)][series(std::move(labels))] = v;
   };
   auto add = [&](std::string_view family, std::vector<std::string> labels, double v) {
-    labels.insert(labels.begin(), cmd);
-    samples[std::string(family)][labels] += v;
+    samples[std::string(family)][series(std::move(labels))] += v;
   };
   add("tgwark_runs_total", {"success"}, m.success ? 1 : 0);
   add("tgwark_runs_total", {"failure"}, m.success ? 0 : 1);

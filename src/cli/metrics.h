@@ -9,6 +9,7 @@
 // series; docs/observability.md documents the design.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -67,6 +68,15 @@ MetricSamples parseMetricSamples(std::string_view text);
 std::string prometheusText(const ActionMetrics& metrics, const MetricSamples& previous = {});
 // Label value escaping: backslash, double quote and newline.
 std::string escapeLabelValue(std::string_view value);
+
+// Bound of one label value. Some come from outside (the OCF action named on
+// the command line, AWS error codes): a series name must not grow into a
+// document that node_exporter reads every scrape.
+inline constexpr std::size_t kLabelValueMaxBytes = 128;
+// `value` when it fits in maxBytes; else its start, cut on a UTF-8 character
+// boundary, with "...(N bytes)" (N its length) appended, all within maxBytes.
+// Idempotent, so a value read back from the file names the same series.
+std::string boundLabelValue(std::string_view value, std::size_t maxBytes = kLabelValueMaxBytes);
 
 // Route counts of the reports the commands produce.
 RouteCounts routeCounts(const engine::StatusReport& report);

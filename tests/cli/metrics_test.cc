@@ -270,6 +270,51 @@ TEST(MetricsText, LabelValuesAreEscapedAndRoundTrip) {
   EXPECT_EQ((samples["tgwark_runs_total"][{m.action, "success"}]), 1);
 }
 
+TEST(MetricsText, LabelValuesAreBoundedOnACharacterBoundary) {
+  EXPECT_EQ(boundLabelValue("restore"), "restore");
+  const std::string fits(kLabelValueMaxBytes, 'x');
+  EXPECT_EQ(boundLabelValue(fits), fits);
+  const std::string longValue = std::string(300, 'x');
+  const std::string bounded = boundLabelValue(longValue);
+  EXPECT_LE(bounded.size(), kLabelValueMaxBytes);
+  EXPECT_TRUE(bounded.starts_with("xxxx"));
+  EXPECT_TRUE(bounded.ends_with("...(300 bytes)")) << bounded;
+  EXPECT_EQ(boundLabelValue(bounded), bounded);  // idempotent: the same series when read back
+  // "é" is two bytes: a cut between them would leave invalid UTF-8.
+  std::string accents;
+  while (accents.size() < 300) accents += "\xc3\xa9";
+  const std::string cut = boundLabelValue(accents, 20);
+  EXPECT_EQ(cut, "\xc3\xa9\xc3\xa9\xc3\xa9...(300 bytes)");
+}
+
+// The OCF action comes from the command line, error codes from AWS answers:
+// neither may grow a series line without bound.
+TEST(MetricsText, ForeignLabelValuesAreBoundedInTheFileAndWhenReadBack) {
+  auto m = sampleMetrics();
+  m.action = "ocf " + std::string(100000, 'a');
+  m.aws.errorsByCode[std::string(5000, 'E')] = 1;
+  std::string text = prometheusText(m);
+  expectValidExposition(text);
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.starts_with("#")) continue;
+    // name{command="...",code="..."} value: two bounded values and some change.
+    EXPECT_LT(line.size(), 2 * kLabelValueMaxBytes + 80) << line.substr(0, 200);
+  }
+  EXPECT_THAT(text, HasSubstr("...(100004 bytes)\""));
+  EXPECT_THAT(text, HasSubstr("...(5000 bytes)\""));
+  // A second run of the same command adds to the same series.
+  std::string again = prometheusText(m, parseMetricSamples(text));
+  auto samples = parseMetricSamples(again);
+  EXPECT_EQ(samples["tgwark_runs_total"].size(), 2u);
+  EXPECT_EQ((samples["tgwark_runs_total"][{boundLabelValue(m.action), "success"}]), 2);
+  const std::vector<std::string> longCode = {boundLabelValue(m.action),
+                                             boundLabelValue(std::string(5000, 'E'))};
+  EXPECT_EQ(samples["tgwark_api_errors_total"][longCode], 2);
+  EXPECT_EQ(samples["tgwark_api_errors_total"].size(), m.aws.errorsByCode.size());
+}
+
 TEST(CallStats, CountsRetriesThrottlesAndErrorsButNotDryRun) {
   CallStats stats;
   aws::CallRecord throttled;

@@ -134,6 +134,25 @@ class TwoCallers(SimTestCase):
         self.assertFalse(any(n == "action" for (_, labels) in restore_series | quick_series
                              for n, _ in labels))
 
+    def test_a_label_value_from_the_command_line_is_bounded(self):
+        # The OCF action is whatever the caller typed; it becomes the command
+        # label ("ocf ACTION") even when the agent refuses it.
+        env = harness.static_key_env(self.workdir)
+        metrics = os.path.join(self.workdir, "textfile", "ocf.prom")
+        action = "mon\u00e9" * 5000
+        r = tgwark(["--metrics-file", metrics, "ocf", action], env, self.write_config())
+        self.assertNotEqual(r.rc, 0)
+        with open(metrics, encoding="utf-8") as fh:  # valid UTF-8: not cut inside "é"
+            text = fh.read()
+        series = parse_exposition(self, text, "ocf.prom")
+        commands = {dict(labels)["command"] for (_, labels) in series}
+        self.assertEqual(len(commands), 1, commands)
+        command = commands.pop()
+        self.assertLessEqual(len(command.encode()), 128)
+        self.assertTrue(command.startswith("ocf mon\u00e9"), command)
+        self.assertTrue(command.endswith("...(%d bytes)" % len(("ocf " + action).encode())),
+                        command)
+
     def test_promtool_accepts_every_file(self):
         promtool = shutil.which("promtool")
         if promtool is None:
