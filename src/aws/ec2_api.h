@@ -21,6 +21,10 @@ struct CallOptions {
   bool dryRun = false;
   // Absolute deadline for the whole call including retries; nullopt = none.
   std::optional<MonoTime> deadline;
+  // Caps this call's attempts (including the first) when > 0, below any cap
+  // of the client's: for a question that wants a prompt answer (is the
+  // endpoint healthy?), not the action's whole budget of retries.
+  int maxAttempts = 0;
 };
 
 struct DescribeOptions {

@@ -198,7 +198,7 @@ Result<T> Ec2Client::callParsed(const QueryParams& params, const CallOptions& op
     return parse(text);
   };
   RetryStats stats;
-  Result<T> result = retry_.run(options.deadline, attempt, &stats);
+  Result<T> result = retry_.run(options.deadline, attempt, &stats, options.maxAttempts);
   report(action, start, stats, result ? nullptr : &result.error());
   return result;
 }

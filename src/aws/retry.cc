@@ -123,8 +123,8 @@ bool RetryPolicy::isTimeout(const Error& error) {
 }
 
 RetryPolicy::Loop::Loop(const RetryPolicy& policy, std::optional<MonoTime> deadline,
-                        RetryStats& stats)
-    : policy_(policy), stats_(stats) {
+                        RetryStats& stats, int maxAttempts)
+    : policy_(policy), stats_(stats), maxAttempts_(std::max(0, maxAttempts)) {
   context_.attempt = 0;
   context_.deadline = deadline;
 }
@@ -172,6 +172,7 @@ bool RetryPolicy::Loop::finish(const Error* error) {
   int used = context_.attempt - (expiredRetryUsed_ ? 1 : 0);
   int cap = policy_.options().maxAttempts;
   if (cap == 0 && !context_.deadline) cap = kAttemptsWithoutDeadline;
+  if (maxAttempts_ > 0) cap = cap == 0 ? maxAttempts_ : std::min(cap, maxAttempts_);
   if (cap > 0 && used >= cap) return true;
   int cost = isTimeout(*error) ? policy_.options().timeoutRetryCost : policy_.options().retryCost;
   Millis delay = policy_.backoff(++retries_);

@@ -146,14 +146,15 @@ class RetryPolicy {
   // empty retry quota does not end the call: it stretches every further
   // backoff to the full cap. An expired-credentials error (ExpiredToken,
   // RequestExpired) gets exactly one immediate extra attempt, flagged in the
-  // context so the caller fetches credentials again.
+  // context so the caller fetches credentials again. `maxAttempts` (> 0)
+  // caps this call's attempts below the policy's own cap.
   template <class T>
   Result<T> run(std::optional<MonoTime> deadline, const AttemptFn<T>& attempt,
-                RetryStats* stats = nullptr) const {
+                RetryStats* stats = nullptr, int maxAttempts = 0) const {
     RetryStats local;
     RetryStats& s = stats ? *stats : local;
     Result<T> result = std::unexpected(Error{});
-    Loop loop(*this, deadline, s);
+    Loop loop(*this, deadline, s, maxAttempts);
     while (loop.next()) {
       result = attempt(loop.context());
       if (loop.finish(result.has_value() ? nullptr : &result.error())) {
@@ -168,7 +169,8 @@ class RetryPolicy {
   // The non-template part of run(): decides whether and when to try again.
   class Loop {
    public:
-    Loop(const RetryPolicy& policy, std::optional<MonoTime> deadline, RetryStats& stats);
+    Loop(const RetryPolicy& policy, std::optional<MonoTime> deadline, RetryStats& stats,
+         int maxAttempts);
     // Sleeps the backoff if needed; false when no further attempt may be made.
     bool next();
     const AttemptContext& context() const { return context_; }
@@ -186,6 +188,7 @@ class RetryPolicy {
     RetryStats& stats_;
     AttemptContext context_;
     int retries_ = 0;
+    int maxAttempts_ = 0;  // the call's own cap; 0: none
     int quotaHeld_ = 0;
     bool expiredRetryUsed_ = false;
     Millis pendingDelay_{0};

@@ -296,8 +296,16 @@ void checkCredentials(Session& s, const ValidateOptions& options, Checks& checks
   checks.ok("credentials", detail);
 }
 
+// An endpoint probe asks whether the region answers now, so it gives its
+// verdict in seconds: a few attempts within a short budget, not the action's
+// deadline of retries (a region answering 503 would hold validate for
+// restore_timeout_s, only to report the same answer then).
+constexpr int kEndpointProbeAttempts = 3;
+constexpr std::chrono::seconds kEndpointProbeBudget{20};
+
 void checkEndpoints(Session& s, const engine::Deadline& deadline, Checks& checks,
                     std::set<std::string>& reachable) {
+  const engine::Deadline probeDeadline = deadline.within(kEndpointProbeBudget);
   for (const auto& region : s.config().allRegions()) {
     const std::string name = "endpoint " + region;
     auto api = s.factory()(region);
@@ -308,7 +316,8 @@ void checkEndpoints(Session& s, const engine::Deadline& deadline, Checks& checks
     }
     DescribeOptions o;
     o.maxResults = 5;
-    o.call = deadline.callOptions(true);
+    o.call = probeDeadline.callOptions(true);
+    o.call.maxAttempts = kEndpointProbeAttempts;
     auto r = (*api)->describeTransitGateways(o);
     if (r || reachedEc2(r.error())) {
       reachable.insert(region);
@@ -324,20 +333,42 @@ void checkEndpoints(Session& s, const engine::Deadline& deadline, Checks& checks
       checks.fail(name, "unreachable: " + e.describe(),
                   "check endpoint_url, proxy variables (HTTPS_PROXY/NO_PROXY), DNS, the EC2 VPC "
                   "endpoint and security groups (outbound 443)");
+    } else if (e.category == ErrorCategory::kRetryable || e.category == ErrorCategory::kThrottled ||
+               e.category == ErrorCategory::kDeadlineExceeded) {
+      checks.fail(name, "unhealthy: EC2's last answer to the probe: " + e.describe(),
+                  "EC2 in this region is failing or throttling: check the AWS Health Dashboard "
+                  "and run validate again later");
     } else {
       checks.fail(name, e.describe(), "see the AWS error code");
     }
   }
 }
 
+// The config's regions that did not answer the endpoint probe, in config order.
+std::vector<std::string> unansweredRegions(const model::Config& config,
+                                           const std::set<std::string>& reachable) {
+  std::vector<std::string> out;
+  for (const auto& region : config.allRegions()) {
+    if (!reachable.contains(region)) out.push_back(region);
+  }
+  return out;
+}
+
 void checkNodes(Session& s, const engine::Deadline& deadline, const model::Topology* topology,
-                Checks& checks) {
+                const std::set<std::string>& reachable, Checks& checks) {
   // A copy with fixing turned off: validate changes nothing.
   model::Config readOnly = s.config();
   readOnly.fixSourceDestCheck = false;
   for (const auto& n : s.config().nodes) {
-    auto r = engine::checkSourceDestCheck(readOnly, n.name, s.factory(), deadline);
     const std::string eniCheck = fmt::format("node {} ENI", n.name);
+    // Its reads would retry until the deadline, to learn what the endpoint
+    // line already says.
+    if (!reachable.contains(n.region)) {
+      checks.warn(eniCheck, fmt::format("not checked: {} did not answer", n.region),
+                  "fix the endpoint lines first");
+      continue;
+    }
+    auto r = engine::checkSourceDestCheck(readOnly, n.name, s.factory(), deadline);
     if (!r) {
       const Error& e = r.error();
       if (e.category == ErrorCategory::kNotFound) {
@@ -609,11 +640,29 @@ ValidateReport runValidate(Session& s, const engine::Deadline& deadline,
   checkEndpoints(s, deadline, checks, reachable);
 
   std::optional<model::Topology> topology;
-  if (!reachable.empty()) {
-    // The managed set is durable: count what the other commands manage.
+  // Discovery starts from the nodes' ENIs: without a node's region it cannot
+  // complete, and would retry that region until the deadline to find out.
+  std::vector<std::string> nodeRegionsDown;
+  for (const auto& region : unansweredRegions(config, reachable)) {
+    if (std::any_of(config.nodes.begin(), config.nodes.end(),
+                    [&](const model::NodeConfig& n) { return n.region == region; })) {
+      nodeRegionsDown.push_back(region);
+    }
+  }
+  if (!reachable.empty() && !nodeRegionsDown.empty()) {
+    checks.warn("discovery",
+                fmt::format("not run: {} did not answer, and discovery starts at the nodes",
+                            joined(nodeRegionsDown)),
+                "fix the endpoint lines first");
+  } else if (!reachable.empty()) {
+    // The managed set is durable: count what the other commands manage. Any
+    // other region that does not answer is given up on, as the actions do.
     auto stored = s.storedTopology();
-    auto t = engine::discover(config, s.factory(), deadline,
-                              {.enforcePreflight = false, .stored = stored ? &*stored : nullptr});
+    auto t = engine::discover(
+        config, s.factory(), deadline,
+        {.enforcePreflight = false,
+         .stored = stored ? &*stored : nullptr,
+         .remoteDeadline = deadline.within(std::chrono::seconds(config.aws.remoteWaitS))});
     if (t) {
       topology = std::move(*t);
       checks.ok("discovery",
@@ -636,7 +685,7 @@ ValidateReport runValidate(Session& s, const engine::Deadline& deadline,
     }
   }
   const model::Topology* topo = topology ? &*topology : nullptr;
-  if (!reachable.empty()) checkNodes(s, deadline, topo, checks);
+  if (!reachable.empty()) checkNodes(s, deadline, topo, reachable, checks);
   if (topo != nullptr) checkTopology(config, *topo, checks);
   checkIam(s, deadline, topo, reachable, checks, report.missingActions);
   std::sort(report.missingActions.begin(), report.missingActions.end());

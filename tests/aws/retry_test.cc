@@ -74,6 +74,35 @@ TEST_F(RetryTest, GivesUpAfterMaxAttempts) {
   EXPECT_EQ(result.error().awsCode, "InternalError");
 }
 
+// A call may cap its own attempts (a probe wants a prompt verdict) under a
+// long deadline, and under the client's cap only ever lower it.
+TEST_F(RetryTest, ACallsOwnCapEndsItBeforeTheDeadline) {
+  RetryPolicy policy({}, clock, random);
+  int calls = 0;
+  const MonoTime deadline = clock->monotonic() + std::chrono::seconds{300};
+  auto failing = [&](const AttemptContext&) -> Result<int> {
+    ++calls;
+    return std::unexpected(
+        Error{ErrorCategory::kRetryable, "Unavailable", "Unavailable", "req-9", 503});
+  };
+  auto result = policy.run<int>(deadline, failing, nullptr, 3);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(calls, 3);
+  EXPECT_EQ(result.error().awsCode, "Unavailable");
+  EXPECT_EQ(result.error().requestId, "req-9");
+  EXPECT_EQ(result.error().httpStatus, 503);
+
+  RetryOptions options;
+  options.maxAttempts = 2;
+  RetryPolicy capped(options, clock, random);
+  calls = 0;
+  EXPECT_FALSE(capped.run<int>(deadline, failing, nullptr, 3));
+  EXPECT_EQ(calls, 2);
+  calls = 0;
+  EXPECT_FALSE(capped.run<int>(std::nullopt, failing, nullptr, 1));
+  EXPECT_EQ(calls, 1);
+}
+
 TEST_F(RetryTest, NonRetryableErrorsAreNotRetried) {
   RetryPolicy policy({}, clock, random);
   for (ErrorCategory category :

@@ -222,6 +222,40 @@ TEST(Validate, UnreachableEndpointFailsPerRegionAndSkipsTheRest) {
   EXPECT_EQ(report.exitCode(), 1);
 }
 
+// A node's region answering 503 to everything: its endpoint line names EC2's
+// last answer, and nothing else calls that region (discovery and the node's
+// ENI check would only retry it until the deadline); the other region is
+// still checked.
+TEST(Validate, UnhealthyNodeRegionFailsWithEc2sLastAnswerAndIsNotCalledAgain) {
+  SimSession sim;
+  sim::FaultRule down;
+  down.region = "us-west-2";
+  down.kind = "Unavailable";
+  down.probability = 1.0;
+  sim.server().state().addFault(down);
+  auto report = runValidate(sim.session(), sim.deadline());
+  EXPECT_EQ(report.exitCode(), 1);
+  const auto* c = report.find("endpoint us-west-2");
+  ASSERT_NE(c, nullptr) << dump(report);
+  EXPECT_EQ(c->status, CheckStatus::kFail);
+  EXPECT_THAT(c->detail, HasSubstr("unhealthy"));
+  EXPECT_THAT(c->detail, HasSubstr("code=Unavailable"));
+  EXPECT_THAT(c->detail, HasSubstr("request-id="));
+  EXPECT_THAT(c->detail, HasSubstr("http=503"));
+  EXPECT_EQ(statusOf(report, "endpoint us-east-1"), CheckStatus::kOk);
+  EXPECT_EQ(statusOf(report, "discovery"), CheckStatus::kWarn);
+  EXPECT_THAT(report.find("discovery")->detail, HasSubstr("us-west-2"));
+  EXPECT_EQ(statusOf(report, "node node-b ENI"), CheckStatus::kWarn);
+  EXPECT_EQ(statusOf(report, "node node-a ENI"), CheckStatus::kOk);
+  EXPECT_EQ(statusOf(report, "iam ec2:ReplaceRoute"), CheckStatus::kOk);
+  EXPECT_THAT(report.find("iam ec2:ReplaceRoute")->detail, HasSubstr("us-east-1"));
+  EXPECT_THAT(report.find("iam ec2:ReplaceRoute")->detail, Not(HasSubstr("us-west-2")));
+  // The probe is the only call us-west-2 saw.
+  auto counters = nlohmann::json::parse(sim.server().state().countersJson());
+  EXPECT_EQ(counters["calls"]["us-west-2"].size(), 1u) << counters.dump();
+  EXPECT_EQ(sim.server().state().callCount("us-west-2", "DescribeTransitGateways"), 1u);
+}
+
 TEST(Validate, JsonListsEveryCheck) {
   SimSession sim;
   auto report = runValidate(sim.session(), sim.deadline());

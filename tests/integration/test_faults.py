@@ -233,6 +233,41 @@ class Throttling(FaultsMixin, SimTestCase):
         self.assertHomeRoutesServeNodeA()
 
 
+class UnhealthyRegion(FaultsMixin, SimTestCase):
+    """validate against a region whose EC2 answers 503 to every call: its
+    endpoint probe gives a verdict after a few attempts, naming EC2's last
+    answer, instead of retrying until restore_timeout_s; nothing else asks
+    that region again."""
+
+    TOPOLOGY = "demo"
+
+    def test_validate_reports_a_region_answering_503_with_its_last_answer(self):
+        region = "us-west-2"  # node-b's
+        before = self.sim.counters()["calls"].get(region, {})
+        self.sim.fault({"region": region, "action": "*", "kind": "Unavailable",
+                        "probability": 1.0})
+        r = tgwark(["--json", "validate"], self.env(), self.config)
+        after = self.sim.counters()
+        self.sim.clear_faults()
+        self.assertRc(r, 1)
+        checks = {c["check"]: c for c in r.json()["checks"]}
+        endpoint = checks["endpoint " + region]
+        self.assertEqual(endpoint["status"], "FAIL", endpoint)
+        self.assertIn("unhealthy", endpoint["detail"])
+        self.assertIn("code=Unavailable", endpoint["detail"])
+        self.assertRegex(endpoint["detail"], r"request-id=[0-9a-f-]{8,}")
+        self.assertIn("http=503", endpoint["detail"])
+        self.assertEqual(checks["endpoint us-east-1"]["status"], "OK")
+        self.assertEqual(checks["discovery"]["status"], "WARN", checks["discovery"])
+        self.assertEqual(checks["node node-b ENI"]["status"], "WARN")
+        # The probe's three attempts are all the region saw.
+        calls = {action: n - before.get(action, 0)
+                 for action, n in after["calls"].get(region, {}).items()
+                 if n != before.get(action, 0)}
+        self.assertEqual(calls, {"DescribeTransitGateways": 3})
+        self.assertEqual(after["errors"][region]["DescribeTransitGateways"]["Unavailable"], 3)
+
+
 class ClockSkew(FaultsMixin, SimTestCase):
     """EC2's clock 20 minutes ahead of the node's: beyond the 15 minutes EC2
     accepts, so every first call is RequestExpired; tgwark learns the offset

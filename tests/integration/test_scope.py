@@ -345,8 +345,8 @@ class Scope(SimTestCase):
         self.assertIn(CLIENT_REGION, doc["stale_regions"])
         self.assertIn("no stored scope", r.stderr)
         self.assertFalse([t for t, row in tables.items() if row["region"] == CLIENT_REGION])
-        # validate does not pass over it (denied rather than down: the endpoint
-        # probe would retry a 503 until the deadline).
+        # validate does not pass over it (denied rather than down: a region
+        # answering 503 would hold discovery for remote_wait_s).
         self.sim.clear_faults()
         self.sim.fault({"region": CLIENT_REGION, "action": "*",
                         "kind": "UnauthorizedOperation", "probability": 1.0})
