@@ -197,6 +197,10 @@ Result<model::Config> loadConfiguration(const LoadOptions& options, ConfigSource
   return config;
 }
 
+TopologyStore topologyStoreFor(const model::Config& config, const EnvLookup& env) {
+  return TopologyStore(TopologyStore::defaultDirectory(env), storeKey(config));
+}
+
 Result<std::unique_ptr<Context>> loadContext(LoadOptions options) {
   EnvLookup env = options.env ? std::move(options.env) : processEnvironment();
   options.env = env;
@@ -209,7 +213,7 @@ Result<std::unique_ptr<Context>> loadContext(LoadOptions options) {
   context.nodeFlag = std::move(options.nodeFlag);
   context.nodeLookup = std::move(options.nodeLookup);
   context.actionTimeout = options.actionTimeout;
-  context.store.emplace(TopologyStore::defaultDirectory(env), storeKey(context.config));
+  context.store = topologyStoreFor(context.config, env);
   context.configSource = std::move(source);
   return Context::create(std::move(context));
 }

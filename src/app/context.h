@@ -143,6 +143,10 @@ struct LoadOptions {
 // `source` when given. kInvalidConfig on any problem.
 Result<model::Config> loadConfiguration(const LoadOptions& options, ConfigSource* source = nullptr);
 
+// The topology store of `config`, in TopologyStore::defaultDirectory(env):
+// the one loadContext's Context reads and writes.
+TopologyStore topologyStoreFor(const model::Config& config, const EnvLookup& env);
+
 // Resolves and loads the configuration (kInvalidConfig on any problem, before
 // any AWS client exists) and builds the Context, with the topology store in
 // TopologyStore::defaultDirectory keyed by the digest of the config file and

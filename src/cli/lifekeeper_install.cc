@@ -6,9 +6,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
+#include "app/context.h"
 #include "cli/commands.h"
 #include "cli/session.h"
+#include "common/env.h"
+#include "engine/preflight.h"
 #include "lifekeeper/install.h"
 #include "model/config.h"
 
@@ -48,6 +52,14 @@ int cmdLifekeeperInstall(const GlobalOptions& g, const LifekeeperInstallOptions&
     options.createMissing = config->createMissing;
     options.fixSourceDestCheck = config->fixSourceDestCheck;
     for (const auto& node : config->nodes) options.nodes.push_back(node.name);
+    // Which IAM actions the scope needs only a discovery knows (one VPC
+    // without a transit gateway needs none of the transit gateway ones); the
+    // install makes no AWS call, but a discovery that ran on this node for
+    // this config (discover, plan, status, an action) left its scope in the
+    // store.
+    if (auto stored = app::topologyStoreFor(*config, processEnvironment()).load(std::nullopt)) {
+      options.transitGateways = !engine::singleVpcWithoutTgw(*stored);
+    }
   }
   auto result = lifekeeper::installScripts(options);
   if (!result) return reportError(result.error(), "lifekeeper install");

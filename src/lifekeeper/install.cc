@@ -200,10 +200,64 @@ Result<InstallResult> installScripts(const InstallOptions& options) {
   return result;
 }
 
+namespace {
+
+// `actions` as indented lines of at most about 90 characters.
+std::string wrappedActions(const std::vector<std::string>& actions) {
+  std::string out;
+  std::string line;
+  for (const auto& action : actions) {
+    if (!line.empty() && line.size() + 1 + action.size() > 90) {
+      out += line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "  " : " ") + action;
+  }
+  return out + line + "\n";
+}
+
+// The policy the config needs: its create_missing and fix_source_dest_check,
+// and, when a discovery on this node found one VPC without a transit gateway,
+// no transit gateway action (docs/iam.md).
+std::string policySteps(const InstallOptions& options) {
+  const bool tgws = options.transitGateways.value_or(true);
+  const std::string config =
+      options.configPath.empty() ? "" : fmt::format(" --config {}", options.configPath);
+  app::PolicyOptions needed{.createMissing = options.createMissing,
+                            .fixSourceDestCheck = options.fixSourceDestCheck,
+                            .includeDiscovery = true,
+                            .transitGateways = tgws};
+  app::PolicyOptions minimal{.createMissing = false,
+                             .fixSourceDestCheck = false,
+                             .includeDiscovery = false,
+                             .transitGateways = tgws};
+  std::string out = fmt::format(
+      "IAM policy for the nodes' instance role (create_missing = {}{}):\n",
+      options.createMissing ? "true" : "false", tgws ? "" : "; one VPC, no transit gateway");
+  out += app::policyDocument(needed) + "\n";
+  if (!options.transitGateways) {
+    out += fmt::format(
+        "No discovery has run on this node for this configuration yet, so the policy covers\n"
+        "transit gateways. With every node in one VPC and no transit gateway, no ec2:*Transit*\n"
+        "action is needed; for the policy of the scope found, run this command again after:\n"
+        "  tgwark discover{}\n",
+        config);
+  }
+  out += fmt::format(
+      "\nWith create_missing = false, the minimal set{} is enough:\n{}"
+      "with each [[node]]'s vpc set (pre-flight checks that need more are then reported as\n"
+      "skipped; docs/iam.md). Check it with:\n"
+      "  tgwark validate{}\n",
+      tgws ? " (the vendor TGW kit's own)" : "", wrappedActions(app::requiredActions(minimal)),
+      config);
+  return out;
+}
+
+}  // namespace
+
 std::string setupInstructions(const InstallOptions& options, const InstallResult& result) {
   const std::string& dir = result.directory;
   std::string appInfo = configFileUsed(options);
-  app::PolicyOptions policyOptions{options.createMissing, options.fixSourceDestCheck, true};
   return fmt::format(
       R"TXT(Wrote the LifeKeeper gen/app action scripts for resource "{tag}":
   {dir}/restore
@@ -238,23 +292,11 @@ Create the resource (on the node that should be active first):
   $LKROOT/bin/ins_list when no --config is given.
 
 {logs}
-IAM policy for the nodes' instance role (create_missing = {create}):
-{policy}
-
-With create_missing = false, the minimal set (the vendor TGW kit's own) is enough:
-  ec2:DescribeRouteTables ec2:ReplaceRoute ec2:DescribeTransitGateways
-  ec2:DescribeTransitGatewayVpcAttachments ec2:DescribeTransitGatewayPeeringAttachments
-  ec2:DescribeTransitGatewayRouteTables ec2:SearchTransitGatewayRoutes
-  ec2:ReplaceTransitGatewayRoute
-(pre-flight checks that need more are then reported as skipped). Check it with:
-  tgwark validate{config}
-)TXT",
+{policy})TXT",
       fmt::arg("tag", options.tag), fmt::arg("dir", dir), fmt::arg("appinfo", appInfo),
       fmt::arg("bin", options.tgwarkPath), fmt::arg("options", passedOptions(options)),
       fmt::arg("deps", dependencySteps(options)), fmt::arg("logs", logSteps(options)),
-      fmt::arg("create", options.createMissing ? "true" : "false"),
-      fmt::arg("policy", app::policyDocument(policyOptions)),
-      fmt::arg("config", options.configPath.empty() ? "" : " --config " + options.configPath));
+      fmt::arg("policy", policySteps(options)));
 }
 
 }  // namespace tgwark::lifekeeper

@@ -5,6 +5,7 @@
 // with --binary), never whichever copy happened to run the install.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,10 @@ struct InstallOptions {
   std::string metricsFile;         // passed to every action as --metrics-file when set
   bool syslog = false;             // every action also logs to syslog
   std::vector<std::string> nodes;  // the config's node names, for the per-node steps
+  // Whether the scope has a transit gateway, as a discovery on this node
+  // found it (the scope store); nullopt: not known, so the policy printed
+  // covers both layouts and says what one VPC without one can leave out.
+  std::optional<bool> transitGateways;
 };
 
 struct InstallResult {

@@ -9,6 +9,7 @@ Run by CTest (tests/integration/CMakeLists.txt) as
   python3 test_single_vpc.py --tgwark BIN --sim BIN --topologies DIR [unittest args]
 """
 
+import json
 import os
 import sys
 import unittest
@@ -170,6 +171,36 @@ class Cli(SingleVpcTestCase):
                              "%s\n%s" % (gone, r.stdout))
         # Its write probes are DryRun: nothing changed.
         self.assertEqual(harness.json_diff(before, self.sim.state()), [])
+
+    def test_lifekeeper_install_prints_the_vpc_only_policy_once_the_layout_is_known(self):
+        scripts = os.path.join(self.workdir, "lk")
+        install = ["lifekeeper", "install", "--tag", "vip1", "--dir", scripts,
+                   "--binary", harness.TGWARK]
+        calls = self.sim.total_calls()
+        # Nothing discovered on this node yet: the policy covers transit
+        # gateways, and the steps say how to get the narrower one.
+        r = self.tg(*install)
+        self.assertRc(r, 0)
+        self.assertIn('"ec2:ReplaceTransitGatewayRoute"', r.stdout)
+        self.assertIn("No discovery has run on this node", r.stdout)
+        self.assertIn("again after:\n  tgwark discover --config %s\n" % self.config, r.stdout)
+        self.assertEqual(self.sim.total_calls(), calls)  # install asks AWS nothing
+        # A discovery stored the scope: one VPC, no transit gateway.
+        self.assertRc(self.tg("discover"), 0)
+        calls = self.sim.total_calls()
+        r = self.tg(*install)
+        self.assertRc(r, 0)
+        self.assertEqual(self.sim.total_calls(), calls)
+        self.assertNotIn("TransitGateway", r.stdout)
+        self.assertNotIn("No discovery has run", r.stdout)
+        self.assertIn("one VPC, no transit gateway", r.stdout)
+        policy = r.stdout[r.stdout.index("IAM policy"):]
+        policy = json.loads(policy[policy.index("{"):policy.index("\n}\n") + 2])
+        self.assertEqual(policy["Statement"][0]["Action"],
+                         ["ec2:CreateRoute", "ec2:DescribeNetworkInterfaces",
+                          "ec2:DescribeRouteTables", "ec2:DescribeVpcs", "ec2:ReplaceRoute"])
+        self.assertIn("the minimal set is enough:\n  ec2:DescribeRouteTables ec2:ReplaceRoute\n",
+                      r.stdout)
 
     def test_vpc_only_permissions_are_enough(self):
         """The policy an aws-vpc-move-ip user has (VPC route actions, plus the

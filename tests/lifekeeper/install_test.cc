@@ -17,6 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class InstallTest : public ::testing::Test {
  protected:
@@ -128,6 +129,46 @@ TEST_F(InstallTest, InstructionsNameCreapphierDependencyNobcastpingAndPolicy) {
   EXPECT_THAT(text, HasSubstr("NOBCASTPING=1"));
   EXPECT_THAT(text, HasSubstr("\"ec2:ReplaceTransitGatewayRoute\""));
   EXPECT_THAT(text, ::testing::Not(HasSubstr("\"ec2:CreateRoute\"")));
+}
+
+// The policy printed is the config's: one VPC without a transit gateway
+// needs no transit gateway action, in the policy or in the minimal set; a
+// layout not known yet gets the policy for both and says what to drop.
+TEST_F(InstallTest, PolicyHasTransitGatewayActionsOnlyWhenTheScopeMayHaveOne) {
+  InstallOptions options{.tag = "vip1",
+                         .configPath = "/etc/tgwark/t.toml",
+                         .tgwarkPath = "/usr/bin/tgwark",
+                         .createMissing = true,
+                         .transitGateways = false};
+  InstallResult r{.directory = "/opt/x"};
+  std::string text = setupInstructions(options, r);
+  EXPECT_THAT(text, Not(HasSubstr("TransitGateway")));
+  EXPECT_THAT(text, Not(HasSubstr("vendor TGW kit")));
+  EXPECT_THAT(text, HasSubstr("create_missing = true; one VPC, no transit gateway"));
+  for (const char* action :
+       {"\"ec2:DescribeRouteTables\"", "\"ec2:ReplaceRoute\"", "\"ec2:CreateRoute\"",
+        "\"ec2:DescribeNetworkInterfaces\"", "\"ec2:DescribeVpcs\""}) {
+    EXPECT_THAT(text, HasSubstr(action)) << action;
+  }
+  EXPECT_THAT(text, HasSubstr("the minimal set is enough:\n  ec2:DescribeRouteTables "
+                              "ec2:ReplaceRoute\n"));
+  EXPECT_THAT(text, Not(HasSubstr("No discovery has run")));
+
+  options.transitGateways = true;
+  text = setupInstructions(options, r);
+  EXPECT_THAT(text, HasSubstr("\"ec2:ReplaceTransitGatewayRoute\""));
+  EXPECT_THAT(text, HasSubstr("\"ec2:CreateTransitGatewayRoute\""));
+  EXPECT_THAT(text, HasSubstr("the minimal set (the vendor TGW kit's own) is enough:\n"));
+  EXPECT_THAT(text, HasSubstr(" ec2:SearchTransitGatewayRoutes"));
+  EXPECT_THAT(text, Not(HasSubstr("No discovery has run")));
+
+  options.transitGateways.reset();
+  text = setupInstructions(options, r);
+  EXPECT_THAT(text, HasSubstr("\"ec2:ReplaceTransitGatewayRoute\""));
+  EXPECT_THAT(text, HasSubstr("No discovery has run on this node"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("run this command again after:\n  tgwark discover --config /etc/tgwark/t.toml\n"));
 }
 
 TEST_F(InstallTest, InstalledBinaryIsTheBuildsInstallPathNotTheRunningBinary) {
