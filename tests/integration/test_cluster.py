@@ -133,6 +133,23 @@ class Scenarios(ClusterTestCase):
         for node in self.cluster.nodes:
             self.assertIn("dep_create -d '%s' -p %s -c ip-vip" % (node, TAG), r.stdout)
 
+    def test_install_policy_keeps_the_transit_gateway_actions_this_layout_needs(self):
+        # Once a discovery stored this scope (TGWs, peerings), the policy is
+        # still the transit gateway one, without the "not known yet" note.
+        self.assertRc(harness.tgwark(["discover"], self.operator, self.config), 0)
+        r = harness.tgwark(["lifekeeper", "install", "--tag", TAG, "--dir",
+                            os.path.join(self.workdir, "known"), "--binary", harness.TGWARK],
+                           self.operator, self.config)
+        self.assertRc(r, 0)
+        for action in ("ec2:ReplaceTransitGatewayRoute", "ec2:SearchTransitGatewayRoutes",
+                       "ec2:CreateTransitGatewayRoute"):
+            self.assertIn('"%s"' % action, r.stdout)
+        self.assertNotIn("No discovery has run", r.stdout)
+        self.assertNotIn("one VPC, no transit gateway", r.stdout)
+        self.assertIn("the minimal set (the vendor TGW kit's own) is enough", r.stdout)
+        # Before that discovery (each node's own state directory), the note.
+        self.assertIn("No discovery has run on this node", self.cluster.install_output)
+
     def test_install_runs_the_installed_binary_not_the_one_that_ran_it(self):
         # Without --binary the scripts would run the package's path; on this
         # machine it is missing, and install says so instead of baking in
