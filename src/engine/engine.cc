@@ -54,6 +54,7 @@ ApplyOptions applyOptionsFrom(const model::Config& config) {
   ApplyOptions o;
   o.createMissing = config.createMissing;
   o.concurrency = std::max(1, config.aws.applyConcurrency);
+  o.remoteWait = std::chrono::seconds(config.aws.remoteWaitS);
   return o;
 }
 
@@ -127,8 +128,10 @@ Result<ApplyReport> applyFor(const model::Config& config, const model::Topology&
   // its own pipeline (read, plan, write, read back) and the home region's
   // writes start as soon as its own read is in, not after the slowest
   // region's. The active node's region gets the whole deadline; every other
-  // region's reads only remote_wait_s, so one that is down or stalled cannot
-  // hold up the home routes (its tables stay unknown, for quickCheck).
+  // region is given up after remoteWait without an answer (without the
+  // option: its reads get remote_wait_s, its writes the whole deadline), so
+  // one that is down or stalled cannot hold up the home routes (its tables
+  // stay unknown, for quickCheck).
   std::vector<std::string> regions;
   std::map<std::string, std::vector<plan::DesiredRoute>> byRegion;
   for (const auto& d : desired) {
@@ -172,7 +175,17 @@ Result<ApplyReport> applyFor(const model::Config& config, const model::Topology&
     auto& run = runs[i];
     ReadOptions ro = base;
     for (const auto& d : byRegion[region]) ro.tables.push_back({d.tableKind, d.region, d.tableId});
-    run.read = readStateDetailed(topology, config.vip, counted, deadline, ro);
+    // With remoteWait, a region other than the home one is given up once it
+    // has not answered for that long (its reads, writes and read-back alike):
+    // one that stalls mid-write cannot hold the action to its deadline, while
+    // one that is slow but answering (heavily throttled) keeps it.
+    Deadline regionDeadline = deadline;
+    if (!isHome && options.remoteWait) {
+      regionDeadline = deadline.quietAfter(*options.remoteWait);
+      ro.remoteDeadline = regionDeadline;
+    }
+    run.read = readStateDetailed(topology, config.vip, watchedFactory(counted, regionDeadline),
+                                 regionDeadline, ro);
     run.readTime = since(clock, start);
     auto planned =
         plan::diff(byRegion[region], run.read.state, config.createMissing, topology, activeNode);
@@ -185,6 +198,8 @@ Result<ApplyReport> applyFor(const model::Config& config, const model::Topology&
       homeReadable.set_value(homeOk);
     } else {
       homeOk = homeKnown.get();
+      // Waiting for the home read is not this region's silence.
+      if (regionDeadline.quiet) regionDeadline.quiet->answered();
     }
     std::vector<std::pair<plan::RouteChange, std::string>> heldBack;
     const bool anyWrite = std::any_of(planned.changes.begin(), planned.changes.end(),
@@ -200,9 +215,9 @@ Result<ApplyReport> applyFor(const model::Config& config, const model::Topology&
       heldBack.emplace_back(c, "not written: this node's home routes could not be read");
       return true;
     });
-    const Deadline regionDeadline =
-        !isHome && options.remoteWait ? deadline.within(*options.remoteWait) : deadline;
-    run.report = applyPlan(planned, config.vip, factory, regionDeadline, options);
+    run.report =
+        applyPlan(planned, config.vip, watchedFactory(factory, regionDeadline), regionDeadline,
+                  options);
     for (auto& [change, why] : heldBack) {
       RouteResult held;
       held.change = std::move(change);
