@@ -215,9 +215,8 @@ Result<ApplyReport> applyFor(const model::Config& config, const model::Topology&
       heldBack.emplace_back(c, "not written: this node's home routes could not be read");
       return true;
     });
-    run.report =
-        applyPlan(planned, config.vip, watchedFactory(factory, regionDeadline), regionDeadline,
-                  options);
+    run.report = applyPlan(planned, config.vip, watchedFactory(factory, regionDeadline),
+                           regionDeadline, options);
     for (auto& [change, why] : heldBack) {
       RouteResult held;
       held.change = std::move(change);

@@ -52,9 +52,9 @@ using WriteGate = std::function<bool()>;
 // Read, plan and write, each region its own pipeline: the home region's
 // writes start when its own read is in (home routes first in its token
 // bucket); other regions are given up after options.remoteWait without an
-// answer, and write once the home read showed the home routes readable. options.dryRun gives the plan as a
-// report without writing. Routes whose table could not be read carry the read
-// error. Routes come back in plan order (home tables first).
+// answer, and write once the home read showed the home routes readable. options.dryRun gives the
+// plan as a report without writing. Routes whose table could not be read carry the read error.
+// Routes come back in plan order (home tables first).
 Result<ApplyReport> applyFor(const model::Config& config, const model::Topology& topology,
                              const std::string& activeNode, const Ec2Factory& factory,
                              const Deadline& deadline, ApplyOptions options,
