@@ -339,6 +339,44 @@ std::string_view healthName(Health health) {
   return "undeterminable";
 }
 
+namespace {
+
+// quickCheck's repair of other regions' routes: each region on its own and,
+// with options.remoteWait, given up after that long without an answer, so a
+// region whose writes stall cannot hold the check to its deadline.
+ApplyReport repairRemoteRegions(const plan::Plan& fix, const model::Prefix& vip,
+                                const Ec2Factory& factory, const Deadline& deadline,
+                                const ApplyOptions& options) {
+  if (!options.remoteWait) return applyPlan(fix, vip, factory, deadline, options);
+  std::map<std::string, plan::Plan> byRegion;
+  for (const auto& change : fix.changes) {
+    auto& part = byRegion[change.desired.region];
+    part.activeNode = fix.activeNode;
+    part.changes.push_back(change);
+  }
+  std::vector<const plan::Plan*> parts;
+  for (const auto& [region, part] : byRegion) parts.push_back(&part);
+  std::vector<ApplyReport> reports(parts.size());
+  parallelFor(parts.size(), parts.size(), [&](std::size_t i) {
+    const auto regionDeadline = deadline.quietAfter(*options.remoteWait);
+    reports[i] =
+        applyPlan(*parts[i], vip, watchedFactory(factory, regionDeadline), regionDeadline, options);
+  });
+  ApplyReport out;
+  out.activeNode = fix.activeNode;
+  out.dryRun = options.dryRun;
+  for (auto& r : reports) {
+    for (auto& route : r.routes) out.routes.push_back(std::move(route));
+    out.elapsed.write = std::max(out.elapsed.write, r.elapsed.write);
+    out.elapsed.verify = std::max(out.elapsed.verify, r.elapsed.verify);
+    out.elapsed.paced += r.elapsed.paced;
+  }
+  if (options.counter) out.calls = options.counter->snapshot();
+  return out;
+}
+
+}  // namespace
+
 Result<QuickCheckReport> quickCheck(const model::Config& config, const model::Topology& topology,
                                     const std::string& activeNode, const Ec2Factory& factory,
                                     const Deadline& deadline, const QuickCheckOptions& options) {
@@ -386,7 +424,7 @@ Result<QuickCheckReport> quickCheck(const model::Config& config, const model::To
   if (options.repairRemote && out.health == Health::kHealthy && !remoteFix.changes.empty()) {
     auto applyOpts = options.apply;
     applyOpts.counter = counter;
-    out.repair = applyPlan(remoteFix, config.vip, factory, deadline, applyOpts);
+    out.repair = repairRemoteRegions(remoteFix, config.vip, factory, deadline, applyOpts);
   }
   out.calls = counter->snapshot();
   out.summary = fmt::format("{}: {} home problem(s), {} remote problem(s), {} unreadable table(s)",
