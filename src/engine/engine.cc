@@ -87,6 +87,47 @@ Result<PlanResult> planFor(const model::Config& config, const model::Topology& t
   return out;
 }
 
+ApplyReport applyPlanPerRegion(const plan::Plan& plan, const model::Prefix& vip,
+                               const Ec2Factory& factory, const Deadline& deadline,
+                               const ApplyOptions& options, const std::string& homeRegion) {
+  if (!options.remoteWait) return applyPlan(plan, vip, factory, deadline, options);
+  std::map<std::string, plan::Plan> byRegion;
+  for (const auto& change : plan.changes) {
+    auto& part = byRegion[change.desired.region];
+    part.activeNode = plan.activeNode;
+    part.changes.push_back(change);
+  }
+  std::vector<std::pair<std::string, const plan::Plan*>> parts;
+  for (const auto& [region, part] : byRegion) parts.emplace_back(region, &part);
+  std::vector<ApplyReport> reports(parts.size());
+  parallelFor(parts.size(), parts.size(), [&](std::size_t i) {
+    const auto& [region, part] = parts[i];
+    const auto regionDeadline =
+        region == homeRegion ? deadline : deadline.quietAfter(*options.remoteWait);
+    reports[i] =
+        applyPlan(*part, vip, watchedFactory(factory, regionDeadline), regionDeadline, options);
+  });
+  // One report in plan order, as callers expect.
+  std::map<std::string, std::size_t> order;
+  for (std::size_t i = 0; i < plan.changes.size(); ++i)
+    order.emplace(plan.changes[i].desired.tableId, i);
+  ApplyReport out;
+  out.activeNode = plan.activeNode;
+  out.dryRun = options.dryRun;
+  for (auto& r : reports) {
+    for (auto& route : r.routes) out.routes.push_back(std::move(route));
+    out.elapsed.write = std::max(out.elapsed.write, r.elapsed.write);
+    out.elapsed.verify = std::max(out.elapsed.verify, r.elapsed.verify);
+    out.elapsed.paced += r.elapsed.paced;
+  }
+  std::stable_sort(out.routes.begin(), out.routes.end(),
+                   [&](const RouteResult& a, const RouteResult& b) {
+                     return order[a.change.desired.tableId] < order[b.change.desired.tableId];
+                   });
+  if (options.counter) out.calls = options.counter->snapshot();
+  return out;
+}
+
 std::vector<RouteResult> holdBackRemoteWrites(plan::Plan& plan) {
   std::vector<RouteResult> held;
   const bool homeUnknown =
@@ -339,44 +380,6 @@ std::string_view healthName(Health health) {
   return "undeterminable";
 }
 
-namespace {
-
-// quickCheck's repair of other regions' routes: each region on its own and,
-// with options.remoteWait, given up after that long without an answer, so a
-// region whose writes stall cannot hold the check to its deadline.
-ApplyReport repairRemoteRegions(const plan::Plan& fix, const model::Prefix& vip,
-                                const Ec2Factory& factory, const Deadline& deadline,
-                                const ApplyOptions& options) {
-  if (!options.remoteWait) return applyPlan(fix, vip, factory, deadline, options);
-  std::map<std::string, plan::Plan> byRegion;
-  for (const auto& change : fix.changes) {
-    auto& part = byRegion[change.desired.region];
-    part.activeNode = fix.activeNode;
-    part.changes.push_back(change);
-  }
-  std::vector<const plan::Plan*> parts;
-  for (const auto& [region, part] : byRegion) parts.push_back(&part);
-  std::vector<ApplyReport> reports(parts.size());
-  parallelFor(parts.size(), parts.size(), [&](std::size_t i) {
-    const auto regionDeadline = deadline.quietAfter(*options.remoteWait);
-    reports[i] =
-        applyPlan(*parts[i], vip, watchedFactory(factory, regionDeadline), regionDeadline, options);
-  });
-  ApplyReport out;
-  out.activeNode = fix.activeNode;
-  out.dryRun = options.dryRun;
-  for (auto& r : reports) {
-    for (auto& route : r.routes) out.routes.push_back(std::move(route));
-    out.elapsed.write = std::max(out.elapsed.write, r.elapsed.write);
-    out.elapsed.verify = std::max(out.elapsed.verify, r.elapsed.verify);
-    out.elapsed.paced += r.elapsed.paced;
-  }
-  if (options.counter) out.calls = options.counter->snapshot();
-  return out;
-}
-
-}  // namespace
-
 Result<QuickCheckReport> quickCheck(const model::Config& config, const model::Topology& topology,
                                     const std::string& activeNode, const Ec2Factory& factory,
                                     const Deadline& deadline, const QuickCheckOptions& options) {
@@ -424,7 +427,10 @@ Result<QuickCheckReport> quickCheck(const model::Config& config, const model::To
   if (options.repairRemote && out.health == Health::kHealthy && !remoteFix.changes.empty()) {
     auto applyOpts = options.apply;
     applyOpts.counter = counter;
-    out.repair = repairRemoteRegions(remoteFix, config.vip, factory, deadline, applyOpts);
+    // Each region on its own: one whose writes stall is given up after
+    // remote_wait_s without an answer and cannot hold the check.
+    out.repair = applyPlanPerRegion(remoteFix, config.vip, factory, deadline, applyOpts,
+                                    topology.findNode(activeNode)->region);
   }
   out.calls = counter->snapshot();
   out.summary = fmt::format("{}: {} home problem(s), {} remote problem(s), {} unreadable table(s)",

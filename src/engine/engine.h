@@ -49,6 +49,14 @@ std::vector<RouteResult> holdBackRemoteWrites(plan::Plan& plan);
 // check running in parallel with the reads): false writes nothing.
 using WriteGate = std::function<bool()>;
 
+// applyPlan with each region on its own: `homeRegion` has the whole
+// deadline, every other region is given up after options.remoteWait without
+// an answer (unset: applyPlan as it is). For callers that must read every
+// region before writing (recover looks for a takeover; quickCheck's repair).
+ApplyReport applyPlanPerRegion(const plan::Plan& plan, const model::Prefix& vip,
+                               const Ec2Factory& factory, const Deadline& deadline,
+                               const ApplyOptions& options, const std::string& homeRegion);
+
 // Read, plan and write, each region its own pipeline: the home region's
 // writes start when its own read is in (home routes first in its token
 // bucket); other regions are given up after options.remoteWait without an

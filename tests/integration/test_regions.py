@@ -197,6 +197,26 @@ class Regions(SimTestCase):
         self.assertHomeServes("node-b")
         self.assertLeftBehind(doc, CLIENT_REGION, "stalled")
         self.assertIn("region %s left behind (stalled)" % CLIENT_REGION, r.stderr)
+
+        # recover reads every region before it writes, and writes each on its
+        # own: with a home route and a client-region TGW route drifted, it
+        # puts the home one back and gives the client region up the same way.
+        routes = self.sim.vip_routes()
+        home_table = next(t for t, route in routes.items()
+                          if route[0] == REGION_OF["node-b"] and route[1] == "vpc"
+                          and route[2] and route[2].startswith("eni-"))
+        client_tgw_table = next(t for t, route in routes.items()
+                                if route[0] == CLIENT_REGION and route[1] == "tgw")
+        self.sim.drift([
+            {"op": "set_route", "region": REGION_OF["node-b"], "route_table": home_table,
+             "destination": harness.VIP, "gateway_id": "igw-00000000000000000"},
+            {"op": "set_tgw_route", "region": CLIENT_REGION, "route_table": client_tgw_table,
+             "destination": harness.VIP, "blackhole": True}])
+        r, doc = self.json_action("node-b", "recover")
+        self.assertRc(r, 0)
+        self.assertHomeServes("node-b")
+        self.assertLeftBehind(doc, CLIENT_REGION, "stalled")
+
         # Back to normal: one quickCheck leaves every route right.
         self.sim.clear_faults()
         r, doc = self.json_action("node-b", "quickCheck")
