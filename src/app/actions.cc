@@ -370,6 +370,20 @@ Result<model::Topology> rediscover(Context& context, const engine::Deadline& dea
   return topology;
 }
 
+// After restore's or recover's first pass on the stored scope: true when a
+// second pass is to be made, on the fresh discovery now in `scope`.
+bool takeSecondPassScope(Context& context, std::string_view action,
+                         std::optional<ScopeVerification>& verification, FirstScope& scope,
+                         const engine::Deadline& deadline, bool firstPassGood) {
+  if (!verification || !wantsSecondPass(action, verification->report(), firstPassGood))
+    return false;
+  auto fresh = rediscover(context, deadline, action);
+  if (!fresh) return false;
+  verification.reset();
+  scope.topology = std::move(*fresh);
+  return true;
+}
+
 std::string applySummary(const engine::ApplyReport& report, const Context& context) {
   return fmt::format(
       "{} written, {} unchanged, {} failed, {} unknown, {} missing; {}",
@@ -442,14 +456,10 @@ ActionOutcome restore(Context& context) {
                                  options, gate);
   preflight.join();
   if (!judgePreflight()) return *preflightFailed;
-  if (verification &&
-      wantsSecondPass("restore", verification->report(), report && report->homeRight())) {
-    if (auto fresh = rediscover(context, deadline, "restore")) {
-      verification.reset();
-      scope->topology = std::move(*fresh);
-      report = engine::applyFor(config, scope->topology, node->name, context.factory(), deadline,
-                                options, gate);
-    }
+  if (takeSecondPassScope(context, "restore", verification, *scope, deadline,
+                          report && report->homeRight())) {
+    report = engine::applyFor(config, scope->topology, node->name, context.factory(), deadline,
+                              options, gate);
   }
   if (!report) return outcomeFromError(kAction, report.error(), "restore");
   for (const auto& r : report->routes) logRoute(r);
@@ -617,7 +627,12 @@ RecoverPass recoverPass(Context& context, const model::Topology& topology, const
   options.scope = &topology;
   auto toApply = planned->plan;
   auto heldBack = engine::holdBackRemoteWrites(toApply);
-  out.report = engine::applyPlan(toApply, config.vip, context.factory(), deadline, options);
+  // recover reads every region before it writes (a takeover must stop it),
+  // but writes each on its own: another region that stalls mid-write is
+  // given up after remote_wait_s without an answer.
+  const auto* n = topology.findNode(node);
+  out.report = engine::applyPlanPerRegion(toApply, config.vip, context.factory(), deadline, options,
+                                          n ? n->region : std::string());
   for (auto& r : heldBack) out.report->routes.push_back(std::move(r));
   for (auto& r : out.report->routes) {
     if (r.change.kind != plan::ChangeKind::kUnknown || r.error) continue;
@@ -642,13 +657,8 @@ ActionOutcome recover(Context& context) {
   std::optional<ScopeVerification> verification;
   if (scope->fromStore) verification.emplace(context, scope->topology, node->name, deadline);
   auto pass = recoverPass(context, scope->topology, node->name, deadline);
-  if (verification && wantsSecondPass("recover", verification->report(), pass.good())) {
-    if (auto fresh = rediscover(context, deadline, "recover")) {
-      verification.reset();
-      scope->topology = std::move(*fresh);
-      pass = recoverPass(context, scope->topology, node->name, deadline);
-    }
-  }
+  if (takeSecondPassScope(context, "recover", verification, *scope, deadline, pass.good()))
+    pass = recoverPass(context, scope->topology, node->name, deadline);
   if (pass.early) return *pass.early;
   const auto& report = *pass.report;
   for (const auto& r : report.routes) logRoute(r);

@@ -97,7 +97,7 @@ void Applier::writeOne(aws::Ec2Api& api, TokenBucket& bucket, RouteResult& resul
     spdlog::info("{} {}: {} answered {}; retrying with {}", result.change.desired.region,
                  result.change.desired.tableId, result.action, outcome.error().awsCode,
                  create ? "replace" : "create");
-    if (!bucket.acquire(deadline_.at)) {
+    if (!bucket.acquire(deadline_.end())) {
       result.outcome = RouteOutcome::kUnknown;
       result.error = deadlineError("the retried write could be paced");
       result.detail = "not written: the deadline came first";
@@ -125,7 +125,7 @@ void Applier::writeOne(aws::Ec2Api& api, TokenBucket& bucket, RouteResult& resul
                      : outcome.error().awsCode,
                  wait.count());
     deadline_.clock->sleepFor(wait);
-    if (!bucket.acquire(deadline_.at)) break;
+    if (!bucket.acquire(deadline_.end())) break;
     outcome = send(api, result, create, result.action);
     if (isStale(outcome) && create) {
       // A timed-out create that did land: replace is what is left to do.
@@ -195,7 +195,7 @@ void Applier::writeRegion(const std::string& region, const std::vector<std::size
       // grants in priority order (home tables first).
       std::lock_guard lock(dispatchMu);
       slot = next++;
-      paced = !deadline_.expired() && bucket.acquire(deadline_.at);
+      paced = !deadline_.expired() && bucket.acquire(deadline_.end());
     }
     auto& result = report_.routes[indices[slot]];
     if (!paced) {

@@ -72,12 +72,13 @@ struct ApplyOptions {
   int maxVerifyRounds = 40;
   std::shared_ptr<Random> random;           // jitter of the read-back backoff; none = no jitter
   std::shared_ptr<ApiCallCounter> counter;  // shared with the caller's reads; made when null
-  // applyFor: a region other than the active node's gets this long for its
-  // writes and read-back, from when they start, so a region that stalls
-  // mid-write cannot hold the action to its deadline. Unset (every caller
-  // today): every region has the whole deadline. restore does not set it: a
-  // region that is throttled but progressing (50 % throttling, first-time
-  // setup) would be cut off too; that needs a no-progress bound instead.
+  // applyFor: a region other than the active node's is given up once it has
+  // not answered for this long (Deadline::quietAfter): reads, writes and
+  // read-back alike, so a region that stalls, or only throttles, mid-write
+  // cannot hold the action to its deadline, while one that is slow but
+  // answering (throttled at 50 %, first-time setup) keeps the whole deadline.
+  // applyOptionsFrom sets it to remote_wait_s. Unset: other regions' reads
+  // get remote_wait_s from the start and their writes the whole deadline.
   std::optional<Millis> remoteWait;
   // The scope the plan was made for (not owned; applyFor sets it): lets the
   // read-back tell that a written route now serves another node, and stop

@@ -40,4 +40,9 @@ std::string callsText(const ApiCallCounts& calls);
 // A factory whose clients count every call into `counter`, then delegate.
 Ec2Factory countingFactory(Ec2Factory inner, std::shared_ptr<ApiCallCounter> counter);
 
+// A factory whose clients report each real answer to `deadline`'s
+// AnswerWatch (see Deadline::quietAfter), so that deadline keeps running
+// while the region answers; `inner` itself when the deadline has none.
+Ec2Factory watchedFactory(Ec2Factory inner, const Deadline& deadline);
+
 }  // namespace tgwark::engine

@@ -54,6 +54,7 @@ ApplyOptions applyOptionsFrom(const model::Config& config) {
   ApplyOptions o;
   o.createMissing = config.createMissing;
   o.concurrency = std::max(1, config.aws.applyConcurrency);
+  o.remoteWait = std::chrono::seconds(config.aws.remoteWaitS);
   return o;
 }
 
@@ -83,6 +84,47 @@ Result<PlanResult> planFor(const model::Config& config, const model::Topology& t
   out.readTime = since(*deadline.clock, start);
   out.plan = plan::diff(desired, out.read.state, config.createMissing, topology, activeNode);
   out.calls = counter->snapshot();
+  return out;
+}
+
+ApplyReport applyPlanPerRegion(const plan::Plan& plan, const model::Prefix& vip,
+                               const Ec2Factory& factory, const Deadline& deadline,
+                               const ApplyOptions& options, const std::string& homeRegion) {
+  if (!options.remoteWait) return applyPlan(plan, vip, factory, deadline, options);
+  std::map<std::string, plan::Plan> byRegion;
+  for (const auto& change : plan.changes) {
+    auto& part = byRegion[change.desired.region];
+    part.activeNode = plan.activeNode;
+    part.changes.push_back(change);
+  }
+  std::vector<std::pair<std::string, const plan::Plan*>> parts;
+  for (const auto& [region, part] : byRegion) parts.emplace_back(region, &part);
+  std::vector<ApplyReport> reports(parts.size());
+  parallelFor(parts.size(), parts.size(), [&](std::size_t i) {
+    const auto& [region, part] = parts[i];
+    const auto regionDeadline =
+        region == homeRegion ? deadline : deadline.quietAfter(*options.remoteWait);
+    reports[i] =
+        applyPlan(*part, vip, watchedFactory(factory, regionDeadline), regionDeadline, options);
+  });
+  // One report in plan order, as callers expect.
+  std::map<std::string, std::size_t> order;
+  for (std::size_t i = 0; i < plan.changes.size(); ++i)
+    order.emplace(plan.changes[i].desired.tableId, i);
+  ApplyReport out;
+  out.activeNode = plan.activeNode;
+  out.dryRun = options.dryRun;
+  for (auto& r : reports) {
+    for (auto& route : r.routes) out.routes.push_back(std::move(route));
+    out.elapsed.write = std::max(out.elapsed.write, r.elapsed.write);
+    out.elapsed.verify = std::max(out.elapsed.verify, r.elapsed.verify);
+    out.elapsed.paced += r.elapsed.paced;
+  }
+  std::stable_sort(out.routes.begin(), out.routes.end(),
+                   [&](const RouteResult& a, const RouteResult& b) {
+                     return order[a.change.desired.tableId] < order[b.change.desired.tableId];
+                   });
+  if (options.counter) out.calls = options.counter->snapshot();
   return out;
 }
 
@@ -127,8 +169,10 @@ Result<ApplyReport> applyFor(const model::Config& config, const model::Topology&
   // its own pipeline (read, plan, write, read back) and the home region's
   // writes start as soon as its own read is in, not after the slowest
   // region's. The active node's region gets the whole deadline; every other
-  // region's reads only remote_wait_s, so one that is down or stalled cannot
-  // hold up the home routes (its tables stay unknown, for quickCheck).
+  // region is given up after remoteWait without an answer (without the
+  // option: its reads get remote_wait_s, its writes the whole deadline), so
+  // one that is down or stalled cannot hold up the home routes (its tables
+  // stay unknown, for quickCheck).
   std::vector<std::string> regions;
   std::map<std::string, std::vector<plan::DesiredRoute>> byRegion;
   for (const auto& d : desired) {
@@ -172,7 +216,17 @@ Result<ApplyReport> applyFor(const model::Config& config, const model::Topology&
     auto& run = runs[i];
     ReadOptions ro = base;
     for (const auto& d : byRegion[region]) ro.tables.push_back({d.tableKind, d.region, d.tableId});
-    run.read = readStateDetailed(topology, config.vip, counted, deadline, ro);
+    // With remoteWait, a region other than the home one is given up once it
+    // has not answered for that long (its reads, writes and read-back alike):
+    // one that stalls mid-write cannot hold the action to its deadline, while
+    // one that is slow but answering (heavily throttled) keeps it.
+    Deadline regionDeadline = deadline;
+    if (!isHome && options.remoteWait) {
+      regionDeadline = deadline.quietAfter(*options.remoteWait);
+      ro.remoteDeadline = regionDeadline;
+    }
+    run.read = readStateDetailed(topology, config.vip, watchedFactory(counted, regionDeadline),
+                                 regionDeadline, ro);
     run.readTime = since(clock, start);
     auto planned =
         plan::diff(byRegion[region], run.read.state, config.createMissing, topology, activeNode);
@@ -185,6 +239,8 @@ Result<ApplyReport> applyFor(const model::Config& config, const model::Topology&
       homeReadable.set_value(homeOk);
     } else {
       homeOk = homeKnown.get();
+      // Waiting for the home read is not this region's silence.
+      if (regionDeadline.quiet) regionDeadline.quiet->answered();
     }
     std::vector<std::pair<plan::RouteChange, std::string>> heldBack;
     const bool anyWrite = std::any_of(planned.changes.begin(), planned.changes.end(),
@@ -200,9 +256,8 @@ Result<ApplyReport> applyFor(const model::Config& config, const model::Topology&
       heldBack.emplace_back(c, "not written: this node's home routes could not be read");
       return true;
     });
-    const Deadline regionDeadline =
-        !isHome && options.remoteWait ? deadline.within(*options.remoteWait) : deadline;
-    run.report = applyPlan(planned, config.vip, factory, regionDeadline, options);
+    run.report = applyPlan(planned, config.vip, watchedFactory(factory, regionDeadline),
+                           regionDeadline, options);
     for (auto& [change, why] : heldBack) {
       RouteResult held;
       held.change = std::move(change);
@@ -372,7 +427,10 @@ Result<QuickCheckReport> quickCheck(const model::Config& config, const model::To
   if (options.repairRemote && out.health == Health::kHealthy && !remoteFix.changes.empty()) {
     auto applyOpts = options.apply;
     applyOpts.counter = counter;
-    out.repair = applyPlan(remoteFix, config.vip, factory, deadline, applyOpts);
+    // Each region on its own: one whose writes stall is given up after
+    // remote_wait_s without an answer and cannot hold the check.
+    out.repair = applyPlanPerRegion(remoteFix, config.vip, factory, deadline, applyOpts,
+                                    topology.findNode(activeNode)->region);
   }
   out.calls = counter->snapshot();
   out.summary = fmt::format("{}: {} home problem(s), {} remote problem(s), {} unreadable table(s)",

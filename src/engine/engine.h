@@ -49,12 +49,20 @@ std::vector<RouteResult> holdBackRemoteWrites(plan::Plan& plan);
 // check running in parallel with the reads): false writes nothing.
 using WriteGate = std::function<bool()>;
 
+// applyPlan with each region on its own: `homeRegion` has the whole
+// deadline, every other region is given up after options.remoteWait without
+// an answer (unset: applyPlan as it is). For callers that must read every
+// region before writing (recover looks for a takeover; quickCheck's repair).
+ApplyReport applyPlanPerRegion(const plan::Plan& plan, const model::Prefix& vip,
+                               const Ec2Factory& factory, const Deadline& deadline,
+                               const ApplyOptions& options, const std::string& homeRegion);
+
 // Read, plan and write, each region its own pipeline: the home region's
 // writes start when its own read is in (home routes first in its token
-// bucket); other regions read under remote_wait_s and write once the home
-// read showed the home routes readable. options.dryRun gives the plan as a
-// report without writing. Routes whose table could not be read carry the read
-// error. Routes come back in plan order (home tables first).
+// bucket); other regions are given up after options.remoteWait without an
+// answer, and write once the home read showed the home routes readable. options.dryRun gives the
+// plan as a report without writing. Routes whose table could not be read carry the read error.
+// Routes come back in plan order (home tables first).
 Result<ApplyReport> applyFor(const model::Config& config, const model::Topology& topology,
                              const std::string& activeNode, const Ec2Factory& factory,
                              const Deadline& deadline, ApplyOptions options,

@@ -1,5 +1,7 @@
 #include "engine/engine.h"
 
+#include <atomic>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -166,6 +168,39 @@ TEST_F(OpsTest, QuickCheckReportsRemoteProblemsWithoutFailingAndCanRepairThem) {
   EXPECT_EQ(cloud->routeTarget(kRtbC1, kVip), kTgwE);
   EXPECT_EQ(cloud->routeTarget(kTgwRtbB, kVip), kPeerEB);
   EXPECT_THAT(fixed->summary, HasSubstr("repaired 2"));
+}
+
+// A remote region whose writes stall is given up after remoteWait without an
+// answer; the other regions' repairs are not held up by it.
+TEST_F(OpsTest, QuickCheckRepairGivesUpARegionWhoseWritesStall) {
+  for (const bool bounded : {true, false}) {
+    SCOPED_TRACE(bounded ? "remoteWait 5 s" : "no remoteWait");
+    cloud = twoRegions();
+    topo = discoverOrDie(cloud, config, clock);
+    drift(kRtbC1, "igw-e0000001");
+    drift(kTgwRtbB, kAttB);
+    std::atomic<int> stalled{0};
+    cloud->setInterceptor([&](const FakeCall& call) -> std::optional<Error> {
+      if (!call.mutating || call.region != "us-west-2") return std::nullopt;
+      ++stalled;
+      clock->advance(6s);
+      return fakeAwsError(ErrorCategory::kRetryable, "Transport.Timeout", "stalled", 0);
+    });
+    QuickCheckOptions o;
+    o.repairRemote = true;
+    o.apply = applyOptionsFrom(config);
+    o.apply.remoteWait = bounded ? std::optional<Millis>(5s) : std::nullopt;
+    auto q = quickCheck(config, topo, "node-a", cloud->factory(), Deadline::after(clock, 120s), o);
+    ASSERT_TRUE(q) << q.error().describe();
+    EXPECT_EQ(q->health, Health::kHealthy);
+    ASSERT_TRUE(q->repair);
+    EXPECT_EQ(cloud->routeTarget(kRtbC1, kVip), kTgwE);
+    if (bounded) {
+      EXPECT_LE(stalled.load(), 2) << "no retry past 5 s of silence";
+    } else {
+      EXPECT_GT(stalled.load(), 8) << "retried until the action's deadline";
+    }
+  }
 }
 
 TEST_F(OpsTest, QuickCheckThrottledHomeReadIsUndeterminableNotAFailure) {

@@ -215,38 +215,79 @@ TEST(ApplyPipelineTest, AShutWriteGateWritesNothing) {
   }
 }
 
-// A remote region that stalls mid-write (its read answered) is given up on
-// after remoteWait, not retried until the action's deadline; the home region
-// keeps the whole deadline.
-TEST(ApplyPipelineTest, ARemoteRegionStallingMidWriteIsGivenUpOnAfterRemoteWait) {
-  for (const bool bounded : {true, false}) {
-    SCOPED_TRACE(bounded ? "remoteWait 5 s" : "no remoteWait");
-    auto cloud = twoRegions();
-    auto clock = std::make_shared<FakeClock>();
-    auto config = parseOrDie(baseConfigText());
-    auto topo = discoverOrDie(cloud, config, clock);
-    std::atomic<int> remoteWrites{0};
-    cloud->setInterceptor([&](const FakeCall& call) -> std::optional<Error> {
-      if (!call.mutating || call.region != "us-east-1") return std::nullopt;
-      ++remoteWrites;
-      clock->advance(std::chrono::seconds(6));  // each attempt hangs 6 s, then times out
-      return fakeAwsError(ErrorCategory::kRetryable, "Transport.Timeout", "stalled", 0);
-    });
-    auto options = applyOptionsFrom(config);
-    if (bounded) options.remoteWait = std::chrono::seconds(5);
-    auto report = applyFor(config, topo, "node-b", cloud->factory(),
-                           Deadline::after(clock, std::chrono::seconds(120)), options);
-    ASSERT_TRUE(report) << report.error().describe();
-    EXPECT_FALSE(report->allRight());
-    if (bounded) {
-      EXPECT_TRUE(report->homeRight());
-      EXPECT_LE(remoteWrites.load(), 4) << "one attempt per remote route, no retry past 5 s";
-    } else {
-      // (The home routes share the fake clock the remote stalls advance: not
-      // judged here.)
-      EXPECT_GT(remoteWrites.load(), 8) << "retried until the action's deadline";
+// A remote region that stalls, or only throttles, mid-write (its read
+// answered) is given up on after remoteWait without an answer, not retried
+// until the action's deadline; the home region keeps the whole deadline.
+TEST(ApplyPipelineTest, ARemoteRegionSilentMidWriteIsGivenUpOnAfterRemoteWait) {
+  for (const bool stall : {true, false}) {
+    for (const bool bounded : {true, false}) {
+      SCOPED_TRACE(stall ? "stalled" : "throttled to death");
+      SCOPED_TRACE(bounded ? "remoteWait 5 s" : "no remoteWait");
+      auto cloud = twoRegions();
+      auto clock = std::make_shared<FakeClock>();
+      auto config = parseOrDie(baseConfigText());
+      auto topo = discoverOrDie(cloud, config, clock);
+      std::atomic<int> remoteWrites{0};
+      cloud->setInterceptor([&](const FakeCall& call) -> std::optional<Error> {
+        if (!call.mutating || call.region != "us-east-1") return std::nullopt;
+        ++remoteWrites;
+        if (stall) {
+          clock->advance(std::chrono::seconds(6));  // each attempt hangs 6 s, then times out
+          return fakeAwsError(ErrorCategory::kRetryable, "Transport.Timeout", "stalled", 0);
+        }
+        clock->advance(std::chrono::milliseconds(200));
+        return fakeAwsError(ErrorCategory::kThrottled, "RequestLimitExceeded", "slow down", 503);
+      });
+      auto options = applyOptionsFrom(config);
+      options.remoteWait = bounded ? std::optional<Millis>(std::chrono::seconds(5)) : std::nullopt;
+      auto report = applyFor(config, topo, "node-b", cloud->factory(),
+                             Deadline::after(clock, std::chrono::seconds(120)), options);
+      ASSERT_TRUE(report) << report.error().describe();
+      EXPECT_FALSE(report->allRight());
+      if (bounded) {
+        EXPECT_TRUE(report->homeRight());
+        EXPECT_LE(remoteWrites.load(), stall ? 4 : 12) << "no retry past 5 s of silence";
+      } else {
+        // (The home routes share the fake clock the remote stalls advance: not
+        // judged here.)
+        EXPECT_GT(remoteWrites.load(), stall ? 8 : 16) << "retried until the action's deadline";
+      }
     }
   }
+}
+
+// A remote region that is slow but keeps answering is not given up on: the
+// bound is on silence, not on how long its work takes (a region throttled at
+// 50 %, or a first-time setup, can take longer than remote_wait_s).
+TEST(ApplyPipelineTest, ARemoteRegionSlowButAnsweringKeepsTheWholeDeadline) {
+  auto cloud = twoRegions();
+  auto clock = std::make_shared<FakeClock>();
+  auto config = parseOrDie(baseConfigText());
+  auto topo = discoverOrDie(cloud, config, clock);
+  std::atomic<int> remoteCalls{0};
+  std::atomic<int> writes{0};
+  cloud->setInterceptor([&](const FakeCall& call) -> std::optional<Error> {
+    if (call.region != "us-east-1") return std::nullopt;
+    // Every call there takes 1.5 s and every other write is throttled: the
+    // region's work takes several times the 2 s remoteWait.
+    clock->advance(std::chrono::milliseconds(1500));
+    ++remoteCalls;
+    if (call.mutating && ++writes % 2 == 0) {
+      return fakeAwsError(ErrorCategory::kThrottled, "RequestLimitExceeded", "slow down", 503);
+    }
+    return std::nullopt;
+  });
+  auto options = applyOptionsFrom(config);
+  options.remoteWait = std::chrono::seconds(2);
+  options.writeRetryBase = std::chrono::milliseconds(100);
+  options.pollInitial = std::chrono::milliseconds(100);
+  auto report = applyFor(config, topo, "node-b", cloud->factory(),
+                         Deadline::after(clock, std::chrono::seconds(300)), options);
+  ASSERT_TRUE(report) << report.error().describe();
+  for (const auto& r : report->routes)
+    EXPECT_TRUE(r.right()) << r.change.desired.tableId << ": " << r.detail;
+  EXPECT_EQ(cloud->routeTarget(kTgwRtbE, kVip), kPeerEB);
+  EXPECT_GT(remoteCalls.load(), 3);
 }
 
 TEST(ApplyPipelineTest, ARemoteRegionDownLeavesOnlyItsTablesUnknown) {

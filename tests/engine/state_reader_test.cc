@@ -1,5 +1,7 @@
 #include "engine/state_reader.h"
 
+#include "engine/call_counter.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -202,6 +204,58 @@ TEST(DeadlineTest, WithinNeverOutlivesTheDeadline) {
   EXPECT_EQ(*whole.within(std::chrono::seconds(30)).remaining(), std::chrono::seconds(10));
   EXPECT_EQ(*Deadline::none(clock).within(std::chrono::seconds(30)).remaining(),
             std::chrono::seconds(30));
+}
+
+TEST(DeadlineTest, AQuietDeadlineEndsAfterSilenceAndRunsOnWithAnswers) {
+  auto clock = std::make_shared<FakeClock>();
+  auto whole = Deadline::after(clock, std::chrono::seconds(60));
+  auto region = whole.quietAfter(std::chrono::seconds(5));
+  EXPECT_EQ(*region.remaining(), std::chrono::seconds(5));
+  clock->advance(std::chrono::seconds(4));
+  region.quiet->answered();
+  clock->advance(std::chrono::seconds(4));
+  EXPECT_FALSE(region.expired()) << "an answer 4 s ago";
+  EXPECT_EQ(*region.callOptions().deadline, clock->monotonic() + std::chrono::seconds(1));
+  // Sub-deadlines share the silence limit.
+  EXPECT_EQ(*region.within(std::chrono::seconds(30)).remaining(), std::chrono::seconds(1));
+  clock->advance(std::chrono::seconds(2));
+  EXPECT_TRUE(region.expired());
+  EXPECT_TRUE(region.wouldPass(Millis{1}));
+  EXPECT_FALSE(whole.expired()) << "the action's own deadline is untouched";
+  // Answers never extend past the fixed deadline.
+  clock->advance(std::chrono::seconds(49));
+  region.quiet->answered();
+  EXPECT_EQ(*region.remaining(), std::chrono::seconds(1));
+}
+
+TEST(DeadlineTest, WatchedClientsReportOnlyRealAnswers) {
+  auto cloud = twoRegions();
+  auto clock = std::make_shared<FakeClock>();
+  auto region = Deadline::none(clock).quietAfter(std::chrono::seconds(5));
+  auto api = apiFor(watchedFactory(cloud->factory(), region), "us-east-1");
+  ASSERT_TRUE(api);
+  std::optional<Error> next;
+  cloud->setInterceptor([&](const FakeCall&) { return next; });
+  auto cutoffAfter = [&](std::optional<Error> error) {
+    clock->advance(std::chrono::seconds(1));
+    next = std::move(error);
+    (void)(*api)->describeVpcs({});
+    return region.quiet->cutoff();
+  };
+  const auto start = region.quiet->cutoff();
+  // Throttling, 5xx and timeouts are silence.
+  EXPECT_EQ(cutoffAfter(fakeAwsError(ErrorCategory::kThrottled, "RequestLimitExceeded", "", 503)),
+            start);
+  EXPECT_EQ(cutoffAfter(fakeAwsError(ErrorCategory::kRetryable, "Unavailable", "", 503)), start);
+  EXPECT_EQ(cutoffAfter(fakeAwsError(ErrorCategory::kDeadlineExceeded, "", "", 0)), start);
+  // A success or a refusal the service made is an answer.
+  auto cut = cutoffAfter(std::nullopt);
+  EXPECT_EQ(cut, clock->monotonic() + std::chrono::seconds(5));
+  cut = cutoffAfter(fakeAwsError(ErrorCategory::kPermission, "UnauthorizedOperation", ""));
+  EXPECT_EQ(cut, clock->monotonic() + std::chrono::seconds(5));
+  // No watch: the factory as it was.
+  auto plain = Deadline::none(clock);
+  EXPECT_TRUE(apiFor(watchedFactory(cloud->factory(), plain), "us-east-1"));
 }
 
 }  // namespace

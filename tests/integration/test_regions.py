@@ -177,6 +177,53 @@ class Regions(SimTestCase):
     def test_node_a_old_region_throttled_to_death(self):
         self.outage("node-a", "us-west-2", "throttled")
 
+    def test_node_b_client_region_stalling_its_writes_is_left_behind(self):
+        """The region's reads answer, its writes stall: restore gives it up
+        after remote_wait_s without an answer, not at its 60 s deadline. Each
+        stalled write would answer after 8 s (under the client's 20 s attempt
+        timeout), so a restore that waited for the region would write it and
+        not name it."""
+        self.config = self.write_config(
+            text=harness.config_toml(self.topology, self.sim.url, extra_aws="remote_wait_s = 1"))
+        self.cluster = Cluster(self.sim, self.topology, self.workdir, self.config)
+        self.prepare("node-b")
+        before = self.sim.state()
+        for action in ("ReplaceTransitGatewayRoute", "CreateTransitGatewayRoute",
+                       "ReplaceRoute", "CreateRoute"):
+            self.sim.fault({"action": action, "region": CLIENT_REGION, "kind": "stall",
+                            "probability": 1.0, "stall_ms": 8000})
+        r, doc = self.json_action("node-b", "restore")
+        self.assertRc(r, 0)
+        self.assertHomeServes("node-b")
+        self.assertLeftBehind(doc, CLIENT_REGION, "stalled")
+        self.assertIn("region %s left behind (stalled)" % CLIENT_REGION, r.stderr)
+
+        # recover reads every region before it writes, and writes each on its
+        # own: with a home route and a client-region TGW route drifted, it
+        # puts the home one back and gives the client region up the same way.
+        routes = self.sim.vip_routes()
+        home_table = next(t for t, route in routes.items()
+                          if route[0] == REGION_OF["node-b"] and route[1] == "vpc"
+                          and route[2] and route[2].startswith("eni-"))
+        client_tgw_table = next(t for t, route in routes.items()
+                                if route[0] == CLIENT_REGION and route[1] == "tgw")
+        self.sim.drift([
+            {"op": "set_route", "region": REGION_OF["node-b"], "route_table": home_table,
+             "destination": harness.VIP, "gateway_id": "igw-00000000000000000"},
+            {"op": "set_tgw_route", "region": CLIENT_REGION, "route_table": client_tgw_table,
+             "destination": harness.VIP, "blackhole": True}])
+        r, doc = self.json_action("node-b", "recover")
+        self.assertRc(r, 0)
+        self.assertHomeServes("node-b")
+        self.assertLeftBehind(doc, CLIENT_REGION, "stalled")
+
+        # Back to normal: one quickCheck leaves every route right.
+        self.sim.clear_faults()
+        r, doc = self.json_action("node-b", "quickCheck")
+        self.assertRc(r, 0)
+        self.assertAllServe("node-b")
+        self.assertOnlyVipRoutesChanged(before)
+
     def home_down(self, node):
         self.prepare(node)
         before = self.sim.state()
