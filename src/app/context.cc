@@ -161,7 +161,9 @@ Result<model::Topology> Context::topology(const engine::Deadline& deadline, bool
   if (node_) {
     if (const auto* node = config_.findNode(node_->name)) options.homeRegion = node->region;
   }
-  options.remoteDeadline = deadline.within(std::chrono::seconds(config_.aws.remoteWaitS));
+  // Per round, not for the whole discovery: a client region reached through
+  // a peering after another region stalled for remote_wait_s is still read.
+  options.remoteWait = std::chrono::seconds(config_.aws.remoteWaitS);
   auto topology = engine::discover(config_, factory_, deadline, options);
   if (!topology) return std::unexpected(topology.error());
   topology_ = std::move(*topology);

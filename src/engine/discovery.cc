@@ -185,6 +185,9 @@ class Discoverer {
   // error, in region order so messages are deterministic, fails discovery.
   template <class T, class Fn>
   Result<std::map<std::string, T>> perRegion(const std::vector<std::string>& regions, Fn fn) {
+    // Each round's remote wait starts with the round: a region first met
+    // late in the walk (a client region behind a peering) still gets it.
+    if (options_.remoteWait) roundRemote_ = deadline_.within(*options_.remoteWait);
     std::vector<std::string> live;
     for (const auto& r : regions)
       if (!failed_.contains(r)) live.push_back(r);
@@ -229,9 +232,14 @@ class Discoverer {
         node, region, why);
     topo_.unplacedNodes.push_back(node);
   }
-  // The calls to a region that is not needed end at the remote deadline.
-  const Deadline& deadlineFor(const std::string& region) const {
-    return needed(region) || !options_.remoteDeadline ? deadline_ : *options_.remoteDeadline;
+  // The calls to a region that is not needed end at the remote deadline and
+  // at this round's remote wait, whichever comes first.
+  Deadline deadlineFor(const std::string& region) const {
+    if (needed(region)) return deadline_;
+    Deadline out = options_.remoteDeadline ? *options_.remoteDeadline : deadline_;
+    if (roundRemote_ && roundRemote_->at && (!out.at || *roundRemote_->at < *out.at))
+      out = *roundRemote_;
+    return out;
   }
   bool storedManaged(const std::string& id) const {
     return options_.stored && options_.stored->origins.contains(id);
@@ -284,6 +292,7 @@ class Discoverer {
   std::once_flag eniWarning_, vpcWarning_, attachmentWarning_, singleVpcWarning_, tgwTableWarning_;
   std::mutex mu_;
   std::map<std::string, Error> failed_;  // regions given up on -> why
+  std::optional<Deadline> roundRemote_;  // set before each round's parallel calls, then read-only
   bool vpcsDenied_ = false;              // set under mu_ inside parallelFor, read after it joins
 
   // VPC attachments by `filterName` (vpc-id or transit-gateway-id) in the
