@@ -464,6 +464,12 @@ std::string topologyToml(const model::Topology& topology) {
                        n.tgwId.empty() ? std::string("(no transit gateway: single VPC)")
                                        : fmt::format("via {} ({})", n.tgwId, n.vpcAttachmentId));
   }
+  for (const auto& name : topology.unplacedNodes) {
+    out += fmt::format(
+        "#   {}: left out (its region could not be read, and no stored scope "
+        "places it)\n",
+        name);
+  }
   return out;
 }
 

@@ -240,6 +240,9 @@ class Regions(SimTestCase):
         self.assertEqual([n["name"] for n in ddoc["nodes"]], [node])
         self.assertFalse([t for t in ddoc["vpc_route_tables"] + ddoc["tgw_route_tables"]
                           if t["region"] == region])
+        d = harness.tgwark(["--node", node, "discover"], self.cluster.envs[node], self.config)
+        self.assertRc(d, 0)
+        self.assertIn("node-a: left out", d.stdout)
 
         r, doc = self.json_action(node, "quickCheck")
         self.assertRc(r, 0)
