@@ -263,6 +263,36 @@ std::vector<RegionLeftBehind> leftBehind(const model::Topology& topology,
   return groupLeftBehind(items, "checked or repaired");
 }
 
+// Regions discovery could not read with no stored scope to stand in: none of
+// their tables is in the topology, so no route report names them, yet they
+// are left behind all the same (and so is any node there it could not place).
+void addUndiscovered(const model::Config& config, const model::Topology& topology,
+                     std::vector<RegionLeftBehind>& regions) {
+  for (const auto& [region, error] : topology.staleRegionErrors) {
+    if (std::any_of(regions.begin(), regions.end(),
+                    [&](const RegionLeftBehind& r) { return r.region == region; }))
+      continue;
+    RegionLeftBehind r;
+    r.region = region;
+    r.reason = leftBehindReason(error);
+    for (const auto* t : topology.managedVpcTables())
+      if (t->region == region) r.tables.push_back(t->id);
+    for (const auto* t : topology.managedTgwTables())
+      if (t->region == region) r.tables.push_back(t->id);
+    std::vector<std::string> nodes;
+    for (const auto& name : topology.unplacedNodes) {
+      const auto* n = config.findNode(name);
+      if (n && n->region == region) nodes.push_back(name);
+    }
+    r.detail = fmt::format(
+        "not discovered ({}): its route tables are unknown{}",
+        error.awsCode.empty() ? error.message : error.awsCode,
+        nodes.empty() ? std::string()
+                      : fmt::format("; node {} left out of the scope", fmt::join(nodes, ", ")));
+    regions.push_back(std::move(r));
+  }
+}
+
 // A region whose calls ran out of time after being throttled was throttled
 // past its time, not stalled: the final error (the deadline) cannot say so,
 // the client's statistics can.
@@ -280,9 +310,9 @@ void refineReasons(const Context& context, std::vector<RegionLeftBehind>& region
 void logLeftBehind(std::string_view action, const std::vector<RegionLeftBehind>& regions) {
   for (const auto& r : regions) {
     spdlog::warn(
-        "{}: region {} left behind ({}): {}; tables {}; quickCheck repairs it when the "
-        "region answers",
-        action, r.region, r.reason, r.detail, fmt::join(r.tables, ", "));
+        "{}: region {} left behind ({}): {}{}; quickCheck repairs it when the region answers",
+        action, r.region, r.reason, r.detail,
+        r.tables.empty() ? std::string() : fmt::format("; tables {}", fmt::join(r.tables, ", ")));
   }
 }
 
@@ -471,6 +501,7 @@ ActionOutcome restore(Context& context) {
   }
   auto out = outcome(kAction, Verdict::kOk, "restore done: " + summary);
   out.regionsLeftBehind = leftBehind(*report);
+  addUndiscovered(config, scope->topology, out.regionsLeftBehind);
   if (!report->allRight()) spdlog::warn("restore: remote routes left to repair: {}", summary);
   refineReasons(context, out.regionsLeftBehind);
   logLeftBehind("restore", out.regionsLeftBehind);
@@ -594,6 +625,7 @@ ActionOutcome quickCheck(Context& context, const CheckOptions& checkOptions) {
   out.home = home;
   if (report->health == engine::Health::kHealthy) {
     out.regionsLeftBehind = leftBehind(topology, *report);
+    addUndiscovered(config, topology, out.regionsLeftBehind);
     refineReasons(context, out.regionsLeftBehind);
     logLeftBehind("quickCheck", out.regionsLeftBehind);
   }
@@ -673,6 +705,7 @@ ActionOutcome recover(Context& context) {
   }
   auto out = outcome(kAction, Verdict::kOk, "recover done: " + summary);
   out.regionsLeftBehind = leftBehind(report);
+  addUndiscovered(config, scope->topology, out.regionsLeftBehind);
   refineReasons(context, out.regionsLeftBehind);
   logLeftBehind("recover", out.regionsLeftBehind);
   return out;

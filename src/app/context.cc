@@ -113,11 +113,6 @@ std::optional<model::Topology> Context::storedTopology() const {
   return stored->topology;
 }
 
-bool Context::hasStoredTopology() const {
-  auto stored = storedScope();
-  return stored && stored->complete;
-}
-
 bool Context::storedTopologyFresh() const {
   auto stored = storedScope();
   return stored && stored->complete && stored->fresh;
@@ -136,7 +131,6 @@ void Context::confirmStoredTopology() {
 
 void Context::invalidateTopology() {
   topology_.reset();
-  topologyFromCache_ = false;
   // The stored scope stays (its managed set is durable): it only stops
   // standing in for discovery.
   auto stored = storedScope();
@@ -153,7 +147,6 @@ Result<model::Topology> Context::topology(const engine::Deadline& deadline, bool
   if (allowCache && stored && stored->complete && stored->fresh) {
     spdlog::debug("topology from the scope store");
     topology_ = stored->topology;
-    topologyFromCache_ = true;
     return *topology_;
   }
   engine::DiscoveryOptions options;
@@ -161,18 +154,24 @@ Result<model::Topology> Context::topology(const engine::Deadline& deadline, bool
     options.stored = &stored->topology;
     options.storedComplete = stored->complete;
   }
+  // The acting node's region is the only one discovery cannot do without;
+  // a reporting command run with --node (`discover` on the standby during
+  // an outage) is told it too, which costs no lookup.
+  if (!node_ && !nodeFlag_.empty()) (void)localNode();
   if (node_) {
     if (const auto* node = config_.findNode(node_->name)) options.homeRegion = node->region;
   }
-  options.remoteDeadline = deadline.within(std::chrono::seconds(config_.aws.remoteWaitS));
+  // Per round, not for the whole discovery: a client region reached through
+  // a peering after another region stalled for remote_wait_s is still read.
+  options.remoteWait = std::chrono::seconds(config_.aws.remoteWaitS);
   auto topology = engine::discover(config_, factory_, deadline, options);
   if (!topology) return std::unexpected(topology.error());
   topology_ = std::move(*topology);
-  topologyFromCache_ = false;
   // A region that could not be read is in the result as the store knew it;
-  // with only an older store's table list to go on it is missing, and saving
-  // would forget that list.
-  const bool partial = !topology_->staleRegions.empty() && stored && !stored->complete;
+  // with no complete store it is missing (and so may be a node): saving that
+  // would make a later action trust a scope without it, or forget an older
+  // store's table list.
+  const bool partial = !topology_->staleRegions.empty() && !(stored && stored->complete);
   if (store_ && !partial) {
     store_->save(*topology_);
     auto saved = std::make_shared<const StoredScope>(StoredScope{*topology_, true, true});

@@ -88,9 +88,6 @@ class Context {
   bool storedTopologyFresh() const;
   // A check of the stored scope found it unchanged: it is fresh again.
   void confirmStoredTopology();
-  bool hasStoredTopology() const;
-  // True when the last topology() came from the store.
-  bool topologyFromCache() const { return topologyFromCache_; }
   // Forgets the in-memory topology and stops the stored one standing in for
   // discovery (a stored table may be gone); the stored managed set stays.
   void invalidateTopology();
@@ -118,7 +115,6 @@ class Context {
   mutable std::shared_ptr<const StoredScope> stored_;
   std::optional<NodeIdentity> node_;
   std::optional<model::Topology> topology_;
-  bool topologyFromCache_ = false;
 };
 
 // What a front end knows before the configuration is read.

@@ -202,9 +202,9 @@ int cmdStatus(const GlobalOptions& g) {
   metrics.setRoutes(routeCounts(*report));
   const int rc = report->consistent() ? kExitOk : kExitFailed;
   if (g.json) {
-    printJsonDocument(statusJson(*report), rc);
+    printJsonDocument(statusJson(*report, topology->staleRegions), rc);
   } else {
-    std::cout << statusText(*report, stdoutWantsColour());
+    std::cout << statusText(*report, stdoutWantsColour(), topology->staleRegions);
   }
   return metrics.exit(rc);
 }

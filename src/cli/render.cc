@@ -256,7 +256,28 @@ std::string statusFixCommand(const engine::StatusReport& report) {
   return fmt::format("tgwark apply --active {}", reference);
 }
 
-std::string statusText(const engine::StatusReport& report, bool colour) {
+namespace {
+json staleJson(const std::map<std::string, std::string>& staleRegions) {
+  json stale = json::object();
+  for (const auto& [region, why] : staleRegions) stale[region] = why;
+  return stale;
+}
+
+// Said under the table whatever the verdict: a region that could not be read
+// is why some tables are unknown, or absent (no stored scope to stand in).
+std::string staleRegionsText(const std::map<std::string, std::string>& staleRegions) {
+  std::string out;
+  for (const auto& [region, why] : staleRegions) {
+    out += fmt::format(
+        "region {} could not be read (its tables are its last known scope, or missing): {}\n",
+        region, escapeForLog(why));
+  }
+  return out;
+}
+}  // namespace
+
+std::string statusText(const engine::StatusReport& report, bool colour,
+                       const std::map<std::string, std::string>& staleRegions) {
   const std::string reference = majorityNode(report);
   Table t({"REGION", "KIND", "TABLE", "TARGET", "STATE", "SERVES", "PROBLEM"});
   std::vector<std::string> odd;
@@ -282,7 +303,7 @@ std::string statusText(const engine::StatusReport& report, bool colour) {
                       reference.empty() ? std::string() : fmt::format(", not {}", reference)));
     }
   }
-  std::string out = t.render(colour);
+  std::string out = t.render(colour) + staleRegionsText(staleRegions);
   if (report.consistent()) {
     out += fmt::format("every route serves {}\n", report.servedNode);
     return out;
@@ -309,7 +330,8 @@ std::string statusText(const engine::StatusReport& report, bool colour) {
   return out;
 }
 
-json statusJson(const engine::StatusReport& report) {
+json statusJson(const engine::StatusReport& report,
+                const std::map<std::string, std::string>& staleRegions) {
   const std::string reference = majorityNode(report);
   json routes = json::array();
   for (const auto& r : report.routes) {
@@ -329,7 +351,8 @@ json statusJson(const engine::StatusReport& report) {
               {"consistent", report.consistent()},  // the name before `ok`; kept
               {"fix_command", statusFixCommand(report)},
               {"calls", callsJson(report.calls)},
-              {"routes", routes}};
+              {"routes", routes},
+              {"stale_regions", staleJson(staleRegions)}};
 }
 
 std::string verifyText(const engine::VerifyReport& report, bool colour) {
@@ -441,6 +464,12 @@ std::string topologyToml(const model::Topology& topology) {
                        n.tgwId.empty() ? std::string("(no transit gateway: single VPC)")
                                        : fmt::format("via {} ({})", n.tgwId, n.vpcAttachmentId));
   }
+  for (const auto& name : topology.unplacedNodes) {
+    out += fmt::format(
+        "#   {}: left out (its region could not be read, and no stored scope "
+        "places it)\n",
+        name);
+  }
   return out;
 }
 
@@ -474,8 +503,7 @@ json topologyJson(const model::Topology& topology) {
     tgwTables.push_back(withOrigin(
         json{{"id", id}, {"region", t.region}, {"tgw", t.tgwId}, {"managed", t.managed}}, id));
   }
-  json stale = json::object();
-  for (const auto& [region, why] : topology.staleRegions) stale[region] = why;
+  const json stale = staleJson(topology.staleRegions);
   json nodes = json::array();
   for (const auto& n : topology.nodes) {
     nodes.push_back(json{{"name", n.name},

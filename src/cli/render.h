@@ -3,6 +3,7 @@
 // shows, say, an apply report shows it the same way.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -50,8 +51,12 @@ nlohmann::json planJson(const plan::Plan& plan);
 std::string applyText(const engine::ApplyReport& report, bool colour);
 nlohmann::json applyJson(const engine::ApplyReport& report);
 
-std::string statusText(const engine::StatusReport& report, bool colour);
-nlohmann::json statusJson(const engine::StatusReport& report);
+// `staleRegions`: the regions discovery could not read (Topology::staleRegions),
+// whose tables are their last known state or missing from the report.
+std::string statusText(const engine::StatusReport& report, bool colour,
+                       const std::map<std::string, std::string>& staleRegions = {});
+nlohmann::json statusJson(const engine::StatusReport& report,
+                          const std::map<std::string, std::string>& staleRegions = {});
 
 std::string verifyText(const engine::VerifyReport& report, bool colour);
 nlohmann::json verifyJson(const engine::VerifyReport& report);

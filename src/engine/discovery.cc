@@ -4,6 +4,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <ranges>
 #include <set>
 #include <utility>
 
@@ -184,6 +185,9 @@ class Discoverer {
   // error, in region order so messages are deterministic, fails discovery.
   template <class T, class Fn>
   Result<std::map<std::string, T>> perRegion(const std::vector<std::string>& regions, Fn fn) {
+    // Each round's remote wait starts with the round: a region first met
+    // late in the walk (a client region behind a peering) still gets it.
+    if (options_.remoteWait) roundRemote_ = deadline_.within(*options_.remoteWait);
     std::vector<std::string> live;
     for (const auto& r : regions)
       if (!failed_.contains(r)) live.push_back(r);
@@ -205,22 +209,37 @@ class Discoverer {
     }
     return out;
   }
-  // A region discovery cannot do without: the acting node's; every other
-  // region holding a node too when no complete stored scope can place that
-  // node (or when not told which node acts). Such a region gets the whole
-  // deadline: giving up on it early would fail the action, not speed it up.
+  // A region discovery cannot do without: the acting node's only, when told
+  // which node acts (another node's region that cannot be read contributes
+  // the store's last known state, or nothing: that node is then left
+  // unplaced, and the acting node's routes need nothing of it); every region
+  // holding a node otherwise. Such a region gets the whole deadline: giving
+  // up on it early would fail the action, not speed it up.
   bool needed(const std::string& region) const {
-    if (!options_.homeRegion.empty()) {
-      if (region == options_.homeRegion) return true;
-      if (canFallBack()) return false;
-    }
+    if (!options_.homeRegion.empty()) return region == options_.homeRegion;
     return std::any_of(config_.nodes.begin(), config_.nodes.end(),
                        [&](const model::NodeConfig& n) { return n.region == region; });
   }
   bool canFallBack() const { return options_.stored && options_.storedComplete; }
-  // The calls to a region that is not needed end at the remote deadline.
-  const Deadline& deadlineFor(const std::string& region) const {
-    return needed(region) || !options_.remoteDeadline ? deadline_ : *options_.remoteDeadline;
+  // Leaves a node out of the topology, out loud: its region cannot be read
+  // and nothing stored places it. The acting node's routes do not depend on
+  // it (its VPC, its TGW and their tables are all in that region).
+  void unplace(const std::string& node, const std::string& region, const std::string& why) {
+    spdlog::warn(
+        "discovery: node '{}' is left out: its region {} cannot be read and {}; the other "
+        "nodes' routes do not need it, and its region's tables are left for quickCheck to put "
+        "right when it answers",
+        node, region, why);
+    topo_.unplacedNodes.push_back(node);
+  }
+  // The calls to a region that is not needed end at the remote deadline and
+  // at this round's remote wait, whichever comes first.
+  Deadline deadlineFor(const std::string& region) const {
+    if (needed(region)) return deadline_;
+    Deadline out = options_.remoteDeadline ? *options_.remoteDeadline : deadline_;
+    if (roundRemote_ && roundRemote_->at && (!out.at || *roundRemote_->at < *out.at))
+      out = *roundRemote_;
+    return out;
   }
   bool storedManaged(const std::string& id) const {
     return options_.stored && options_.stored->origins.contains(id);
@@ -273,6 +292,7 @@ class Discoverer {
   std::once_flag eniWarning_, vpcWarning_, attachmentWarning_, singleVpcWarning_, tgwTableWarning_;
   std::mutex mu_;
   std::map<std::string, Error> failed_;  // regions given up on -> why
+  std::optional<Deadline> roundRemote_;  // set before each round's parallel calls, then read-only
   bool vpcsDenied_ = false;              // set under mu_ inside parallelFor, read after it joins
 
   // VPC attachments by `filterName` (vpc-id or transit-gateway-id) in the
@@ -673,6 +693,21 @@ Result<void> Discoverer::resolveVpcTgws() {
 
 Result<void> Discoverer::checkPreflight() const {
   auto problems = topologyProblems(config_, topo_);
+  if (!failed_.empty() && !canFallBack()) {
+    // A listed table not found may live in a region that cannot be read: it
+    // is left out for now, as that region's other tables are, rather than
+    // failing the action for every other region.
+    const auto listed = listedTableProblems(config_, topo_);
+    std::erase_if(problems, [&](const PreflightProblem& p) {
+      if (std::none_of(listed.begin(), listed.end(), [&](const PreflightProblem& l) {
+            return l.check == p.check && l.message == p.message;
+          }))
+        return false;
+      spdlog::warn("discovery: {} is left out for now: {} (a region cannot be read: {})", p.check,
+                   p.message, fmt::join(std::views::keys(failed_), ", "));
+      return true;
+    });
+  }
   if (problems.empty()) return {};
   if (!failed_.empty() && !canFallBack()) {
     // A region that could not be read, with nothing to stand in for it, is
@@ -934,6 +969,7 @@ void Discoverer::managedSet() {
 Result<void> Discoverer::overlayStale() {
   for (const auto& [region, error] : failed_) {
     topo_.staleRegions[region] = error.describe();
+    topo_.staleRegionErrors.insert_or_assign(region, error);
     auto erase = [&](auto& map) {
       std::erase_if(map, [&](const auto& kv) { return kv.second.region == region; });
     };
@@ -967,20 +1003,20 @@ Result<void> Discoverer::overlayStale() {
       }
     }
   }
-  // Every node's VPC must be known, fresh or stored.
-  for (const auto& node : topo_.nodes) {
-    if (!topo_.vpcs.contains(node.vpcId)) {
-      auto it = failed_.find(node.region);
-      if (it == failed_.end()) {
-        topo_.vpcs[node.vpcId] = model::VpcInfo{node.vpcId, node.region, {}, ""};
-        continue;
-      }
-      return std::unexpected(withContext(
-          it->second, fmt::format("discovery: node '{}' region {} cannot be read and no stored "
-                                  "scope knows its VPC",
-                                  node.name, node.region)));
+  // Every node's VPC must be known, fresh or stored. A node in a region given
+  // up on whose VPC the store does not know (a store edited or cut short) is
+  // left unplaced, as one the store knows nothing of.
+  std::erase_if(topo_.nodes, [&](const model::NodeInfo& node) {
+    if (topo_.vpcs.contains(node.vpcId)) return false;
+    if (!failed_.contains(node.region)) {
+      topo_.vpcs[node.vpcId] = model::VpcInfo{node.vpcId, node.region, {}, ""};
+      return false;
     }
-  }
+    unplace(
+        node.name, node.region,
+        fmt::format("no stored scope knows its VPC {} or that VPC's transit gateway", node.vpcId));
+    return true;
+  });
   return {};
 }
 
@@ -1015,17 +1051,15 @@ Result<model::Topology> Discoverer::run() {
   for (const auto& node : config_.nodes) {
     auto eni = topo_.enis.find(node.eni);
     if (eni == topo_.enis.end()) {
-      auto failed = failed_.find(node.region);
-      if (failed == failed_.end()) {
+      if (!failed_.contains(node.region)) {
         return makeError(
             ErrorCategory::kInternal,
             fmt::format("discovery: ENI {} of node '{}' was not read", node.eni, node.name));
       }
-      return std::unexpected(withContext(
-          failed->second,
-          fmt::format("discovery: node '{}' region {} cannot be read and no stored scope "
-                      "knows its ENI {}",
-                      node.name, node.region, node.eni)));
+      // Only a region that is not needed is given up on: this is not the
+      // acting node.
+      unplace(node.name, node.region, "no stored scope knows its ENI " + node.eni);
+      continue;
     }
     topo_.nodes.push_back(
         model::NodeInfo{node.name, node.region, node.eni, eni->second.vpcId, "", ""});

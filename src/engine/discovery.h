@@ -18,6 +18,7 @@
 // the caller asks to run them itself.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -43,6 +44,11 @@ struct DiscoveryOptions {
   // Bounds the calls to every other region (nullopt: the whole deadline), so
   // a stalled remote region costs at most this.
   std::optional<Deadline> remoteDeadline;
+  // Bounds each round of calls to every other region, from the round's start
+  // (nullopt: no such bound). Unlike remoteDeadline, a region first reached
+  // in a later round (a client region found through a peering, after another
+  // region stalled) still gets the whole wait.
+  std::optional<std::chrono::milliseconds> remoteWait;
 };
 
 Result<model::Topology> discover(const model::Config& config, const Ec2Factory& factory,

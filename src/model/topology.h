@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/error.h"
 #include "model/net.h"
 
 namespace tgwark::model {
@@ -135,6 +136,13 @@ struct Topology {
   // Regions that could not be read when this topology was discovered: their
   // part of it is the stored scope's last known state (or missing), by region.
   std::map<std::string, std::string> staleRegions;
+  // The errors behind staleRegions, for a caller that says what kind of
+  // outage each was (down, stalled, denied, throttled).
+  std::map<std::string, Error> staleRegionErrors;
+  // Nodes discovery could not place (their region could not be read and no
+  // stored scope knew their ENI): left out of `nodes`. Another node's routes
+  // need nothing of them; their own tables are in that region anyway.
+  std::vector<std::string> unplacedNodes;
 
   const NodeInfo* findNode(std::string_view name) const;
   const NodeInfo* findNodeByEni(std::string_view eniId) const;

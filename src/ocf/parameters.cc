@@ -43,11 +43,14 @@ constexpr std::array kSpecs = {
   ParameterSpec{"routing_table", "string", "", false, "VPC route tables to manage",
     "VPC route table ids (rtb-...), separated by commas or spaces, as aws-vpc-move-ip's "
     "routing_table. Listing VPC tables replaces their discovery; the Transit Gateway route "
-    "tables in scope are still discovered unless tgw_routing_table lists them. TOML key: "
-    "vpc_route_tables."},
+    "tables in scope are still discovered unless tgw_routing_table lists them (or is none). "
+    "none: no VPC route table is managed (only tagged ones). TOML key: vpc_route_tables."},
   ParameterSpec{"tgw_routing_table", "string", "", false, "Transit Gateway route tables to manage",
     "Transit Gateway route table ids (tgw-rtb-...), separated by commas or spaces. Leave unset "
-    "for a single VPC without a Transit Gateway. TOML key: tgw_route_tables."},
+    "to discover them (nothing to do for a single VPC without a Transit Gateway). none: no "
+    "Transit Gateway route table is managed (only tagged ones), e.g. beside routing_table for "
+    "a VPC whose Transit Gateway tgwark must not touch. TOML key: tgw_route_tables (none is "
+    "tgw_route_tables = [])."},
   ParameterSpec{"scope_tag", "string", "", false, "tag of route tables to manage",
     "key=value (or key alone: any value): VPC route tables (in VPCs in scope) and Transit "
     "Gateway route tables carrying this tag are managed whether or not they hold the VIP route "
@@ -267,11 +270,22 @@ Result<ConfigParameters> readConfigParameters(const EnvLookup& env) {
   }
   out.definesConfig = out.hasVip || out.hasNodes;
 
-  for (auto [name, key] :
-       {std::pair{"routing_table", "vpc_route_tables"},
-        std::pair{"tgw_routing_table", "tgw_route_tables"}, std::pair{"regions", "regions"}}) {
-    if (std::string value = get(name); !value.empty()) add(name, {key}, splitList(value));
+  // A table list of `none` is the explicitly empty list (`= []` in the file):
+  // that kind of table is not managed at all, rather than discovered.
+  for (auto [name, key] : {std::pair{"routing_table", "vpc_route_tables"},
+                           std::pair{"tgw_routing_table", "tgw_route_tables"}}) {
+    std::string value = get(name);
+    if (value.empty()) continue;
+    auto list = splitList(value);
+    const bool none = std::find(list.begin(), list.end(), "none") != list.end();
+    if (none && list.size() > 1) {
+      return std::unexpected(
+          malformed(name, value, "none stands alone (no table of this kind is managed)"));
+    }
+    add(name, {key}, none ? std::vector<std::string>{} : std::move(list));
   }
+  if (std::string value = get("regions"); !value.empty())
+    add("regions", {"regions"}, splitList(value));
   if (std::string value = get("scope_tag"); !value.empty()) add("scope_tag", {"scope_tag"}, value);
   if (std::string value = get("vpc_transit_gateway"); !value.empty()) {
     auto pairs = parsePairs("vpc_transit_gateway", value, "VPC=TGW");

@@ -441,10 +441,51 @@ TEST_F(RegionDownTest, AFailedPreflightWritesNothingEvenInParallelWithTheReads) 
   EXPECT_EQ(cloud_->routeTarget(kRtbB1, kVip), kEniB);
 }
 
-TEST_F(RegionDownTest, WithoutAStoredScopeRestoreCannotTellWhatToChange) {
+// No store yet (a first run): node-a's region down leaves node-a out of the
+// scope. node-b's routes need nothing of it, so restore and recover make the
+// home routes right, name the region left behind, and keep no partial scope.
+TEST_F(RegionDownTest, WithoutAStoredScopeTheOtherNodesRegionIsLeftBehind) {
   regionDown("us-east-1");
-  auto context = withStore("node-b");
-  auto outcome = restore(*context);
+  auto outcome = restore(*withStore("node-b"));
+  EXPECT_EQ(outcome.verdict, Verdict::kOk) << outcome.message;
+  EXPECT_EQ(cloud_->routeTarget(kRtbB1, kVip), kEniB);
+  EXPECT_EQ(cloud_->routeTarget(kTgwRtbB, kVip), kAttB);
+  EXPECT_EQ(cloud_->routeTarget(kRtbA1, kVip), kEniA) << "the region that is down is untouched";
+  EXPECT_EQ(cloud_->writeCount("us-east-1"), 0);
+  ASSERT_EQ(outcome.regionsLeftBehind.size(), 1u);
+  const auto& behind = outcome.regionsLeftBehind.front();
+  EXPECT_EQ(behind.region, "us-east-1");
+  EXPECT_EQ(behind.reason, "down");
+  EXPECT_TRUE(behind.tables.empty()) << "never discovered";
+  EXPECT_THAT(behind.detail, HasSubstr("node node-a left out"));
+  EXPECT_FALSE(std::filesystem::exists(storeDir_) && !std::filesystem::is_empty(storeDir_))
+      << "a scope without a region is not stored";
+
+  cloud_->setRouteState(kRtbB1, kVip, "blackhole");
+  auto recovered = recover(*withStore("node-b"));
+  EXPECT_EQ(recovered.verdict, Verdict::kOk) << recovered.message;
+  EXPECT_EQ(cloud_->routeTarget(kRtbB1, kVip), kEniB);
+  ASSERT_EQ(recovered.regionsLeftBehind.size(), 1u);
+  EXPECT_EQ(recovered.regionsLeftBehind.front().region, "us-east-1");
+
+  auto checked = quickCheck(*withStore("node-b"));
+  EXPECT_EQ(checked.verdict, Verdict::kOk) << checked.message;
+  ASSERT_EQ(checked.regionsLeftBehind.size(), 1u);
+  EXPECT_EQ(checked.regionsLeftBehind.front().region, "us-east-1");
+
+  // The region back: one quickCheck discovers it and repairs it.
+  cloud_->setInterceptor(nullptr);
+  auto repaired = quickCheck(*withStore("node-b"));
+  EXPECT_EQ(repaired.verdict, Verdict::kOk) << repaired.message;
+  EXPECT_TRUE(repaired.regionsLeftBehind.empty());
+  EXPECT_EQ(cloud_->routeTarget(kRtbA1, kVip), kTgwE);
+  EXPECT_EQ(cloud_->routeTarget(kTgwRtbE, kVip), kPeerEB);
+}
+
+// The acting node's own region down with no store: nothing is written.
+TEST_F(RegionDownTest, WithoutAStoredScopeTheHomeRegionDownWritesNothing) {
+  regionDown("us-west-2");
+  auto outcome = restore(*withStore("node-b"));
   EXPECT_EQ(outcome.verdict, Verdict::kFailed) << outcome.message;
   EXPECT_EQ(cloud_->writeCount(), 0);
 }

@@ -106,6 +106,33 @@ class OcfParams(SimTestCase):
                                        OCF_RESKEY_CRM_meta_timeout="4000"))
         self.assertNotEqual(r.rc, OCF_SUCCESS, str(r))
 
+    def test_tgw_routing_table_none_keeps_tgwark_off_the_transit_gateways(self):
+        # aws-vpc-move-ip's routing_table alone, on VPCs attached to a TGW: the
+        # TGW tables would be discovered and written; none opts out of them.
+        expected = harness.expected_vip_targets(self.topology, "node-b")
+        vpc_tables = sorted(t for t, route in self.sim.vip_routes().items()
+                            if route[1] == "vpc" and t in expected)
+        tgw_before = {t: route for t, route in self.sim.vip_routes().items() if route[1] == "tgw"}
+        self.assertTrue(vpc_tables)
+        self.assertTrue(tgw_before)
+        params = dict(self.params(), routing_table=",".join(vpc_tables), tgw_routing_table="none")
+        before = self.sim.writes()
+        self.assertRc(self.ocf("start", self.env("node-b", params=params)), OCF_SUCCESS)
+        routes = self.sim.vip_routes()
+        for table in vpc_tables:
+            self.assertEqual(routes[table][2], expected[table], table)
+        for table, route in tgw_before.items():
+            self.assertEqual(routes[table], route, table)
+        self.assertFalse([a for a in harness.diff_counts(self.sim.writes(), before)
+                          if "TransitGateway" in a])
+        self.assertRc(self.ocf("monitor", self.env("node-b", interval=120000, params=params)),
+                      OCF_SUCCESS)
+        # none among ids is malformed.
+        bad = dict(params, tgw_routing_table="none," + "tgw-rtb-0123456789abcdef0")
+        r = self.ocf("validate-all", self.env("node-b", params=bad))
+        self.assertRc(r, OCF_ERR_ARGS)
+        self.assertIn("none stands alone", r.stderr)
+
     def test_parameter_errors_and_their_exit_codes(self):
         cases = [
             # malformed: OCF_ERR_ARGS

@@ -12,6 +12,7 @@ the state reads and a check of the stored scope. Deadlines are short
 (remote_wait_s = 1, restore_timeout_s = 6): the faults are permanent.
 """
 
+import glob
 import os
 import sys
 
@@ -223,6 +224,108 @@ class Regions(SimTestCase):
         self.assertRc(r, 0)
         self.assertAllServe("node-b")
         self.assertOnlyVipRoutesChanged(before)
+
+    # --- a cold store: nothing stored places the other node ---------------------------
+
+    def store_files(self, node):
+        return glob.glob(os.path.join(self.cluster.envs[node]["TGWARK_STATE_DIR"], "scope-*.json"))
+
+    def assertColdLeftBehind(self, doc, region, reason):
+        """The other node's region named, without its tables (never discovered)."""
+        behind = {r["region"]: r for r in doc["regions_left_behind"]}
+        self.assertEqual(set(behind), {region}, doc)
+        self.assertEqual(behind[region]["reason"], reason, doc)
+        self.assertIn("node-a left out", behind[region]["detail"], doc)
+
+    def assertOutsideServe(self, node, region):
+        """Every table outside `region` serves `node` (the client region included)."""
+        expected = harness.expected_vip_targets(self.topology, node)
+        actual = self.sim.vip_routes()
+        for table, target in expected.items():
+            if actual[table][0] != region:
+                self.assertEqual(actual[table][2:], (target, "active"), table)
+
+    def cold_outage(self, kind):
+        """node-b takes over from node-a with node-a's region failing as `kind`
+        and no scope store on node-b (a first run, or one forgotten): node-a
+        cannot be placed, node-b's routes everywhere else are made right."""
+        node, region = "node-b", "us-east-1"
+        self.assertRc(self.cluster.call("node-a", "restore"), 0)
+        harness.forget_scope(self.cluster.envs[node]["TGWARK_STATE_DIR"])
+        before = self.sim.state()
+        before_routes = self.sim.vip_routes()
+        self.sim.fault(dict(FAULTS[kind], region=region))
+
+        r, doc = self.json_action(node, "restore")
+        self.assertRc(r, 0)
+        self.assertOutsideServe(node, region)
+        self.assertRegionUntouched(region, before_routes)
+        self.assertColdLeftBehind(doc, region, kind)
+        self.assertIn("node 'node-a' is left out", r.stderr)
+        self.assertIn("region %s left behind (%s)" % (region, kind), r.stderr)
+        self.assertEqual(self.gauge(node, "restore"), 1)
+        # A scope without node-a's region is not kept: the next action
+        # discovers again rather than trust it.
+        self.assertEqual(self.store_files(node), [])
+
+        home_table = next(t for t, route in self.sim.vip_routes().items()
+                          if route[0] == REGION_OF[node] and route[1] == "vpc"
+                          and route[2] and route[2].startswith("eni-"))
+        self.sim.drift({"op": "set_route", "region": REGION_OF[node], "route_table": home_table,
+                        "destination": harness.VIP, "gateway_id": "igw-00000000000000000"})
+        r, doc = self.json_action(node, "recover")
+        self.assertRc(r, 0)
+        self.assertOutsideServe(node, region)
+        self.assertColdLeftBehind(doc, region, kind)
+
+        # discover on node-b (told which node it is) shows the scope it acts on.
+        d = harness.tgwark(["--node", node, "--json", "discover"], self.cluster.envs[node],
+                           self.config)
+        self.assertRc(d, 0)
+        ddoc = d.json()
+        self.assertIn(region, ddoc["stale_regions"])
+        self.assertEqual([n["name"] for n in ddoc["nodes"]], [node])
+        self.assertFalse([t for t in ddoc["vpc_route_tables"] + ddoc["tgw_route_tables"]
+                          if t["region"] == region])
+        d = harness.tgwark(["--node", node, "discover"], self.cluster.envs[node], self.config)
+        self.assertRc(d, 0)
+        self.assertIn("node-a: left out", d.stdout)
+
+        r, doc = self.json_action(node, "quickCheck")
+        self.assertRc(r, 0)
+        self.assertColdLeftBehind(doc, region, kind)
+        self.assertRegionUntouched(region, before_routes)
+        self.assertOnlyVipRoutesChanged(before)
+
+        # The region comes back: one quickCheck repairs it.
+        self.sim.clear_faults()
+        r, doc = self.json_action(node, "quickCheck")
+        self.assertRc(r, 0)
+        self.assertEqual(doc["regions_left_behind"], [])
+        self.assertEqual(self.gauge(node, "quickCheck"), 0)
+        self.assertAllServe(node)
+        self.assertOnlyVipRoutesChanged(before)
+
+    def test_cold_node_b_old_region_down(self):
+        self.cold_outage("down")
+
+    def test_cold_node_b_old_region_stalled(self):
+        self.cold_outage("stalled")
+
+    def test_cold_node_b_old_region_denied(self):
+        self.cold_outage("denied")
+
+    def test_cold_node_b_home_region_down_fails_and_changes_nothing(self):
+        self.assertRc(self.cluster.call("node-a", "restore"), 0)
+        harness.forget_scope(self.cluster.envs["node-b"]["TGWARK_STATE_DIR"])
+        before = self.sim.state()
+        writes = self.sim.writes()
+        self.sim.fault(dict(FAULTS["down"], region=REGION_OF["node-b"]))
+        self.assertRc(self.cluster.call("node-b", "restore"), 1)
+        self.assertRc(self.cluster.call("node-b", "recover"), 1)
+        self.sim.clear_faults()
+        self.assertEqual(self.sim.writes(), writes)
+        self.assertEqual(harness.json_diff(before, self.sim.state()), [])
 
     def home_down(self, node):
         self.prepare(node)

@@ -322,6 +322,16 @@ class Scope(SimTestCase):
         self.assertIn("region %s cannot be read" % CLIENT_REGION, r.stderr)
         for t in client:
             self.assertTrue(tables[t]["managed"], t)
+        # status says so too: the region's tables (as last known) are unknown.
+        status = self.tg("--json", "status")
+        self.assertRc(status, 1)
+        sdoc = status.json()
+        self.assertIn(CLIENT_REGION, sdoc["stale_regions"])
+        self.assertEqual({r["table"] for r in sdoc["routes"] if r["region"] == CLIENT_REGION},
+                         client)
+        self.assertTrue(all(r["problem"] == "unknown" for r in sdoc["routes"]
+                            if r["region"] == CLIENT_REGION), sdoc)
+        self.assertIn("region %s could not be read" % CLIENT_REGION, self.tg("status").stdout)
         before = self.sim.state()
         restore = self.tg("--node", "node-b", "restore")
         self.assertRc(restore, 0)
@@ -345,6 +355,13 @@ class Scope(SimTestCase):
         self.assertIn(CLIENT_REGION, doc["stale_regions"])
         self.assertIn("no stored scope", r.stderr)
         self.assertFalse([t for t, row in tables.items() if row["region"] == CLIENT_REGION])
+        # A scope without that region is not stored: a later action would
+        # trust it and never learn of the region's tables.
+        self.assertEqual(self.store_files(), [])
+        status = self.tg("--json", "status")
+        self.assertIn(CLIENT_REGION, status.json()["stale_regions"])
+        self.assertFalse([r for r in status.json()["routes"] if r["region"] == CLIENT_REGION])
+        self.assertIn("region %s could not be read" % CLIENT_REGION, self.tg("status").stdout)
         # validate does not pass over it (denied rather than down: a region
         # answering 503 would hold discovery for remote_wait_s).
         self.sim.clear_faults()

@@ -90,6 +90,43 @@ TEST(OcfParametersTest, ScopeTagIsTheTomlKey) {
   EXPECT_THAT(refused.error().message, HasSubstr("parameter scope_tag"));
 }
 
+// `none` is the explicitly empty list (`tgw_route_tables = []`): the opt-out a
+// routing_table user on a TGW-attached VPC needs to keep tgwark off its TGW.
+TEST(OcfParametersTest, NoneIsTheEmptyListThatManagesNoTableOfItsKind) {
+  auto config = configFrom({{"OCF_RESKEY_vip", "192.168.10.10"},
+                            {"OCF_RESKEY_nodes", kNodes},
+                            {"OCF_RESKEY_routing_table", "rtb-a0000001"},
+                            {"OCF_RESKEY_tgw_routing_table", "none"}});
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_THAT(config->vpcRouteTables, ElementsAre("rtb-a0000001"));
+  EXPECT_TRUE(config->tgwRouteTablesListed);
+  EXPECT_TRUE(config->tgwRouteTables.empty());
+
+  auto onlyTgw = configFrom({{"OCF_RESKEY_vip", "192.168.10.10"},
+                             {"OCF_RESKEY_nodes", kNodes},
+                             {"OCF_RESKEY_routing_table", " none "},
+                             {"OCF_RESKEY_tgw_routing_table", "tgw-rtb-e0000001"}});
+  ASSERT_TRUE(onlyTgw) << onlyTgw.error().message;
+  EXPECT_TRUE(onlyTgw->vpcRouteTablesListed);
+  EXPECT_TRUE(onlyTgw->vpcRouteTables.empty());
+  EXPECT_THAT(onlyTgw->tgwRouteTables, ElementsAre("tgw-rtb-e0000001"));
+
+  // Unset still means discovered: not the same as none.
+  auto unset = configFrom({{"OCF_RESKEY_vip", "192.168.10.10"},
+                           {"OCF_RESKEY_nodes", kNodes},
+                           {"OCF_RESKEY_routing_table", "rtb-a0000001"}});
+  ASSERT_TRUE(unset) << unset.error().message;
+  EXPECT_FALSE(unset->tgwRouteTablesListed);
+
+  // none among table ids is a mistake, not a table id.
+  auto mixed =
+      readConfigParameters(envOf({{"OCF_RESKEY_tgw_routing_table", "none,tgw-rtb-e0000001"}}));
+  ASSERT_FALSE(mixed);
+  EXPECT_EQ(mixed.error().category, ErrorCategory::kInvalid);
+  EXPECT_THAT(mixed.error().message, StartsWith("parameter tgw_routing_table="));
+  EXPECT_THAT(mixed.error().message, HasSubstr("none stands alone"));
+}
+
 TEST(OcfParametersTest, IpIsAnAliasOfVipAndTheRegionParameterFillsNodesWithoutOne) {
   auto config = configFrom({{"OCF_RESKEY_ip", "192.168.10.11"},
                             {"OCF_RESKEY_region", "eu-west-1"},
