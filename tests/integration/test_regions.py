@@ -230,12 +230,12 @@ class Regions(SimTestCase):
     def store_files(self, node):
         return glob.glob(os.path.join(self.cluster.envs[node]["TGWARK_STATE_DIR"], "scope-*.json"))
 
-    def assertColdLeftBehind(self, doc, region, reason):
+    def assertColdLeftBehind(self, doc, region, reason, left_out):
         """The other node's region named, without its tables (never discovered)."""
         behind = {r["region"]: r for r in doc["regions_left_behind"]}
         self.assertEqual(set(behind), {region}, doc)
         self.assertEqual(behind[region]["reason"], reason, doc)
-        self.assertIn("node-a left out", behind[region]["detail"], doc)
+        self.assertIn("%s left out" % left_out, behind[region]["detail"], doc)
 
     def assertOutsideServe(self, node, region):
         """Every table outside `region` serves `node` (the client region included)."""
@@ -245,12 +245,14 @@ class Regions(SimTestCase):
             if actual[table][0] != region:
                 self.assertEqual(actual[table][2:], (target, "active"), table)
 
-    def cold_outage(self, kind):
-        """node-b takes over from node-a with node-a's region failing as `kind`
-        and no scope store on node-b (a first run, or one forgotten): node-a
-        cannot be placed, node-b's routes everywhere else are made right."""
-        node, region = "node-b", "us-east-1"
-        self.assertRc(self.cluster.call("node-a", "restore"), 0)
+    def cold_outage(self, kind, node="node-b"):
+        """`node` takes over from the other node with that node's region failing
+        as `kind` and no scope store on `node` (a first run, or one forgotten):
+        the other node cannot be placed, `node`'s routes everywhere else are
+        made right."""
+        other = OTHER[node]
+        region = REGION_OF[other]
+        self.assertRc(self.cluster.call(other, "restore"), 0)
         harness.forget_scope(self.cluster.envs[node]["TGWARK_STATE_DIR"])
         before = self.sim.state()
         before_routes = self.sim.vip_routes()
@@ -260,8 +262,8 @@ class Regions(SimTestCase):
         self.assertRc(r, 0)
         self.assertOutsideServe(node, region)
         self.assertRegionUntouched(region, before_routes)
-        self.assertColdLeftBehind(doc, region, kind)
-        self.assertIn("node 'node-a' is left out", r.stderr)
+        self.assertColdLeftBehind(doc, region, kind, other)
+        self.assertIn("node '%s' is left out" % other, r.stderr)
         self.assertIn("region %s left behind (%s)" % (region, kind), r.stderr)
         self.assertEqual(self.gauge(node, "restore"), 1)
         # A scope without node-a's region is not kept: the next action
@@ -276,7 +278,7 @@ class Regions(SimTestCase):
         r, doc = self.json_action(node, "recover")
         self.assertRc(r, 0)
         self.assertOutsideServe(node, region)
-        self.assertColdLeftBehind(doc, region, kind)
+        self.assertColdLeftBehind(doc, region, kind, other)
 
         # discover on node-b (told which node it is) shows the scope it acts on.
         d = harness.tgwark(["--node", node, "--json", "discover"], self.cluster.envs[node],
@@ -289,11 +291,11 @@ class Regions(SimTestCase):
                           if t["region"] == region])
         d = harness.tgwark(["--node", node, "discover"], self.cluster.envs[node], self.config)
         self.assertRc(d, 0)
-        self.assertIn("node-a: left out", d.stdout)
+        self.assertIn("%s: left out" % other, d.stdout)
 
         r, doc = self.json_action(node, "quickCheck")
         self.assertRc(r, 0)
-        self.assertColdLeftBehind(doc, region, kind)
+        self.assertColdLeftBehind(doc, region, kind, other)
         self.assertRegionUntouched(region, before_routes)
         self.assertOnlyVipRoutesChanged(before)
 
@@ -314,6 +316,15 @@ class Regions(SimTestCase):
 
     def test_cold_node_b_old_region_denied(self):
         self.cold_outage("denied")
+
+    def test_cold_node_b_old_region_throttled_to_death(self):
+        self.cold_outage("throttled")
+
+    def test_cold_node_a_old_region_stalled(self):
+        self.cold_outage("stalled", node="node-a")
+
+    def test_cold_node_a_old_region_throttled_to_death(self):
+        self.cold_outage("throttled", node="node-a")
 
     def test_cold_node_b_home_region_down_fails_and_changes_nothing(self):
         self.assertRc(self.cluster.call("node-a", "restore"), 0)
