@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/parallel.h"
+#include "engine/tgw_attachments.h"
 
 namespace tgwark::engine {
 namespace {
@@ -17,18 +18,9 @@ using StrSet = std::set<std::string>;
 
 constexpr std::size_t kBatch = 100;  // filter values per call, as discovery uses
 
-bool goneState(const std::string& state) {
-  return state == "deleted" || state == "deleting" || state == "failed" || state == "failing" ||
-         state == "rejected" || state == "rejecting";
-}
-
 // Only attachments that carry traffic decide the route rules.
 bool usable(const std::string& state) {
   return state == "available" || state == "modifying";
-}
-
-bool isPeeringType(const std::string& type) {
-  return type == "peering" || type == "tgw-peering";
 }
 
 // What the route rules depend on, per attachment side: kind, the VPC of a VPC
@@ -144,33 +136,8 @@ Result<std::vector<aws::TransitGatewayAttachment>> Checker::attachmentsFallback(
   TGWARK_RETURN_IF_ERROR(vpcs, "DescribeTransitGatewayVpcAttachments in " + region);
   TGWARK_RETURN_IF_ERROR(peers, "DescribeTransitGatewayPeeringAttachments in " + region);
   std::vector<aws::TransitGatewayAttachment> out;
-  for (const auto& v : *vpcs) {
-    aws::TransitGatewayAttachment a;
-    a.transitGatewayAttachmentId = v.transitGatewayAttachmentId;
-    a.transitGatewayId = v.transitGatewayId;
-    a.resourceType = "vpc";
-    a.resourceId = v.vpcId;
-    a.state = v.state;
-    out.push_back(std::move(a));
-  }
-  for (const auto& p : *peers) {
-    // One entry per side in this region: within one region the accepter's
-    // side has its own id, across regions both sides share one.
-    const std::string accepterId = p.accepterTransitGatewayAttachmentId.empty()
-                                       ? p.transitGatewayAttachmentId
-                                       : p.accepterTransitGatewayAttachmentId;
-    for (const auto& [tgw, id] :
-         {std::pair{p.requesterTgwInfo.transitGatewayId, p.transitGatewayAttachmentId},
-          std::pair{p.accepterTgwInfo.transitGatewayId, accepterId}}) {
-      if (!tgws.contains(tgw)) continue;
-      aws::TransitGatewayAttachment a;
-      a.transitGatewayAttachmentId = id;
-      a.transitGatewayId = tgw;
-      a.resourceType = "peering";
-      a.state = p.state;
-      out.push_back(std::move(a));
-    }
-  }
+  for (const auto& v : *vpcs) out.push_back(fromVpcAttachment(v));
+  addPeeringSides(*peers, tgws, out);
   return out;
 }
 
