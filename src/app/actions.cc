@@ -289,27 +289,48 @@ void logLeftBehind(std::string_view action, const std::vector<RegionLeftBehind>&
 // The stored scope, checked against AWS while an action's first pass acts on
 // it (engine/scope_check.h): what restore, recover and quickCheck start with
 // when this node has a store, so their first calls are the state reads.
+//
+// With `shareReads`, the check's DescribeRouteTables is the first pass's own
+// state read (sharedVpcRead(), to be handed to that read): each region's
+// tables are read and parsed once.
 class ScopeVerification {
  public:
   ScopeVerification(Context& context, const model::Topology& stored, const std::string& node,
-                    const engine::Deadline& deadline) {
+                    const engine::Deadline& deadline, bool shareReads) {
     engine::ScopeCheckOptions options;
     if (const auto* n = context.config().findNode(node)) options.homeRegion = n->region;
     options.remoteDeadline =
         deadline.within(std::chrono::seconds(context.config().aws.remoteWaitS));
+    if (shareReads) options.sharedVpcRead = engine::sharedVpcReadFor(context.config(), stored);
+    shared_ = options.sharedVpcRead;
     thread_ = std::jthread([&context, &stored, deadline, options, this] {
       report_ = engine::checkScope(context.config(), stored, context.factory(), deadline, options);
       // Unchanged everywhere: the store is confirmed for the next quickChecks.
       if (report_.complete() && !report_.changed()) context.confirmStoredTopology();
     });
   }
-  // Waits for the check.
+  ScopeVerification(const ScopeVerification&) = delete;
+  ScopeVerification& operator=(const ScopeVerification&) = delete;
+  // A region the first pass did not read after all is read by the check
+  // itself, so it is never left waiting.
+  ~ScopeVerification() { release(); }
+
+  // For the first pass's state read (null when there is nothing to share).
+  const std::shared_ptr<engine::SharedVpcRead>& sharedVpcRead() const { return shared_; }
+
+  // Waits for the check; the first pass's state read must be over.
   const engine::ScopeCheckReport& report() {
+    release();
     if (thread_.joinable()) thread_.join();
     return report_;
   }
 
  private:
+  void release() {
+    if (shared_) shared_->close();
+  }
+
+  std::shared_ptr<engine::SharedVpcRead> shared_;
   engine::ScopeCheckReport report_;
   std::jthread thread_;
 };
@@ -416,7 +437,7 @@ ActionOutcome restore(Context& context) {
   auto scope = firstScope(context, deadline);
   if (!scope) return outcomeFromError(kAction, scope.error(), "restore: discovery");
   std::optional<ScopeVerification> verification;
-  if (scope->fromStore) verification.emplace(context, scope->topology, node->name, deadline);
+  if (scope->fromStore) verification.emplace(context, scope->topology, node->name, deadline, true);
 
   // Pre-flight, in the same round as the state reads: the ENI exists, is in
   // the node's VPC (discovery checked), and forwards traffic for the VIP
@@ -438,8 +459,10 @@ ActionOutcome restore(Context& context) {
   auto gate = [&] { return judgePreflight(); };
 
   auto options = engine::applyOptionsFrom(config);
+  auto firstOptions = options;
+  if (verification) firstOptions.sharedVpcRead = verification->sharedVpcRead();
   auto report = engine::applyFor(config, scope->topology, node->name, context.factory(), deadline,
-                                 options, gate);
+                                 firstOptions, gate);
   preflight.join();
   if (!judgePreflight()) return *preflightFailed;
   if (verification &&
@@ -491,14 +514,18 @@ ActionOutcome quickCheck(Context& context, const CheckOptions& checkOptions) {
   // when it was last confirmed more than kTopologyCacheTtl ago, so in steady
   // state a check costs exactly its reads. A verdict of failure is still
   // never given on an unconfirmed scope (see below).
+  // A fresh store keeps its reads by table id: a read by VPC (what a check
+  // shares) would also return every unmanaged table of those VPCs.
   std::optional<ScopeVerification> verification;
   if (scope->fromStore && !context.storedTopologyFresh())
-    verification.emplace(context, scope->topology, node->name, deadline);
+    verification.emplace(context, scope->topology, node->name, deadline, true);
   engine::QuickCheckOptions options;
   options.repairRemote = checkOptions.repairRemote;
   options.apply = engine::applyOptionsFrom(config);
-  auto report =
-      engine::quickCheck(config, scope->topology, node->name, context.factory(), deadline, options);
+  auto firstOptions = options;
+  if (verification) firstOptions.apply.sharedVpcRead = verification->sharedVpcRead();
+  auto report = engine::quickCheck(config, scope->topology, node->name, context.factory(), deadline,
+                                   firstOptions);
   // A fresh store that was not checked is checked now when the first pass
   // found the home routes wrong (the verdict must not rest on an unchecked
   // scope), or when a repair met a missing target or table (evidence that
@@ -506,7 +533,7 @@ ActionOutcome quickCheck(Context& context, const CheckOptions& checkOptions) {
   if (scope->fromStore && !verification && report &&
       (report->health == engine::Health::kUnhealthy || metAMissingResource(*report))) {
     spdlog::info("quickCheck: checking the stored scope before judging");
-    verification.emplace(context, scope->topology, node->name, deadline);
+    verification.emplace(context, scope->topology, node->name, deadline, false);
   }
   if (scope->fromStore) {
     const bool good = report && report->health != engine::Health::kUnhealthy;
@@ -600,11 +627,13 @@ struct RecoverPass {
 };
 
 RecoverPass recoverPass(Context& context, const model::Topology& topology, const std::string& node,
-                        const engine::Deadline& deadline) {
+                        const engine::Deadline& deadline,
+                        std::shared_ptr<engine::SharedVpcRead> sharedVpcRead = nullptr) {
   constexpr Action kAction = Action::kRecover;
   const auto& config = context.config();
   RecoverPass out;
-  auto planned = engine::planFor(config, topology, node, context.factory(), deadline);
+  auto planned = engine::planFor(config, topology, node, context.factory(), deadline,
+                                 std::move(sharedVpcRead));
   if (!planned) {
     out.early = outcomeFromError(kAction, planned.error(), "recover");
     return out;
@@ -640,8 +669,9 @@ ActionOutcome recover(Context& context) {
   auto scope = firstScope(context, deadline);
   if (!scope) return outcomeFromError(kAction, scope.error(), "recover: discovery");
   std::optional<ScopeVerification> verification;
-  if (scope->fromStore) verification.emplace(context, scope->topology, node->name, deadline);
-  auto pass = recoverPass(context, scope->topology, node->name, deadline);
+  if (scope->fromStore) verification.emplace(context, scope->topology, node->name, deadline, true);
+  auto pass = recoverPass(context, scope->topology, node->name, deadline,
+                          verification ? verification->sharedVpcRead() : nullptr);
   if (verification && wantsSecondPass("recover", verification->report(), pass.good())) {
     if (auto fresh = rediscover(context, deadline, "recover")) {
       verification.reset();
