@@ -350,15 +350,15 @@ bool metAMissingResource(const engine::QuickCheckReport& report) {
 // The scope an action acts on first: the store's (any age), checked in
 // parallel; without one, a discovery as before.
 struct FirstScope {
-  model::Topology topology;
+  std::shared_ptr<const model::Topology> topology;  // never null
   bool fromStore = false;
 };
 
 Result<FirstScope> firstScope(Context& context, const engine::Deadline& deadline) {
-  if (auto stored = context.storedTopology()) return FirstScope{std::move(*stored), true};
+  if (auto stored = context.sharedStoredTopology()) return FirstScope{std::move(stored), true};
   auto discovered = context.topology(deadline);
   if (!discovered) return std::unexpected(discovered.error());
-  return FirstScope{std::move(*discovered), false};
+  return FirstScope{std::make_shared<const model::Topology>(std::move(*discovered)), false};
 }
 
 // After a first pass on the stored scope: whether to rediscover and make a
@@ -437,7 +437,7 @@ ActionOutcome restore(Context& context) {
   auto scope = firstScope(context, deadline);
   if (!scope) return outcomeFromError(kAction, scope.error(), "restore: discovery");
   std::optional<ScopeVerification> verification;
-  if (scope->fromStore) verification.emplace(context, scope->topology, node->name, deadline, true);
+  if (scope->fromStore) verification.emplace(context, *scope->topology, node->name, deadline, true);
 
   // Pre-flight, in the same round as the state reads: the ENI exists, is in
   // the node's VPC (discovery checked), and forwards traffic for the VIP
@@ -461,7 +461,7 @@ ActionOutcome restore(Context& context) {
   auto options = engine::applyOptionsFrom(config);
   auto firstOptions = options;
   if (verification) firstOptions.sharedVpcRead = verification->sharedVpcRead();
-  auto report = engine::applyFor(config, scope->topology, node->name, context.factory(), deadline,
+  auto report = engine::applyFor(config, *scope->topology, node->name, context.factory(), deadline,
                                  firstOptions, gate);
   preflight.join();
   if (!judgePreflight()) return *preflightFailed;
@@ -469,8 +469,8 @@ ActionOutcome restore(Context& context) {
       wantsSecondPass("restore", verification->report(), report && report->homeRight())) {
     if (auto fresh = rediscover(context, deadline, "restore")) {
       verification.reset();
-      scope->topology = std::move(*fresh);
-      report = engine::applyFor(config, scope->topology, node->name, context.factory(), deadline,
+      scope->topology = std::make_shared<const model::Topology>(std::move(*fresh));
+      report = engine::applyFor(config, *scope->topology, node->name, context.factory(), deadline,
                                 options, gate);
     }
   }
@@ -518,14 +518,14 @@ ActionOutcome quickCheck(Context& context, const CheckOptions& checkOptions) {
   // shares) would also return every unmanaged table of those VPCs.
   std::optional<ScopeVerification> verification;
   if (scope->fromStore && !context.storedTopologyFresh())
-    verification.emplace(context, scope->topology, node->name, deadline, true);
+    verification.emplace(context, *scope->topology, node->name, deadline, true);
   engine::QuickCheckOptions options;
   options.repairRemote = checkOptions.repairRemote;
   options.apply = engine::applyOptionsFrom(config);
   auto firstOptions = options;
   if (verification) firstOptions.apply.sharedVpcRead = verification->sharedVpcRead();
-  auto report = engine::quickCheck(config, scope->topology, node->name, context.factory(), deadline,
-                                   firstOptions);
+  auto report = engine::quickCheck(config, *scope->topology, node->name, context.factory(),
+                                   deadline, firstOptions);
   // A fresh store that was not checked is checked now when the first pass
   // found the home routes wrong (the verdict must not rest on an unchecked
   // scope), or when a repair met a missing target or table (evidence that
@@ -533,7 +533,7 @@ ActionOutcome quickCheck(Context& context, const CheckOptions& checkOptions) {
   if (scope->fromStore && !verification && report &&
       (report->health == engine::Health::kUnhealthy || metAMissingResource(*report))) {
     spdlog::info("quickCheck: checking the stored scope before judging");
-    verification.emplace(context, scope->topology, node->name, deadline, false);
+    verification.emplace(context, *scope->topology, node->name, deadline, false);
   }
   if (scope->fromStore) {
     const bool good = report && report->health != engine::Health::kUnhealthy;
@@ -547,8 +547,8 @@ ActionOutcome quickCheck(Context& context, const CheckOptions& checkOptions) {
       auto fresh = rediscover(context, deadline, "quickCheck");
       if (fresh) {
         verification.reset();
-        scope->topology = std::move(*fresh);
-        report = engine::quickCheck(config, scope->topology, node->name, context.factory(),
+        scope->topology = std::make_shared<const model::Topology>(std::move(*fresh));
+        report = engine::quickCheck(config, *scope->topology, node->name, context.factory(),
                                     deadline, options);
       } else if (!good) {
         // Another region cannot be read for discovery. The home routes'
@@ -572,7 +572,7 @@ ActionOutcome quickCheck(Context& context, const CheckOptions& checkOptions) {
     }
   }
   if (!report) return outcomeFromError(kAction, report.error(), "quickCheck");
-  const auto& topology = scope->topology;
+  const auto& topology = *scope->topology;
   const HomeRoutes home = homeRoutesFrom(config, topology, node->name, *report);
   if (report->takeover) {
     auto out = takenOver(kAction, *report->takeover);
@@ -669,14 +669,14 @@ ActionOutcome recover(Context& context) {
   auto scope = firstScope(context, deadline);
   if (!scope) return outcomeFromError(kAction, scope.error(), "recover: discovery");
   std::optional<ScopeVerification> verification;
-  if (scope->fromStore) verification.emplace(context, scope->topology, node->name, deadline, true);
-  auto pass = recoverPass(context, scope->topology, node->name, deadline,
+  if (scope->fromStore) verification.emplace(context, *scope->topology, node->name, deadline, true);
+  auto pass = recoverPass(context, *scope->topology, node->name, deadline,
                           verification ? verification->sharedVpcRead() : nullptr);
   if (verification && wantsSecondPass("recover", verification->report(), pass.good())) {
     if (auto fresh = rediscover(context, deadline, "recover")) {
       verification.reset();
-      scope->topology = std::move(*fresh);
-      pass = recoverPass(context, scope->topology, node->name, deadline);
+      scope->topology = std::make_shared<const model::Topology>(std::move(*fresh));
+      pass = recoverPass(context, *scope->topology, node->name, deadline);
     }
   }
   if (pass.early) return *pass.early;
