@@ -42,9 +42,10 @@ Result<Prefix> prefixFrom(const std::string& text) {
 
 namespace {
 
-// The document is written and read one array element at a time, never whole:
-// as a DOM it costs about ten times its text (some 6 MB for a 1,000-table
-// scope, 500 KB of JSON), and that was the peak memory of a restore.
+// The document is never held whole as a DOM: as one it costs about ten times
+// its text (some 6 MB for a 1,000-table scope, 500 KB of JSON), and that was
+// the peak memory of a restore. It is written one array element at a time,
+// and read by the SAX handler below.
 class JsonWriter {
  public:
   JsonWriter() { out_ = "{"; }
