@@ -1,8 +1,9 @@
 // Micro-benchmarks (Google Benchmark) of the CPU hot paths of a restore and a
 // quickCheck: SigV4 signing of an EC2 request, parsing a 100-table
 // DescribeRouteTables page, the planner (desired routes + diff) on a
-// ref-scale topology (1,000 VPC tables), and config parsing. They report, they
-// never gate: scripts/bench copies the numbers into docs/benchmarks.md.
+// ref-scale topology (1,000 VPC tables), loading its scope store, and config
+// parsing. They report, they never gate: scripts/bench copies the numbers into
+// docs/benchmarks.md.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -23,6 +24,7 @@
 #include "engine/discovery.h"
 #include "engine/state_reader.h"
 #include "model/config.h"
+#include "model/topology_io.h"
 #include "plan/desired.h"
 #include "plan/diff.h"
 #include "sim/sim_server.h"
@@ -197,6 +199,20 @@ void BM_PlanRefScale(benchmark::State& state) {
   state.counters["tables"] = static_cast<double>(changes);
 }
 BENCHMARK(BM_PlanRefScale)->Unit(benchmark::kMillisecond);
+
+// What a restore with a stored scope pays before its first call: the scope
+// store of the discovered ref-scale topology, parsed.
+void BM_LoadScopeStoreRefScale(benchmark::State& state) {
+  const std::string text = model::topologyToJson(ScaleFixture::get().topology, "digest");
+  for (auto _ : state) {
+    auto topology = model::topologyFromJson(text, "digest");
+    if (!topology) die(topology.error().describe());
+    benchmark::DoNotOptimize(topology);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(text.size()));
+}
+BENCHMARK(BM_LoadScopeStoreRefScale)->Unit(benchmark::kMillisecond);
 
 void BM_ParseConfig(benchmark::State& state) {
   auto topology = sim::loadTopology(topologyFile("ref-3r.json"));

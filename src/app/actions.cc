@@ -319,27 +319,48 @@ void logLeftBehind(std::string_view action, const std::vector<RegionLeftBehind>&
 // The stored scope, checked against AWS while an action's first pass acts on
 // it (engine/scope_check.h): what restore, recover and quickCheck start with
 // when this node has a store, so their first calls are the state reads.
+//
+// With `shareReads`, the check's DescribeRouteTables is the first pass's own
+// state read (sharedVpcRead(), to be handed to that read): each region's
+// tables are read and parsed once.
 class ScopeVerification {
  public:
   ScopeVerification(Context& context, const model::Topology& stored, const std::string& node,
-                    const engine::Deadline& deadline) {
+                    const engine::Deadline& deadline, bool shareReads) {
     engine::ScopeCheckOptions options;
     if (const auto* n = context.config().findNode(node)) options.homeRegion = n->region;
     options.remoteDeadline =
         deadline.within(std::chrono::seconds(context.config().aws.remoteWaitS));
+    if (shareReads) options.sharedVpcRead = engine::sharedVpcReadFor(context.config(), stored);
+    shared_ = options.sharedVpcRead;
     thread_ = std::jthread([&context, &stored, deadline, options, this] {
       report_ = engine::checkScope(context.config(), stored, context.factory(), deadline, options);
       // Unchanged everywhere: the store is confirmed for the next quickChecks.
       if (report_.complete() && !report_.changed()) context.confirmStoredTopology();
     });
   }
-  // Waits for the check.
+  ScopeVerification(const ScopeVerification&) = delete;
+  ScopeVerification& operator=(const ScopeVerification&) = delete;
+  // A region the first pass did not read after all is read by the check
+  // itself, so it is never left waiting.
+  ~ScopeVerification() { release(); }
+
+  // For the first pass's state read (null when there is nothing to share).
+  const std::shared_ptr<engine::SharedVpcRead>& sharedVpcRead() const { return shared_; }
+
+  // Waits for the check; the first pass's state read must be over.
   const engine::ScopeCheckReport& report() {
+    release();
     if (thread_.joinable()) thread_.join();
     return report_;
   }
 
  private:
+  void release() {
+    if (shared_) shared_->close();
+  }
+
+  std::shared_ptr<engine::SharedVpcRead> shared_;
   engine::ScopeCheckReport report_;
   std::jthread thread_;
 };
@@ -359,15 +380,15 @@ bool metAMissingResource(const engine::QuickCheckReport& report) {
 // The scope an action acts on first: the store's (any age), checked in
 // parallel; without one, a discovery as before.
 struct FirstScope {
-  model::Topology topology;
+  std::shared_ptr<const model::Topology> topology;  // never null
   bool fromStore = false;
 };
 
 Result<FirstScope> firstScope(Context& context, const engine::Deadline& deadline) {
-  if (auto stored = context.storedTopology()) return FirstScope{std::move(*stored), true};
+  if (auto stored = context.sharedStoredTopology()) return FirstScope{std::move(stored), true};
   auto discovered = context.topology(deadline);
   if (!discovered) return std::unexpected(discovered.error());
-  return FirstScope{std::move(*discovered), false};
+  return FirstScope{std::make_shared<const model::Topology>(std::move(*discovered)), false};
 }
 
 // After a first pass on the stored scope: whether to rediscover and make a
@@ -410,7 +431,7 @@ bool takeSecondPassScope(Context& context, std::string_view action,
   auto fresh = rediscover(context, deadline, action);
   if (!fresh) return false;
   verification.reset();
-  scope.topology = std::move(*fresh);
+  scope.topology = std::make_shared<const model::Topology>(std::move(*fresh));
   return true;
 }
 
@@ -460,7 +481,7 @@ ActionOutcome restore(Context& context) {
   auto scope = firstScope(context, deadline);
   if (!scope) return outcomeFromError(kAction, scope.error(), "restore: discovery");
   std::optional<ScopeVerification> verification;
-  if (scope->fromStore) verification.emplace(context, scope->topology, node->name, deadline);
+  if (scope->fromStore) verification.emplace(context, *scope->topology, node->name, deadline, true);
 
   // Pre-flight, in the same round as the state reads: the ENI exists, is in
   // the node's VPC (discovery checked), and forwards traffic for the VIP
@@ -482,13 +503,15 @@ ActionOutcome restore(Context& context) {
   auto gate = [&] { return judgePreflight(); };
 
   auto options = engine::applyOptionsFrom(config);
-  auto report = engine::applyFor(config, scope->topology, node->name, context.factory(), deadline,
-                                 options, gate);
+  auto firstOptions = options;
+  if (verification) firstOptions.sharedVpcRead = verification->sharedVpcRead();
+  auto report = engine::applyFor(config, *scope->topology, node->name, context.factory(), deadline,
+                                 firstOptions, gate);
   preflight.join();
   if (!judgePreflight()) return *preflightFailed;
   if (takeSecondPassScope(context, "restore", verification, *scope, deadline,
                           report && report->homeRight())) {
-    report = engine::applyFor(config, scope->topology, node->name, context.factory(), deadline,
+    report = engine::applyFor(config, *scope->topology, node->name, context.factory(), deadline,
                               options, gate);
   }
   if (!report) return outcomeFromError(kAction, report.error(), "restore");
@@ -501,7 +524,7 @@ ActionOutcome restore(Context& context) {
   }
   auto out = outcome(kAction, Verdict::kOk, "restore done: " + summary);
   out.regionsLeftBehind = leftBehind(*report);
-  addUndiscovered(config, scope->topology, out.regionsLeftBehind);
+  addUndiscovered(config, *scope->topology, out.regionsLeftBehind);
   if (!report->allRight()) spdlog::warn("restore: remote routes left to repair: {}", summary);
   refineReasons(context, out.regionsLeftBehind);
   logLeftBehind("restore", out.regionsLeftBehind);
@@ -532,14 +555,18 @@ ActionOutcome quickCheck(Context& context, const CheckOptions& checkOptions) {
   // when it was last confirmed more than kTopologyCacheTtl ago, so in steady
   // state a check costs exactly its reads. A verdict of failure is still
   // never given on an unconfirmed scope (see below).
+  // A fresh store keeps its reads by table id: a read by VPC (what a check
+  // shares) would also return every unmanaged table of those VPCs.
   std::optional<ScopeVerification> verification;
   if (scope->fromStore && !context.storedTopologyFresh())
-    verification.emplace(context, scope->topology, node->name, deadline);
+    verification.emplace(context, *scope->topology, node->name, deadline, true);
   engine::QuickCheckOptions options;
   options.repairRemote = checkOptions.repairRemote;
   options.apply = engine::applyOptionsFrom(config);
-  auto report =
-      engine::quickCheck(config, scope->topology, node->name, context.factory(), deadline, options);
+  auto firstOptions = options;
+  if (verification) firstOptions.apply.sharedVpcRead = verification->sharedVpcRead();
+  auto report = engine::quickCheck(config, *scope->topology, node->name, context.factory(),
+                                   deadline, firstOptions);
   // A fresh store that was not checked is checked now when the first pass
   // found the home routes wrong (the verdict must not rest on an unchecked
   // scope), or when a repair met a missing target or table (evidence that
@@ -547,7 +574,7 @@ ActionOutcome quickCheck(Context& context, const CheckOptions& checkOptions) {
   if (scope->fromStore && !verification && report &&
       (report->health == engine::Health::kUnhealthy || metAMissingResource(*report))) {
     spdlog::info("quickCheck: checking the stored scope before judging");
-    verification.emplace(context, scope->topology, node->name, deadline);
+    verification.emplace(context, *scope->topology, node->name, deadline, false);
   }
   if (scope->fromStore) {
     const bool good = report && report->health != engine::Health::kUnhealthy;
@@ -561,8 +588,8 @@ ActionOutcome quickCheck(Context& context, const CheckOptions& checkOptions) {
       auto fresh = rediscover(context, deadline, "quickCheck");
       if (fresh) {
         verification.reset();
-        scope->topology = std::move(*fresh);
-        report = engine::quickCheck(config, scope->topology, node->name, context.factory(),
+        scope->topology = std::make_shared<const model::Topology>(std::move(*fresh));
+        report = engine::quickCheck(config, *scope->topology, node->name, context.factory(),
                                     deadline, options);
       } else if (!good) {
         // Another region cannot be read for discovery. The home routes'
@@ -586,7 +613,7 @@ ActionOutcome quickCheck(Context& context, const CheckOptions& checkOptions) {
     }
   }
   if (!report) return outcomeFromError(kAction, report.error(), "quickCheck");
-  const auto& topology = scope->topology;
+  const auto& topology = *scope->topology;
   const HomeRoutes home = homeRoutesFrom(config, topology, node->name, *report);
   if (report->takeover) {
     auto out = takenOver(kAction, *report->takeover);
@@ -642,11 +669,13 @@ struct RecoverPass {
 };
 
 RecoverPass recoverPass(Context& context, const model::Topology& topology, const std::string& node,
-                        const engine::Deadline& deadline) {
+                        const engine::Deadline& deadline,
+                        std::shared_ptr<engine::SharedVpcRead> sharedVpcRead = nullptr) {
   constexpr Action kAction = Action::kRecover;
   const auto& config = context.config();
   RecoverPass out;
-  auto planned = engine::planFor(config, topology, node, context.factory(), deadline);
+  auto planned = engine::planFor(config, topology, node, context.factory(), deadline,
+                                 std::move(sharedVpcRead));
   if (!planned) {
     out.early = outcomeFromError(kAction, planned.error(), "recover");
     return out;
@@ -687,10 +716,11 @@ ActionOutcome recover(Context& context) {
   auto scope = firstScope(context, deadline);
   if (!scope) return outcomeFromError(kAction, scope.error(), "recover: discovery");
   std::optional<ScopeVerification> verification;
-  if (scope->fromStore) verification.emplace(context, scope->topology, node->name, deadline);
-  auto pass = recoverPass(context, scope->topology, node->name, deadline);
+  if (scope->fromStore) verification.emplace(context, *scope->topology, node->name, deadline, true);
+  auto pass = recoverPass(context, *scope->topology, node->name, deadline,
+                          verification ? verification->sharedVpcRead() : nullptr);
   if (takeSecondPassScope(context, "recover", verification, *scope, deadline, pass.good()))
-    pass = recoverPass(context, scope->topology, node->name, deadline);
+    pass = recoverPass(context, *scope->topology, node->name, deadline);
   if (pass.early) return *pass.early;
   const auto& report = *pass.report;
   for (const auto& r : report.routes) logRoute(r);
@@ -705,7 +735,7 @@ ActionOutcome recover(Context& context) {
   }
   auto out = outcome(kAction, Verdict::kOk, "recover done: " + summary);
   out.regionsLeftBehind = leftBehind(report);
-  addUndiscovered(config, scope->topology, out.regionsLeftBehind);
+  addUndiscovered(config, *scope->topology, out.regionsLeftBehind);
   refineReasons(context, out.regionsLeftBehind);
   logLeftBehind("recover", out.regionsLeftBehind);
   return out;

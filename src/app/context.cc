@@ -113,6 +113,12 @@ std::optional<model::Topology> Context::storedTopology() const {
   return stored->topology;
 }
 
+std::shared_ptr<const model::Topology> Context::sharedStoredTopology() const {
+  auto stored = storedScope();
+  if (!stored || !stored->complete) return nullptr;
+  return std::shared_ptr<const model::Topology>(stored, &stored->topology);
+}
+
 bool Context::storedTopologyFresh() const {
   auto stored = storedScope();
   return stored && stored->complete && stored->fresh;

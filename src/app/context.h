@@ -82,6 +82,9 @@ class Context {
   // one: what restore and recover act on when discovery cannot complete.
   // Safe to call from several threads.
   std::optional<model::Topology> storedTopology() const;
+  // The same, not copied (a 1,000-table scope costs a millisecond or two to
+  // copy, on restore's critical path); null when there is none.
+  std::shared_ptr<const model::Topology> sharedStoredTopology() const;
   // The stored scope is complete and was confirmed (discovered, or checked
   // unchanged) less than kTopologyCacheTtl ago: quickCheck then skips the
   // check of the scope and costs exactly its reads.

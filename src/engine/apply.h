@@ -24,6 +24,8 @@
 
 namespace tgwark::engine {
 
+class SharedVpcRead;
+
 enum class RouteOutcome {
   kUnchanged,  // was already right
   kWritten,    // written and read back active with the desired target
@@ -70,6 +72,9 @@ struct ApplyOptions {
   Millis pollInitial{250};
   Millis pollMax{2000};
   int maxVerifyRounds = 40;
+  // applyFor's state read shares its DescribeRouteTables with the check of
+  // a stored scope (engine/state_reader.h); the read-back never does.
+  std::shared_ptr<SharedVpcRead> sharedVpcRead;
   std::shared_ptr<Random> random;           // jitter of the read-back backoff; none = no jitter
   std::shared_ptr<ApiCallCounter> counter;  // shared with the caller's reads; made when null
   // applyFor: a region other than the active node's is given up once it has

@@ -14,6 +14,7 @@
 
 #include "engine/parallel.h"
 #include "engine/preflight.h"
+#include "engine/tgw_attachments.h"
 
 namespace tgwark::engine {
 namespace {
@@ -27,11 +28,6 @@ using StrSet = std::set<std::string>;
 
 std::unexpected<Error> invalid(std::string message, std::string awsCode = {}) {
   return makeError(ErrorCategory::kInvalidConfig, std::move(message), std::move(awsCode));
-}
-
-bool goneState(const std::string& state) {
-  return state == "deleted" || state == "deleting" || state == "failed" || state == "failing" ||
-         state == "rejected" || state == "rejecting";
 }
 
 // The vendor TGW kit's permission set lacks DescribeNetworkInterfaces,
@@ -56,52 +52,9 @@ void warnOnce(std::once_flag& flag, const std::string& message) {
   std::call_once(flag, [&] { spdlog::warn("discovery: {}", message); });
 }
 
-aws::TransitGatewayAttachment fromVpcAttachment(const aws::TransitGatewayVpcAttachment& v) {
-  aws::TransitGatewayAttachment a;
-  a.transitGatewayAttachmentId = v.transitGatewayAttachmentId;
-  a.transitGatewayId = v.transitGatewayId;
-  a.resourceType = "vpc";
-  a.resourceId = v.vpcId;
-  a.resourceOwnerId = v.vpcOwnerId;
-  a.state = v.state;
-  return a;
-}
-
-// The accepter side's attachment id: its own within one region, the shared one
-// across regions (EC2 leaves accepterTransitGatewayAttachmentId out there).
-const std::string& accepterSideId(const aws::TransitGatewayPeeringAttachment& p) {
-  return p.accepterTransitGatewayAttachmentId.empty() ? p.transitGatewayAttachmentId
-                                                      : p.accepterTransitGatewayAttachmentId;
-}
-
 // The side of peering `p` that belongs to `tgw`: true for the requester.
 bool isRequesterSide(const aws::TransitGatewayPeeringAttachment& p, const std::string& tgw) {
   return p.requesterTgwInfo.transitGatewayId == tgw;
-}
-
-// One attachment per side in `tgws` of each peering (the filter matches either side).
-void addPeeringSides(const std::vector<aws::TransitGatewayPeeringAttachment>& peers,
-                     const std::set<std::string>& tgws,
-                     std::vector<aws::TransitGatewayAttachment>& out) {
-  for (const auto& p : peers) {
-    for (const auto* side : {&p.requesterTgwInfo, &p.accepterTgwInfo}) {
-      if (!tgws.contains(side->transitGatewayId)) continue;
-      const auto& other = side == &p.requesterTgwInfo ? p.accepterTgwInfo : p.requesterTgwInfo;
-      aws::TransitGatewayAttachment a;
-      a.transitGatewayAttachmentId =
-          side == &p.requesterTgwInfo ? p.transitGatewayAttachmentId : accepterSideId(p);
-      a.transitGatewayId = side->transitGatewayId;
-      a.resourceType = "peering";
-      a.resourceId = other.transitGatewayId;
-      a.resourceOwnerId = other.ownerId;
-      a.state = p.state;
-      out.push_back(std::move(a));
-    }
-  }
-}
-
-bool isPeeringType(const std::string& type) {
-  return type == "peering" || type == "tgw-peering";
 }
 
 std::vector<std::vector<std::string>> batches(const StrSet& ids) {

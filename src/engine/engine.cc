@@ -60,7 +60,7 @@ ApplyOptions applyOptionsFrom(const model::Config& config) {
 
 Result<PlanResult> planFor(const model::Config& config, const model::Topology& topology,
                            const std::string& activeNode, const Ec2Factory& factory,
-                           const Deadline& deadline) {
+                           const Deadline& deadline, std::shared_ptr<SharedVpcRead> sharedVpcRead) {
   if (!topology.findNode(activeNode)) {
     return makeError(ErrorCategory::kInvalidConfig,
                      fmt::format("unknown node '{}' (not a [[node]] of {}; nodes: {})", activeNode,
@@ -79,6 +79,7 @@ Result<PlanResult> planFor(const model::Config& config, const model::Topology& t
   // home routes (its tables stay unknown, for quickCheck to repair later).
   ro.homeRegion = topology.findNode(activeNode)->region;
   ro.remoteDeadline = deadline.within(std::chrono::seconds(config.aws.remoteWaitS));
+  ro.sharedVpcRead = std::move(sharedVpcRead);
   out.read =
       readStateDetailed(topology, config.vip, countingFactory(factory, counter), deadline, ro);
   out.readTime = since(*deadline.clock, start);
@@ -208,6 +209,7 @@ Result<ApplyReport> applyFor(const model::Config& config, const model::Topology&
   base.concurrency = std::max(1, config.aws.applyConcurrency);
   base.homeRegion = homeRegion;
   base.remoteDeadline = deadline.within(std::chrono::seconds(config.aws.remoteWaitS));
+  base.sharedVpcRead = std::move(options.sharedVpcRead);
   const auto start = clock.monotonic();
   if (!options.scope) options.scope = &topology;
   parallelFor(regions.size(), regions.size(), [&](std::size_t i) {
@@ -384,8 +386,9 @@ Result<QuickCheckReport> quickCheck(const model::Config& config, const model::To
                                     const std::string& activeNode, const Ec2Factory& factory,
                                     const Deadline& deadline, const QuickCheckOptions& options) {
   auto counter = options.apply.counter ? options.apply.counter : std::make_shared<ApiCallCounter>();
-  TGWARK_ASSIGN_OR_RETURN(const auto planned, planFor(config, topology, activeNode,
-                                                      countingFactory(factory, counter), deadline));
+  TGWARK_ASSIGN_OR_RETURN(const auto planned,
+                          planFor(config, topology, activeNode, countingFactory(factory, counter),
+                                  deadline, options.apply.sharedVpcRead));
   QuickCheckReport out;
   out.unreadable = planned.read.errors;
   bool homeUnknown = false;

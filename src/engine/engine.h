@@ -35,9 +35,11 @@ struct PlanResult {
 
 // Reads the state and diffs it against the desired state of `activeNode`.
 // Errors: kInvalidConfig for an unknown node, the planner's errors.
+// `sharedVpcRead`: see ApplyOptions::sharedVpcRead.
 Result<PlanResult> planFor(const model::Config& config, const model::Topology& topology,
                            const std::string& activeNode, const Ec2Factory& factory,
-                           const Deadline& deadline);
+                           const Deadline& deadline,
+                           std::shared_ptr<SharedVpcRead> sharedVpcRead = nullptr);
 
 // Other regions are pointed at the active node only when its own routes can
 // be read: when a home change of `plan` is unknown, its remote writes are
@@ -113,7 +115,7 @@ struct QuickCheckOptions {
   // Write remote fixes best-effort (never home ones), and only when every home
   // route is right: a node whose own routes are wrong may not be the active one.
   bool repairRemote = false;
-  ApplyOptions apply;  // used for the repair
+  ApplyOptions apply;  // used for the repair; its sharedVpcRead for the state read
 };
 
 struct QuickCheckReport {

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/parallel.h"
+#include "engine/tgw_attachments.h"
 
 namespace tgwark::engine {
 namespace {
@@ -17,18 +18,9 @@ using StrSet = std::set<std::string>;
 
 constexpr std::size_t kBatch = 100;  // filter values per call, as discovery uses
 
-bool goneState(const std::string& state) {
-  return state == "deleted" || state == "deleting" || state == "failed" || state == "failing" ||
-         state == "rejected" || state == "rejecting";
-}
-
 // Only attachments that carry traffic decide the route rules.
 bool usable(const std::string& state) {
   return state == "available" || state == "modifying";
-}
-
-bool isPeeringType(const std::string& type) {
-  return type == "peering" || type == "tgw-peering";
 }
 
 // What the route rules depend on, per attachment side: kind, the VPC of a VPC
@@ -104,6 +96,8 @@ class Checker {
                                                                          const StrSet& tgws);
   void checkTgwTables(aws::Ec2Api& api, const std::string& region, const StrSet& tgws);
   void checkVpcTables(aws::Ec2Api& api, const std::string& region, const StrSet& vpcs);
+  SharedVpcRead::Tables readVpcTables(aws::Ec2Api& api, const std::string& region,
+                                      const StrSet& vpcs);
   void change(std::string line) {
     std::lock_guard lock(mu_);
     out_.changes.push_back(std::move(line));
@@ -144,33 +138,8 @@ Result<std::vector<aws::TransitGatewayAttachment>> Checker::attachmentsFallback(
   TGWARK_RETURN_IF_ERROR(vpcs, "DescribeTransitGatewayVpcAttachments in " + region);
   TGWARK_RETURN_IF_ERROR(peers, "DescribeTransitGatewayPeeringAttachments in " + region);
   std::vector<aws::TransitGatewayAttachment> out;
-  for (const auto& v : *vpcs) {
-    aws::TransitGatewayAttachment a;
-    a.transitGatewayAttachmentId = v.transitGatewayAttachmentId;
-    a.transitGatewayId = v.transitGatewayId;
-    a.resourceType = "vpc";
-    a.resourceId = v.vpcId;
-    a.state = v.state;
-    out.push_back(std::move(a));
-  }
-  for (const auto& p : *peers) {
-    // One entry per side in this region: within one region the accepter's
-    // side has its own id, across regions both sides share one.
-    const std::string accepterId = p.accepterTransitGatewayAttachmentId.empty()
-                                       ? p.transitGatewayAttachmentId
-                                       : p.accepterTransitGatewayAttachmentId;
-    for (const auto& [tgw, id] :
-         {std::pair{p.requesterTgwInfo.transitGatewayId, p.transitGatewayAttachmentId},
-          std::pair{p.accepterTgwInfo.transitGatewayId, accepterId}}) {
-      if (!tgws.contains(tgw)) continue;
-      aws::TransitGatewayAttachment a;
-      a.transitGatewayAttachmentId = id;
-      a.transitGatewayId = tgw;
-      a.resourceType = "peering";
-      a.state = p.state;
-      out.push_back(std::move(a));
-    }
-  }
+  for (const auto& v : *vpcs) out.push_back(fromVpcAttachment(v));
+  addPeeringSides(*peers, tgws, out);
   return out;
 }
 
@@ -264,16 +233,20 @@ void Checker::checkTgwTables(aws::Ec2Api& api, const std::string& region, const 
 }
 
 void Checker::checkVpcTables(aws::Ec2Api& api, const std::string& region, const StrSet& vpcs) {
-  auto tables = describeBatched<aws::RouteTable>(
-      vpcs, "vpc-id", deadlineFor(region),
-      [&](const aws::DescribeOptions& o) { return api.describeRouteTables(o); });
-  if (!tables) {
-    unverified(region, withContext(tables.error(), "DescribeRouteTables in " + region));
+  const SharedVpcRead::Tables* tables = nullptr;
+  if (options_.sharedVpcRead) tables = options_.sharedVpcRead->wait(region);
+  SharedVpcRead::Tables own;
+  if (tables == nullptr) {
+    own = readVpcTables(api, region, vpcs);
+    tables = &own;
+  }
+  if (!*tables) {
+    unverified(region, withContext(tables->error(), "DescribeRouteTables in " + region));
     return;
   }
-  std::map<std::string, const aws::RouteTable*> have;
-  for (const auto& t : *tables)
-    if (vpcs.contains(t.vpcId)) have[t.routeTableId] = &t;
+  std::map<std::string, const VpcTableSummary*> have;
+  for (const auto& t : **tables)
+    if (vpcs.contains(t.vpcId)) have[t.id] = &t;
   StrSet want;
   for (const auto& [id, t] : stored_.vpcRouteTables)
     if (vpcs.contains(t.vpcId)) want.insert(id);
@@ -290,19 +263,29 @@ void Checker::checkVpcTables(aws::Ec2Api& api, const std::string& region, const 
     // A table outside the managed set that now holds the VIP route joins it
     // on discovery; one that lost the route stays managed (the state read
     // reports it missing), so only the first is a change.
-    if (!stored->second.managed) {
-      const bool holdsVip =
-          std::any_of(table->routes.begin(), table->routes.end(), [&](const aws::Route& r) {
-            const auto& dest = r.destinationCidrBlock.empty() ? r.destinationIpv6CidrBlock
-                                                              : r.destinationCidrBlock;
-            auto prefix = model::parsePrefix(dest, true);
-            return prefix && *prefix == config_.vip;
-          });
-      if (holdsVip) change(fmt::format("{}: route table {} now holds the VIP route", region, id));
-    }
+    if (!stored->second.managed && table->holdsVip)
+      change(fmt::format("{}: route table {} now holds the VIP route", region, id));
   }
   for (const auto& id : want)
     if (!have.contains(id)) change(fmt::format("{}: route table {} is gone", region, id));
+}
+
+SharedVpcRead::Tables Checker::readVpcTables(aws::Ec2Api& api, const std::string& region,
+                                             const StrSet& vpcs) {
+  auto tables = describeBatched<aws::RouteTable>(
+      vpcs, "vpc-id", deadlineFor(region),
+      [&](const aws::DescribeOptions& o) { return api.describeRouteTables(o); });
+  TGWARK_RETURN_IF_ERROR(tables);
+  std::vector<VpcTableSummary> out;
+  out.reserve(tables->size());
+  for (const auto& t : *tables) {
+    const bool holdsVip = std::any_of(t.routes.begin(), t.routes.end(), [&](const aws::Route& r) {
+      auto observed = toObservedRoute(r);
+      return observed && observed->destination == config_.vip;
+    });
+    out.push_back(VpcTableSummary{t.routeTableId, t.vpcId, holdsVip});
+  }
+  return out;
 }
 
 void Checker::runJob(const std::string& region, Job job) {
@@ -350,6 +333,19 @@ ScopeCheckReport Checker::run() {
 }
 
 }  // namespace
+
+std::shared_ptr<SharedVpcRead> sharedVpcReadFor(const model::Config& config,
+                                                const model::Topology& stored) {
+  if (!config.vpcRouteTables.empty() || !config.tgwRouteTables.empty()) return nullptr;
+  StrSet regions;
+  for (const auto& [id, t] : stored.vpcRouteTables)
+    if (t.managed) regions.insert(t.region);
+  std::map<std::string, StrSet> vpcsByRegion;
+  for (const auto& [id, vpc] : stored.vpcs)
+    if (regions.contains(vpc.region)) vpcsByRegion[vpc.region].insert(id);
+  if (vpcsByRegion.empty()) return nullptr;
+  return std::make_shared<SharedVpcRead>(std::move(vpcsByRegion));
+}
 
 ScopeCheckReport checkScope(const model::Config& config, const model::Topology& stored,
                             const Ec2Factory& factory, const Deadline& deadline,

@@ -9,6 +9,8 @@
 //   - DescribeTransitGatewayRouteTables by transit-gateway-id and
 //     DescribeRouteTables by vpc-id (discovered scope only: with explicit table
 //     lists, a listed table that is gone reads as not found in the state read).
+//     The latter is the state read's own call when the two share it
+//     (sharedVpcReadFor): a restore reads each region's tables once.
 // A region that cannot be checked (down, stalled, denied) is reported as
 // unverified and never holds up the others; remote regions get their own,
 // shorter deadline, like the state reads.
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "engine/context.h"
+#include "engine/state_reader.h"
 #include "model/config.h"
 #include "model/topology.h"
 
@@ -29,7 +32,16 @@ struct ScopeCheckOptions {
   // Regions other than homeRegion are checked under remoteDeadline when set.
   std::string homeRegion;
   std::optional<Deadline> remoteDeadline;
+  // The VPC tables come from the state read running in the same round (its
+  // regions; the others, and any it closed without reading, are read here).
+  std::shared_ptr<SharedVpcRead> sharedVpcRead;
 };
+
+// What the state read of an action on `stored` can share with this check:
+// the VPCs of every region that has managed VPC tables to read. nullptr when
+// the check reads no VPC tables (explicit table lists) or there are none.
+std::shared_ptr<SharedVpcRead> sharedVpcReadFor(const model::Config& config,
+                                                const model::Topology& stored);
 
 struct ScopeCheckReport {
   // One line per difference ("us-west-2: attachment tgw-attach-1 of tgw-2 is new").

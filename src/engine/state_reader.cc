@@ -1,6 +1,7 @@
 #include "engine/state_reader.h"
 
 #include <algorithm>
+#include <iterator>
 #include <mutex>
 #include <set>
 #include <utility>
@@ -34,6 +35,17 @@ struct Task {
   std::string region;
   model::TableKind kind = model::TableKind::kVpc;
   std::vector<std::string> tableIds;  // VPC: a batch; TGW: one table
+  std::vector<std::string> vpcIds;    // instead of tableIds: a batch of VPCs (a shared read)
+};
+
+// A region read by VPC for a SharedVpcRead: its batches answer in any order,
+// and the last one decides what was not found and publishes the region.
+struct ByVpcRegion {
+  std::map<std::string, std::string> wanted;  // managed table -> its VPC
+  std::size_t pending = 0;                    // batches not answered yet
+  std::vector<VpcTableSummary> seen;
+  std::optional<Error> error;  // the first batch that failed
+  std::set<std::string> failedVpcs;
 };
 
 class Reader {
@@ -55,6 +67,9 @@ class Reader {
     return opts_.remoteDeadline && region != opts_.homeRegion ? *opts_.remoteDeadline : deadline_;
   }
   void readVpcBatch(aws::Ec2Api& api, const Task& task);
+  model::ObservedTable observeVpcTable(const aws::RouteTable& rt, const std::string& region) const;
+  void absorbByVpc(const Task& task, Result<std::vector<aws::RouteTable>> tables);
+  void finishByVpc(const std::string& region);
   void readTgwTable(aws::Ec2Api& api, const Task& task);
   void setUnknown(model::TableKind kind, const std::string& region, const std::string& id,
                   const Error& error);
@@ -68,6 +83,7 @@ class Reader {
   const ReadOptions& opts_;
   std::mutex mu_;
   StateRead out_;
+  std::map<std::string, ByVpcRegion> byVpc_;  // regions read for opts_.sharedVpcRead
 };
 
 void Reader::setUnknown(model::TableKind kind, const std::string& region, const std::string& id,
@@ -113,21 +129,7 @@ void Reader::readVpcBatch(aws::Ec2Api& api, const Task& task) {
       continue;
     }
     seen.insert(rt.routeTableId);
-    model::ObservedTable table;
-    table.kind = model::TableKind::kVpc;
-    table.id = rt.routeTableId;
-    table.region = task.region;
-    table.known = true;
-    for (const auto& route : rt.routes) {
-      auto observed = toObservedRoute(route);
-      if (!observed || observed->destination.ipv6 != vip_.ipv6) continue;
-      if (observed->destination == vip_) {
-        table.vipRoute = std::move(*observed);
-      } else if (opts_.mode == ReadMode::kTrace && observed->destination.contains(vip_)) {
-        table.coveringRoutes.push_back(std::move(*observed));
-      }
-    }
-    setKnown(std::move(table));
+    setKnown(observeVpcTable(rt, task.region));
   }
   for (const auto& id : task.tableIds) {
     if (!seen.contains(id)) {
@@ -138,6 +140,80 @@ void Reader::readVpcBatch(aws::Ec2Api& api, const Task& task) {
                        {},
                        0});
     }
+  }
+}
+
+model::ObservedTable Reader::observeVpcTable(const aws::RouteTable& rt,
+                                             const std::string& region) const {
+  model::ObservedTable table;
+  table.kind = model::TableKind::kVpc;
+  table.id = rt.routeTableId;
+  table.region = region;
+  table.known = true;
+  for (const auto& route : rt.routes) {
+    auto observed = toObservedRoute(route);
+    if (!observed || observed->destination.ipv6 != vip_.ipv6) continue;
+    if (observed->destination == vip_) {
+      table.vipRoute = std::move(*observed);
+    } else if (opts_.mode == ReadMode::kTrace && observed->destination.contains(vip_)) {
+      table.coveringRoutes.push_back(std::move(*observed));
+    }
+  }
+  return table;
+}
+
+void Reader::absorbByVpc(const Task& task, Result<std::vector<aws::RouteTable>> tables) {
+  auto& region = byVpc_.at(task.region);  // built before the tasks ran; never resized
+  std::vector<VpcTableSummary> seen;
+  std::vector<model::ObservedTable> known;
+  if (tables) {
+    seen.reserve(tables->size());
+    for (const auto& rt : *tables) {
+      auto observed = observeVpcTable(rt, task.region);
+      seen.push_back(VpcTableSummary{rt.routeTableId, rt.vpcId, observed.vipRoute.has_value()});
+      if (region.wanted.contains(rt.routeTableId)) known.push_back(std::move(observed));
+    }
+  }
+  for (auto& table : known) setKnown(std::move(table));
+  bool last = false;
+  {
+    std::lock_guard lock(mu_);
+    std::move(seen.begin(), seen.end(), std::back_inserter(region.seen));
+    if (!tables) {
+      if (!region.error) {
+        region.error = tables.error();
+        region.error->message =
+            fmt::format("DescribeRouteTables in {}: {}", task.region, region.error->message);
+      }
+      region.failedVpcs.insert(task.vpcIds.begin(), task.vpcIds.end());
+    }
+    last = --region.pending == 0;
+  }
+  if (last) finishByVpc(task.region);
+}
+
+// Every batch of the region has answered: no other thread touches it now.
+void Reader::finishByVpc(const std::string& name) {
+  auto& region = byVpc_.at(name);
+  std::set<std::string> seenIds;
+  for (const auto& t : region.seen) seenIds.insert(t.id);
+  for (const auto& [id, vpc] : region.wanted) {
+    if (seenIds.contains(id)) continue;
+    if (region.error && region.failedVpcs.contains(vpc)) {
+      setUnknown(model::TableKind::kVpc, name, id, *region.error);
+    } else {
+      setUnknown(model::TableKind::kVpc, name, id,
+                 Error{ErrorCategory::kNotFound,
+                       fmt::format("route table {} not found in {}", id, name),
+                       "InvalidRouteTableID.NotFound",
+                       {},
+                       0});
+    }
+  }
+  if (region.error) {
+    opts_.sharedVpcRead->publish(name, std::unexpected(*region.error));
+  } else {
+    opts_.sharedVpcRead->publish(name, std::move(region.seen));
   }
 }
 
@@ -190,6 +266,22 @@ void Reader::readTgwTable(aws::Ec2Api& api, const Task& task) {
 }
 
 void Reader::runTask(const Task& task) {
+  if (!task.vpcIds.empty()) {
+    if (deadlineFor(task.region).expired()) {
+      absorbByVpc(task, std::unexpected(deadlineError("reading route tables")));
+      return;
+    }
+    auto api = apiFor(factory_, task.region);
+    if (!api) {
+      absorbByVpc(task, std::unexpected(api.error()));
+      return;
+    }
+    aws::DescribeOptions opts;
+    opts.filters = {aws::Filter{"vpc-id", task.vpcIds}};
+    opts.call = deadlineFor(task.region).callOptions();
+    absorbByVpc(task, (*api)->describeRouteTables(opts));
+    return;
+  }
   if (deadlineFor(task.region).expired()) {
     auto error = deadlineError("reading route tables");
     for (const auto& id : task.tableIds) setUnknown(task.kind, task.region, id, error);
@@ -224,15 +316,45 @@ StateRead Reader::run() {
     if (ref.kind == model::TableKind::kVpc) {
       vpcByRegion[ref.region].insert(ref.id);
     } else if (tgwSeen.insert(ref.id).second) {
-      tasks.push_back(Task{ref.region, model::TableKind::kTgw, {ref.id}});
+      tasks.push_back(Task{ref.region, model::TableKind::kTgw, {ref.id}, {}});
+    }
+  }
+  if (opts_.sharedVpcRead) {
+    // A shared region reads its VPCs whole; a managed table whose VPC is not
+    // among them (none in a discovered scope) is still read by id.
+    for (auto& [region, ids] : vpcByRegion) {
+      const auto* vpcs = opts_.sharedVpcRead->vpcs(region);
+      if (vpcs == nullptr || vpcs->empty()) continue;
+      auto& shared = byVpc_[region];
+      for (auto it = ids.begin(); it != ids.end();) {
+        auto table = topo_.vpcRouteTables.find(*it);
+        if (table != topo_.vpcRouteTables.end() && vpcs->contains(table->second.vpcId)) {
+          shared.wanted.emplace(*it, table->second.vpcId);
+          it = ids.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      Task task{region, model::TableKind::kVpc, {}, {}};
+      for (const auto& vpc : *vpcs) {
+        if (task.vpcIds.size() == kIdBatch) {
+          tasks.push_back(std::move(task));
+          task = Task{region, model::TableKind::kVpc, {}, {}};
+          ++shared.pending;
+        }
+        task.vpcIds.push_back(vpc);
+      }
+      tasks.push_back(std::move(task));
+      ++shared.pending;
     }
   }
   for (const auto& [region, ids] : vpcByRegion) {
-    Task task{region, model::TableKind::kVpc, {}};
+    if (ids.empty()) continue;
+    Task task{region, model::TableKind::kVpc, {}, {}};
     for (const auto& id : ids) {
       if (task.tableIds.size() == kIdBatch) {
         tasks.push_back(std::move(task));
-        task = Task{region, model::TableKind::kVpc, {}};
+        task = Task{region, model::TableKind::kVpc, {}, {}};
       }
       task.tableIds.push_back(id);
     }
@@ -245,6 +367,36 @@ StateRead Reader::run() {
 }
 
 }  // namespace
+
+const std::set<std::string>* SharedVpcRead::vpcs(const std::string& region) const {
+  auto it = vpcsByRegion_.find(region);
+  return it == vpcsByRegion_.end() ? nullptr : &it->second;
+}
+
+void SharedVpcRead::publish(const std::string& region, Tables tables) {
+  {
+    std::lock_guard lock(mu_);
+    published_.try_emplace(region, std::move(tables));
+  }
+  cv_.notify_all();
+}
+
+const SharedVpcRead::Tables* SharedVpcRead::wait(const std::string& region) {
+  if (!vpcsByRegion_.contains(region)) return nullptr;
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return closed_ || published_.contains(region); });
+  auto it = published_.find(region);
+  // Entries are never erased: the pointer stays valid for the object's life.
+  return it == published_.end() ? nullptr : &it->second;
+}
+
+void SharedVpcRead::close() {
+  {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+  }
+  cv_.notify_all();
+}
 
 std::optional<model::ObservedRoute> toObservedRoute(const aws::Route& route) {
   const auto& dest = route.destinationCidrBlock.empty() ? route.destinationIpv6CidrBlock

@@ -6,8 +6,12 @@
 // reports can say right / wrong / unknown per route instead of failing whole.
 #pragma once
 
+#include <condition_variable>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +39,51 @@ struct TableRef {
   std::string id;
 };
 
+// A route table as the check of a stored scope needs it: which VPC it is in,
+// and whether it holds the VIP route.
+struct VpcTableSummary {
+  std::string id;
+  std::string vpcId;
+  bool holdsVip = false;
+};
+
+// One DescribeRouteTables per region for both the state read and the check of
+// a stored scope (engine/scope_check.h), which run in the same round: the
+// state read asks for the tables of whole VPCs (by vpc-id, the check's
+// question) instead of by table id, takes the managed tables it wants from
+// the answer, and publishes every table it saw for the check. Each region's
+// answer is read and parsed once.
+class SharedVpcRead {
+ public:
+  using Tables = Result<std::vector<VpcTableSummary>>;
+
+  // The VPCs whose tables are read, by region.
+  explicit SharedVpcRead(std::map<std::string, std::set<std::string>> vpcsByRegion)
+      : vpcsByRegion_(std::move(vpcsByRegion)) {}
+
+  // The VPCs to read `region` by; nullptr for a region not shared.
+  const std::set<std::string>* vpcs(const std::string& region) const;
+
+  // The state read's answer for a region (or the error it met); the first
+  // answer per region stands.
+  void publish(const std::string& region, Tables tables);
+
+  // Waits for `region`'s answer. nullptr when the region is not shared or
+  // close() came first: the caller reads the region itself.
+  const Tables* wait(const std::string& region);
+
+  // No answer is coming for the regions not published yet (the state read is
+  // over, or never started): releases their waits.
+  void close();
+
+ private:
+  const std::map<std::string, std::set<std::string>> vpcsByRegion_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, Tables> published_;
+  bool closed_ = false;
+};
+
 struct ReadOptions {
   ReadMode mode = ReadMode::kRoutes;
   // When non-empty, read exactly these tables instead of the topology's
@@ -48,6 +97,11 @@ struct ReadOptions {
   // every region has answered or run out of its time).
   std::string homeRegion;
   std::optional<Deadline> remoteDeadline;
+  // When set, the VPC tables of each region it names are read by vpc-id (every
+  // table of those VPCs, in one DescribeRouteTables per 100 VPCs) and the
+  // answer is published to it; a managed table absent from the answer is
+  // unknown (not found).
+  std::shared_ptr<SharedVpcRead> sharedVpcRead;
 };
 
 // Reads every managed table (or exactly opts.tables). Never fails as a whole:

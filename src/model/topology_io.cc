@@ -4,10 +4,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cstdint>
+#include <limits>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 namespace tgwark::model {
 
@@ -38,9 +42,10 @@ Result<Prefix> prefixFrom(const std::string& text) {
 
 namespace {
 
-// The document is written and read one array element at a time, never whole:
-// as a DOM it costs about ten times its text (some 6 MB for a 1,000-table
-// scope, 500 KB of JSON), and that was the peak memory of a restore.
+// The document is never held whole as a DOM: as one it costs about ten times
+// its text (some 6 MB for a 1,000-table scope, 500 KB of JSON), and that was
+// the peak memory of a restore. It is written one array element at a time,
+// and read by the SAX handler below.
 class JsonWriter {
  public:
   JsonWriter() { out_ = "{"; }
@@ -73,86 +78,362 @@ class JsonWriter {
   bool firstElement_ = true;
 };
 
-using ElementReader = void (*)(const json& element, Topology& t);
+// Reading: a SAX handler fills the topology straight from the parser's
+// events. Neither the document nor an element is ever built as a DOM (as
+// one, a 1,000-table scope cost some 6 MB of memory and most of a restore's
+// parse time), and every string the parser hands over is moved into its field.
+enum class FieldType { kString, kBool, kInt, kStringList };
+struct FieldSpec {
+  std::string_view name;
+  FieldType type;
+};
 
-void readVpc(const json& v, Topology& t) {
+constexpr std::size_t kMaxFields = 9;
+
+// One element of a section as it is parsed: its fields by their index in the
+// section's FieldSpec list.
+struct Element {
+  std::array<std::string, kMaxFields> strings;
+  std::array<bool, kMaxFields> bools{};
+  std::array<std::int64_t, kMaxFields> ints{};
+  std::vector<std::string> list;  // the one list field (a VPC's CIDRs)
+  unsigned seen = 0;              // bit i: field i was given
+};
+
+// Builds the element into `t`; a message when a value is not acceptable.
+using ElementBuilder = std::optional<std::string> (*)(Element& e, Topology& t);
+
+template <class Map, class Value>
+void putSorted(Map& map, std::string id, Value value) {
+  // Written in key order: each insertion lands at the end.
+  map.emplace_hint(map.end(), std::move(id), std::move(value));
+}
+
+constexpr FieldSpec kVpcFields[] = {{"id", FieldType::kString},
+                                    {"region", FieldType::kString},
+                                    {"tgw", FieldType::kString},
+                                    {"cidrs", FieldType::kStringList}};
+std::optional<std::string> buildVpc(Element& e, Topology& t) {
   VpcInfo info;
-  info.id = v.at("id").get<std::string>();
-  info.region = v.at("region").get<std::string>();
-  info.transitGatewayId = v.at("tgw").get<std::string>();
-  for (const auto& c : v.at("cidrs")) {
-    auto p = prefixFrom(c.get<std::string>());
-    if (!p) throw std::runtime_error(p.error().message);
+  info.id = e.strings[0];
+  info.region = std::move(e.strings[1]);
+  info.transitGatewayId = std::move(e.strings[2]);
+  for (const auto& c : e.list) {
+    auto p = prefixFrom(c);
+    if (!p) return p.error().message;
     info.cidrs.push_back(*p);
   }
-  t.vpcs[info.id] = std::move(info);
+  putSorted(t.vpcs, std::move(e.strings[0]), std::move(info));
+  return std::nullopt;
 }
 
-void readVpcTable(const json& r, Topology& t) {
-  VpcRouteTableInfo info{r.at("id").get<std::string>(),  r.at("region").get<std::string>(),
-                         r.at("vpc").get<std::string>(), r.at("main").get<bool>(),
-                         r.at("managed").get<bool>(),    r.at("why").get<std::string>()};
-  t.vpcRouteTables[info.id] = std::move(info);
+constexpr FieldSpec kVpcTableFields[] = {
+    {"id", FieldType::kString}, {"region", FieldType::kString}, {"vpc", FieldType::kString},
+    {"main", FieldType::kBool}, {"managed", FieldType::kBool},  {"why", FieldType::kString}};
+std::optional<std::string> buildVpcTable(Element& e, Topology& t) {
+  VpcRouteTableInfo info{e.strings[0], std::move(e.strings[1]), std::move(e.strings[2]), e.bools[3],
+                         e.bools[4],   std::move(e.strings[5])};
+  putSorted(t.vpcRouteTables, std::move(e.strings[0]), std::move(info));
+  return std::nullopt;
 }
 
-void readEni(const json& e, Topology& t) {
-  EniInfo info{e.at("id").get<std::string>(),       e.at("region").get<std::string>(),
-               e.at("vpc").get<std::string>(),      e.at("subnet").get<std::string>(),
-               e.at("instance").get<std::string>(), e.at("source_dest_check").get<bool>(),
-               e.at("status").get<std::string>()};
-  t.enis[info.id] = std::move(info);
+constexpr FieldSpec kEniFields[] = {
+    {"id", FieldType::kString},       {"region", FieldType::kString},
+    {"vpc", FieldType::kString},      {"subnet", FieldType::kString},
+    {"instance", FieldType::kString}, {"source_dest_check", FieldType::kBool},
+    {"status", FieldType::kString}};
+std::optional<std::string> buildEni(Element& e, Topology& t) {
+  EniInfo info{e.strings[0],
+               std::move(e.strings[1]),
+               std::move(e.strings[2]),
+               std::move(e.strings[3]),
+               std::move(e.strings[4]),
+               e.bools[5],
+               std::move(e.strings[6])};
+  putSorted(t.enis, std::move(e.strings[0]), std::move(info));
+  return std::nullopt;
 }
 
-void readTgw(const json& g, Topology& t) {
-  TgwInfo info{g.at("id").get<std::string>(), g.at("region").get<std::string>(),
-               g.at("owner").get<std::string>(), g.at("state").get<std::string>()};
-  t.tgws[info.id] = std::move(info);
+constexpr FieldSpec kTgwFields[] = {{"id", FieldType::kString},
+                                    {"region", FieldType::kString},
+                                    {"owner", FieldType::kString},
+                                    {"state", FieldType::kString}};
+std::optional<std::string> buildTgw(Element& e, Topology& t) {
+  TgwInfo info{e.strings[0], std::move(e.strings[1]), std::move(e.strings[2]),
+               std::move(e.strings[3])};
+  putSorted(t.tgws, std::move(e.strings[0]), std::move(info));
+  return std::nullopt;
 }
 
-void readAttachment(const json& a, Topology& t) {
+constexpr FieldSpec kAttachmentFields[] = {{"id", FieldType::kString},
+                                           {"tgw", FieldType::kString},
+                                           {"region", FieldType::kString},
+                                           {"kind", FieldType::kString},
+                                           {"resource", FieldType::kString},
+                                           {"peer_region", FieldType::kString},
+                                           {"peer_attachment", FieldType::kString},
+                                           {"state", FieldType::kString},
+                                           {"associated_table", FieldType::kString}};
+std::optional<std::string> buildAttachment(Element& e, Topology& t) {
   AttachmentInfo info;
-  info.id = a.at("id").get<std::string>();
-  info.tgwId = a.at("tgw").get<std::string>();
-  info.region = a.at("region").get<std::string>();
-  info.kind = kindFrom(a.at("kind").get<std::string>());
-  info.resourceId = a.at("resource").get<std::string>();
-  info.peerRegion = a.at("peer_region").get<std::string>();
-  info.peerAttachmentId = a.at("peer_attachment").get<std::string>();
-  info.state = a.at("state").get<std::string>();
-  info.associatedRouteTableId = a.at("associated_table").get<std::string>();
+  info.id = std::move(e.strings[0]);
+  info.tgwId = std::move(e.strings[1]);
+  info.region = std::move(e.strings[2]);
+  info.kind = kindFrom(e.strings[3]);
+  info.resourceId = std::move(e.strings[4]);
+  info.peerRegion = std::move(e.strings[5]);
+  info.peerAttachmentId = std::move(e.strings[6]);
+  info.state = std::move(e.strings[7]);
+  info.associatedRouteTableId = std::move(e.strings[8]);
   t.attachments.push_back(std::move(info));
+  return std::nullopt;
 }
 
-void readTgwTable(const json& r, Topology& t) {
-  TgwRouteTableInfo info{r.at("id").get<std::string>(), r.at("tgw").get<std::string>(),
-                         r.at("region").get<std::string>(), r.at("managed").get<bool>()};
-  t.tgwRouteTables[info.id] = std::move(info);
+constexpr FieldSpec kTgwTableFields[] = {{"id", FieldType::kString},
+                                         {"tgw", FieldType::kString},
+                                         {"region", FieldType::kString},
+                                         {"managed", FieldType::kBool}};
+std::optional<std::string> buildTgwTable(Element& e, Topology& t) {
+  TgwRouteTableInfo info{e.strings[0], std::move(e.strings[1]), std::move(e.strings[2]),
+                         e.bools[3]};
+  putSorted(t.tgwRouteTables, std::move(e.strings[0]), std::move(info));
+  return std::nullopt;
 }
 
-void readNode(const json& n, Topology& t) {
-  t.nodes.push_back(NodeInfo{n.at("name").get<std::string>(), n.at("region").get<std::string>(),
-                             n.at("eni").get<std::string>(), n.at("vpc").get<std::string>(),
-                             n.at("tgw").get<std::string>(),
-                             n.at("vpc_attachment").get<std::string>()});
+constexpr FieldSpec kNodeFields[] = {
+    {"name", FieldType::kString}, {"region", FieldType::kString},
+    {"eni", FieldType::kString},  {"vpc", FieldType::kString},
+    {"tgw", FieldType::kString},  {"vpc_attachment", FieldType::kString}};
+std::optional<std::string> buildNode(Element& e, Topology& t) {
+  t.nodes.push_back(NodeInfo{std::move(e.strings[0]), std::move(e.strings[1]),
+                             std::move(e.strings[2]), std::move(e.strings[3]),
+                             std::move(e.strings[4]), std::move(e.strings[5])});
+  return std::nullopt;
 }
 
-void readOrigin(const json& o, Topology& t) {
-  auto provenance = provenanceFrom(o.at("provenance").get<std::string>());
-  if (!provenance) throw std::runtime_error("bad provenance");
-  t.origins[o.at("id").get<std::string>()] =
-      TableOrigin{*provenance, o.at("first_seen").get<std::int64_t>()};
+constexpr FieldSpec kOriginFields[] = {{"id", FieldType::kString},
+                                       {"provenance", FieldType::kString},
+                                       {"first_seen", FieldType::kInt}};
+std::optional<std::string> buildOrigin(Element& e, Topology& t) {
+  auto provenance = provenanceFrom(e.strings[1]);
+  if (!provenance) return "bad provenance";
+  putSorted(t.origins, std::move(e.strings[0]), TableOrigin{*provenance, e.ints[2]});
+  return std::nullopt;
 }
+
+struct SectionSpec {
+  std::string_view name;
+  std::span<const FieldSpec> fields;
+  ElementBuilder build;
+};
 
 // Every section is required, in any order.
-constexpr std::pair<std::string_view, ElementReader> kSections[] = {
-    {"vpcs", readVpc},
-    {"vpc_route_tables", readVpcTable},
-    {"enis", readEni},
-    {"tgws", readTgw},
-    {"attachments", readAttachment},
-    {"tgw_route_tables", readTgwTable},
-    {"nodes", readNode},
-    {"origins", readOrigin},
+constexpr SectionSpec kSections[] = {
+    {"vpcs", kVpcFields, buildVpc},
+    {"vpc_route_tables", kVpcTableFields, buildVpcTable},
+    {"enis", kEniFields, buildEni},
+    {"tgws", kTgwFields, buildTgw},
+    {"attachments", kAttachmentFields, buildAttachment},
+    {"tgw_route_tables", kTgwTableFields, buildTgwTable},
+    {"nodes", kNodeFields, buildNode},
+    {"origins", kOriginFields, buildOrigin},
+};
+constexpr std::size_t kSectionCount = std::size(kSections);
+
+// Depths (containers open): 1 the document, 2 a section, 3 an element,
+// 4 a list value. What the handler does not know (other top-level keys, other
+// fields) is skipped whole, as the DOM reader ignored it.
+class StoreReader final : public json::json_sax_t {
+ public:
+  Topology topology;
+  std::optional<std::int64_t> format;
+  std::optional<std::string> digest;
+  std::optional<std::string> elementError;  // the first, kept for after the format check
+  std::optional<std::string> syntaxError;
+  std::array<bool, kSectionCount> sectionSeen{};
+  std::array<bool, kSectionCount> sectionBad{};  // not an array of objects
+  bool topIsObject = true;
+
+  bool null() override { return scalar(Scalar::kOther); }
+  bool boolean(bool value) override {
+    bool_ = value;
+    return scalar(Scalar::kBool);
+  }
+  bool number_integer(number_integer_t value) override {
+    int_ = value;
+    return scalar(Scalar::kInt);
+  }
+  bool number_unsigned(number_unsigned_t value) override {
+    if (value > static_cast<number_unsigned_t>(std::numeric_limits<std::int64_t>::max()))
+      return scalar(Scalar::kOther);
+    int_ = static_cast<std::int64_t>(value);
+    return scalar(Scalar::kInt);
+  }
+  bool number_float(number_float_t, const string_t&) override { return scalar(Scalar::kOther); }
+  bool string(string_t& value) override {
+    string_ = &value;
+    return scalar(Scalar::kString);
+  }
+  bool binary(binary_t&) override { return scalar(Scalar::kOther); }
+
+  bool start_object(std::size_t) override { return open(false); }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(true); }
+  bool end_array() override { return close(); }
+
+  bool key(string_t& name) override {
+    if (skipDepth_ != 0) return true;
+    if (depth_ == 1) {
+      topKey_ = TopKey::kOther;
+      section_ = nullptr;
+      if (name == "format") {
+        topKey_ = TopKey::kFormat;
+      } else if (name == "config_digest") {
+        topKey_ = TopKey::kDigest;
+      } else {
+        for (std::size_t i = 0; i < kSectionCount; ++i) {
+          if (name == kSections[i].name) {
+            topKey_ = TopKey::kSection;
+            sectionIndex_ = i;
+            section_ = &kSections[i];
+          }
+        }
+      }
+    } else if (depth_ == 3 && section_ != nullptr) {
+      field_ = -1;
+      for (std::size_t i = 0; i < section_->fields.size(); ++i) {
+        if (name == section_->fields[i].name) field_ = static_cast<int>(i);
+      }
+    }
+    return true;
+  }
+
+  bool parse_error(std::size_t position, const std::string&,
+                   const nlohmann::detail::exception& e) override {
+    syntaxError = fmt::format("{} (byte {})", e.what(), position);
+    return false;
+  }
+
+ private:
+  enum class TopKey { kOther, kFormat, kDigest, kSection };
+  enum class Scalar { kString, kBool, kInt, kOther };
+
+  void fail(std::string message) {
+    if (!elementError) elementError = std::move(message);
+  }
+
+  bool open(bool array) {
+    ++depth_;
+    if (skipDepth_ != 0) return true;
+    if (depth_ == 1) {
+      if (array) topIsObject = false;
+      return true;
+    }
+    if (depth_ == 2) {
+      if (topKey_ == TopKey::kSection) {
+        sectionSeen[sectionIndex_] = true;
+        if (!array) sectionBad[sectionIndex_] = true;
+      }
+      if (topKey_ != TopKey::kSection || !array) skipDepth_ = depth_;
+      return true;
+    }
+    if (depth_ == 3) {
+      if (array) {
+        sectionBad[sectionIndex_] = true;
+        skipDepth_ = depth_;
+        return true;
+      }
+      element_.seen = 0;
+      element_.list.clear();
+      field_ = -1;
+      return true;
+    }
+    // depth 4: a list value, or something to skip.
+    if (array && fieldType() == FieldType::kStringList) {
+      element_.seen |= 1u << field_;
+      return true;
+    }
+    if (field_ >= 0) fail(fmt::format("'{}': wrong type", section_->fields[field_].name));
+    skipDepth_ = depth_;
+    return true;
+  }
+
+  bool close() {
+    const bool skipped = skipDepth_ != 0;
+    if (skipDepth_ == depth_) skipDepth_ = 0;
+    if (!skipped && depth_ == 3 && section_ != nullptr) finishElement();
+    --depth_;
+    return true;
+  }
+
+  std::optional<FieldType> fieldType() const {
+    if (section_ == nullptr || field_ < 0) return std::nullopt;
+    return section_->fields[field_].type;
+  }
+
+  bool scalar(Scalar kind) {
+    if (skipDepth_ != 0) return true;
+    if (depth_ == 0) {
+      topIsObject = false;
+    } else if (depth_ == 1) {
+      if (topKey_ == TopKey::kFormat) {
+        format = kind == Scalar::kInt ? std::optional(int_) : std::optional<std::int64_t>(0);
+      } else if (topKey_ == TopKey::kDigest) {
+        digest = kind == Scalar::kString ? std::move(*string_) : std::string();
+      } else if (topKey_ == TopKey::kSection) {
+        sectionSeen[sectionIndex_] = true;
+        sectionBad[sectionIndex_] = true;
+      }
+    } else if (depth_ == 2) {
+      sectionBad[sectionIndex_] = true;
+    } else if (depth_ == 3) {
+      const auto type = fieldType();
+      if (!type) return true;
+      const bool ok = (*type == FieldType::kString && kind == Scalar::kString) ||
+                      (*type == FieldType::kBool && kind == Scalar::kBool) ||
+                      (*type == FieldType::kInt && kind == Scalar::kInt);
+      if (!ok) {
+        fail(fmt::format("'{}': wrong type", section_->fields[field_].name));
+        return true;
+      }
+      element_.seen |= 1u << field_;
+      switch (kind) {
+        case Scalar::kString: element_.strings[field_] = std::move(*string_); break;
+        case Scalar::kBool: element_.bools[field_] = bool_; break;
+        case Scalar::kInt: element_.ints[field_] = int_; break;
+        case Scalar::kOther: break;
+      }
+    } else if (depth_ == 4) {
+      if (kind != Scalar::kString) {
+        fail(fmt::format("'{}': wrong type", section_->fields[field_].name));
+        return true;
+      }
+      element_.list.push_back(std::move(*string_));
+    }
+    return true;
+  }
+
+  void finishElement() {
+    if (elementError) return;
+    for (std::size_t i = 0; i < section_->fields.size(); ++i) {
+      if ((element_.seen & (1u << i)) == 0) {
+        fail(fmt::format("'{}' element without '{}'", section_->name, section_->fields[i].name));
+        return;
+      }
+    }
+    if (auto error = section_->build(element_, topology)) fail(std::move(*error));
+  }
+
+  int depth_ = 0;
+  int skipDepth_ = 0;  // the depth of the container being skipped; 0: none
+  TopKey topKey_ = TopKey::kOther;
+  std::size_t sectionIndex_ = 0;
+  const SectionSpec* section_ = nullptr;
+  int field_ = -1;
+  Element element_;
+  std::int64_t int_ = 0;
+  bool bool_ = false;
+  string_t* string_ = nullptr;
 };
 
 }  // namespace
@@ -232,56 +513,38 @@ std::string topologyToJson(const Topology& t, std::string_view configDigest) {
 }
 
 Result<Topology> topologyFromJson(std::string_view text, std::string_view configDigest) {
-  Topology t;
-  ElementReader reader = nullptr;  // of the top-level key being parsed
-  std::optional<std::string> elementError;
-  // Each element of a section becomes part of `t` as soon as it is parsed and
-  // is then dropped from the document. Its errors are kept for after the
-  // format and digest checks, which decide first: a cache of another format
-  // may well have elements this version cannot read.
-  const json::parser_callback_t callback = [&](int depth, json::parse_event_t event, json& parsed) {
-    if (event == json::parse_event_t::key && depth == 1) {
-      reader = nullptr;
-      for (const auto& [name, read] : kSections) {
-        if (parsed.get_ref<const std::string&>() == name) reader = read;
-      }
-    } else if (event == json::parse_event_t::object_end && depth == 2 && reader != nullptr) {
-      if (!elementError) {
-        try {
-          reader(parsed, t);
-        } catch (const std::exception& e) {
-          elementError = e.what();
-        }
-      }
-      return false;
-    }
-    return true;
-  };
+  StoreReader reader;
+  bool parsed = false;
   try {
-    json doc = json::parse(text, callback);
-    if (!doc.is_object())
-      return makeError(ErrorCategory::kInvalid, "topology cache: not an object");
-    if (doc.value("format", 0) != kTopologyFormatVersion) {
-      return makeError(ErrorCategory::kInvalid, "topology cache: other format version");
-    }
-    if (doc.value("config_digest", std::string()) != configDigest) {
-      return makeError(ErrorCategory::kInvalid, "topology cache: written for another config");
-    }
-    if (elementError) {
-      return makeError(ErrorCategory::kInvalid, fmt::format("topology cache: {}", *elementError));
-    }
-    for (const auto& [name, read] : kSections) {
-      const auto section = doc.find(name);
-      // Read elements were dropped: whatever is left was not an object.
-      if (section == doc.end() || !section->is_array() || !section->empty()) {
-        return makeError(ErrorCategory::kInvalid,
-                         fmt::format("topology cache: '{}' missing or malformed", name));
-      }
-    }
-    return t;
+    parsed = json::sax_parse(text, &reader);
   } catch (const std::exception& e) {
     return makeError(ErrorCategory::kInvalid, fmt::format("topology cache: {}", e.what()));
   }
+  if (!parsed || reader.syntaxError) {
+    return makeError(ErrorCategory::kInvalid,
+                     fmt::format("topology cache: {}", reader.syntaxError.value_or("not JSON")));
+  }
+  if (!reader.topIsObject)
+    return makeError(ErrorCategory::kInvalid, "topology cache: not an object");
+  // The format and the digest decide first: a cache of another format may
+  // well have elements this version cannot read.
+  if (reader.format.value_or(0) != kTopologyFormatVersion) {
+    return makeError(ErrorCategory::kInvalid, "topology cache: other format version");
+  }
+  if (reader.digest.value_or(std::string()) != configDigest) {
+    return makeError(ErrorCategory::kInvalid, "topology cache: written for another config");
+  }
+  if (reader.elementError) {
+    return makeError(ErrorCategory::kInvalid,
+                     fmt::format("topology cache: {}", *reader.elementError));
+  }
+  for (std::size_t i = 0; i < kSectionCount; ++i) {
+    if (!reader.sectionSeen[i] || reader.sectionBad[i]) {
+      return makeError(ErrorCategory::kInvalid,
+                       fmt::format("topology cache: '{}' missing or malformed", kSections[i].name));
+    }
+  }
+  return std::move(reader.topology);
 }
 
 int topologyFormatOf(std::string_view text) {

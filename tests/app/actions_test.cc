@@ -341,6 +341,10 @@ TEST_F(RegionDownTest, AnUnchangedStoreCostsNoDiscovery) {
   EXPECT_EQ(cloud_->callCount("DescribeVpcs"), 0);
   EXPECT_EQ(cloud_->callCount("DescribeNetworkInterfaces"), 1) << "the pre-flight only";
   EXPECT_EQ(cloud_->routeTarget(kTgwRtbB, kVip), kAttB);
+  // The state read and the check share one DescribeRouteTables per region;
+  // the second is the read-back of the tables written there.
+  for (const auto* region : {"us-east-1", "us-west-2"})
+    EXPECT_EQ(cloud_->callCount("DescribeRouteTables", region), 2) << region;
 }
 
 // quickCheck runs every two minutes: on a store confirmed less than
@@ -365,6 +369,8 @@ TEST_F(RegionDownTest, QuickCheckChecksTheStoredScopeOnlyWhenItIsNotFresh) {
   EXPECT_EQ(fresh.verdict, Verdict::kOk) << fresh.message;
   EXPECT_EQ(checkCalls(), 0) << "a fresh store is not checked";
   EXPECT_GT(cloud_->callCount("SearchTransitGatewayRoutes"), 0);
+  for (const auto* region : {"us-east-1", "us-west-2"})
+    EXPECT_EQ(cloud_->callCount("DescribeRouteTables", region), 1) << region;
 
   std::filesystem::last_write_time(
       path, std::filesystem::file_time_type::clock::now() - std::chrono::minutes(20));
@@ -372,6 +378,10 @@ TEST_F(RegionDownTest, QuickCheckChecksTheStoredScopeOnlyWhenItIsNotFresh) {
   auto stale = quickCheck(*withStore("node-b"));
   EXPECT_EQ(stale.verdict, Verdict::kOk) << stale.message;
   EXPECT_GT(checkCalls(), 0) << "a store last confirmed 20 minutes ago is checked";
+  for (const auto* region : {"us-east-1", "us-west-2"}) {
+    EXPECT_EQ(cloud_->callCount("DescribeRouteTables", region), 1)
+        << region << ": the check shares the state read's";
+  }
   EXPECT_EQ(cloud_->callCount("DescribeTransitGatewayPeeringAttachments"), 0)
       << "unchanged: no discovery";
 

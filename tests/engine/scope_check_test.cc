@@ -3,6 +3,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -152,6 +153,90 @@ TEST_F(ScopeCheckTest, ListedTablesAreNotListedAgainOnlyAttachmentsAreChecked) {
   EXPECT_EQ(cloud->callCount("DescribeRouteTables"), 0);
   EXPECT_EQ(cloud->callCount("DescribeTransitGatewayRouteTables"), 0);
   EXPECT_GE(cloud->callCount("DescribeTransitGatewayAttachments"), 1);
+}
+
+// The state read and the check in the same round, sharing their
+// DescribeRouteTables: one per region serves both, and the check still sees
+// a table added, a table gone and a client table that now holds the VIP route.
+struct SharedReadTest : ScopeCheckTest {
+  std::shared_ptr<SharedVpcRead> shared;
+  StateRead read;
+  ScopeCheckReport checkSharing(bool stateRead = true) {
+    shared = sharedVpcReadFor(config, stored);
+    EXPECT_TRUE(shared);
+    if (!shared) return {};
+    ScopeCheckOptions options;
+    options.homeRegion = "us-west-2";
+    options.sharedVpcRead = shared;
+    ScopeCheckReport report;
+    std::thread checker([&] {
+      report = checkScope(config, stored, cloud->factory(), Deadline::none(clock), options);
+    });
+    if (stateRead) {
+      ReadOptions ro;
+      ro.sharedVpcRead = shared;
+      read = readStateDetailed(stored, config.vip, cloud->factory(), Deadline::none(clock), ro);
+    }
+    shared->close();
+    checker.join();
+    return report;
+  }
+};
+
+TEST_F(SharedReadTest, OneDescribeRouteTablesPerRegionServesTheReadAndTheCheck) {
+  cloud->addRouteTable("us-west-2", "rtb-b0000002", kVpcB);
+  cloud->removeRouteTable(kRtbC1);       // managed
+  cloud->addRoute(kRtbC2, kVip, kTgwE);  // not managed
+  auto report = checkSharing();
+  for (const auto* region : {"us-east-1", "us-west-2", "eu-west-1"})
+    EXPECT_EQ(cloud->callCount("DescribeRouteTables", region), 1) << region;
+  EXPECT_THAT(report.changes,
+              Contains(HasSubstr("route table rtb-b0000002 of vpc-b0000001 is new")));
+  EXPECT_THAT(report.changes, Contains(HasSubstr("route table rtb-c0000001 is gone")));
+  EXPECT_THAT(report.changes, Contains(HasSubstr("rtb-c0000002 now holds the VIP route")));
+  EXPECT_EQ(report.changes.size(), 3u) << ::testing::PrintToString(report.changes);
+  EXPECT_TRUE(report.complete());
+  // The read keeps only the managed tables, and says which one is gone.
+  const auto* gone = read.state.find(kRtbC1);
+  ASSERT_NE(gone, nullptr);
+  EXPECT_FALSE(gone->known);
+  ASSERT_TRUE(read.errors.contains(kRtbC1));
+  EXPECT_EQ(read.errors.at(kRtbC1).category, ErrorCategory::kNotFound);
+  EXPECT_EQ(read.state.find(kRtbC2), nullptr);
+  EXPECT_EQ(read.state.find("rtb-b0000002"), nullptr);
+  const auto* a1 = read.state.find(kRtbA1);
+  ASSERT_NE(a1, nullptr);
+  ASSERT_TRUE(a1->known && a1->vipRoute);
+  EXPECT_EQ(a1->vipRoute->target.id, kEniA);
+  EXPECT_EQ(read.errors.size(), 1u);
+}
+
+TEST_F(SharedReadTest, ARegionTheStateReadDidNotReadIsCheckedByTheCheckItself) {
+  cloud->addRouteTable("us-west-2", "rtb-b0000002", kVpcB);
+  auto report = checkSharing(/*stateRead=*/false);
+  for (const auto* region : {"us-east-1", "us-west-2", "eu-west-1"})
+    EXPECT_EQ(cloud->callCount("DescribeRouteTables", region), 1) << region;
+  EXPECT_THAT(report.changes,
+              Contains(HasSubstr("route table rtb-b0000002 of vpc-b0000001 is new")));
+  EXPECT_TRUE(report.complete());
+}
+
+TEST_F(SharedReadTest, AStateReadThatFailedLeavesTheRegionUnverifiedNotChanged) {
+  cloud->failNext("DescribeRouteTables",
+                  Error{ErrorCategory::kRetryable, "down", "Unavailable", {}, 503}, 1000,
+                  "us-east-1");
+  auto report = checkSharing();
+  EXPECT_EQ(cloud->callCount("DescribeRouteTables", "us-west-2"), 1);
+  ASSERT_TRUE(report.unverified.contains("us-east-1"));
+  EXPECT_FALSE(report.changed()) << ::testing::PrintToString(report.changes);
+  ASSERT_TRUE(read.errors.contains(kRtbA1));
+  EXPECT_EQ(read.errors.at(kRtbA1).category, ErrorCategory::kRetryable);
+  EXPECT_TRUE(read.state.find(kRtbB1)->known);
+}
+
+TEST_F(SharedReadTest, ListedTablesShareNothing) {
+  auto listed = parseOrDie(baseConfigText("vpc_route_tables = [\"rtb-a0000001\"]\n"));
+  EXPECT_EQ(sharedVpcReadFor(listed, stored), nullptr);
 }
 
 // The home region's writes start as soon as the home read is in: a remote

@@ -81,6 +81,10 @@ class StoreFirst(LearnedScope, SimTestCase):
         self.assertEqual(calls.get("DescribeNetworkInterfaces"), 1, calls)
         self.assertEqual(calls.get("DescribeTransitGatewayAttachments"), 3, calls)
         self.assertEqual(calls.get("DescribeTransitGatewayRouteTables"), 3, calls)
+        # One DescribeRouteTables per region serves both the state read and the
+        # check of the stored scope (by VPC); two more read back the tables
+        # written in us-east-1 and us-west-2.
+        self.assertEqual(calls.get("DescribeRouteTables"), 3 + 2, calls)
         self.assertNotIn("second pass", r.stderr)
         self.assertOnlyVipRoutesChanged(state)
         # quickCheck and recover on the same store: no discovery either.
@@ -90,6 +94,9 @@ class StoreFirst(LearnedScope, SimTestCase):
         calls = harness.diff_counts(self.calls(), before)
         for action in DISCOVERY_ONLY + ("DescribeNetworkInterfaces",):
             self.assertNotIn(action, calls, calls)
+        # quickCheck on the store just confirmed: its reads by table id, one per
+        # region; recover checks the scope, sharing its reads the same way.
+        self.assertEqual(calls.get("DescribeRouteTables"), 3 + 3, calls)
 
     def second_pass(self, node, action, ops, gone=()):
         self.sim.drift(ops)

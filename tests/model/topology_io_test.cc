@@ -122,6 +122,35 @@ TEST(TopologyIoTest, EverySectionIsRequiredAndHoldsObjects) {
   }
 }
 
+// Every field of an element is required and typed; fields and top-level keys
+// this version does not know are skipped, whatever they hold.
+TEST(TopologyIoTest, ElementsAreCheckedFieldByFieldUnknownKeysAreSkipped) {
+  const std::string json = topologyToJson(test::ref3r(), "d");
+  auto withFirst = [&](const char* section, auto edit) {
+    auto doc = nlohmann::json::parse(json);
+    edit(doc[section][0]);
+    return topologyFromJson(doc.dump(), "d");
+  };
+  auto missing = withFirst("vpc_route_tables", [](auto& e) { e.erase("vpc"); });
+  ASSERT_FALSE(missing);
+  EXPECT_THAT(missing.error().message, HasSubstr("'vpc'"));
+  EXPECT_FALSE(withFirst("vpc_route_tables", [](auto& e) { e["managed"] = "yes"; }));
+  EXPECT_FALSE(withFirst("vpcs", [](auto& e) { e["cidrs"] = "10.0.0.0/16"; }));
+  EXPECT_FALSE(withFirst("vpcs", [](auto& e) { e["cidrs"] = {1}; }));
+  EXPECT_FALSE(withFirst("vpcs", [](auto& e) { e["cidrs"] = {"not a prefix"}; }));
+  EXPECT_FALSE(withFirst("origins", [](auto& e) { e["first_seen"] = "today"; }));
+  EXPECT_FALSE(withFirst("attachments", [](auto& e) { e["id"] = {{"nested", true}}; }));
+
+  auto doc = nlohmann::json::parse(json);
+  doc["vpcs"][0]["later"] = {{"a", {1, 2, {{"b", nullptr}}}}};
+  doc["nodes"][0]["note"] = 1.5;
+  doc["future_section"] = {{{"id", "x"}}};
+  doc["comment"] = "kept by a newer writer";
+  auto back = topologyFromJson(doc.dump(), "d");
+  ASSERT_TRUE(back) << back.error().describe();
+  EXPECT_EQ(topologyToJson(*back, "d"), json);
+}
+
 // The format decides before any element is judged, even when it comes last.
 TEST(TopologyIoTest, FormatIsCheckedBeforeElements) {
   auto back = topologyFromJson(
