@@ -242,6 +242,10 @@ TEST_F(ApplyTest, TransientFailureConvergesOnRetry) {
 // The client gives up after its own few attempts; the action's deadline
 // (restore_timeout_s) decides how long a throttled write keeps being retried.
 TEST_F(ApplyTest, ThrottledHomeWriteIsRetriedUntilItLandsWithinTheDeadline) {
+  // The home retries' backoff moves the one fake clock every region shares
+  // by 23 s at once: with the 20 s default the other region, idle in real
+  // time, would be taken for silent.
+  config.aws.remoteWaitS = 3600;
   cloud->failNext("ReplaceRoute",
                   fakeAwsError(ErrorCategory::kThrottled, "RequestLimitExceeded", "slow", 503), 5,
                   "us-west-2");
