@@ -105,6 +105,16 @@ class Regions(SimTestCase):
         self.assertTrue(behind[region]["tables"], doc)
         self.assertEqual(set(behind), {region}, doc)
 
+    def assertOneQuickCheckRepairsOnceBack(self, node, before):
+        """The region comes back: one quickCheck on the active node repairs it."""
+        self.sim.clear_faults()
+        r, doc = self.json_action(node, "quickCheck")
+        self.assertRc(r, 0)
+        self.assertEqual(doc["regions_left_behind"], [])
+        self.assertEqual(self.gauge(node, "quickCheck"), 0)
+        self.assertAllServe(node)
+        self.assertOnlyVipRoutesChanged(before)
+
     def outage(self, node, region, kind):
         """restore, recover and quickCheck on `node` with `region` failing as
         `kind`; then the region comes back and one quickCheck repairs it."""
@@ -143,14 +153,7 @@ class Regions(SimTestCase):
         self.assertRegionUntouched(region, before_routes)
         self.assertOnlyVipRoutesChanged(before)
 
-        # The region comes back: one quickCheck on the active node repairs it.
-        self.sim.clear_faults()
-        r, doc = self.json_action(node, "quickCheck")
-        self.assertRc(r, 0)
-        self.assertEqual(doc["regions_left_behind"], [])
-        self.assertEqual(self.gauge(node, "quickCheck"), 0)
-        self.assertAllServe(node)
-        self.assertOnlyVipRoutesChanged(before)
+        self.assertOneQuickCheckRepairsOnceBack(node, before)
 
     # node-b takes over with node-a's region (or the client region) out.
     def test_node_b_old_region_down(self):
@@ -299,14 +302,7 @@ class Regions(SimTestCase):
         self.assertRegionUntouched(region, before_routes)
         self.assertOnlyVipRoutesChanged(before)
 
-        # The region comes back: one quickCheck repairs it.
-        self.sim.clear_faults()
-        r, doc = self.json_action(node, "quickCheck")
-        self.assertRc(r, 0)
-        self.assertEqual(doc["regions_left_behind"], [])
-        self.assertEqual(self.gauge(node, "quickCheck"), 0)
-        self.assertAllServe(node)
-        self.assertOnlyVipRoutesChanged(before)
+        self.assertOneQuickCheckRepairsOnceBack(node, before)
 
     def test_cold_node_b_old_region_down(self):
         self.cold_outage("down")
