@@ -662,7 +662,7 @@ ValidateReport runValidate(Session& s, const engine::Deadline& deadline,
         config, s.factory(), deadline,
         {.enforcePreflight = false,
          .stored = stored ? &*stored : nullptr,
-         .remoteDeadline = deadline.within(std::chrono::seconds(config.aws.remoteWaitS))});
+         .remoteWait = std::chrono::seconds(config.aws.remoteWaitS)});
     if (t) {
       topology = std::move(*t);
       checks.ok("discovery",
