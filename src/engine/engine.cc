@@ -48,6 +48,27 @@ std::string commonServedNode(const model::Config& config, const model::Topology&
   return any && !candidates.empty() ? candidates.front() : std::string();
 }
 
+// One report from each region's, in `tableOrder` (plan order, home tables
+// first), as callers expect; each phase's time is the slowest region's.
+ApplyReport joinRegionReports(std::vector<ApplyReport>& parts,
+                              const std::vector<std::string>& tableOrder) {
+  std::map<std::string, std::size_t> order;
+  for (std::size_t i = 0; i < tableOrder.size(); ++i) order.emplace(tableOrder[i], i);
+  ApplyReport out;
+  for (auto& part : parts) {
+    for (auto& route : part.routes) out.routes.push_back(std::move(route));
+    out.elapsed.read = std::max(out.elapsed.read, part.elapsed.read);
+    out.elapsed.write = std::max(out.elapsed.write, part.elapsed.write);
+    out.elapsed.verify = std::max(out.elapsed.verify, part.elapsed.verify);
+    out.elapsed.paced += part.elapsed.paced;
+  }
+  std::stable_sort(out.routes.begin(), out.routes.end(),
+                   [&](const RouteResult& a, const RouteResult& b) {
+                     return order[a.change.desired.tableId] < order[b.change.desired.tableId];
+                   });
+  return out;
+}
+
 }  // namespace
 
 ApplyOptions applyOptionsFrom(const model::Config& config) {
@@ -108,23 +129,11 @@ ApplyReport applyPlanPerRegion(const plan::Plan& plan, const model::Prefix& vip,
     reports[i] =
         applyPlan(*part, vip, watchedFactory(factory, regionDeadline), regionDeadline, options);
   });
-  // One report in plan order, as callers expect.
-  std::map<std::string, std::size_t> order;
-  for (std::size_t i = 0; i < plan.changes.size(); ++i)
-    order.emplace(plan.changes[i].desired.tableId, i);
-  ApplyReport out;
+  std::vector<std::string> order;
+  for (const auto& change : plan.changes) order.push_back(change.desired.tableId);
+  auto out = joinRegionReports(reports, order);
   out.activeNode = plan.activeNode;
   out.dryRun = options.dryRun;
-  for (auto& r : reports) {
-    for (auto& route : r.routes) out.routes.push_back(std::move(route));
-    out.elapsed.write = std::max(out.elapsed.write, r.elapsed.write);
-    out.elapsed.verify = std::max(out.elapsed.verify, r.elapsed.verify);
-    out.elapsed.paced += r.elapsed.paced;
-  }
-  std::stable_sort(out.routes.begin(), out.routes.end(),
-                   [&](const RouteResult& a, const RouteResult& b) {
-                     return order[a.change.desired.tableId] < order[b.change.desired.tableId];
-                   });
   if (options.counter) out.calls = options.counter->snapshot();
   return out;
 }
@@ -276,23 +285,16 @@ Result<ApplyReport> applyFor(const model::Config& config, const model::Topology&
     }
   });
 
-  // One report in plan order (home tables first), as callers expect.
-  std::map<std::string, std::size_t> order;
-  for (std::size_t i = 0; i < desired.size(); ++i) order.emplace(desired[i].tableId, i);
-  ApplyReport report;
+  std::vector<std::string> order;
+  for (const auto& d : desired) order.push_back(d.tableId);
+  std::vector<ApplyReport> reports;
+  for (auto& run : runs) {
+    run.report.elapsed.read = run.readTime;
+    reports.push_back(std::move(run.report));
+  }
+  auto report = joinRegionReports(reports, order);
   report.activeNode = activeNode;
   report.dryRun = options.dryRun;
-  for (auto& run : runs) {
-    for (auto& r : run.report.routes) report.routes.push_back(std::move(r));
-    report.elapsed.read = std::max(report.elapsed.read, run.readTime);
-    report.elapsed.write = std::max(report.elapsed.write, run.report.elapsed.write);
-    report.elapsed.verify = std::max(report.elapsed.verify, run.report.elapsed.verify);
-    report.elapsed.paced += run.report.elapsed.paced;
-  }
-  std::stable_sort(report.routes.begin(), report.routes.end(),
-                   [&](const RouteResult& a, const RouteResult& b) {
-                     return order[a.change.desired.tableId] < order[b.change.desired.tableId];
-                   });
   report.calls = options.counter->snapshot();
   spdlog::info("apply {}: {} written, {} unchanged, {} failed, {} unknown, {} missing; {} calls",
                activeNode, report.count(RouteOutcome::kWritten),
