@@ -658,11 +658,10 @@ ValidateReport runValidate(Session& s, const engine::Deadline& deadline,
     // The managed set is durable: count what the other commands manage. Any
     // other region that does not answer is given up on, as the actions do.
     auto stored = s.storedTopology();
-    auto t = engine::discover(
-        config, s.factory(), deadline,
-        {.enforcePreflight = false,
-         .stored = stored ? &*stored : nullptr,
-         .remoteWait = std::chrono::seconds(config.aws.remoteWaitS)});
+    auto t = engine::discover(config, s.factory(), deadline,
+                              {.enforcePreflight = false,
+                               .stored = stored ? &*stored : nullptr,
+                               .remoteWait = std::chrono::seconds(config.aws.remoteWaitS)});
     if (t) {
       topology = std::move(*t);
       checks.ok("discovery",
